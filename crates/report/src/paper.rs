@@ -1,0 +1,598 @@
+//! The generated report: a Markdown results section and a self-contained
+//! HTML page with the same content.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::claims::{Claim, Verdict};
+use crate::{ReportError, write_atomic};
+
+/// A whole report: introduction, one section per experiment, a summary of
+/// all claims, and where the numbers came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Document title.
+    pub title: String,
+    /// Markdown paragraphs before the first section.
+    pub introduction: String,
+    /// One section per experiment, in order.
+    pub sections: Vec<Section>,
+    /// Every claim, for the summary table.
+    pub claims: Vec<Claim>,
+    /// `(item, value)` pairs, e.g. ("git commit", "abc123"), ("seeds", "5").
+    pub provenance: Vec<(String, String)>,
+}
+
+/// One experiment's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Section heading.
+    pub title: String,
+    /// Markdown paragraphs: what theory predicts and what was measured.
+    pub body: String,
+    /// Figures, in order; numbered consecutively across the report.
+    pub figures: Vec<FigureRef>,
+    /// The claims this experiment checks.
+    pub claims: Vec<Claim>,
+}
+
+/// A figure as the report uses it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRef {
+    /// Caption (plain text, may use the inline Markdown of bodies).
+    pub caption: String,
+    /// The SVG document, inlined into the HTML page.
+    pub svg: String,
+    /// Path of the figure files relative to the report, without extension,
+    /// e.g. "../figures/data-statistics/heaps"; Markdown links `<file_stem>.svg`.
+    pub file_stem: String,
+}
+
+/// Formats `v` to 4 significant digits, trailing zeros dropped: plain
+/// decimals for `1e-3 ≤ |v| < 1e4`, otherwise `1.235e6`.
+pub fn format_number(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "∞" } else { "−∞" }.into();
+    }
+    if v == 0.0 {
+        return "0".into();
+    }
+    // Rust's `{:e}` rounds first, so its exponent is the one after rounding.
+    let sci = format!("{v:.3e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-3..=3).contains(&exp) {
+        trim_zeros(format!("{v:.*}", (3 - exp) as usize))
+    } else {
+        format!("{}e{exp}", trim_zeros(mantissa.to_owned()))
+    }
+}
+
+fn trim_zeros(s: String) -> String {
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
+/// "[lo, hi]", or "—" when the interval is unknown (both ends NaN).
+fn interval(c: &Claim) -> String {
+    if c.lo.is_nan() && c.hi.is_nan() {
+        "—".into()
+    } else {
+        format!("[{}, {}]", format_number(c.lo), format_number(c.hi))
+    }
+}
+
+/// Columns of every claims table (per section and summary).
+const CLAIM_HEADER: [&str; 7] = [
+    "Claim",
+    "Variant",
+    "Statement",
+    "Measured",
+    "Theory",
+    "95% interval",
+    "Verdict",
+];
+
+/// Columns right-aligned in Markdown tables.
+const NUMERIC: [&str; 3] = ["Measured", "Theory", "95% interval"];
+
+fn claim_cells(c: &Claim) -> [String; 7] {
+    [
+        c.id.clone(),
+        c.variant.clone(),
+        c.statement.clone(),
+        format_number(c.measured),
+        format_number(c.theory),
+        interval(c),
+        c.verdict.to_string(),
+    ]
+}
+
+/// How each claim was measured, one entry per distinct (id, detail); the
+/// variant is named only when variants of one claim were measured differently.
+fn details(claims: &[Claim]) -> Vec<(String, &str)> {
+    let mut seen = HashSet::new();
+    claims
+        .iter()
+        .filter(|c| seen.insert((&c.id, &c.detail)))
+        .map(|c| {
+            let shared = claims
+                .iter()
+                .filter(|o| o.id == c.id)
+                .all(|o| o.detail == c.detail);
+            let label = if shared || c.variant.is_empty() {
+                c.id.clone()
+            } else {
+                format!("{} ({})", c.id, c.variant)
+            };
+            (label, c.detail.as_str())
+        })
+        .collect()
+}
+
+/// The report as Markdown: title, introduction, numbered sections with
+/// figures (`![caption](stem.svg)` plus an italic caption), claim tables
+/// and how each claim was measured, a summary table of all claims, and
+/// provenance.
+pub fn markdown(report: &Report) -> String {
+    let mut md = format!("# {}\n\n", report.title);
+    push_block(&mut md, &report.introduction);
+    let mut figure_no = 0;
+    for (i, section) in report.sections.iter().enumerate() {
+        let _ = write!(md, "## {}. {}\n\n", i + 1, section.title);
+        push_block(&mut md, &section.body);
+        for fig in &section.figures {
+            figure_no += 1;
+            let alt = one_line(&fig.caption).replace(['[', ']'], "");
+            let _ = write!(
+                md,
+                "![{alt}]({}.svg)\n\n*Figure {figure_no}. {}*\n\n",
+                fig.file_stem,
+                one_line(&fig.caption)
+            );
+        }
+        if !section.claims.is_empty() {
+            md_table(
+                &mut md,
+                &CLAIM_HEADER,
+                section.claims.iter().map(claim_cells),
+            );
+            for (label, detail) in details(&section.claims) {
+                let _ = writeln!(md, "- *{label}*: {}", one_line(detail));
+            }
+            md.push('\n');
+        }
+    }
+    md.push_str("## Summary of claims\n\n");
+    if report.claims.is_empty() {
+        md.push_str("No claims were checked.\n\n");
+    } else {
+        md_table(
+            &mut md,
+            &CLAIM_HEADER,
+            report.claims.iter().map(claim_cells),
+        );
+        let passed = report
+            .claims
+            .iter()
+            .filter(|c| c.verdict == Verdict::Pass)
+            .count();
+        let _ = write!(md, "{passed} of {} checks pass.\n\n", report.claims.len());
+    }
+    if !report.provenance.is_empty() {
+        md.push_str("## Provenance\n\n");
+        let rows = report
+            .provenance
+            .iter()
+            .map(|(k, v)| [k.clone(), v.clone()]);
+        md_table(&mut md, &["Item", "Value"], rows);
+    }
+    md.truncate(md.trim_end().len());
+    md.push('\n');
+    md
+}
+
+fn push_block(out: &mut String, text: &str) {
+    let text = text.trim();
+    if !text.is_empty() {
+        out.push_str(text);
+        out.push_str("\n\n");
+    }
+}
+
+/// Collapses newlines so a text fits in one table cell or caption line.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn md_table<const N: usize>(
+    out: &mut String,
+    header: &[&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) {
+    let cell = |s: &str| one_line(s).replace('|', "\\|");
+    let line = |cells: Vec<String>| format!("| {} |\n", cells.join(" | "));
+    out.push_str(&line(header.iter().map(|h| cell(h)).collect()));
+    // Numbers read best right-aligned.
+    let rule = |h: &&str| if NUMERIC.contains(h) { "---:" } else { "---" }.to_owned();
+    out.push_str(&line(header.iter().map(rule).collect()));
+    for row in rows {
+        out.push_str(&line(row.iter().map(|c| cell(c)).collect()));
+    }
+    out.push('\n');
+}
+
+/// Writes [`markdown`] of `report` to `path` (via a temporary file and a rename).
+pub fn write_markdown(report: &Report, path: &Path) -> Result<(), ReportError> {
+    write_atomic(path, markdown(report).as_bytes())
+}
+
+/// Writes [`html`] of `report` to `path` (via a temporary file and a rename).
+pub fn write_html(report: &Report, path: &Path) -> Result<(), ReportError> {
+    write_atomic(path, html(report).as_bytes())
+}
+
+const CSS: &str = "\
+body{margin:0;background:#fcfcfa;color:#1f2328;\
+font:17px/1.6 Charter,'Bitstream Charter','Sitka Text',Cambria,Georgia,serif}
+main{max-width:60rem;margin:0 auto;padding:2.5rem 1.25rem 4rem}
+h1,h2{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;line-height:1.25}
+h1{font-size:2rem;margin:0 0 1.5rem}
+h2{font-size:1.35rem;margin-top:2.75rem;padding-bottom:.3rem;border-bottom:1px solid #d8d8d4}
+figure{margin:1.75rem 0}
+figure svg{display:block;max-width:100%;height:auto;margin:0 auto}
+figcaption{font-size:.95rem;color:#444;margin-top:.5rem}
+.table{overflow-x:auto;margin:1.25rem 0}
+table{border-collapse:collapse;width:100%;font:.88rem/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif}
+th,td{padding:.4rem .6rem;border-bottom:1px solid #e4e4e0;text-align:left;vertical-align:top}
+th{border-bottom:2px solid #9a9a94;white-space:nowrap}
+th.num{text-align:right}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.pass{color:#1a7f37;font-weight:700}
+td.fail{color:#cf222e;font-weight:700}
+ul.how{font-size:.95rem;color:#333}
+code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#efefeb;padding:.1em .3em;border-radius:3px}
+";
+
+/// The report as one self-contained HTML page: inline CSS, figures as
+/// inline SVG, no external resources. Bodies and captions go through the
+/// small Markdown converter [`markdown_to_html`]; every text is escaped.
+pub fn html(report: &Report) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        escape(&report.title),
+        inline(&report.title),
+    );
+    h.push_str(&markdown_to_html(&report.introduction));
+    let mut figure_no = 0;
+    for (i, section) in report.sections.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<section>\n<h2>{}. {}</h2>\n",
+            i + 1,
+            inline(&section.title)
+        );
+        h.push_str(&markdown_to_html(&section.body));
+        for fig in &section.figures {
+            figure_no += 1;
+            let _ = write!(
+                h,
+                "<figure>\n{}\n<figcaption><strong>Figure {figure_no}.</strong> {}</figcaption>\n</figure>\n",
+                fig.svg.trim(),
+                inline(&one_line(&fig.caption))
+            );
+        }
+        if !section.claims.is_empty() {
+            html_claims(&mut h, &section.claims);
+            h.push_str("<ul class=\"how\">\n");
+            for (label, detail) in details(&section.claims) {
+                let _ = writeln!(
+                    h,
+                    "<li><em>{}</em>: {}</li>",
+                    escape(&label),
+                    inline(detail)
+                );
+            }
+            h.push_str("</ul>\n");
+        }
+        h.push_str("</section>\n");
+    }
+    h.push_str("<section>\n<h2>Summary of claims</h2>\n");
+    if report.claims.is_empty() {
+        h.push_str("<p>No claims were checked.</p>\n");
+    } else {
+        html_claims(&mut h, &report.claims);
+        let passed = report
+            .claims
+            .iter()
+            .filter(|c| c.verdict == Verdict::Pass)
+            .count();
+        let _ = writeln!(h, "<p>{passed} of {} checks pass.</p>", report.claims.len());
+    }
+    h.push_str("</section>\n");
+    if !report.provenance.is_empty() {
+        h.push_str("<section>\n<h2>Provenance</h2>\n<div class=\"table\"><table>\n");
+        h.push_str("<tr><th>Item</th><th>Value</th></tr>\n");
+        for (k, v) in &report.provenance {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td><code>{}</code></td></tr>",
+                escape(k),
+                escape(v)
+            );
+        }
+        h.push_str("</table></div>\n</section>\n");
+    }
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+fn html_claims(h: &mut String, claims: &[Claim]) {
+    h.push_str("<div class=\"table\"><table>\n<tr>");
+    for name in CLAIM_HEADER {
+        let class = if NUMERIC.contains(&name) {
+            " class=\"num\""
+        } else {
+            ""
+        };
+        let _ = write!(h, "<th{class}>{}</th>", escape(name));
+    }
+    h.push_str("</tr>\n");
+    for c in claims {
+        let [id, variant, statement, measured, theory, ci, verdict] = claim_cells(c);
+        let class = match c.verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+        };
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
+             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
+            escape(&id),
+            escape(&variant),
+            inline(&statement),
+            escape(&measured),
+            escape(&theory),
+            escape(&ci),
+            escape(&verdict),
+        );
+    }
+    h.push_str("</table></div>\n");
+}
+
+/// Escapes the five HTML-special characters.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Converts the small Markdown subset used in bodies to HTML: paragraphs
+/// separated by blank lines, bullet lists (lines starting with `- ` or
+/// `* `; indented lines continue an item), and the inline forms of
+/// [`inline`]. Anything else, including math, passes through as escaped text.
+pub fn markdown_to_html(md: &str) -> String {
+    enum Block {
+        Para(Vec<String>),
+        List(Vec<String>),
+    }
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut open = false; // whether the last block still takes lines
+    for line in md.lines() {
+        let text = line.trim();
+        if text.is_empty() {
+            open = false;
+            continue;
+        }
+        let item = text.strip_prefix("- ").or_else(|| text.strip_prefix("* "));
+        match (item, blocks.last_mut()) {
+            (Some(item), Some(Block::List(items))) if open => items.push(item.to_owned()),
+            (Some(item), _) => blocks.push(Block::List(vec![item.to_owned()])),
+            (None, Some(Block::Para(lines))) if open => lines.push(text.to_owned()),
+            (None, Some(Block::List(items))) if open && line.starts_with([' ', '\t']) => {
+                if let Some(last) = items.last_mut() {
+                    last.push(' ');
+                    last.push_str(text);
+                }
+            }
+            (None, _) => blocks.push(Block::Para(vec![text.to_owned()])),
+        }
+        open = true;
+    }
+    let mut out = String::new();
+    for block in blocks {
+        match block {
+            Block::Para(lines) => {
+                let _ = writeln!(out, "<p>{}</p>", inline(&lines.join(" ")));
+            }
+            Block::List(items) => {
+                out.push_str("<ul>\n");
+                for item in items {
+                    let _ = writeln!(out, "<li>{}</li>", inline(&item));
+                }
+                out.push_str("</ul>\n");
+            }
+        }
+    }
+    out
+}
+
+/// Inline Markdown to escaped HTML: `` `code` ``, `**bold**` and `*emphasis*`
+/// (an asterisk only opens emphasis before a non-space and closes it after
+/// one, so `a * b` in plain-text math stays as it is).
+pub fn inline(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if let Some(after) = rest.strip_prefix('`')
+            && let Some(end) = after.find('`')
+        {
+            let _ = write!(out, "<code>{}</code>", escape(&after[..end]));
+            rest = &after[end + 1..];
+        } else if let Some(after) = rest.strip_prefix("**")
+            && let Some(end) = after.find("**").filter(|&e| e > 0)
+        {
+            let _ = write!(out, "<strong>{}</strong>", inline(&after[..end]));
+            rest = &after[end + 2..];
+        } else if let Some(after) = rest.strip_prefix('*')
+            && after.starts_with(|c: char| !c.is_whitespace() && c != '*')
+            && let Some(end) = closing_star(after)
+        {
+            let _ = write!(out, "<em>{}</em>", inline(&after[..end]));
+            rest = &after[end + 1..];
+        } else {
+            out.push_str(&escape(&rest[..c.len_utf8()]));
+            rest = &rest[c.len_utf8()..];
+        }
+    }
+    out
+}
+
+/// Byte offset of the `*` closing an emphasis in `s`: a single asterisk
+/// right after a non-space character.
+fn closing_star(s: &str) -> Option<usize> {
+    s.char_indices().find_map(|(i, c)| {
+        let after_text = s[..i]
+            .chars()
+            .next_back()
+            .is_some_and(|p| !p.is_whitespace());
+        (c == '*' && after_text && !s[i + 1..].starts_with('*')).then_some(i)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(id: &str, variant: &str, measured: f64, verdict: Verdict) -> Claim {
+        Claim {
+            id: id.into(),
+            variant: variant.into(),
+            experiment: "data-statistics".into(),
+            statement: "Heaps exponent equals *1/alpha*".into(),
+            measured,
+            theory: 0.5,
+            lo: measured - 0.0123,
+            hi: measured + 0.0123,
+            verdict,
+            detail: "Pooled log-log OLS over 5 seeds; PASS if the 95% CI contains theory.".into(),
+        }
+    }
+
+    fn report() -> Report {
+        let claims = vec![
+            claim("C1", "alpha=0.5", 0.50312, Verdict::Pass),
+            claim("C1", "alpha=0.8", 0.9, Verdict::Fail),
+        ];
+        Report {
+            title: "Understanding LLM behaviours via compression: results".into(),
+            introduction: "We reproduce the *data* experiments.\nAll runs use `seed=0..5`.\n\n\
+                           - first point\n- second **point** with L(n) ~ n^-0.5"
+                .into(),
+            sections: vec![Section {
+                title: "Data statistics".into(),
+                body: "Theory predicts V(n) ∝ n^(1/alpha) for n < N.".into(),
+                figures: vec![FigureRef {
+                    caption: "Vocabulary growth <Heaps' law>".into(),
+                    svg: "<svg xmlns=\"http://www.w3.org/2000/svg\"><text>V &amp; n</text></svg>"
+                        .into(),
+                    file_stem: "../figures/data-statistics/heaps".into(),
+                }],
+                claims: claims.clone(),
+            }],
+            claims,
+            provenance: vec![
+                ("git commit".into(), "0123abcd".into()),
+                ("seeds".into(), "5".into()),
+            ],
+        }
+    }
+
+    #[test]
+    fn numbers_have_four_significant_digits() {
+        let cases = [
+            (0.5, "0.5"),
+            (0.123456, "0.1235"),
+            (1234.56, "1235"),
+            (12345.6, "1.235e4"),
+            (-0.000123456, "-1.235e-4"),
+            (0.001, "0.001"),
+            (9999.6, "1e4"),
+            (0.0, "0"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "−∞"),
+        ];
+        for (v, want) in cases {
+            assert_eq!(format_number(v), want, "{v}");
+        }
+    }
+
+    #[test]
+    fn markdown_snapshot() {
+        insta::assert_snapshot!(markdown(&report()));
+    }
+
+    #[test]
+    fn inline_markdown() {
+        assert_eq!(
+            inline("a *b* **c** `<d>` 2 * 3 & x*y"),
+            "a <em>b</em> <strong>c</strong> <code>&lt;d&gt;</code> 2 * 3 &amp; x*y"
+        );
+        assert_eq!(inline("**unclosed"), "**unclosed");
+        assert_eq!(
+            markdown_to_html("p1 line\nmore\n\n- a\n  cont\n- b\n\np2"),
+            "<p>p1 line more</p>\n<ul>\n<li>a cont</li>\n<li>b</li>\n</ul>\n<p>p2</p>\n"
+        );
+    }
+
+    #[test]
+    fn html_is_self_contained() {
+        let r = report();
+        let page = html(&r);
+        for fig in r.sections.iter().flat_map(|s| &s.figures) {
+            assert!(page.contains(fig.svg.trim()));
+        }
+        let without_ns = page.replace("http://www.w3.org/2000/svg", "");
+        assert!(!without_ns.contains("http"), "external reference in page");
+        assert!(page.contains("&lt;Heaps&#39; law&gt;"));
+        assert!(page.contains("<td class=\"fail\">FAIL</td>"));
+        assert!(page.contains("<td class=\"pass\">PASS</td>"));
+        assert!(page.contains("<em>1/alpha</em>"));
+    }
+
+    #[test]
+    fn writers_write_atomically() {
+        let dir = crate::test_dir("paper");
+        let (md, page) = (dir.join("report.md"), dir.join("report.html"));
+        write_markdown(&report(), &md).unwrap();
+        write_html(&report(), &page).unwrap();
+        assert_eq!(std::fs::read_to_string(&md).unwrap(), markdown(&report()));
+        assert_eq!(std::fs::read_to_string(&page).unwrap(), html(&report()));
+        let names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 2, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

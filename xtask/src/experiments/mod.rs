@@ -1,0 +1,216 @@
+//! The experiments. Each is one TOML file under `experiments/` and one type here that
+//! implements [`Experiment`]; [`registry`] lists them in the order of the paper.
+//!
+//! An experiment splits in two: `compute` (expensive, cached, returns frames) and `analyse`
+//! (cheap, a pure function of the frames: figures, claims and the paper's section text).
+
+mod bayes_learning_curve;
+mod data_statistics;
+mod structure_function;
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use indicatif::ProgressBar;
+use polars::prelude::*;
+use rayon::prelude::*;
+use skm_report::{Claim, Figure, Verdict, bootstrap_slope};
+
+use crate::measure::{Stream, measure};
+use crate::spec::Spec;
+
+/// Frames by name; `sentences` is written but never read back by `analyse`.
+pub type Frames = BTreeMap<String, DataFrame>;
+
+/// A figure of an experiment: file stem (under `figures/<experiment>/`) and caption.
+pub struct FigureOut {
+    /// File name without extension.
+    pub stem: String,
+    /// Caption in the paper.
+    pub caption: String,
+    /// The figure.
+    pub figure: Figure,
+}
+
+/// What an experiment concludes from its frames.
+pub struct Analysis {
+    /// Figures, in order.
+    pub figures: Vec<FigureOut>,
+    /// Claim checks.
+    pub claims: Vec<Claim>,
+    /// Markdown: what theory predicts and what was measured, numbers from the frames.
+    pub body: String,
+}
+
+/// One experiment of the paper.
+pub trait Experiment: Sync {
+    /// The file stem of its TOML.
+    fn name(&self) -> &'static str;
+    /// Checks the `[analysis]` table (and anything else the experiment needs) before any
+    /// work starts.
+    fn check(&self, spec: &Spec) -> Result<()>;
+    /// Sentences the computation draws in all, for the progress bar.
+    fn work(&self, spec: &Spec) -> u64 {
+        spec.sentences * spec.seeds.len() as u64 * spec.points.len() as u64
+    }
+    /// The expensive part: frames, including `sentences`.
+    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames>;
+    /// Figures, claims and text from the frames.
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis>;
+}
+
+/// Every experiment, in the order of the paper.
+pub fn registry() -> Vec<Box<dyn Experiment>> {
+    vec![
+        Box::new(data_statistics::DataStatistics),
+        Box::new(bayes_learning_curve::BayesLearningCurve),
+        Box::new(structure_function::StructureFunction),
+    ]
+}
+
+/// Measures every (point, seed) stream of a spec in parallel; results come back in
+/// (point, seed) order whatever the thread count, each reduced by `reduce`.
+pub fn for_each_stream<T: Send>(
+    spec: &Spec,
+    progress: &ProgressBar,
+    reduce: impl Fn(&Stream) -> Result<T> + Sync,
+) -> Result<(Vec<T>, DataFrame)> {
+    let tasks: Vec<(usize, u64)> = (0..spec.points.len())
+        .flat_map(|p| spec.seeds.iter().map(move |&s| (p, s)))
+        .collect();
+    let results: Vec<(T, DataFrame)> = tasks
+        .par_iter()
+        .map(|&(p, seed)| {
+            let point = &spec.points[p];
+            let stream = measure(
+                &point.label,
+                &spec.generator_at(point, seed),
+                spec.sentences,
+                progress,
+            )?;
+            Ok((reduce(&stream)?, stream.sentences_frame()?))
+        })
+        .collect::<Result<_>>()?;
+    let mut reduced = Vec::with_capacity(results.len());
+    let mut sentences: Option<DataFrame> = None;
+    for (value, frame) in results {
+        reduced.push(value);
+        match sentences.as_mut() {
+            Some(all) => {
+                all.vstack_mut(&frame)?;
+            }
+            None => sentences = Some(frame),
+        }
+    }
+    let mut sentences = sentences.context("no streams to measure")?;
+    sentences.align_chunks_par();
+    Ok((reduced, sentences))
+}
+
+/// Concatenates frames of the same schema.
+pub fn concat(frames: Vec<DataFrame>) -> Result<DataFrame> {
+    let mut iter = frames.into_iter();
+    let mut all = iter.next().context("nothing to concatenate")?;
+    for frame in iter {
+        all.vstack_mut(&frame)?;
+    }
+    all.align_chunks_par();
+    Ok(all)
+}
+
+/// Rows of `frame` where column `column` equals `value`.
+pub fn rows_where(frame: &DataFrame, column: &str, value: &str) -> Result<DataFrame> {
+    let mask = frame.column(column)?.str()?.equal(value);
+    Ok(frame.filter(&mask)?)
+}
+
+/// A numeric column as `f64`.
+pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<f64>> {
+    let cast = anyhow::Context::with_context(frame.column(column), || {
+        format!("frame has no column {column:?}")
+    })?
+    .cast(&DataType::Float64)?;
+    Ok(cast.f64()?.into_no_null_iter().collect())
+}
+
+/// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
+pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
+    let seeds = floats(frame, "seed")?;
+    let (xs, ys) = (floats(frame, x)?, floats(frame, y)?);
+    let mut curves: BTreeMap<u64, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
+    for ((s, x), y) in seeds.into_iter().zip(xs).zip(ys) {
+        let curve = curves.entry(s as u64).or_default();
+        curve.0.push(x);
+        curve.1.push(y);
+    }
+    Ok(curves.into_values().collect())
+}
+
+/// The mean over seeds of `y` at each `x` (curves share their x grid).
+pub fn mean_curve(curves: &[(Vec<f64>, Vec<f64>)]) -> Vec<(f64, f64)> {
+    let Some((xs, _)) = curves.first() else {
+        return Vec::new();
+    };
+    xs.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let ys: Vec<f64> = curves.iter().filter_map(|c| c.1.get(i).copied()).collect();
+            (x, ys.iter().sum::<f64>() / ys.len() as f64)
+        })
+        .collect()
+}
+
+/// Bootstrap resamples for every interval.
+pub const RESAMPLES: usize = 2_000;
+/// Confidence of every interval.
+pub const CONFIDENCE: f64 = 0.95;
+
+/// An exponent claim: fits `log y` on `log x` pooling the seeds' curves, with a 95%
+/// bootstrap interval over seeds; PASS when the interval contains `theory`.
+pub struct ExponentCheck<'a> {
+    /// Claim id, e.g. "C1".
+    pub id: &'a str,
+    /// Sweep point label.
+    pub variant: &'a str,
+    /// Experiment name.
+    pub experiment: &'a str,
+    /// The claim in words.
+    pub statement: &'a str,
+    /// What was fitted, for the detail sentence.
+    pub fitted: &'a str,
+    /// The predicted exponent.
+    pub theory: f64,
+}
+
+impl ExponentCheck<'_> {
+    /// Runs the fit and the rule.
+    pub fn check(&self, curves: &[(Vec<f64>, Vec<f64>)], seed: u64) -> Result<Claim> {
+        let (fit, interval) = bootstrap_slope(curves, RESAMPLES, CONFIDENCE, seed)
+            .with_context(|| format!("fitting {} ({})", self.id, self.variant))?;
+        let pass = interval.contains(self.theory);
+        Ok(Claim {
+            id: self.id.into(),
+            variant: self.variant.into(),
+            experiment: self.experiment.into(),
+            statement: self.statement.into(),
+            measured: fit.slope,
+            theory: self.theory,
+            lo: interval.lo,
+            hi: interval.hi,
+            verdict: Verdict::from_bool(pass),
+            detail: format!(
+                "Slope of {} on log-log axes, {} points from {} seed(s) pooled \
+                 (R^2 = {:.3}); 95% bootstrap interval over seeds; PASS when it contains the theory value.",
+                self.fitted,
+                fit.n_points,
+                curves.len(),
+                fit.r_squared
+            ),
+        })
+    }
+}
+
+/// `value` rounded for prose.
+pub fn num(value: f64) -> String {
+    skm_report::paper::format_number(value)
+}

@@ -1,0 +1,173 @@
+//! skm's orchestration: reads `experiments/*.toml`, runs each experiment (generator ->
+//! theory -> frames), caches runs under `results/`, renders `figures/` and writes `paper/`.
+//!
+//! This is the only crate that touches the file-system layout or runs processes.
+
+pub mod experiments;
+pub mod measure;
+pub mod paper;
+pub mod spec;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use skm_report::{Claim, claims_frame, claims_from_frame};
+
+use experiments::{Experiment, registry};
+use spec::{ProfileName, Spec};
+use store::{Layout, Provenance, RunWriter};
+
+/// Options of `cargo xtask reproduce`.
+#[derive(Clone, Debug)]
+pub struct Reproduce {
+    /// Profile of every experiment.
+    pub profile: ProfileName,
+    /// Only these experiments (all when empty).
+    pub only: Vec<String>,
+    /// Rerun even when a matching run exists.
+    pub force: bool,
+    /// Folder of the experiment files.
+    pub experiments_dir: PathBuf,
+    /// Where `results/`, `figures/` and `paper/` go.
+    pub out: PathBuf,
+    /// Code revision for the cache and provenance.
+    pub revision: String,
+    /// Show progress bars.
+    pub progress: bool,
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// `git rev-parse HEAD`, plus `-dirty-<hash of the diff>` for uncommitted changes, or
+/// `unknown` outside a git checkout (such runs are never reused from the cache).
+pub fn git_revision(root: &Path) -> String {
+    let shell = match xshell::Shell::new() {
+        Ok(shell) => shell,
+        Err(_) => return "unknown".into(),
+    };
+    shell.change_dir(root);
+    let head = xshell::cmd!(shell, "git rev-parse HEAD").quiet().ignore_stderr().read();
+    let Ok(head) = head else {
+        return "unknown".into();
+    };
+    let status = xshell::cmd!(shell, "git status --porcelain --untracked-files=no")
+        .quiet()
+        .ignore_stderr()
+        .read()
+        .unwrap_or_default();
+    if status.trim().is_empty() {
+        head
+    } else {
+        let diff = xshell::cmd!(shell, "git diff HEAD")
+            .quiet()
+            .ignore_stderr()
+            .read()
+            .unwrap_or_default();
+        format!("{head}-dirty-{}", store::hash_text(&diff))
+    }
+}
+
+/// The experiment files, by name, in the registry's order; errors name unknown ones.
+pub fn load_specs(dir: &Path, profile: ProfileName, only: &[String]) -> Result<Vec<(Spec, Box<dyn Experiment>)>> {
+    let known: Vec<&'static str> = registry().iter().map(|e| e.name()).collect();
+    for name in only {
+        if !known.contains(&name.as_str()) {
+            bail!("unknown experiment {name:?}: known experiments are {}", known.join(", "));
+        }
+    }
+    let mut loaded = Vec::new();
+    for experiment in registry() {
+        let name = experiment.name();
+        if !only.is_empty() && !only.iter().any(|o| o == name) {
+            continue;
+        }
+        let path = dir.join(format!("{name}.toml"));
+        if !path.exists() {
+            bail!("{}: missing experiment file for {name}", path.display());
+        }
+        let spec = Spec::load(&path, profile)?;
+        experiment.check(&spec)?;
+        loaded.push((spec, experiment));
+    }
+    Ok(loaded)
+}
+
+fn progress_bar(len: u64, name: &str, visible: bool) -> ProgressBar {
+    if !visible {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{prefix:>22} [{bar:30}] {percent:>3}% {human_pos}/{human_len} sentences, ETA {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_prefix(name.to_string());
+    bar
+}
+
+/// Runs (or reuses) every selected experiment, renders its figures, and writes the claim
+/// table and the paper. Every input is checked before anything is written.
+pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
+    let specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
+    let layout = Layout { root: options.out.clone() };
+    for (spec, experiment) in &specs {
+        let (hash, text) = store::config_hash(spec)?;
+        let dir = layout.run_dir(&spec.experiment, spec.profile);
+        if !options.force {
+            if let Some(previous) = store::cached(&dir, &hash, &options.revision) {
+                eprintln!(
+                    "{}: results for config {hash} at this revision exist ({} s); skipping (use --force to rerun)",
+                    spec.experiment, previous.wall_time_s
+                );
+                continue;
+            }
+        }
+        let start = Instant::now();
+        let bar = progress_bar(experiment.work(spec), &spec.experiment, options.progress);
+        let writer = RunWriter::create(&dir)?;
+        writer.write_text("config.toml", &text)?;
+        let frames = experiment
+            .compute(spec, &bar)
+            .with_context(|| format!("running {}", spec.experiment))?;
+        for (name, frame) in frames {
+            writer.write_frame(&name, &mut frame.clone())?;
+        }
+        bar.finish_and_clear();
+        let wall = store::seconds(start.elapsed());
+        writer.commit(&Provenance {
+            experiment: spec.experiment.clone(),
+            profile: spec.profile.as_str().into(),
+            config_hash: hash,
+            seeds: spec.seeds.clone(),
+            git_revision: options.revision.clone(),
+            crate_versions: store::crate_versions(),
+            wall_time_s: wall,
+            threads: rayon::current_num_threads(),
+        })?;
+        eprintln!("{}: computed in {wall} s", spec.experiment);
+    }
+    paper::write(&layout, options.profile, &options.experiments_dir)
+}
+
+/// Reads the claims of every experiment whose results exist at `profile`.
+pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>> {
+    let mut claims = Vec::new();
+    for run in runs {
+        claims.extend(run.analysis.claims.iter().cloned());
+    }
+    let mut frame = claims_frame(&claims)?;
+    std::fs::create_dir_all(layout.results())?;
+    skm_report::claims::write_parquet(&mut frame, &layout.results().join("claims.parquet"))?;
+    debug_assert_eq!(claims_from_frame(&frame).map(|c| c.len()).ok(), Some(claims.len()));
+    Ok(claims)
+}

@@ -1,0 +1,121 @@
+//! `cargo xtask`: reproduce the paper, list experiments, sample sentences.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use skm_generator::Generator;
+use xtask::spec::{ProfileName, Spec};
+use xtask::{Reproduce, git_revision, load_specs, workspace_root};
+
+/// skm: reproduce "Understanding LLM Behaviors via Compression" from one command.
+#[derive(Parser)]
+#[command(name = "cargo xtask", version)]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Run every experiment (cached), render figures, write results/claims.parquet and paper/.
+    Reproduce {
+        /// Size of every run.
+        #[arg(long, value_enum, default_value = "default")]
+        profile: ProfileName,
+        /// Only these experiments.
+        #[arg(long, num_args = 1..)]
+        only: Vec<String>,
+        /// Rerun even when results for this config and revision exist.
+        #[arg(long)]
+        force: bool,
+        /// Folder of the experiment files.
+        #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
+        experiments: PathBuf,
+        /// Where results/, figures/ and paper/ are written.
+        #[arg(long, default_value_os_t = workspace_root())]
+        out: PathBuf,
+    },
+    /// List the experiments and the claims each checks.
+    List {
+        /// Folder of the experiment files.
+        #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
+        experiments: PathBuf,
+    },
+    /// Print sentences of an experiment's corpus as readable text.
+    Sample {
+        /// Experiment name.
+        experiment: String,
+        /// How many sentences.
+        #[arg(long, default_value_t = 12)]
+        sentences: usize,
+        /// Folder of the experiment files.
+        #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
+        experiments: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.task {
+        Task::Reproduce { profile, only, force, experiments, out } => {
+            let options = Reproduce {
+                profile,
+                only,
+                force,
+                experiments_dir: experiments,
+                revision: git_revision(&workspace_root()),
+                out: out.clone(),
+                progress: true,
+            };
+            let claims = xtask::reproduce(&options)?;
+            println!("{:<5} {:<22} {:>10} {:>10}  {:<8} statement", "claim", "variant", "measured", "theory", "verdict");
+            for c in &claims {
+                println!(
+                    "{:<5} {:<22} {:>10.4} {:>10.4}  {:<8} {}",
+                    c.id, c.variant, c.measured, c.theory, c.verdict.as_str(), c.statement
+                );
+            }
+            let passed = claims.iter().filter(|c| c.verdict == skm_report::Verdict::Pass).count();
+            println!("{passed} of {} claim checks pass", claims.len());
+            println!("paper: {}", out.join("paper/index.html").display());
+            Ok(())
+        }
+        Task::List { experiments } => {
+            for (spec, _) in load_specs(&experiments, ProfileName::Default, &[])? {
+                println!("{:<22} {:<14} {}", spec.experiment, spec.meta.claims.join(","), spec.meta.title);
+            }
+            Ok(())
+        }
+        Task::Sample { experiment, sentences, experiments } => {
+            let specs = load_specs(&experiments, ProfileName::Smoke, std::slice::from_ref(&experiment))?;
+            let (spec, _): &(Spec, _) = specs.first().context("no such experiment")?;
+            let point = &spec.points[0];
+            let mut generator = Generator::new(&point.generator)?;
+            println!("{} ({}, seed {}):", spec.experiment, point.label, point.generator.seed);
+            let mut tokens = Vec::new();
+            for _ in 0..sentences {
+                tokens.clear();
+                let sentence = generator.next_sentence(&mut tokens)?;
+                println!(
+                    "  {:<60} [entity {}, attribute {}, template {}]",
+                    generator.vocabulary().render(&tokens),
+                    sentence.entity,
+                    sentence.attribute,
+                    sentence.template
+                );
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Experiment files: parsing, validation and resolution into runs.
+//!
+//! An experiment file `experiments/<name>.toml` has four tables:
+//! `[experiment]` (name, title, claims), `[generator]` (every key of
+//! [`GeneratorConfig`]), `[analysis]` (the experiment's own parameters, checked by its
+//! function) and `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes).
+//! Unknown keys are errors everywhere; every error names the file, the key and the range.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use skm_generator::{GeneratorConfig, GeneratorError, MIN_NAME_SPACE_RATIO};
+
+/// The three sizes every experiment comes in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileName {
+    /// Seconds: tests and CI.
+    Smoke,
+    /// Minutes on a laptop CPU: every figure of the paper.
+    Default,
+    /// Sized for a large machine.
+    Full,
+}
+
+impl ProfileName {
+    /// The profile's key in `[profiles.*]`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileName::Smoke => "smoke",
+            ProfileName::Default => "default",
+            ProfileName::Full => "full",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExperimentFile {
+    experiment: Meta,
+    generator: GeneratorConfig,
+    #[serde(default)]
+    analysis: toml::Table,
+    profiles: Profiles,
+}
+
+/// The `[experiment]` table.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meta {
+    /// Must equal the file stem.
+    pub name: String,
+    /// Section title in the paper.
+    pub title: String,
+    /// Claims this experiment checks, e.g. `["C1", "C2"]`.
+    pub claims: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Profiles {
+    smoke: Profile,
+    default: Profile,
+    full: Profile,
+}
+
+/// One `[profiles.*]` table: how big a run is.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Sentences in each stream (the largest N).
+    pub sentences: u64,
+    /// Number of seeds: `generator.seed`, `generator.seed + 1`, ...
+    pub seeds: u32,
+    /// Generator keys to sweep, each with its list of values (one run point per value).
+    #[serde(default)]
+    pub sweep: BTreeMap<String, Vec<toml::Value>>,
+    /// Stream prefixes to evaluate, for experiments that measure along N.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<u64>,
+}
+
+/// The largest stream a profile may ask for.
+const MAX_SENTENCES: u64 = 1_000_000_000;
+const MAX_SEEDS: u32 = 1_000;
+
+/// A fully resolved experiment at one profile: what a run computes, and what its
+/// `config.toml` records.
+#[derive(Clone, Debug, Serialize)]
+pub struct Spec {
+    /// The experiment's name (file stem).
+    pub experiment: String,
+    /// The profile chosen.
+    pub profile: ProfileName,
+    /// Title and claims.
+    pub meta: Meta,
+    /// Sentences per stream.
+    pub sentences: u64,
+    /// The seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Stream prefixes to evaluate (empty when the experiment measures only N).
+    pub sizes: Vec<u64>,
+    /// The base generator table.
+    pub generator: GeneratorConfig,
+    /// The sweep, as declared.
+    pub sweep: BTreeMap<String, Vec<toml::Value>>,
+    /// The experiment's own parameters.
+    pub analysis: toml::Table,
+    /// One resolved generator config per sweep point, seed left at the base seed.
+    #[serde(skip)]
+    pub points: Vec<Point>,
+    /// Where the spec came from.
+    #[serde(skip)]
+    pub path: PathBuf,
+}
+
+/// One point of a sweep.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// `key=value,...`, or `base` when nothing is swept.
+    pub label: String,
+    /// The swept values, for frame columns.
+    pub values: Vec<(String, f64)>,
+    /// The resolved generator config (seed = base seed).
+    pub generator: GeneratorConfig,
+}
+
+impl Spec {
+    /// Reads and validates `path` at `profile`; nothing is written.
+    pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
+        let file = path.display();
+        let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
+        let parsed: ExperimentFile =
+            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))?;
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        if parsed.experiment.name != stem {
+            bail!(
+                "{file}: experiment.name = {:?} must equal the file name {stem:?}",
+                parsed.experiment.name
+            );
+        }
+        let chosen = match profile {
+            ProfileName::Smoke => parsed.profiles.smoke,
+            ProfileName::Default => parsed.profiles.default,
+            ProfileName::Full => parsed.profiles.full,
+        };
+        let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
+        if !(1..=MAX_SENTENCES).contains(&chosen.sentences) {
+            bail!(
+                "{file}: {} = {} is out of range: allowed 1 <= sentences <= {MAX_SENTENCES}",
+                key("sentences"),
+                chosen.sentences
+            );
+        }
+        if !(1..=MAX_SEEDS).contains(&chosen.seeds) {
+            bail!(
+                "{file}: {} = {} is out of range: allowed 1 <= seeds <= {MAX_SEEDS}",
+                key("seeds"),
+                chosen.seeds
+            );
+        }
+        if let Some(&bad) = chosen
+            .sizes
+            .iter()
+            .find(|&&n| n == 0 || n > chosen.sentences)
+        {
+            bail!(
+                "{file}: {} contains {bad}: allowed 1 <= size <= sentences ({})",
+                key("sizes"),
+                chosen.sentences
+            );
+        }
+        let points = resolve_points(&parsed.generator, &chosen.sweep)
+            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        for point in &points {
+            check_generator(point, &chosen, profile)
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        }
+        let seeds = (0..u64::from(chosen.seeds))
+            .map(|i| parsed.generator.seed.wrapping_add(i))
+            .collect();
+        Ok(Spec {
+            experiment: stem.to_string(),
+            profile,
+            meta: parsed.experiment,
+            sentences: chosen.sentences,
+            seeds,
+            sizes: chosen.sizes,
+            generator: parsed.generator,
+            sweep: chosen.sweep,
+            analysis: parsed.analysis,
+            points,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The `[analysis]` table as the experiment's own type; unknown keys are errors.
+    pub fn analysis<T: DeserializeOwned>(&self) -> Result<T> {
+        self.analysis
+            .clone()
+            .try_into()
+            .map_err(|e| anyhow::anyhow!("{}: [analysis]: {}", self.path.display(), e))
+    }
+
+    /// The resolved config as TOML, the text `config.toml` holds and the cache hashes.
+    pub fn to_toml(&self) -> Result<String> {
+        toml::to_string_pretty(self).context("serializing the resolved config")
+    }
+
+    /// A generator config of `point` with `seed`.
+    pub fn generator_at(&self, point: &Point, seed: u64) -> GeneratorConfig {
+        GeneratorConfig {
+            seed,
+            ..point.generator.clone()
+        }
+    }
+}
+
+/// Every combination of the swept values, in declaration order (keys sorted).
+fn resolve_points(
+    base: &GeneratorConfig,
+    sweep: &BTreeMap<String, Vec<toml::Value>>,
+) -> Result<Vec<Point>, String> {
+    let base_table = toml::Table::try_from(base).map_err(|e| e.to_string())?;
+    let mut points = vec![(Vec::<(String, toml::Value)>::new(), base_table)];
+    for (key, values) in sweep {
+        if !points[0].1.contains_key(key) {
+            let keys: Vec<&String> = points[0].1.keys().collect();
+            return Err(format!(
+                "sweep key {key:?} is not a generator key: allowed {keys:?}"
+            ));
+        }
+        if key == "seed" {
+            return Err("sweep key \"seed\": use profiles.*.seeds instead".into());
+        }
+        if values.is_empty() {
+            return Err(format!("sweep.{key} is empty: give at least one value"));
+        }
+        points = points
+            .into_iter()
+            .flat_map(|(labels, table)| {
+                values.iter().map(move |value| {
+                    let mut labels = labels.clone();
+                    labels.push((key.clone(), value.clone()));
+                    let mut table = table.clone();
+                    table.insert(key.clone(), value.clone());
+                    (labels, table)
+                })
+            })
+            .collect();
+    }
+    points
+        .into_iter()
+        .map(|(labels, table)| {
+            let generator: GeneratorConfig = table
+                .try_into()
+                .map_err(|e: toml::de::Error| format!("sweep: {}", e.to_string().trim()))?;
+            let label = if labels.is_empty() {
+                "base".to_string()
+            } else {
+                labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let values = labels
+                .iter()
+                .map(|(k, v)| (k.clone(), v.as_float().or(v.as_integer().map(|i| i as f64))))
+                .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
+                .collect();
+            Ok(Point {
+                label,
+                values,
+                generator,
+            })
+        })
+        .collect()
+}
+
+/// Range checks of one resolved point, naming the key where the bad value was written.
+fn check_generator(
+    point: &Point,
+    profile: &Profile,
+    name: ProfileName,
+) -> Result<(), String> {
+    let config = &point.generator;
+    let key = |field: &str| {
+        if profile.sweep.contains_key(field) {
+            format!("profiles.{}.sweep.{field}", name.as_str())
+        } else {
+            format!("generator.{field}")
+        }
+    };
+    if let Err(GeneratorError::InvalidParameter {
+        field,
+        value,
+        allowed,
+    }) = config.validate()
+    {
+        return Err(format!(
+            "{} = {value} is out of range: allowed {allowed}",
+            key(field)
+        ));
+    }
+    let expected = skm_theory::pycrp::expected_distinct(config.alpha, config.beta, profile.sentences);
+    if expected * MIN_NAME_SPACE_RATIO > config.name_space() {
+        return Err(format!(
+            "{} = {}: the name space name_vocab^name_tokens = {:.3e} is too small for the \
+             {expected:.0} entities expected in {} sentences at {} (it must be at least \
+             {MIN_NAME_SPACE_RATIO}x larger): raise name_tokens or name_vocab",
+            key("name_tokens"),
+            config.name_tokens,
+            config.name_space(),
+            profile.sentences,
+            point.label,
+        ));
+    }
+    Ok(())
+}
