@@ -55,7 +55,10 @@ pub fn git_revision(root: &Path) -> String {
         Err(_) => return "unknown".into(),
     };
     shell.change_dir(root);
-    let head = xshell::cmd!(shell, "git rev-parse HEAD").quiet().ignore_stderr().read();
+    let head = xshell::cmd!(shell, "git rev-parse HEAD")
+        .quiet()
+        .ignore_stderr()
+        .read();
     let Ok(head) = head else {
         return "unknown".into();
     };
@@ -77,11 +80,18 @@ pub fn git_revision(root: &Path) -> String {
 }
 
 /// The experiment files, by name, in the registry's order; errors name unknown ones.
-pub fn load_specs(dir: &Path, profile: ProfileName, only: &[String]) -> Result<Vec<(Spec, Box<dyn Experiment>)>> {
+pub fn load_specs(
+    dir: &Path,
+    profile: ProfileName,
+    only: &[String],
+) -> Result<Vec<(Spec, Box<dyn Experiment>)>> {
     let known: Vec<&'static str> = registry().iter().map(|e| e.name()).collect();
     for name in only {
         if !known.contains(&name.as_str()) {
-            bail!("unknown experiment {name:?}: known experiments are {}", known.join(", "));
+            bail!(
+                "unknown experiment {name:?}: known experiments are {}",
+                known.join(", ")
+            );
         }
     }
     let mut loaded = Vec::new();
@@ -107,9 +117,11 @@ fn progress_bar(len: u64, name: &str, visible: bool) -> ProgressBar {
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template("{prefix:>22} [{bar:30}] {percent:>3}% {human_pos}/{human_len} sentences, ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{prefix:>22} [{bar:30}] {percent:>3}% {human_pos}/{human_len} sentences, ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     bar.set_prefix(name.to_string());
     bar
@@ -119,18 +131,21 @@ fn progress_bar(len: u64, name: &str, visible: bool) -> ProgressBar {
 /// table and the paper. Every input is checked before anything is written.
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
-    let layout = Layout { root: options.out.clone() };
+    let layout = Layout {
+        root: options.out.clone(),
+    };
     for (spec, experiment) in &specs {
         let (hash, text) = store::config_hash(spec)?;
         let dir = layout.run_dir(&spec.experiment, spec.profile);
-        if !options.force {
-            if let Some(previous) = store::cached(&dir, &hash, &options.revision) {
-                eprintln!(
-                    "{}: results for config {hash} at this revision exist ({} s); skipping (use --force to rerun)",
-                    spec.experiment, previous.wall_time_s
-                );
-                continue;
-            }
+        let previous = (!options.force)
+            .then(|| store::cached(&dir, &hash, &options.revision))
+            .flatten();
+        if let Some(previous) = previous {
+            eprintln!(
+                "{}: results for config {hash} at this revision exist ({} s); skipping (use --force to rerun)",
+                spec.experiment, previous.wall_time_s
+            );
+            continue;
         }
         let start = Instant::now();
         let bar = progress_bar(experiment.work(spec), &spec.experiment, options.progress);
@@ -168,6 +183,9 @@ pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>
     let mut frame = claims_frame(&claims)?;
     std::fs::create_dir_all(layout.results())?;
     skm_report::claims::write_parquet(&mut frame, &layout.results().join("claims.parquet"))?;
-    debug_assert_eq!(claims_from_frame(&frame).map(|c| c.len()).ok(), Some(claims.len()));
+    debug_assert_eq!(
+        claims_from_frame(&frame).map(|c| c.len()).ok(),
+        Some(claims.len())
+    );
     Ok(claims)
 }

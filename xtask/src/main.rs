@@ -68,7 +68,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.task {
-        Task::Reproduce { profile, only, force, experiments, out } => {
+        Task::Reproduce {
+            profile,
+            only,
+            force,
+            experiments,
+            out,
+        } => {
             let options = Reproduce {
                 profile,
                 only,
@@ -79,30 +85,57 @@ fn run(cli: Cli) -> Result<()> {
                 progress: true,
             };
             let claims = xtask::reproduce(&options)?;
-            println!("{:<5} {:<22} {:>10} {:>10}  {:<8} statement", "claim", "variant", "measured", "theory", "verdict");
+            println!(
+                "{:<5} {:<22} {:>10} {:>10}  {:<8} statement",
+                "claim", "variant", "measured", "theory", "verdict"
+            );
             for c in &claims {
                 println!(
                     "{:<5} {:<22} {:>10.4} {:>10.4}  {:<8} {}",
-                    c.id, c.variant, c.measured, c.theory, c.verdict.as_str(), c.statement
+                    c.id,
+                    c.variant,
+                    c.measured,
+                    c.theory,
+                    c.verdict.as_str(),
+                    c.statement
                 );
             }
-            let passed = claims.iter().filter(|c| c.verdict == skm_report::Verdict::Pass).count();
+            let passed = claims
+                .iter()
+                .filter(|c| c.verdict == skm_report::Verdict::Pass)
+                .count();
             println!("{passed} of {} claim checks pass", claims.len());
             println!("paper: {}", out.join("paper/index.html").display());
             Ok(())
         }
         Task::List { experiments } => {
             for (spec, _) in load_specs(&experiments, ProfileName::Default, &[])? {
-                println!("{:<22} {:<14} {}", spec.experiment, spec.meta.claims.join(","), spec.meta.title);
+                println!(
+                    "{:<22} {:<14} {}",
+                    spec.experiment,
+                    spec.meta.claims.join(","),
+                    spec.meta.title
+                );
             }
             Ok(())
         }
-        Task::Sample { experiment, sentences, experiments } => {
-            let specs = load_specs(&experiments, ProfileName::Smoke, std::slice::from_ref(&experiment))?;
+        Task::Sample {
+            experiment,
+            sentences,
+            experiments,
+        } => {
+            let specs = load_specs(
+                &experiments,
+                ProfileName::Smoke,
+                std::slice::from_ref(&experiment),
+            )?;
             let (spec, _): &(Spec, _) = specs.first().context("no such experiment")?;
             let point = &spec.points[0];
             let mut generator = Generator::new(&point.generator)?;
-            println!("{} ({}, seed {}):", spec.experiment, point.label, point.generator.seed);
+            println!(
+                "{} ({}, seed {}):",
+                spec.experiment, point.label, point.generator.seed
+            );
             let mut tokens = Vec::new();
             for _ in 0..sentences {
                 tokens.clear();

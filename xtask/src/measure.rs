@@ -72,8 +72,10 @@ impl Stream {
         let corpus = &self.corpus;
         let world = &corpus.world;
         let n = corpus.sentences.len();
-        let role = |rows: &[RoleBits], f: fn(&RoleBits) -> f64| -> Vec<f64> {
-            rows.iter().map(f).collect()
+        // Per-sentence bits are stored as f32 (7 digits) to keep the frame small; every
+        // aggregate is computed from the f64 values in memory.
+        let role = |rows: &[RoleBits], f: fn(&RoleBits) -> f64| -> Vec<f32> {
+            rows.iter().map(|r| f(r) as f32).collect()
         };
         let sentences = &corpus.sentences;
         let frame = df!(
@@ -92,10 +94,6 @@ impl Stream {
             "bayes_bits_name" => role(&self.bayes, |r| r.name),
             "bayes_bits_value" => role(&self.bayes, |r| r.value),
             "bayes_bits_noise" => role(&self.bayes, |r| r.noise),
-            "oracle_bits_syntax" => role(&self.oracle, |r| r.syntax),
-            "oracle_bits_name" => role(&self.oracle, |r| r.name),
-            "oracle_bits_value" => role(&self.oracle, |r| r.value),
-            "oracle_bits_noise" => role(&self.oracle, |r| r.noise),
         )?;
         Ok(frame)
     }

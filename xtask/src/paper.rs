@@ -45,7 +45,11 @@ pub fn write(layout: &Layout, profile: ProfileName, experiments_dir: &Path) -> R
             render_files(&figure.figure, &figures_dir.join(&figure.stem))
                 .with_context(|| format!("rendering {}/{}", spec.experiment, figure.stem))?;
         }
-        runs.push(Run { spec, provenance, analysis });
+        runs.push(Run {
+            spec,
+            provenance,
+            analysis,
+        });
     }
     let claims = crate::collect_claims(layout, &runs)?;
     let report = report(&runs, profile)?;

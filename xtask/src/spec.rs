@@ -132,9 +132,12 @@ impl Spec {
     pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
         let file = path.display();
         let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
-        let parsed: ExperimentFile =
-            toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let parsed: ExperimentFile = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))?;
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if parsed.experiment.name != stem {
             bail!(
                 "{file}: experiment.name = {:?} must equal the file name {stem:?}",
@@ -175,8 +178,7 @@ impl Spec {
         let points = resolve_points(&parsed.generator, &chosen.sweep)
             .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         for point in &points {
-            check_generator(point, &chosen, profile)
-                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+            check_generator(point, &chosen, profile).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         }
         let seeds = (0..u64::from(chosen.seeds))
             .map(|i| parsed.generator.seed.wrapping_add(i))
@@ -281,11 +283,7 @@ fn resolve_points(
 }
 
 /// Range checks of one resolved point, naming the key where the bad value was written.
-fn check_generator(
-    point: &Point,
-    profile: &Profile,
-    name: ProfileName,
-) -> Result<(), String> {
+fn check_generator(point: &Point, profile: &Profile, name: ProfileName) -> Result<(), String> {
     let config = &point.generator;
     let key = |field: &str| {
         if profile.sweep.contains_key(field) {
@@ -305,7 +303,8 @@ fn check_generator(
             key(field)
         ));
     }
-    let expected = skm_theory::pycrp::expected_distinct(config.alpha, config.beta, profile.sentences);
+    let expected =
+        skm_theory::pycrp::expected_distinct(config.alpha, config.beta, profile.sentences);
     if expected * MIN_NAME_SPACE_RATIO > config.name_space() {
         return Err(format!(
             "{} = {}: the name space name_vocab^name_tokens = {:.3e} is too small for the \

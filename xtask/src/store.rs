@@ -105,11 +105,9 @@ impl RunWriter {
     /// Starts a run that will replace `target`.
     pub fn create(target: &Path) -> Result<Self> {
         let parent = target.parent().context("run directory has no parent")?;
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("run");
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("run");
         let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;

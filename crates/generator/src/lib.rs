@@ -240,9 +240,13 @@ impl Generator {
         let attribute = self
             .sentence_rng
             .random_range(0..self.config.attributes as u32) as usize;
-        let template = self.syntax.sample_template(attribute, &mut self.sentence_rng);
-        let filler = (self.config.filler_vocab > 0)
-            .then(|| self.sentence_rng.random_range(self.vocabulary.fillers_range()));
+        let template = self
+            .syntax
+            .sample_template(attribute, &mut self.sentence_rng);
+        let filler = (self.config.filler_vocab > 0).then(|| {
+            self.sentence_rng
+                .random_range(self.vocabulary.fillers_range())
+        });
         let sentence = Sentence {
             entity: entity as u32,
             attribute: attribute as u16,

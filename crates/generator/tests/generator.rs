@@ -39,10 +39,15 @@ fn sentences_follow_their_templates() {
     let vocab = &world.vocabulary;
     for (i, s) in corpus.sentences.iter().enumerate() {
         let tokens = corpus.sentence_tokens(i);
-        let template = world.syntax.template(s.attribute as usize, s.template as usize);
+        let template = world
+            .syntax
+            .template(s.attribute as usize, s.template as usize);
         assert_eq!(tokens.len(), template.slots.len());
         assert_eq!(*tokens.last().unwrap(), Vocabulary::EOS);
-        assert_eq!(tokens[0], vocab.heads_range().start + (s.attribute * 4 + s.template) as u32);
+        assert_eq!(
+            tokens[0],
+            vocab.heads_range().start + (s.attribute * 4 + s.template) as u32
+        );
         for (slot, &token) in template.slots.iter().zip(tokens) {
             let role = vocab.role(token);
             match slot {
@@ -51,8 +56,17 @@ fn sentences_follow_their_templates() {
                     assert_eq!(token, world.entities.name(s.entity as usize)[*j as usize])
                 }
                 Slot::Value => {
-                    assert!(vocab.attribute_values(s.attribute as usize).contains(&token));
-                    assert_eq!(token, world.entities.value(s.entity as usize, s.attribute as usize));
+                    assert!(
+                        vocab
+                            .attribute_values(s.attribute as usize)
+                            .contains(&token)
+                    );
+                    assert_eq!(
+                        token,
+                        world
+                            .entities
+                            .value(s.entity as usize, s.attribute as usize)
+                    );
                 }
                 Slot::Filler => assert_eq!(role, Role::Noise),
             }
@@ -72,7 +86,9 @@ fn entities_are_numbered_by_first_appearance_with_unique_names() {
         }
     }
     let world = &corpus.world;
-    let names: HashSet<&[u32]> = (0..world.entities.len()).map(|k| world.entities.name(k)).collect();
+    let names: HashSet<&[u32]> = (0..world.entities.len())
+        .map(|k| world.entities.name(k))
+        .collect();
     assert_eq!(names.len(), world.entities.len());
     assert_eq!(world.counts.iter().sum::<u64>(), 5_000);
 }
@@ -86,9 +102,15 @@ fn weights_are_a_distribution_with_residual() {
     assert!(world.weights.iter().all(|&w| w > 0.0));
     assert!(world.residual_weight > 0.0);
     // Frequent entities carry large weights: the posterior mean is (n_k - alpha)/(n + beta).
-    let top = (0..world.counts.len()).max_by_key(|&k| world.counts[k]).unwrap();
+    let top = (0..world.counts.len())
+        .max_by_key(|&k| world.counts[k])
+        .unwrap();
     let share = world.counts[top] as f64 / 5_000.0;
-    assert!((world.weights[top] - share).abs() < 0.05, "{} vs {share}", world.weights[top]);
+    assert!(
+        (world.weights[top] - share).abs() < 0.05,
+        "{} vs {share}",
+        world.weights[top]
+    );
 }
 
 #[test]
@@ -131,7 +153,10 @@ fn bad_parameters_are_named() {
     let mut c = config(0.5, 1);
     c.alpha = 1.0;
     let err = Generator::new(&c).err().unwrap();
-    assert!(matches!(err, GeneratorError::InvalidParameter { field: "alpha", .. }));
+    assert!(matches!(
+        err,
+        GeneratorError::InvalidParameter { field: "alpha", .. }
+    ));
     assert!(err.to_string().contains("0 <= alpha < 1"));
     let mut c = config(0.5, 1);
     c.beta = -0.5;

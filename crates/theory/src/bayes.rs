@@ -155,7 +155,7 @@ impl BayesLearner {
         let parsed = self.parse_sentence(sentence, tokens)?;
         let l = self.name_tokens;
         let mut stats = [PrefixStats::default(); MAX_NAME_TOKENS + 1];
-        // Look up and update every level in one hash operation; bits use the old stats.
+        // One hash operation per level looks up and updates it; the bits use the old stats.
         let entities = self.counts.len() as u32;
         let (slot, is_new) = match self.entity_of.entry(parsed.codes[l]) {
             Entry::Occupied(entry) => (*entry.get() as usize, false),
@@ -178,7 +178,7 @@ impl BayesLearner {
         } else {
             self.facts[slot * self.templates.attributes + parsed.attribute]
         };
-        self.write_bits(&parsed, &mut stats, known, out);
+        self.write_bits(&parsed, &stats, known, out);
 
         let a = self.templates.attributes;
         if is_new {
@@ -205,11 +205,16 @@ impl BayesLearner {
     ) -> Result<(), TheoryError> {
         let parsed = self.parse_sentence(sentence, tokens)?;
         let mut stats = [PrefixStats::default(); MAX_NAME_TOKENS + 1];
-        for (level, s) in stats.iter_mut().enumerate().take(self.name_tokens + 1).skip(1) {
+        for (level, s) in stats
+            .iter_mut()
+            .enumerate()
+            .take(self.name_tokens + 1)
+            .skip(1)
+        {
             *s = self.stats(level, parsed.codes[level]);
         }
         let known = self.known_value(&parsed);
-        self.write_bits(&parsed, &mut stats, known, out);
+        self.write_bits(&parsed, &stats, known, out);
         Ok(())
     }
 
@@ -273,8 +278,7 @@ impl BayesLearner {
     fn head_probability(&self, attribute: usize, index: usize) -> f64 {
         let (a, t) = (self.dirichlet, self.templates.per_attribute as f64);
         (self.template_counts[index] as f64 + a)
-            / (self.templates.attributes as f64
-                * (self.attribute_counts[attribute] as f64 + t * a))
+            / (self.templates.attributes as f64 * (self.attribute_counts[attribute] as f64 + t * a))
     }
 
     /// `beta + alpha K`, the new-entity mass (1 before any sentence: the first entity is new).
@@ -338,19 +342,19 @@ impl BayesLearner {
             })
     }
 
-    /// Appends the sentence's bits given the old stats (`stats[0]` is filled here) and the
+    /// Appends the sentence's bits given the old stats of its name prefixes (`stats[l]`,
+    /// `1 <= l <= L`) and the
     /// stated value of its fact.
     fn write_bits(
         &self,
         parsed: &Parsed,
-        stats: &mut [PrefixStats; MAX_NAME_TOKENS + 1],
+        stats: &[PrefixStats; MAX_NAME_TOKENS + 1],
         known: Token,
         out: &mut Vec<f64>,
     ) {
-        stats[0] = self.stats(0, 0);
         let share = self.new_share();
         let mut name_bits = [0.0; MAX_NAME_TOKENS];
-        let mut mass = self.mass(0, stats[0], share);
+        let mut mass = self.mass(0, self.stats(0, 0), share);
         for (r, bits) in name_bits.iter_mut().enumerate().take(self.name_tokens) {
             let next = self.mass(r + 1, stats[r + 1], share);
             *bits = -(next / mass).log2();
@@ -378,8 +382,7 @@ impl BayesLearner {
     fn parse_sentence(&self, sentence: &Sentence, tokens: &[Token]) -> Result<Parsed, TheoryError> {
         let parsed = self.parse(tokens, true)?;
         let template = parsed.template - parsed.attribute * self.templates.per_attribute;
-        if (sentence.attribute as usize, sentence.template as usize)
-            != (parsed.attribute, template)
+        if (sentence.attribute as usize, sentence.template as usize) != (parsed.attribute, template)
         {
             return Err(TheoryError::RecordMismatch {
                 attribute: sentence.attribute,
@@ -490,7 +493,9 @@ mod tests {
         for (i, sentence) in corpus.sentences.iter().enumerate() {
             let tokens = corpus.sentence_tokens(i);
             bits.clear();
-            learner.observe(sentence, tokens, &mut bits).expect("observe");
+            learner
+                .observe(sentence, tokens, &mut bits)
+                .expect("observe");
             let name: f64 = tokens
                 .iter()
                 .zip(&bits)
@@ -505,7 +510,10 @@ mod tests {
             } else {
                 -((counts[sentence.entity as usize] as f64 - alpha) / (n + beta)).log2()
             };
-            assert!((name - expected).abs() < 1e-9, "sentence {i}: {name} vs {expected}");
+            assert!(
+                (name - expected).abs() < 1e-9,
+                "sentence {i}: {name} vs {expected}"
+            );
             counts[sentence.entity as usize] += 1;
         }
         assert_eq!(learner.sentences(), 400);
@@ -522,10 +530,14 @@ mod tests {
             scored.clear();
             observed.clear();
             learner.score(sentence, tokens, &mut scored).expect("score");
-            learner.score(sentence, tokens, &mut observed).expect("score");
+            learner
+                .score(sentence, tokens, &mut observed)
+                .expect("score");
             assert_eq!(scored, observed);
             observed.clear();
-            learner.observe(sentence, tokens, &mut observed).expect("observe");
+            learner
+                .observe(sentence, tokens, &mut observed)
+                .expect("observe");
             assert_eq!(scored, observed);
         }
     }
@@ -540,21 +552,30 @@ mod tests {
             .position(|&t| corpus.world.vocabulary.role(t) == skm_generator::Role::Value)
             .expect("value slot");
         let mut bits = Vec::new();
-        learner.observe(&sentence, tokens, &mut bits).expect("observe");
+        learner
+            .observe(&sentence, tokens, &mut bits)
+            .expect("observe");
         assert!((bits[value_at] - 5f64.log2()).abs() < 1e-12);
         bits.clear();
-        learner.observe(&sentence, tokens, &mut bits).expect("observe");
+        learner
+            .observe(&sentence, tokens, &mut bits)
+            .expect("observe");
         assert_eq!(bits[value_at], 0.0);
 
         let mut wrong_value = tokens.to_vec();
-        let values = corpus.world.vocabulary.attribute_values(sentence.attribute as usize);
+        let values = corpus
+            .world
+            .vocabulary
+            .attribute_values(sentence.attribute as usize);
         wrong_value[value_at] = if tokens[value_at] == values.start {
             values.start + 1
         } else {
             values.start
         };
         bits.clear();
-        learner.score(&sentence, &wrong_value, &mut bits).expect("score");
+        learner
+            .score(&sentence, &wrong_value, &mut bits)
+            .expect("score");
         assert_eq!(bits[value_at], f64::INFINITY);
 
         let before = learner.sentences();

@@ -142,10 +142,13 @@ pub fn structure_function(
             min_stored_count: m.checked_sub(1).map_or(0, |i| counts[ranked[i]]),
         });
     }
-    let optimum = points
-        .iter()
-        .enumerate()
-        .fold(0, |best, (m, p)| if p.total_bits < points[best].total_bits { m } else { best });
+    let optimum = points.iter().enumerate().fold(0, |best, (m, p)| {
+        if p.total_bits < points[best].total_bits {
+            m
+        } else {
+            best
+        }
+    });
     Ok(StructureFunction {
         sentences: sentences.len(),
         entities: ranked.len(),
@@ -158,7 +161,10 @@ pub fn structure_function(
 
 /// The two-part optimum of [`structure_function`]: `(m*, least corpus count among the m*
 /// stored entities)`, the count 0 when `m* = 0`.
-pub fn optimal_entities(world: &World, sentences: &[Sentence]) -> Result<(usize, u64), TheoryError> {
+pub fn optimal_entities(
+    world: &World,
+    sentences: &[Sentence],
+) -> Result<(usize, u64), TheoryError> {
     let function = structure_function(world, sentences)?;
     let best = function.optimal();
     Ok((best.m, best.min_stored_count))
@@ -240,7 +246,11 @@ mod tests {
         }
         let best = function.optimal().total_bits;
         assert!(function.points.iter().all(|p| p.total_bits >= best));
-        assert!(function.points[..function.optimum].iter().all(|p| p.total_bits > best));
+        assert!(
+            function.points[..function.optimum]
+                .iter()
+                .all(|p| p.total_bits > best)
+        );
     }
 
     #[test]

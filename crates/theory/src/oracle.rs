@@ -86,7 +86,11 @@ impl Oracle {
 
     /// Appends the bits of each token of `sentence`, in token order (one value per slot of
     /// its template), to `out`; see [`Oracle`] for the assignment.
-    pub fn sentence_bits(&self, sentence: &Sentence, out: &mut Vec<f64>) -> Result<(), TheoryError> {
+    pub fn sentence_bits(
+        &self,
+        sentence: &Sentence,
+        out: &mut Vec<f64>,
+    ) -> Result<(), TheoryError> {
         let (j, t) = (sentence.attribute as usize, sentence.template as usize);
         let slots = self.templates.get(j, t)?;
         let head = self.head_bits(j, t)?;
@@ -135,11 +139,10 @@ mod tests {
             assert_eq!(bits.len(), corpus.sentence_tokens(i).len());
             let total = oracle.sentence_total(sentence).expect("total");
             assert!((bits.iter().sum::<f64>() - total).abs() < 1e-12);
-            let phi = corpus.world.syntax.phi[sentence.attribute as usize]
-                [sentence.template as usize];
-            let expected = -(phi / 3.0).log2()
-                - corpus.world.weights[sentence.entity as usize].log2()
-                + 2.0;
+            let phi =
+                corpus.world.syntax.phi[sentence.attribute as usize][sentence.template as usize];
+            let expected =
+                -(phi / 3.0).log2() - corpus.world.weights[sentence.entity as usize].log2() + 2.0;
             assert!((total - expected).abs() < 1e-12);
         }
         let mut unknown = corpus.sentences[0];

@@ -61,7 +61,7 @@ pub fn expected_distinct_curve(alpha: f64, beta: f64, n_max: usize) -> Vec<f64> 
 /// `Q = (beta + alpha + 1)_{N-1} / (beta + 1)_{N-1}` (algebraically the same, since
 /// `(x)_N = x (x + 1)_{N-1}`): this form stays finite for `beta` in `(-alpha, 0]`, where
 /// `(beta)_N` vanishes or changes sign, and `ln Q` comes from
-/// [`ln_gamma_ratio`](crate::special::ln_gamma_ratio) without cancellation, `Q - 1` from
+/// [`ln_gamma_ratio`] without cancellation, `Q - 1` from
 /// `exp_m1`. Relative error about `1e-14` up to `N ~ 1e9`.
 pub fn expected_distinct_closed_form(alpha: f64, beta: f64, n: u64) -> f64 {
     if !valid(alpha, beta) {

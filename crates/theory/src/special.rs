@@ -1,7 +1,7 @@
 //! Special functions for the closed forms: log-gamma, differences of log-gamma, digamma.
 //!
 //! All three shift the argument up by the recurrences `Gamma(x + 1) = x Gamma(x)` and
-//! `psi(x + 1) = psi(x) + 1/x` until it is at least [`ASYMPTOTIC_FROM`], then sum the
+//! `psi(x + 1) = psi(x) + 1/x` until it is at least 12, then sum the
 //! Stirling (de Moivre) series, whose first omitted term is below `1e-17` there. Arguments
 //! must be positive; a non-positive or non-finite argument gives NaN.
 
@@ -110,7 +110,7 @@ mod tests {
         assert!(close(ln_gamma(0.5), 0.5 * PI.ln(), 1e-14));
         assert!(close(ln_gamma(10.0), 362_880f64.ln(), 1e-14));
         // ln Gamma(1e-3) = -ln(1e-3) - gamma*1e-3 + O(1e-6)
-        assert!(close(ln_gamma(1e-3), 6.907_178_885_383_853_5, 1e-14));
+        assert!(close(ln_gamma(1e-3), 6.907_178_885_383_854, 1e-14));
         // ln 100! = 363.739375555563490...
         assert!(close(ln_gamma(101.0), 363.739_375_555_563_5, 1e-14));
         assert!(ln_gamma(0.0).is_nan() && ln_gamma(-1.0).is_nan());

@@ -21,16 +21,24 @@ impl Templates {
         let (attributes, per_attribute) = (config.attributes, config.templates_per_attribute);
         let bad = |reason: &'static str| TheoryError::InvalidWorld { reason };
         if world.syntax.templates.len() != attributes
-            || world.syntax.templates.iter().any(|row| row.len() != per_attribute)
+            || world
+                .syntax
+                .templates
+                .iter()
+                .any(|row| row.len() != per_attribute)
         {
-            return Err(bad("syntax.templates is not attributes x templates_per_attribute"));
+            return Err(bad(
+                "syntax.templates is not attributes x templates_per_attribute",
+            ));
         }
         let mut slots = Vec::with_capacity(attributes * per_attribute);
         for (j, row) in world.syntax.templates.iter().enumerate() {
             for (t, template) in row.iter().enumerate() {
                 let head = 1 + (j * per_attribute + t) as Token;
                 if template.slots.first() != Some(&Slot::Word(head)) {
-                    return Err(bad("a template does not start with its head word 1 + j*T + t"));
+                    return Err(bad(
+                        "a template does not start with its head word 1 + j*T + t",
+                    ));
                 }
                 let names: Vec<u8> = template
                     .slots
@@ -47,7 +55,10 @@ impl Templates {
                 if count(Slot::Value) != 1 {
                     return Err(bad("a template does not have exactly one value slot"));
                 }
-                let last_name = template.slots.iter().rposition(|s| matches!(s, Slot::Name(_)));
+                let last_name = template
+                    .slots
+                    .iter()
+                    .rposition(|s| matches!(s, Slot::Name(_)));
                 let value = template.slots.iter().position(|&s| s == Slot::Value);
                 if value < last_name {
                     return Err(bad("a template's value slot comes before its name"));

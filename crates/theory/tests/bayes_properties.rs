@@ -13,14 +13,22 @@ use skm_theory::{BayesLearner, Oracle, RoleBits};
 /// per sentence, so the generator never runs out of names.
 fn world() -> impl Strategy<Value = (GeneratorConfig, usize)> {
     (
-        (0.0..0.9f64, 0.05..4.0f64, any::<u64>(), 1..=4usize, 4..=40usize),
+        (
+            0.0..0.9f64,
+            0.05..4.0f64,
+            any::<u64>(),
+            1..=4usize,
+            4..=40usize,
+        ),
         (1..=3usize, 2..=5usize, 1..=4usize, 0.1..3.0f64, 0..=3usize),
         20..=200usize,
     )
         .prop_map(|(knowledge, syntax, sentences)| {
             let (alpha, beta_offset, seed, name_tokens, name_vocab) = knowledge;
             let (attributes, values_per_attribute, templates_per_attribute, a, filler) = syntax;
-            let needed = (64.0 * sentences as f64).powf(1.0 / name_tokens as f64).ceil();
+            let needed = (64.0 * sentences as f64)
+                .powf(1.0 / name_tokens as f64)
+                .ceil();
             let config = GeneratorConfig {
                 alpha,
                 beta: beta_offset - alpha,
@@ -146,7 +154,9 @@ fn role_split_adds_up_and_fillers_cost_log_f() {
     for (i, sentence) in corpus.sentences.iter().enumerate() {
         let tokens: &[Token] = corpus.sentence_tokens(i);
         bits.clear();
-        learner.observe(sentence, tokens, &mut bits).expect("observe");
+        learner
+            .observe(sentence, tokens, &mut bits)
+            .expect("observe");
         let split = RoleBits::split(vocabulary, tokens, &bits).expect("split");
         assert!((split.total() - bits.iter().sum::<f64>()).abs() < 1e-9);
         assert_eq!(split.noise, 3.0);

@@ -35,7 +35,8 @@ fn mean_distinct_count_matches_expectation() {
         let standard_error = (variance / r).sqrt();
         let expected = expected_distinct(alpha, beta, N as u64);
         assert!(
-            (expected - expected_distinct_closed_form(alpha, beta, N as u64)).abs() < 1e-9 * expected
+            (expected - expected_distinct_closed_form(alpha, beta, N as u64)).abs()
+                < 1e-9 * expected
         );
         assert!(
             (mean - expected).abs() < 4.0 * standard_error,

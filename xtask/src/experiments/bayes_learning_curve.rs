@@ -46,7 +46,16 @@ fn role_bits(bits: &RoleBits, role: &str) -> f64 {
 
 /// File-name-safe form of a point label.
 pub fn slug(label: &str) -> String {
-    label.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect()
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 impl Experiment for BayesLearningCurve {
@@ -57,10 +66,26 @@ impl Experiment for BayesLearningCurve {
     fn check(&self, spec: &Spec) -> Result<()> {
         let p: Params = spec.analysis()?;
         let file = spec.path.display();
-        ensure!((1..=50).contains(&p.bins_per_decade), "{file}: analysis.bins_per_decade = {} is out of range: allowed 1..=50", p.bins_per_decade);
-        ensure!(p.fit_from > 0.0 && p.fit_from < 1.0, "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1", p.fit_from);
-        ensure!(p.floor_bits > 0.0, "{file}: analysis.floor_bits = {} is out of range: allowed > 0", p.floor_bits);
-        ensure!(p.decades > 0.0, "{file}: analysis.decades = {} is out of range: allowed > 0", p.decades);
+        ensure!(
+            (1..=50).contains(&p.bins_per_decade),
+            "{file}: analysis.bins_per_decade = {} is out of range: allowed 1..=50",
+            p.bins_per_decade
+        );
+        ensure!(
+            p.fit_from > 0.0 && p.fit_from < 1.0,
+            "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1",
+            p.fit_from
+        );
+        ensure!(
+            p.floor_bits > 0.0,
+            "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
+            p.floor_bits
+        );
+        ensure!(
+            p.decades > 0.0,
+            "{file}: analysis.decades = {} is out of range: allowed > 0",
+            p.decades
+        );
         Ok(())
     }
 
@@ -68,36 +93,34 @@ impl Experiment for BayesLearningCurve {
         let p: Params = spec.analysis()?;
         let ends = log_grid(spec.sentences, p.bins_per_decade);
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
-            let mut columns: (Vec<u64>, Vec<u64>, Vec<f64>, Vec<&str>, Vec<f64>, Vec<f64>) = Default::default();
+            // One row per (role, bin): mean excess per sentence and the running total.
+            let mut bins: Vec<(&str, usize, usize, f64, f64)> = Vec::new();
             for role in ROLES {
                 let mut cumulative = 0.0;
                 let mut start = 0usize;
                 for &end in &ends {
                     let end = end as usize;
                     let excess: f64 = (start..end)
-                        .map(|i| role_bits(&stream.bayes[i], role) - role_bits(&stream.oracle[i], role))
+                        .map(|i| {
+                            role_bits(&stream.bayes[i], role) - role_bits(&stream.oracle[i], role)
+                        })
                         .sum();
                     cumulative += excess;
-                    columns.0.push(start as u64 + 1);
-                    columns.1.push(end as u64);
-                    columns.2.push(((start + 1) as f64 * end as f64).sqrt());
-                    columns.3.push(role);
-                    columns.4.push(excess / (end - start) as f64);
-                    columns.5.push(cumulative);
+                    bins.push((role, start, end, excess / (end - start) as f64, cumulative));
                     start = end;
                 }
             }
-            let rows = columns.0.len();
+            let rows = bins.len();
             Ok(df!(
                 "point" => vec![stream.label.as_str(); rows],
                 "alpha" => vec![stream.alpha; rows],
                 "seed" => vec![stream.seed; rows],
-                "bin_start" => columns.0,
-                "bin_end" => columns.1,
-                "n" => columns.2,
-                "role" => columns.3,
-                "excess_bits" => columns.4,
-                "cumulative_excess_bits" => columns.5,
+                "bin_start" => bins.iter().map(|b| b.1 as u64 + 1).collect::<Vec<_>>(),
+                "bin_end" => bins.iter().map(|b| b.2 as u64).collect::<Vec<_>>(),
+                "n" => bins.iter().map(|b| ((b.1 + 1) as f64 * b.2 as f64).sqrt()).collect::<Vec<_>>(),
+                "role" => bins.iter().map(|b| b.0).collect::<Vec<_>>(),
+                "excess_bits" => bins.iter().map(|b| b.3).collect::<Vec<_>>(),
+                "cumulative_excess_bits" => bins.iter().map(|b| b.4).collect::<Vec<_>>(),
             )?)
         })?;
         Ok(Frames::from([
@@ -123,7 +146,12 @@ impl Experiment for BayesLearningCurve {
             let windowed = |curves: Vec<(Vec<f64>, Vec<f64>)>| -> Vec<(Vec<f64>, Vec<f64>)> {
                 curves
                     .into_iter()
-                    .map(|(x, y)| x.into_iter().zip(y).filter(|(n, _)| *n >= p.fit_from * n_max).unzip())
+                    .map(|(x, y)| {
+                        x.into_iter()
+                            .zip(y)
+                            .filter(|(n, _)| *n >= p.fit_from * n_max)
+                            .unzip()
+                    })
                     .collect()
             };
             let syntax = ExponentCheck {
@@ -197,18 +225,32 @@ impl Experiment for BayesLearningCurve {
             ));
 
             let mut series = Vec::new();
-            for (color, role) in ["syntax", "name", "value", "knowledge"].into_iter().enumerate() {
-                series.push(Series { label: role.into(), points: mean_curve(&role_curves(role)?), style: Style::LinePoints, color });
+            for (color, role) in ["syntax", "name", "value", "knowledge"]
+                .into_iter()
+                .enumerate()
+            {
+                series.push(Series {
+                    label: role.into(),
+                    points: mean_curve(&role_curves(role)?),
+                    style: Style::LinePoints,
+                    color,
+                });
             }
             let grid = mean_curve(&role_curves("syntax")?);
             series.push(Series {
                 label: format!("theory d/(2 N ln 2), d = {d}"),
-                points: grid.iter().map(|&(n, _)| (n, d / (2.0 * n * std::f64::consts::LN_2))).collect(),
+                points: grid
+                    .iter()
+                    .map(|&(n, _)| (n, d / (2.0 * n * std::f64::consts::LN_2)))
+                    .collect(),
                 style: Style::Dashed,
                 color: 0,
             });
             let knowledge_mean = mean_curve(&role_curves("knowledge")?);
-            if let Some(&(n0, y0)) = knowledge_mean.iter().find(|(n, y)| *n >= p.fit_from * n_max && *y > 0.0) {
+            if let Some(&(n0, y0)) = knowledge_mean
+                .iter()
+                .find(|(n, y)| *n >= p.fit_from * n_max && *y > 0.0)
+            {
                 series.push(Series {
                     label: format!("slope alpha - 1 = {}", num(alpha - 1.0)),
                     points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha - 1.0))],
@@ -238,9 +280,17 @@ impl Experiment for BayesLearningCurve {
             "The Bayes learner knows the model class but not its parameters. Its redundancy over the oracle splits: the syntax has d = A(T-1) parameters, so it costs (d/2) log N bits in all and d/(2N ln 2) per sentence; knowledge keeps arriving, at a per-sentence cost ~ N^(alpha-1). We code {} sentences for each of {} seed(s) at {} and average the per-sentence excess over log-spaced bins.\n\n{}",
             spec.sentences,
             spec.seeds.len(),
-            spec.points.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join(", "),
+            spec.points
+                .iter()
+                .map(|p| p.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             prose.join("\n\n")
         );
-        Ok(Analysis { figures, claims, body })
+        Ok(Analysis {
+            figures,
+            claims,
+            body,
+        })
     }
 }

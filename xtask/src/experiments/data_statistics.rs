@@ -4,11 +4,11 @@ use anyhow::{Result, ensure};
 use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
-use skm_report::{Figure, Marker, Scale, Series, Style};
+use skm_report::{Figure, Scale, Series, Style};
 use skm_theory::{exponents, pycrp};
 
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, concat, curves_by_seed, floats,
+    Analysis, Experiment, ExponentCheck, FigureOut, Frames, concat, curves_by_seed,
     for_each_stream, mean_curve, num, rows_where,
 };
 use crate::measure::log_grid;
@@ -60,7 +60,8 @@ impl Experiment for DataStatistics {
         let grid = log_grid(spec.sentences, p.points_per_decade);
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
             let config = &stream.corpus.world.config;
-            let expected = pycrp::expected_distinct_curve(config.alpha, config.beta, spec.sentences as usize);
+            let expected =
+                pycrp::expected_distinct_curve(config.alpha, config.beta, spec.sentences as usize);
             // K_n at every grid point, from the first-appearance flags.
             let mut distinct = Vec::with_capacity(grid.len());
             let mut seen = 0u64;
@@ -106,7 +107,6 @@ impl Experiment for DataStatistics {
         let mut claims = Vec::new();
         let mut heaps_series = Vec::new();
         let mut zipf_series = Vec::new();
-        let mut markers = Vec::new();
         let mut prose = Vec::new();
         let n_max = spec.sentences as f64;
         for (color, point) in spec.points.iter().enumerate() {
@@ -121,7 +121,10 @@ impl Experiment for DataStatistics {
                     keep.iter().map(|&i| curve.1[i]).collect::<Vec<_>>(),
                 )
             };
-            let measured: Vec<_> = curves_by_seed(&heaps, "n", "distinct")?.iter().map(window).collect();
+            let measured: Vec<_> = curves_by_seed(&heaps, "n", "distinct")?
+                .iter()
+                .map(window)
+                .collect();
             let expected = window(&curves_by_seed(&heaps, "n", "expected")?[0]);
             // The exact E[K_N] bends towards N^alpha only slowly: the theory value of a fit
             // over this window is the slope of the exact curve over the same window.
@@ -142,11 +145,36 @@ impl Experiment for DataStatistics {
             claims.push(c1);
 
             let mean = mean_curve(&curves_by_seed(&heaps, "n", "distinct")?);
-            heaps_series.push(Series { label: format!("measured, {}", point.label), points: mean, style: Style::Line, color });
+            heaps_series.push(Series {
+                label: format!("measured, {}", point.label),
+                points: mean,
+                style: Style::Line,
+                color,
+            });
             let exact = curves_by_seed(&heaps, "n", "expected")?.swap_remove(0);
-            heaps_series.push(Series { label: format!("exact E[K_N], {}", point.label), points: exact.0.iter().copied().zip(exact.1).collect(), style: Style::Dashed, color });
+            heaps_series.push(Series {
+                label: format!("exact E[K_N], {}", point.label),
+                points: exact.0.iter().copied().zip(exact.1).collect(),
+                style: Style::Dashed,
+                color,
+            });
             let asymptote = curves_by_seed(&heaps, "n", "asymptote")?.swap_remove(0);
-            heaps_series.push(Series { label: String::new(), points: asymptote.0.iter().copied().zip(asymptote.1).filter(|(n, _)| *n >= 10.0).collect(), style: Style::Points, color });
+            heaps_series.push(Series {
+                label: if color == 0 {
+                    "asymptote (dots)".into()
+                } else {
+                    String::new()
+                },
+                points: asymptote
+                    .0
+                    .iter()
+                    .copied()
+                    .zip(asymptote.1)
+                    .filter(|(n, _)| *n >= 10.0)
+                    .collect(),
+                style: Style::Points,
+                color,
+            });
 
             let frequency = rows_where(&frames["rank_frequency"], "point", &point.label)?;
             let ranked = curves_by_seed(&frequency, "rank", "count")?;
@@ -154,9 +182,14 @@ impl Experiment for DataStatistics {
                 .iter()
                 .map(|(rank, count)| {
                     let keep: Vec<usize> = (0..rank.len())
-                        .filter(|&i| rank[i] >= p.zipf_min_rank as f64 && count[i] >= p.zipf_min_count as f64)
+                        .filter(|&i| {
+                            rank[i] >= p.zipf_min_rank as f64 && count[i] >= p.zipf_min_count as f64
+                        })
                         .collect();
-                    (keep.iter().map(|&i| rank[i]).collect::<Vec<_>>(), keep.iter().map(|&i| count[i]).collect::<Vec<_>>())
+                    (
+                        keep.iter().map(|&i| rank[i]).collect::<Vec<_>>(),
+                        keep.iter().map(|&i| count[i]).collect::<Vec<_>>(),
+                    )
                 })
                 .collect();
             let c2 = ExponentCheck {
@@ -164,7 +197,10 @@ impl Experiment for DataStatistics {
                 variant: &point.label,
                 experiment: self.name(),
                 statement: "Zipf: ranked entity frequency falls like rank^(-1/alpha)",
-                fitted: &format!("entity count against rank (ranks >= {}, counts >= {})", p.zipf_min_rank, p.zipf_min_count),
+                fitted: &format!(
+                    "entity count against rank (ranks >= {}, counts >= {})",
+                    p.zipf_min_rank, p.zipf_min_count
+                ),
                 theory: -exponents::zipf_exponent(alpha),
             }
             .check(&zipf_window, spec.generator.seed);
@@ -178,46 +214,63 @@ impl Experiment for DataStatistics {
                     if let Some(first) = zipf_window.first().filter(|w| !w.0.is_empty()) {
                         let (r0, last) = (first.0[0], *first.0.last().unwrap_or(&first.0[0]));
                         let y0 = (c2.measured * r0.ln() + intercept(&zipf_window)?).exp();
-                        zipf_series.push(Series { label: format!("slope -1/alpha, {}", point.label), points: vec![(r0, y0), (last, y0 * (last / r0).powf(c2.theory))], style: Style::Dashed, color });
+                        zipf_series.push(Series {
+                            label: format!("slope -1/alpha, {}", point.label),
+                            points: vec![(r0, y0), (last, y0 * (last / r0).powf(c2.theory))],
+                            style: Style::Dashed,
+                            color,
+                        });
                     }
                     claims.push(c2);
                 }
-                Err(e) => prose.push(format!("The Zipf fit at {} has too few ranks with counts >= {}: {e:#}.", point.label, p.zipf_min_count)),
+                Err(e) => prose.push(format!(
+                    "The Zipf fit at {} has too few ranks with counts >= {}: {e:#}.",
+                    point.label, p.zipf_min_count
+                )),
             }
             let first = &ranked[0];
             let sampled = log_grid(first.0.len() as u64, 20);
-            zipf_series.insert(0, Series {
-                label: format!("measured, {} (seed {})", point.label, spec.seeds[0]),
-                points: sampled.iter().map(|&r| (first.0[r as usize - 1], first.1[r as usize - 1])).collect(),
-                style: Style::Points,
-                color,
-            });
-            if let Some(top) = first.1.first() {
-                markers.clear();
-                let _ = top;
-            }
+            zipf_series.insert(
+                0,
+                Series {
+                    label: format!("measured, {} (seed {})", point.label, spec.seeds[0]),
+                    points: sampled
+                        .iter()
+                        .map(|&r| (first.0[r as usize - 1], first.1[r as usize - 1]))
+                        .collect(),
+                    style: Style::Points,
+                    color,
+                },
+            );
         }
         let figures = vec![
             FigureOut {
                 stem: "heaps".into(),
                 caption: "Heaps' law: distinct entities K_N against sentences N (mean over seeds, solid), the exact PYCRP expectation E[K_N] by its recursion (dashed) and its asymptote Gamma(beta+1)/(alpha Gamma(beta+alpha)) N^alpha (dots).".into(),
-                figure: Figure { title: "Heaps' law of the entity stream".into(), x_label: "sentences N".into(), y_label: "distinct entities K_N".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: heaps_series, markers: Vec::<Marker>::new() },
+                figure: Figure { title: "Heaps' law of the entity stream".into(), x_label: "sentences N".into(), y_label: "distinct entities K_N".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: heaps_series, markers: Vec::new() },
             },
             FigureOut {
                 stem: "rank-frequency".into(),
                 caption: "Zipf's law: entity count against frequency rank (one seed, log-sampled ranks) with a line of slope -1/alpha through the fit window.".into(),
-                figure: Figure { title: "Zipf's law of the entity stream".into(), x_label: "rank".into(), y_label: "sentences about the entity (count)".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: zipf_series, markers },
+                figure: Figure { title: "Zipf's law of the entity stream".into(), x_label: "rank".into(), y_label: "sentences about the entity (count)".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: zipf_series, markers: Vec::new() },
             },
         ];
         let body = format!(
             "The knowledge model is a Pitman-Yor process, so the number of distinct entities after N sentences grows like N^alpha (Heaps) and the ranked frequencies fall like rank^(-1/alpha) (Zipf). We draw {} sentences for each of {} seed(s) at {} and count.\n\n{}",
             spec.sentences,
             spec.seeds.len(),
-            spec.points.iter().map(|p| p.label.as_str()).collect::<Vec<_>>().join(", "),
+            spec.points
+                .iter()
+                .map(|p| p.label.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
             prose.join("\n\n")
         );
-        let _ = floats;
-        Ok(Analysis { figures, claims, body })
+        Ok(Analysis {
+            figures,
+            claims,
+            body,
+        })
     }
 }
 

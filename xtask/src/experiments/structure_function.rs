@@ -35,9 +35,21 @@ impl Experiment for StructureFunction {
     fn check(&self, spec: &Spec) -> Result<()> {
         let p: Params = spec.analysis()?;
         let file = spec.path.display();
-        ensure!((1..=100).contains(&p.budgets_per_decade), "{file}: analysis.budgets_per_decade = {} is out of range: allowed 1..=100", p.budgets_per_decade);
-        ensure!(p.fit_from > 0.0 && p.fit_from < 1.0, "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1", p.fit_from);
-        ensure!(spec.sizes.len() >= 2, "{file}: profiles.{}.sizes needs at least 2 stream sizes", spec.profile.as_str());
+        ensure!(
+            (1..=100).contains(&p.budgets_per_decade),
+            "{file}: analysis.budgets_per_decade = {} is out of range: allowed 1..=100",
+            p.budgets_per_decade
+        );
+        ensure!(
+            p.fit_from > 0.0 && p.fit_from < 1.0,
+            "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1",
+            p.fit_from
+        );
+        ensure!(
+            spec.sizes.len() >= 2,
+            "{file}: profiles.{}.sizes needs at least 2 stream sizes",
+            spec.profile.as_str()
+        );
         Ok(())
     }
 
@@ -45,50 +57,46 @@ impl Experiment for StructureFunction {
         let p: Params = spec.analysis()?;
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
             let world = &stream.corpus.world;
-            let mut curve: (Vec<u64>, Vec<u64>, Vec<f64>, Vec<f64>, Vec<f64>) = Default::default();
-            let mut optimum: (Vec<u64>, Vec<u64>, Vec<u64>, Vec<u64>) = Default::default();
+            let mut curve = Vec::new();
+            let mut optimum = Vec::new();
             for &n in &spec.sizes {
-                let function = capacity::structure_function(world, &stream.corpus.sentences[..n as usize])?;
+                let function =
+                    capacity::structure_function(world, &stream.corpus.sentences[..n as usize])?;
                 let points = &function.points;
                 let best = &points[function.optimum];
+                // Budgets on a log grid, plus m = 0 and the optimum itself.
                 let mut budgets = log_grid(points.len() as u64, p.budgets_per_decade);
-                budgets.insert(0, 0);
-                budgets.push(best.m as u64 + 1);
+                budgets.extend([0, best.m as u64]);
                 budgets.sort_unstable();
                 budgets.dedup();
-                for m in budgets.into_iter().filter(|&m| (m as usize) < points.len()) {
-                    let point = &points[m as usize];
-                    curve.0.push(n);
-                    curve.1.push(point.m as u64);
-                    curve.2.push(point.model_bits);
-                    curve.3.push(point.data_bits);
-                    curve.4.push(point.total_bits);
-                }
-                optimum.0.push(n);
-                optimum.1.push(best.m as u64);
-                optimum.2.push(best.min_stored_count);
-                optimum.3.push(points.len() as u64 - 1);
+                curve.extend(
+                    budgets
+                        .into_iter()
+                        .filter_map(|m| points.get(m as usize))
+                        .map(|point| (n, *point)),
+                );
+                optimum.push((n, *best, points.len() as u64 - 1));
             }
-            let rows = curve.0.len();
+            let rows = curve.len();
             let curves = df!(
                 "point" => vec![stream.label.as_str(); rows],
                 "alpha" => vec![stream.alpha; rows],
                 "seed" => vec![stream.seed; rows],
-                "n" => curve.0,
-                "m" => curve.1,
-                "model_bits" => curve.2,
-                "data_bits" => curve.3,
-                "total_bits" => curve.4,
+                "n" => curve.iter().map(|c| c.0).collect::<Vec<_>>(),
+                "m" => curve.iter().map(|c| c.1.m as u64).collect::<Vec<_>>(),
+                "model_bits" => curve.iter().map(|c| c.1.model_bits).collect::<Vec<_>>(),
+                "data_bits" => curve.iter().map(|c| c.1.data_bits).collect::<Vec<_>>(),
+                "total_bits" => curve.iter().map(|c| c.1.total_bits).collect::<Vec<_>>(),
             )?;
-            let rows = optimum.0.len();
+            let rows = optimum.len();
             let optima = df!(
                 "point" => vec![stream.label.as_str(); rows],
                 "alpha" => vec![stream.alpha; rows],
                 "seed" => vec![stream.seed; rows],
-                "n" => optimum.0,
-                "m_star" => optimum.1,
-                "min_stored_count" => optimum.2,
-                "distinct" => optimum.3,
+                "n" => optimum.iter().map(|o| o.0).collect::<Vec<_>>(),
+                "m_star" => optimum.iter().map(|o| o.1.m as u64).collect::<Vec<_>>(),
+                "min_stored_count" => optimum.iter().map(|o| o.1.min_stored_count).collect::<Vec<_>>(),
+                "distinct" => optimum.iter().map(|o| o.2).collect::<Vec<_>>(),
             )?;
             Ok((curves, optima))
         })?;
@@ -112,7 +120,13 @@ impl Experiment for StructureFunction {
             let m_star = curves_by_seed(&optima, "n", "m_star")?;
             let window: Vec<(Vec<f64>, Vec<f64>)> = m_star
                 .iter()
-                .map(|(x, y)| x.iter().copied().zip(y.iter().copied()).filter(|(n, _)| *n >= p.fit_from * n_max).unzip())
+                .map(|(x, y)| {
+                    x.iter()
+                        .copied()
+                        .zip(y.iter().copied())
+                        .filter(|(n, _)| *n >= p.fit_from * n_max)
+                        .unzip()
+                })
                 .collect();
             let c11 = ExponentCheck {
                 id: "C11",
@@ -140,21 +154,41 @@ impl Experiment for StructureFunction {
             let mut markers = Vec::new();
             let ns = super::floats(&curves, "n")?;
             let seeds = super::floats(&curves, "seed")?;
-            let (model, data, m) = (super::floats(&curves, "model_bits")?, super::floats(&curves, "data_bits")?, super::floats(&curves, "m")?);
+            let (model, data, m) = (
+                super::floats(&curves, "model_bits")?,
+                super::floats(&curves, "data_bits")?,
+                super::floats(&curves, "m")?,
+            );
             let best = super::floats(&optima, "m_star")?;
             let best_n = super::floats(&optima, "n")?;
             let best_seed = super::floats(&optima, "seed")?;
             for (color, &n) in spec.sizes.iter().enumerate() {
-                let rows: Vec<usize> = (0..ns.len()).filter(|&i| ns[i] == n as f64 && seeds[i] == seed as f64).collect();
+                let rows: Vec<usize> = (0..ns.len())
+                    .filter(|&i| ns[i] == n as f64 && seeds[i] == seed as f64)
+                    .collect();
                 series.push(Series {
                     label: format!("N = {}", num(n as f64)),
-                    points: rows.iter().map(|&i| (model[i], data[i] / n as f64)).collect(),
+                    points: rows
+                        .iter()
+                        .map(|&i| (model[i], data[i] / n as f64))
+                        .collect(),
                     style: Style::Line,
                     color,
                 });
-                let chosen = (0..best.len()).find(|&i| best_n[i] == n as f64 && best_seed[i] == seed as f64);
-                if let Some(i) = chosen.and_then(|j| rows.iter().copied().find(|&i| m[i] == best[j])) {
-                    markers.push(Marker { label: if color == 0 { "two-part optimum".into() } else { String::new() }, point: (model[i], data[i] / n as f64), color });
+                let chosen =
+                    (0..best.len()).find(|&i| best_n[i] == n as f64 && best_seed[i] == seed as f64);
+                if let Some(i) =
+                    chosen.and_then(|j| rows.iter().copied().find(|&i| m[i] == best[j]))
+                {
+                    markers.push(Marker {
+                        label: if color == 0 {
+                            "two-part optimum".into()
+                        } else {
+                            String::new()
+                        },
+                        point: (model[i], data[i] / n as f64),
+                        color,
+                    });
                 }
             }
             figures.push(FigureOut {
@@ -166,11 +200,29 @@ impl Experiment for StructureFunction {
             let mean = mean_curve(&m_star);
             let distinct = mean_curve(&curves_by_seed(&optima, "n", "distinct")?);
             let mut series = vec![
-                Series { label: "m*(N), mean over seeds".into(), points: mean.clone(), style: Style::LinePoints, color: 0 },
-                Series { label: "distinct entities K_N".into(), points: distinct, style: Style::Line, color: 1 },
+                Series {
+                    label: "m*(N), mean over seeds".into(),
+                    points: mean.clone(),
+                    style: Style::LinePoints,
+                    color: 0,
+                },
+                Series {
+                    label: "distinct entities K_N".into(),
+                    points: distinct,
+                    style: Style::Line,
+                    color: 1,
+                },
             ];
-            if let Some(&(n0, y0)) = mean.iter().find(|(n, y)| *n >= p.fit_from * n_max && *y > 0.0) {
-                series.push(Series { label: format!("slope alpha = {alpha}"), points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha))], style: Style::Dashed, color: 0 });
+            if let Some(&(n0, y0)) = mean
+                .iter()
+                .find(|(n, y)| *n >= p.fit_from * n_max && *y > 0.0)
+            {
+                series.push(Series {
+                    label: format!("slope alpha = {alpha}"),
+                    points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha))],
+                    style: Style::Dashed,
+                    color: 0,
+                });
             }
             figures.push(FigureOut {
                 stem: format!("optimal-entities-{}", slug(&point.label)),
@@ -182,9 +234,17 @@ impl Experiment for StructureFunction {
             "A learner with budget m stores the m most frequent entities (name, facts and weight) and codes every other entity by its name under the base measure. Its model costs C(m) = (d/2) log2 N + m (L log2 |names| + A log2 |V| + (1/2) log2 N) bits; the data cost N loss(m) falls as m grows. The curve is the Kolmogorov structure function of the corpus, and the two-part code picks m*(N). Streams of {} sentences, {} seed(s), prefixes N = {}.\n\n{}",
             spec.sentences,
             spec.seeds.len(),
-            spec.sizes.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", "),
+            spec.sizes
+                .iter()
+                .map(|n| n.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
             prose.join("\n\n")
         );
-        Ok(Analysis { figures, claims, body })
+        Ok(Analysis {
+            figures,
+            claims,
+            body,
+        })
     }
 }

@@ -1,0 +1,200 @@
+//! Bad input: each case exits non-zero with one message naming the file, the key and the
+//! allowed range, and writes nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use xtask::spec::ProfileName;
+use xtask::{Reproduce, workspace_root};
+
+const FILES: [&str; 3] = [
+    "data-statistics",
+    "bayes-learning-curve",
+    "structure-function",
+];
+
+/// A copy of the experiment files with `edit` applied to `file`; returns the error text.
+fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) -> String {
+    let experiments = tempfile::tempdir().unwrap();
+    for name in FILES {
+        let text =
+            std::fs::read_to_string(workspace_root().join(format!("experiments/{name}.toml")))
+                .unwrap();
+        let text = if name == file { edit(text) } else { text };
+        std::fs::write(experiments.path().join(format!("{name}.toml")), text).unwrap();
+    }
+    let out = tempfile::tempdir().unwrap();
+    let result = xtask::reproduce(&Reproduce {
+        profile: ProfileName::Smoke,
+        only: only.iter().map(|s| s.to_string()).collect(),
+        force: false,
+        experiments_dir: experiments.path().to_path_buf(),
+        out: out.path().to_path_buf(),
+        revision: "test".into(),
+        progress: false,
+    });
+    let error = format!("{:#}", result.expect_err("bad input must fail"));
+    assert_nothing_written(out.path());
+    error
+}
+
+fn assert_nothing_written(out: &Path) {
+    let entries: Vec<_> = std::fs::read_dir(out).unwrap().collect();
+    assert!(entries.is_empty(), "bad input wrote {entries:?}");
+}
+
+fn contains_all(error: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(
+            error.contains(part),
+            "error {error:?} should mention {part:?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_toml() {
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("alpha = 0.5", "alpha = = 0.5"),
+        &[],
+    );
+    contains_all(&error, &["data-statistics.toml", "alpha"]);
+}
+
+#[test]
+fn unknown_key() {
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("seed = 1\n", "seed = 1\ntemperature = 3\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &["data-statistics.toml", "unknown field", "temperature"],
+    );
+    let error = reproduce_with(
+        "structure-function",
+        |t| t.replace("fit_from = 0.001", "fit_from = 0.001\nsmoothing = 1"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &["structure-function.toml", "analysis", "smoothing"],
+    );
+}
+
+#[test]
+fn alpha_out_of_range() {
+    let error = reproduce_with(
+        "structure-function",
+        |t| t.replace("alpha = 0.5\n", "alpha = 1.0\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "structure-function.toml",
+            "generator.alpha",
+            "0 <= alpha < 1",
+        ],
+    );
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("[0.3, 0.5, 0.7]", "[0.3, -0.5]"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "data-statistics.toml",
+            "profiles.smoke.sweep.alpha",
+            "0 <= alpha < 1",
+        ],
+    );
+}
+
+#[test]
+fn beta_not_above_minus_alpha() {
+    let error = reproduce_with(
+        "structure-function",
+        |t| t.replace("beta = 1.0", "beta = -0.5"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &["structure-function.toml", "generator.beta", "beta > -alpha"],
+    );
+}
+
+#[test]
+fn zero_sentences() {
+    let error = reproduce_with(
+        "bayes-learning-curve",
+        |t| t.replacen("sentences = 20_000", "sentences = 0", 1),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "bayes-learning-curve.toml",
+            "profiles.smoke.sentences",
+            "1 <= sentences",
+        ],
+    );
+}
+
+#[test]
+fn name_space_too_small() {
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("name_tokens = 3", "name_tokens = 1"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "data-statistics.toml",
+            "generator.name_tokens",
+            "raise name_tokens",
+        ],
+    );
+}
+
+#[test]
+fn unknown_experiment() {
+    let error = reproduce_with("data-statistics", |t| t, &["no-such-experiment"]);
+    contains_all(
+        &error,
+        &[
+            "no-such-experiment",
+            "known experiments are",
+            "data-statistics",
+        ],
+    );
+}
+
+#[test]
+fn the_binary_exits_non_zero_with_one_message() {
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args([
+            "reproduce",
+            "--profile",
+            "smoke",
+            "--only",
+            "nonsense",
+            "--out",
+        ])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: unknown experiment \"nonsense\""),
+        "{stderr}"
+    );
+    assert_nothing_written(out.path());
+}

@@ -1,0 +1,248 @@
+//! The smoke profile of every experiment, end to end, into a temporary directory: files,
+//! claim table, cache, determinism and a snapshot of every figure.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use skm_report::{Claim, read_parquet};
+use xtask::spec::ProfileName;
+use xtask::{Reproduce, workspace_root};
+
+fn options(out: &Path, force: bool) -> Reproduce {
+    Reproduce {
+        profile: ProfileName::Smoke,
+        only: Vec::new(),
+        force,
+        experiments_dir: workspace_root().join("experiments"),
+        out: out.to_path_buf(),
+        revision: "test-revision".into(),
+        progress: false,
+    }
+}
+
+/// One smoke run shared by the tests of this file.
+fn smoke() -> &'static (PathBuf, Vec<Claim>) {
+    static RUN: OnceLock<(PathBuf, Vec<Claim>)> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir").keep();
+        let claims = xtask::reproduce(&options(&dir, false)).expect("smoke run");
+        (dir, claims)
+    })
+}
+
+#[test]
+fn smoke_run_writes_every_artifact() {
+    let (out, _) = smoke();
+    for experiment in [
+        "data-statistics",
+        "bayes-learning-curve",
+        "structure-function",
+    ] {
+        let run = out.join("results").join(experiment).join("smoke");
+        for file in ["config.toml", "sentences.parquet", "provenance.json"] {
+            assert!(run.join(file).is_file(), "{experiment}: missing {file}");
+        }
+        let provenance = std::fs::read_to_string(run.join("provenance.json")).unwrap();
+        for key in [
+            "config_hash",
+            "seeds",
+            "git_revision",
+            "crate_versions",
+            "wall_time_s",
+        ] {
+            assert!(
+                provenance.contains(key),
+                "{experiment}: provenance lacks {key}"
+            );
+        }
+        let figures: Vec<_> = std::fs::read_dir(out.join("figures").join(experiment))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        assert!(
+            figures
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e == "svg"))
+        );
+        assert!(
+            figures
+                .iter()
+                .any(|p| p.extension().is_some_and(|e| e == "png"))
+        );
+        // No temporary directory is left behind.
+        let leftovers: Vec<_> = std::fs::read_dir(out.join("results").join(experiment))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty());
+    }
+    let sentences =
+        read_parquet(&out.join("results/bayes-learning-curve/smoke/sentences.parquet")).unwrap();
+    for column in [
+        "sentence",
+        "entity",
+        "entity_weight",
+        "attribute",
+        "template",
+        "n_tokens",
+        "oracle_bits",
+        "bayes_bits",
+        "bayes_bits_syntax",
+        "bayes_bits_name",
+        "bayes_bits_value",
+        "bayes_bits_noise",
+    ] {
+        assert!(
+            sentences.column(column).is_ok(),
+            "sentences.parquet lacks {column}"
+        );
+    }
+    // 2 alphas x 2 seeds x 20,000 sentences.
+    assert_eq!(sentences.height(), 80_000);
+    let html = std::fs::read_to_string(out.join("paper/index.html")).unwrap();
+    assert!(html.contains("<svg"));
+    assert!(out.join("paper/index.md").is_file());
+}
+
+#[test]
+fn claim_table_lists_every_claim_of_the_theory_experiments() {
+    let (out, claims) = smoke();
+    let table =
+        skm_report::claims_from_frame(&read_parquet(&out.join("results/claims.parquet")).unwrap())
+            .unwrap();
+    assert_eq!(&table, claims);
+    for id in ["C1", "C2", "C3", "C4", "C11"] {
+        assert!(table.iter().any(|c| c.id == id), "claim {id} missing");
+    }
+    for claim in &table {
+        assert!(
+            claim.measured.is_finite(),
+            "{} {}: measured {}",
+            claim.id,
+            claim.variant,
+            claim.measured
+        );
+        assert!(
+            claim.lo <= claim.hi,
+            "{} {}: interval",
+            claim.id,
+            claim.variant
+        );
+        assert!(!claim.detail.is_empty());
+    }
+    // C1 and C2 once per alpha of the sweep.
+    assert_eq!(table.iter().filter(|c| c.id == "C1").count(), 3);
+}
+
+#[test]
+fn a_second_run_is_cached_and_a_forced_run_is_identical() {
+    // Its own directory: the forced run replaces files the other tests read.
+    let out = tempfile::tempdir().unwrap();
+    let only = |force| Reproduce {
+        only: vec!["data-statistics".into()],
+        ..options(out.path(), force)
+    };
+    let claims = xtask::reproduce(&only(false)).unwrap();
+    let figure = out.path().join("figures/data-statistics/heaps.svg");
+    let sentences = out
+        .path()
+        .join("results/data-statistics/smoke/sentences.parquet");
+    let provenance = out
+        .path()
+        .join("results/data-statistics/smoke/provenance.json");
+    let (figure_before, frame_before) = (
+        std::fs::read(&figure).unwrap(),
+        std::fs::read(&sentences).unwrap(),
+    );
+    let provenance_before = std::fs::read_to_string(&provenance).unwrap();
+    assert_eq!(xtask::reproduce(&only(false)).unwrap(), claims);
+    assert_eq!(
+        std::fs::read_to_string(&provenance).unwrap(),
+        provenance_before,
+        "the cached run is kept"
+    );
+    assert_eq!(xtask::reproduce(&only(true)).unwrap(), claims);
+    assert_eq!(
+        std::fs::read(&figure).unwrap(),
+        figure_before,
+        "figures are deterministic"
+    );
+    assert_eq!(
+        std::fs::read(&sentences).unwrap(),
+        frame_before,
+        "frames are deterministic"
+    );
+    // The same results as the full smoke run.
+    let (_, all) = smoke();
+    let shared: Vec<_> = all
+        .iter()
+        .filter(|c| c.experiment == "data-statistics")
+        .cloned()
+        .collect();
+    assert_eq!(claims, shared);
+}
+
+#[test]
+fn every_figure_matches_its_snapshot() {
+    let (out, _) = smoke();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace_root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        for experiment in [
+            "data-statistics",
+            "bayes-learning-curve",
+            "structure-function",
+        ] {
+            let mut svgs: Vec<PathBuf> = std::fs::read_dir(out.join("figures").join(experiment))
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+                .collect();
+            svgs.sort();
+            for svg in svgs {
+                let stem = svg.file_stem().unwrap().to_string_lossy().to_string();
+                insta::assert_snapshot!(
+                    format!("{experiment}__{stem}"),
+                    std::fs::read_to_string(&svg).unwrap()
+                );
+            }
+        }
+    });
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let out = tempfile::tempdir().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let claims = pool
+        .install(|| {
+            xtask::reproduce(&Reproduce {
+                only: vec!["bayes-learning-curve".into()],
+                ..options(out.path(), false)
+            })
+        })
+        .unwrap();
+    let (shared, all) = smoke();
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|c| c.experiment == "bayes-learning-curve")
+        .cloned()
+        .collect();
+    assert_eq!(claims, expected);
+    for file in [
+        "results/bayes-learning-curve/smoke/sentences.parquet",
+        "results/bayes-learning-curve/smoke/excess.parquet",
+        "figures/bayes-learning-curve/excess-alpha-0.3.svg",
+    ] {
+        assert_eq!(
+            std::fs::read(out.path().join(file)).unwrap(),
+            std::fs::read(shared.join(file)).unwrap(),
+            "{file} differs with one thread"
+        );
+    }
+}
