@@ -11,7 +11,7 @@ use xtask::{Reproduce, git_revision, load_specs, workspace_root};
 
 /// skm: reproduce "Understanding LLM Behaviors via Compression" from one command.
 #[derive(Parser)]
-#[command(name = "cargo xtask", version)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 struct Cli {
     #[command(subcommand)]
     task: Task,

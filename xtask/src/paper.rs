@@ -42,8 +42,13 @@ pub fn write(layout: &Layout, profile: ProfileName, experiments_dir: &Path) -> R
         std::fs::create_dir_all(&figures_dir)
             .with_context(|| format!("creating {}", figures_dir.display()))?;
         for figure in &analysis.figures {
-            render_files(&figure.figure, &figures_dir.join(&figure.stem))
+            let stem = figures_dir.join(&figure.stem);
+            render_files(&figure.figure, &stem)
                 .with_context(|| format!("rendering {}/{}", spec.experiment, figure.stem))?;
+            stamp_svg(
+                &figures_dir.join(format!("{}.svg", figure.stem)),
+                &provenance,
+            )?;
         }
         runs.push(Run {
             spec,
@@ -58,6 +63,29 @@ pub fn write(layout: &Layout, profile: ProfileName, experiments_dir: &Path) -> R
     skm_report::paper::write_markdown(&report, &dir.join("index.md"))?;
     skm_report::paper::write_html(&report, &dir.join("index.html"))?;
     Ok(claims)
+}
+
+/// Records the run's provenance inside the SVG, as a `<metadata>` element.
+fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
+    let svg =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let Some(end) = svg.find('>') else {
+        anyhow::bail!("{}: not an SVG document", path.display());
+    };
+    let seeds: Vec<String> = provenance.seeds.iter().map(u64::to_string).collect();
+    let stamped = format!(
+        "{}\n<metadata>skm experiment={} profile={} config_hash={} seeds={} git_revision={}</metadata>{}",
+        &svg[..=end],
+        provenance.experiment,
+        provenance.profile,
+        provenance.config_hash,
+        seeds.join(","),
+        provenance.git_revision,
+        &svg[end + 1..]
+    );
+    let tmp = path.with_file_name(".skm-stamp.svg.tmp");
+    std::fs::write(&tmp, stamped).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 
 fn read_provenance(dir: &Path) -> Option<Provenance> {

@@ -123,7 +123,8 @@ impl Vocabulary {
         }
     }
 
-    /// A pronounceable synthetic word for a token: names capitalised, EOS as ".".
+    /// A pronounceable synthetic word for a token: names capitalised, values in capitals,
+    /// fillers in parentheses, EOS as ".".
     ///
     /// Distinct tokens get distinct words: the id is mapped by a bijection of
     /// `[0, 70^s)` onto syllable strings (14 consonants times 5 vowels).
@@ -158,6 +159,7 @@ impl Vocabulary {
                     .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
                     .unwrap_or_default()
             }
+            Role::Value => word.to_ascii_uppercase(),
             Role::Noise => format!("({word})"),
             _ => word,
         }
