@@ -98,6 +98,18 @@ fn smoke_run_writes_every_artifact() {
             "sentences.parquet lacks {column}"
         );
     }
+    // Every frame records where it came from.
+    let bytes =
+        std::fs::read(out.join("results/bayes-learning-curve/smoke/excess.parquet")).unwrap();
+    let footer = String::from_utf8_lossy(&bytes);
+    for key in [
+        "skm.config_hash",
+        "skm.seeds",
+        "skm.git_revision",
+        "test-revision",
+    ] {
+        assert!(footer.contains(key), "excess.parquet metadata lacks {key}");
+    }
     // 2 alphas x 2 seeds x 20,000 sentences.
     assert_eq!(sentences.height(), 80_000);
     let html = std::fs::read_to_string(out.join("paper/index.html")).unwrap();

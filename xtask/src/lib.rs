@@ -14,7 +14,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use skm_report::{Claim, claims_frame, claims_from_frame};
+use skm_report::{Claim, claims_frame};
 
 use experiments::{Experiment, registry};
 use spec::{ProfileName, Spec};
@@ -149,7 +149,17 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         }
         let start = Instant::now();
         let bar = progress_bar(experiment.work(spec), &spec.experiment, options.progress);
-        let writer = RunWriter::create(&dir)?;
+        let seeds: Vec<String> = spec.seeds.iter().map(u64::to_string).collect();
+        let writer = RunWriter::create(
+            &dir,
+            vec![
+                ("skm.experiment".into(), spec.experiment.clone()),
+                ("skm.profile".into(), spec.profile.as_str().into()),
+                ("skm.config_hash".into(), hash.clone()),
+                ("skm.seeds".into(), seeds.join(",")),
+                ("skm.git_revision".into(), options.revision.clone()),
+            ],
+        )?;
         writer.write_text("config.toml", &text)?;
         let frames = experiment
             .compute(spec, &bar)
@@ -174,7 +184,8 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     paper::write(&layout, options.profile, &options.experiments_dir)
 }
 
-/// Reads the claims of every experiment whose results exist at `profile`.
+/// Writes `results/claims.parquet` from the analysed runs, stamped with each run's
+/// provenance, and returns the claims.
 pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>> {
     let mut claims = Vec::new();
     for run in runs {
@@ -182,10 +193,27 @@ pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>
     }
     let mut frame = claims_frame(&claims)?;
     std::fs::create_dir_all(layout.results())?;
-    skm_report::claims::write_parquet(&mut frame, &layout.results().join("claims.parquet"))?;
-    debug_assert_eq!(
-        claims_from_frame(&frame).map(|c| c.len()).ok(),
-        Some(claims.len())
-    );
+    let stamp = runs
+        .iter()
+        .map(|run| {
+            let p = &run.provenance;
+            let seeds: Vec<String> = p.seeds.iter().map(u64::to_string).collect();
+            (
+                format!("skm.{}", p.experiment),
+                format!(
+                    "profile={} config_hash={} seeds={} git_revision={}",
+                    p.profile,
+                    p.config_hash,
+                    seeds.join(","),
+                    p.git_revision
+                ),
+            )
+        })
+        .collect::<Vec<_>>();
+    skm_report::write_parquet_with_metadata(
+        &mut frame,
+        &layout.results().join("claims.parquet"),
+        &stamp,
+    )?;
     Ok(claims)
 }

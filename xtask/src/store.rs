@@ -99,11 +99,13 @@ pub fn cached(dir: &Path, config_hash: &str, revision: &str) -> Option<Provenanc
 pub struct RunWriter {
     tmp: PathBuf,
     target: PathBuf,
+    /// Key-value metadata written into every frame: config hash, seeds, revision.
+    stamp: Vec<(String, String)>,
 }
 
 impl RunWriter {
-    /// Starts a run that will replace `target`.
-    pub fn create(target: &Path) -> Result<Self> {
+    /// Starts a run that will replace `target`; every frame it writes carries `stamp`.
+    pub fn create(target: &Path, stamp: Vec<(String, String)>) -> Result<Self> {
         let parent = target.parent().context("run directory has no parent")?;
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
@@ -116,6 +118,7 @@ impl RunWriter {
         Ok(RunWriter {
             tmp,
             target: target.to_path_buf(),
+            stamp,
         })
     }
 
@@ -133,7 +136,7 @@ impl RunWriter {
     /// Writes a frame as `<name>.parquet`.
     pub fn write_frame(&self, name: &str, frame: &mut DataFrame) -> Result<()> {
         let path = self.path(&format!("{name}.parquet"));
-        skm_report::claims::write_parquet(frame, &path)
+        skm_report::write_parquet_with_metadata(frame, &path, &self.stamp)
             .with_context(|| format!("writing {}", path.display()))
     }
 

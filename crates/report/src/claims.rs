@@ -168,10 +168,23 @@ pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
 /// The bytes are a pure function of the frame: zstd at its default level, V1
 /// pages, serial column encoding, and Parquet metadata holds no timestamps.
 pub fn write_parquet(df: &mut DataFrame, path: &Path) -> Result<(), ReportError> {
+    write_parquet_with_metadata(df, path, &[])
+}
+
+/// [`write_parquet`] with file-level key-value metadata (e.g. the run's config hash, seeds
+/// and git revision), readable by any Parquet reader.
+pub fn write_parquet_with_metadata(
+    df: &mut DataFrame,
+    path: &Path,
+    metadata: &[(String, String)],
+) -> Result<(), ReportError> {
     let tmp = sibling(path, ".tmp");
     let file = File::create(&tmp).map_err(|e| ReportError::io(&tmp, e))?;
+    let metadata = (!metadata.is_empty())
+        .then(|| polars::io::parquet::write::KeyValueMetadata::from_static(metadata.to_vec()));
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
+        .with_key_value_metadata(metadata)
         .set_parallel(false)
         .finish(df)?;
     std::fs::rename(&tmp, path).map_err(|e| ReportError::io(path, e))

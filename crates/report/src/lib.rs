@@ -23,7 +23,10 @@ pub mod figure;
 pub mod fit;
 pub mod paper;
 
-pub use claims::{Claim, Verdict, claims_frame, claims_from_frame, read_parquet, write_parquet};
+pub use claims::{
+    Claim, Verdict, claims_frame, claims_from_frame, read_parquet, write_parquet,
+    write_parquet_with_metadata,
+};
 pub use figure::{
     Figure, Marker, Scale, Series, Style, render_files, render_svg, series_from_columns,
 };
