@@ -26,6 +26,8 @@ mod config;
 pub mod data;
 pub mod init;
 pub mod model;
+pub mod optim;
+pub mod schedule;
 
 use std::path::PathBuf;
 
