@@ -22,18 +22,26 @@
 //! All code lengths are in bits (log base 2); training losses are in nats, as PyTorch reports
 //! them.
 
+pub mod bench;
+pub mod checkpoint;
 mod config;
 pub mod data;
+pub mod eval;
 pub mod init;
 pub mod model;
 pub mod optim;
 pub mod schedule;
+pub mod train;
 
 use std::path::PathBuf;
 
+pub use bench::{bench_tokens_per_second, default_device};
 pub use burn::tensor::Device;
+pub use checkpoint::TrainState;
 pub use config::{ModelConfig, TrainConfig};
+pub use eval::token_bits;
 pub use model::Gpt;
+pub use train::{RunOptions, StepOutcome, StopReason, TrainReport, Trainer, run};
 
 /// Results of this crate.
 pub type Result<T, E = TrainerError> = std::result::Result<T, E>;
