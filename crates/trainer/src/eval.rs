@@ -1,14 +1,17 @@
-//! Held-out evaluation in bits per token.
+//! Held-out evaluation in bits: per token, and per token role beside the oracle.
 //!
 //! The code length of token `x_p` is `-log2 p_model(x_p | x_{<p})`, with the history cut to
 //! the context by the sliding windows of [`eval_windows`] (at least `T / 2` tokens of history
 //! once the stream is longer than the context). The first token of a stream has no history
 //! and is not scored.
 
-use burn::tensor::Device;
-use skm_generator::Token;
+use std::ops::Range;
 
-use crate::data::{Batch, eval_windows};
+use burn::tensor::Device;
+use skm_generator::{Corpus, Role, Token};
+use skm_theory::{Oracle, RoleBits};
+
+use crate::data::{Batch, check_tokens, eval_windows};
 use crate::{Gpt, Result, TrainerError};
 
 /// Bits of every token of `tokens` but the first: entry `p - 1` is
@@ -63,4 +66,115 @@ pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -
 fn model_device(model: &Gpt) -> Device {
     use burn::module::Module;
     model.devices().into_iter().next().unwrap_or_default()
+}
+
+/// Scored tokens per role.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RoleTokens {
+    /// Template words, heads and end of sentence.
+    pub syntax: u64,
+    /// Entity-name tokens.
+    pub name: u64,
+    /// Attribute values.
+    pub value: u64,
+    /// Filler tokens.
+    pub noise: u64,
+}
+
+impl RoleTokens {
+    /// The count of one role.
+    pub fn get(&self, role: Role) -> u64 {
+        match role {
+            Role::Syntax => self.syntax,
+            Role::Name => self.name,
+            Role::Value => self.value,
+            Role::Noise => self.noise,
+        }
+    }
+
+    fn get_mut(&mut self, role: Role) -> &mut u64 {
+        match role {
+            Role::Syntax => &mut self.syntax,
+            Role::Name => &mut self.name,
+            Role::Value => &mut self.value,
+            Role::Noise => &mut self.noise,
+        }
+    }
+
+    /// All scored tokens.
+    pub fn total(&self) -> u64 {
+        self.syntax + self.name + self.value + self.noise
+    }
+}
+
+/// The model's and the oracle's code lengths of the same held-out tokens, split by role.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RoleEvaluation {
+    /// Scored tokens per role.
+    pub tokens: RoleTokens,
+    /// Sum of the model's bits per role.
+    pub model_bits: RoleBits,
+    /// Sum of the oracle's bits of the same tokens per role.
+    pub oracle_bits: RoleBits,
+}
+
+impl RoleEvaluation {
+    /// The model's bits per token of a role (NaN when it has no token).
+    pub fn model_bits_per_token(&self, role: Role) -> f64 {
+        self.model_bits.get(role) / self.tokens.get(role) as f64
+    }
+
+    /// Excess bits per token of a role over the oracle: `(model - oracle) / tokens`.
+    pub fn excess_bits_per_token(&self, role: Role) -> f64 {
+        (self.model_bits.get(role) - self.oracle_bits.get(role)) / self.tokens.get(role) as f64
+    }
+
+    /// The model's bits per token over all roles.
+    pub fn total_model_bits_per_token(&self) -> f64 {
+        self.model_bits.total() / self.tokens.total() as f64
+    }
+
+    /// Excess bits per token over all roles.
+    pub fn total_excess_bits_per_token(&self) -> f64 {
+        (self.model_bits.total() - self.oracle_bits.total()) / self.tokens.total() as f64
+    }
+}
+
+/// Evaluates `model` on the sentences `sentences` of `corpus` (one held-out stream, read in
+/// isolation): every token but the stream's first is scored by the model
+/// ([`token_bits`]) and by the [`Oracle`] of the corpus's world, and both are summed by the
+/// token's role (`vocabulary.role(token)`). `model` should be without autodiff
+/// (`model.valid()`).
+pub fn evaluate_roles(
+    model: &Gpt,
+    corpus: &Corpus,
+    sentences: Range<usize>,
+    batch: usize,
+) -> Result<RoleEvaluation> {
+    if sentences.start >= sentences.end || sentences.end > corpus.sentences.len() {
+        return Err(TrainerError::SentenceRange {
+            start: sentences.start,
+            end: sentences.end,
+            sentences: corpus.sentences.len(),
+        });
+    }
+    let tokens = &corpus.tokens[corpus.offsets[sentences.start]..corpus.offsets[sentences.end]];
+    let vocabulary = &corpus.world.vocabulary;
+    check_tokens(tokens, model.vocab_size())?;
+    let oracle = Oracle::new(&corpus.world)?;
+    let mut oracle_bits = Vec::with_capacity(tokens.len());
+    for sentence in &corpus.sentences[sentences] {
+        oracle.sentence_bits(sentence, &mut oracle_bits)?;
+    }
+    let model_bits = token_bits(model, tokens, model.context(), batch)?;
+    let scored = &tokens[1..];
+    let mut counts = RoleTokens::default();
+    for &token in scored {
+        *counts.get_mut(vocabulary.role(token)) += 1;
+    }
+    Ok(RoleEvaluation {
+        tokens: counts,
+        model_bits: RoleBits::split(vocabulary, scored, &model_bits)?,
+        oracle_bits: RoleBits::split(vocabulary, scored, &oracle_bits[1..])?,
+    })
 }

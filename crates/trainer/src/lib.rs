@@ -39,7 +39,7 @@ pub use bench::{bench_tokens_per_second, default_device};
 pub use burn::tensor::Device;
 pub use checkpoint::TrainState;
 pub use config::{ModelConfig, TrainConfig};
-pub use eval::token_bits;
+pub use eval::{RoleEvaluation, RoleTokens, evaluate_roles, token_bits};
 pub use model::Gpt;
 pub use train::{RunOptions, StepOutcome, StopReason, TrainReport, Trainer, run};
 
@@ -80,6 +80,16 @@ pub enum TrainerError {
         tokens: usize,
         /// The least length that works.
         needed: usize,
+    },
+    /// A range of sentences that is empty or beyond the corpus.
+    #[error("sentences {start}..{end} are not a non-empty range of the corpus's {sentences}")]
+    SentenceRange {
+        /// First sentence.
+        start: usize,
+        /// One past the last sentence.
+        end: usize,
+        /// Sentences in the corpus.
+        sentences: usize,
     },
     /// The loss (or the gradient norm) stopped being finite: the run diverged.
     #[error(

@@ -1,12 +1,13 @@
 //! Training on Syntax-Knowledge streams: determinism, divergence, exact resume, early
-//! stopping.
+//! stopping and the per-role evaluation.
 
 use std::path::Path;
 
-use skm_generator::{Corpus, GeneratorConfig};
+use skm_generator::{Corpus, GeneratorConfig, Role};
 use skm_trainer::checkpoint::{self, named_parameters};
 use skm_trainer::{
-    ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, TrainerError, default_device, run,
+    ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, TrainerError, default_device,
+    evaluate_roles, run,
 };
 
 fn corpus() -> Corpus {
@@ -236,4 +237,32 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
         before,
         "last good checkpoint kept"
     );
+}
+
+#[test]
+fn roles_split_heldout_bits_and_excess_over_the_oracle() {
+    let corpus = corpus();
+    let (trainer, _) = train(12, &RunOptions::default());
+    let model = trainer.eval_model();
+    let evaluation = evaluate_roles(&model, &corpus, 1000..1200, 16).expect("evaluation");
+    let tokens = corpus.offsets[1200] - corpus.offsets[1000] - 1;
+    assert_eq!(evaluation.tokens.total() as usize, tokens);
+    for role in Role::ALL {
+        assert!(evaluation.tokens.get(role) > 0, "{role:?}");
+        // The oracle is the entropy floor: an untrained-ish model is far above it.
+        assert!(evaluation.excess_bits_per_token(role) > 0.0, "{role:?}");
+        assert!(evaluation.model_bits_per_token(role).is_finite());
+    }
+    // The mean over roles agrees with the trainer's held-out loss on the same stream.
+    let (_, heldout) = split(&corpus);
+    let nats = trainer.heldout_loss(heldout).expect("loss");
+    let bits = evaluation.total_model_bits_per_token();
+    assert!(
+        (bits * std::f64::consts::LN_2 - nats).abs() < 1e-9,
+        "{bits} {nats}"
+    );
+    assert!(matches!(
+        evaluate_roles(&model, &corpus, 1200..1200, 16),
+        Err(TrainerError::SentenceRange { .. })
+    ));
 }
