@@ -168,3 +168,72 @@ impl Gpt {
         self.target_log_probs(inputs, targets).mean().neg()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::named_parameters;
+
+    fn small() -> ModelConfig {
+        ModelConfig {
+            vocab_size: 11,
+            context: 6,
+            d_model: 8,
+            n_heads: 2,
+            n_layers: 2,
+            init_std: 0.02,
+        }
+    }
+
+    #[test]
+    fn parameter_count_matches_the_closed_form() {
+        let device = Device::flex();
+        for config in [small(), ModelConfig::spec()] {
+            let model = Gpt::init(&config, 1000, &device);
+            assert_eq!(model.num_params(), config.parameters());
+            assert_eq!(
+                (model.vocab_size(), model.context()),
+                (config.vocab_size, config.context)
+            );
+        }
+    }
+
+    #[test]
+    fn parameters_have_module_paths_and_burn_layout() {
+        let params = named_parameters(&Gpt::init(&small(), 1000, &Device::flex())).expect("params");
+        let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(&names[..2], ["wte.weight", "wpe"]);
+        assert!(names.contains(&"h.1.qkv.weight"));
+        assert_eq!(names.last(), Some(&"head.weight"));
+        let qkv = params
+            .iter()
+            .find(|p| p.name == "h.0.qkv.weight")
+            .expect("qkv");
+        assert_eq!(qkv.shape, [8, 24]);
+        // burn's [in, out] is the transpose of PyTorch's [out, in] stream of parameter 2.
+        let torch = uniform_values(1002, 24 * 8, 0.02);
+        // Element (in 1, out 2).
+        assert_eq!(qkv.values[24 + 2], torch[2 * 8 + 1]);
+    }
+
+    #[test]
+    fn attention_is_causal() {
+        let device = Device::flex();
+        let model = Gpt::init(&small(), 1000, &device);
+        let logits = |tokens: [i64; 6]| {
+            let input =
+                Tensor::<2, Int>::from_data(TensorData::new(tokens.to_vec(), [1, 6]), &device);
+            model
+                .forward(input)
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("f32")
+        };
+        let a = logits([1, 2, 3, 4, 5, 6]);
+        let b = logits([1, 2, 3, 4, 9, 0]);
+        // Positions 0..4 see only tokens 0..4, which agree.
+        assert_eq!(a[..4 * 11], b[..4 * 11]);
+        assert_ne!(a[4 * 11..], b[4 * 11..]);
+    }
+}
