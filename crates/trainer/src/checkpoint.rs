@@ -149,13 +149,12 @@ pub fn save(
             ));
         }
     }
-    let json = |value: &dyn erased::Json| value.to_json().map_err(|e| checkpoint_error(path, e));
     let metadata = HashMap::from([
         ("format".to_string(), FORMAT.to_string()),
-        ("model_config".to_string(), json(model_config)?),
-        ("train_config".to_string(), json(train_config)?),
+        ("model_config".to_string(), json(path, model_config)?),
+        ("train_config".to_string(), json(path, train_config)?),
         ("adamw_steps".to_string(), optimizer.steps.to_string()),
-        ("state".to_string(), json(state)?),
+        ("state".to_string(), json(path, state)?),
     ]);
     let views = tensors
         .iter()
@@ -175,16 +174,8 @@ pub fn save(
         .map_err(|e| checkpoint_error(path, e))
 }
 
-mod erased {
-    /// Object-safe JSON serialisation, so `save` can take its three kinds of metadata alike.
-    pub trait Json {
-        fn to_json(&self) -> serde_json::Result<String>;
-    }
-    impl<T: serde::Serialize> Json for T {
-        fn to_json(&self) -> serde_json::Result<String> {
-            serde_json::to_string(self)
-        }
-    }
+fn json<T: Serialize>(path: &Path, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| checkpoint_error(path, e))
 }
 
 /// Reads a checkpoint and puts its weights on `device` (use `device.autodiff()` to continue
