@@ -1,0 +1,358 @@
+//! Checkpoints: model weights, optimizer state and training state in one safetensors file.
+//!
+//! Tensors (all f32, little-endian, exact bits):
+//! - `model.<path>`: every parameter, by its module path (`wte.weight`, `h.0.qkv.weight`,
+//!   ...), in burn's layout (a Linear weight is `[in, out]`, the transpose of PyTorch's);
+//! - `adamw.m.<path>`, `adamw.v.<path>`: AdamW's moments, flattened.
+//!
+//! Metadata (`__metadata__`, strings): `format` ([`FORMAT`]), `model_config` and
+//! `train_config` (JSON), `adamw_steps`, and `state` (JSON of [`TrainState`]). Files are
+//! written to a temporary sibling and renamed into place, so a checkpoint is never half
+//! written. Saving, loading into a fresh process and continuing gives the same weights bit for
+//! bit as never stopping (on the CPU backend).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
+use burn::tensor::{Device, Tensor, TensorData};
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+
+use crate::optim::{AdamW, AdamWConfig, Moments};
+use crate::{Gpt, ModelConfig, Result, TrainConfig, TrainerError};
+
+/// The `format` metadata of this layout.
+pub const FORMAT: &str = "skm-trainer-checkpoint/1";
+
+/// Training progress that a resumed run needs besides weights and optimizer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainState {
+    /// Optimizer steps done.
+    pub step: usize,
+    /// Training loss (nats) of every step done, in order.
+    pub losses: Vec<f32>,
+    /// Held-out evaluations so far: `(step, loss in nats per token)`.
+    pub evals: Vec<(usize, f64)>,
+    /// The best held-out evaluation so far: `(step, loss)`.
+    pub best: Option<(usize, f64)>,
+    /// Evaluations since the best one (for early stopping).
+    pub evals_since_best: usize,
+}
+
+/// Everything a checkpoint holds.
+#[derive(Debug)]
+pub struct Checkpoint {
+    /// The model shape.
+    pub model_config: ModelConfig,
+    /// The training configuration of the run.
+    pub train_config: TrainConfig,
+    /// The weights, on the device they were loaded to.
+    pub model: Gpt,
+    /// AdamW's state.
+    pub optimizer: AdamW,
+    /// Progress.
+    pub state: TrainState,
+}
+
+fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
+    tensor
+        .inner()
+        .try_into_data()
+        .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))
+}
+
+/// One parameter's values on the host.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NamedParameter {
+    /// Module path (`h.0.qkv.weight`).
+    pub name: String,
+    /// Shape, in burn's layout.
+    pub shape: Vec<usize>,
+    /// Values, row-major.
+    pub values: Vec<f32>,
+}
+
+/// Every parameter of a module, in module order.
+pub fn named_parameters<M: Module>(module: &M) -> Result<Vec<NamedParameter>> {
+    struct Collect {
+        path: Vec<String>,
+        out: Vec<NamedParameter>,
+        error: Option<TrainerError>,
+    }
+    impl ModuleVisitor for Collect {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let tensor = param.val();
+            let shape = tensor.dims().to_vec();
+            match host_values(tensor) {
+                Ok(values) => self.out.push(NamedParameter {
+                    name: self.path.join("."),
+                    shape,
+                    values,
+                }),
+                Err(e) => self.error = Some(e),
+            }
+        }
+    }
+    let mut visitor = Collect {
+        path: Vec::new(),
+        out: Vec::new(),
+        error: None,
+    };
+    module.visit(&mut visitor);
+    match visitor.error {
+        Some(e) => Err(e),
+        None => Ok(visitor.out),
+    }
+}
+
+fn bytes(values: &[f32]) -> Vec<u8> {
+    values.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn checkpoint_error(path: &Path, reason: impl ToString) -> TrainerError {
+    TrainerError::Checkpoint {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Writes a checkpoint to `path` atomically (temporary sibling, then rename).
+pub fn save(
+    path: &Path,
+    model_config: &ModelConfig,
+    train_config: &TrainConfig,
+    model: &Gpt,
+    optimizer: &AdamW,
+    state: &TrainState,
+) -> Result<()> {
+    let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for p in named_parameters(model)? {
+        tensors.push((format!("model.{}", p.name), p.shape, bytes(&p.values)));
+    }
+    for (name, moments) in &optimizer.moments {
+        for (which, tensor) in [("m", &moments.m), ("v", &moments.v)] {
+            let values = host_values(tensor.clone())?;
+            tensors.push((
+                format!("adamw.{which}.{name}"),
+                vec![values.len()],
+                bytes(&values),
+            ));
+        }
+    }
+    let metadata = HashMap::from([
+        ("format".to_string(), FORMAT.to_string()),
+        ("model_config".to_string(), json(path, model_config)?),
+        ("train_config".to_string(), json(path, train_config)?),
+        ("adamw_steps".to_string(), optimizer.steps.to_string()),
+        ("state".to_string(), json(path, state)?),
+    ]);
+    let views = tensors
+        .iter()
+        .map(|(name, shape, data)| {
+            TensorView::new(Dtype::F32, shape.clone(), data)
+                .map(|view| (name.clone(), view))
+                .map_err(|e| checkpoint_error(path, e))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| TrainerError::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    safetensors::serialize_to_file(views, Some(metadata), path)
+        .map_err(|e| checkpoint_error(path, e))
+}
+
+fn json<T: Serialize>(path: &Path, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| checkpoint_error(path, e))
+}
+
+/// Reads a checkpoint and puts its weights on `device` (use `device.autodiff()` to continue
+/// training). Fails when the file is missing, of another format, or does not fit its own
+/// model configuration.
+pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
+    let buffer = std::fs::read(path).map_err(|source| TrainerError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = SafeTensors::deserialize(&buffer).map_err(|e| checkpoint_error(path, e))?;
+    let (_, header) = SafeTensors::read_metadata(&buffer).map_err(|e| checkpoint_error(path, e))?;
+    let metadata = header
+        .metadata()
+        .clone()
+        .ok_or_else(|| checkpoint_error(path, "no metadata"))?;
+    let field = |key: &str| {
+        metadata
+            .get(key)
+            .ok_or_else(|| checkpoint_error(path, format!("metadata has no `{key}`")))
+    };
+    if field("format")? != FORMAT {
+        return Err(checkpoint_error(
+            path,
+            format!("format {:?}, expected {FORMAT:?}", field("format")?),
+        ));
+    }
+    let parse_error = |key: &str, e: &dyn std::fmt::Display| {
+        checkpoint_error(path, format!("metadata `{key}`: {e}"))
+    };
+    let model_config: ModelConfig = serde_json::from_str(field("model_config")?)
+        .map_err(|e| parse_error("model_config", &e))?;
+    let train_config: TrainConfig = serde_json::from_str(field("train_config")?)
+        .map_err(|e| parse_error("train_config", &e))?;
+    let state: TrainState =
+        serde_json::from_str(field("state")?).map_err(|e| parse_error("state", &e))?;
+    let steps: u64 = field("adamw_steps")?
+        .parse()
+        .map_err(|e| parse_error("adamw_steps", &e))?;
+    model_config.validate()?;
+    train_config.validate()?;
+
+    let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+        let view = file
+            .tensor(name)
+            .map_err(|_| checkpoint_error(path, format!("no tensor `{name}`")))?;
+        if view.dtype() != Dtype::F32 || view.shape() != shape {
+            return Err(checkpoint_error(
+                path,
+                format!(
+                    "`{name}` is {:?} {:?}, expected F32 {shape:?}",
+                    view.dtype(),
+                    view.shape()
+                ),
+            ));
+        }
+        Ok(view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect())
+    };
+
+    // The structure comes from the configuration; every value is then replaced.
+    let mut loader = Loader {
+        read: &read,
+        device,
+        path: Vec::new(),
+        error: None,
+        names: Vec::new(),
+    };
+    let model = Gpt::init(&model_config, 0, device).map(&mut loader);
+    if let Some(e) = loader.error {
+        return Err(e);
+    }
+    let mut moments = std::collections::BTreeMap::new();
+    if steps > 0 {
+        for (name, shape) in &loader.names {
+            let n = vec![shape.iter().product::<usize>()];
+            let tensor = |which: &str| -> Result<Tensor<1>> {
+                let values = read(&format!("adamw.{which}.{name}"), &n)?;
+                // Moments live without autodiff, like the optimizer's arithmetic.
+                Ok(Tensor::from_data(TensorData::new(values, n.clone()), device).inner())
+            };
+            moments.insert(
+                name.clone(),
+                Moments {
+                    m: tensor("m")?,
+                    v: tensor("v")?,
+                },
+            );
+        }
+    }
+    let optimizer = AdamW {
+        config: AdamWConfig {
+            beta1: train_config.beta1,
+            beta2: train_config.beta2,
+            eps: train_config.eps,
+            weight_decay: train_config.weight_decay,
+        },
+        steps,
+        moments,
+    };
+    Ok(Checkpoint {
+        model_config,
+        train_config,
+        model,
+        optimizer,
+        state,
+    })
+}
+
+type Reader<'a> = dyn Fn(&str, &[usize]) -> Result<Vec<f32>> + 'a;
+
+/// Replaces every parameter by the checkpoint's tensor of the same path and shape.
+struct Loader<'a> {
+    read: &'a Reader<'a>,
+    device: &'a Device,
+    path: Vec<String>,
+    error: Option<TrainerError>,
+    names: Vec<(String, Vec<usize>)>,
+}
+
+impl ModuleMapper for Loader<'_> {
+    fn enter_module(&mut self, name: &str, _container_type: &str) {
+        self.path.push(name.to_string());
+    }
+
+    fn exit_module(&mut self, _name: &str, _container_type: &str) {
+        self.path.pop();
+    }
+
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        let name = self.path.join(".");
+        let shape = tensor.dims().to_vec();
+        match (self.read)(&format!("model.{name}"), &shape) {
+            Ok(values) => {
+                self.names.push((name, shape.clone()));
+                let loaded = Tensor::from_data(TensorData::new(values, shape), self.device);
+                let loaded = if loaded.is_autodiff() {
+                    loaded.require_grad()
+                } else {
+                    loaded
+                };
+                Param::from_mapped_value(id, loaded, mapper)
+            }
+            Err(e) => {
+                self.error.get_or_insert(e);
+                Param::from_mapped_value(id, tensor, mapper)
+            }
+        }
+    }
+}
+
+/// The path of the checkpoint `name` (`last`, `best`) in a run directory.
+pub fn path_in(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!("{name}.safetensors"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_metadata_round_trips_exactly() {
+        let state = TrainState {
+            step: 14,
+            losses: vec![3.633_759_3, f32::from_bits(0x4051_fd3c), 1e-38],
+            evals: vec![(4, 3.633_759_342_455_395_6), (8, 0.1 + 0.2)],
+            best: Some((4, 3.633_759_342_455_395_6)),
+            evals_since_best: 1,
+        };
+        let json = serde_json::to_string(&state).expect("json");
+        let back: TrainState = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, state);
+        let bits = |s: &TrainState| s.evals.iter().map(|e| e.1.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&back), bits(&state));
+    }
+}

@@ -1,0 +1,304 @@
+//! The training loop: one step at a time ([`Trainer::step`]) or a whole run with evaluation,
+//! early stopping and checkpoints ([`run`]).
+//!
+//! A step at (0-based) step `s`: forward the batch, `loss = mean cross-entropy` (nats), stop
+//! with [`TrainerError::Diverged`] if it is not finite, backward, optionally clip the
+//! gradients to global norm `grad_clip`, then one AdamW step at rate
+//! [`learning_rate(s)`](crate::schedule::learning_rate). Nothing random happens outside the
+//! seed's splitmix64 streams, so two runs of the same configuration on the CPU give the same
+//! losses bit for bit, and a run interrupted and resumed from a checkpoint ends with the same
+//! weights as one never interrupted.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::tensor::Device;
+use skm_generator::Token;
+
+use crate::checkpoint::{self, TrainState};
+use crate::data::{Batch, WindowSampler, check_tokens};
+use crate::init::init_base;
+use crate::optim::{AdamW, AdamWConfig, clip_scale, global_grad_norm};
+use crate::schedule::learning_rate;
+use crate::{Gpt, ModelConfig, Result, TrainConfig, TrainerError, eval};
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepOutcome {
+    /// The step (0-based).
+    pub step: usize,
+    /// Mean training loss of the batch before the update, nats per token.
+    pub loss: f32,
+    /// The learning rate used.
+    pub learning_rate: f64,
+    /// Global gradient norm before clipping (computed only when clipping is on).
+    pub grad_norm: Option<f64>,
+}
+
+/// A model, its optimizer and its progress.
+#[derive(Debug)]
+pub struct Trainer {
+    model_config: ModelConfig,
+    config: TrainConfig,
+    device: Device,
+    model: Gpt,
+    optimizer: AdamW,
+    state: TrainState,
+    last_checkpoint: Option<PathBuf>,
+}
+
+impl Trainer {
+    /// A fresh run: validates both configurations, seeds the device and initialises the model
+    /// from `init_base(config.seed)` (seed 0 is the SPEC initialisation). Gradients are
+    /// recorded on `device.autodiff()`.
+    pub fn new(model_config: &ModelConfig, config: &TrainConfig, device: &Device) -> Result<Self> {
+        model_config.validate()?;
+        config.validate()?;
+        let device = device.clone().autodiff();
+        // Nothing draws from the backend's RNG (no dropout), but seed it all the same.
+        device.seed(config.seed);
+        let model = Gpt::init(model_config, init_base(config.seed), &device);
+        Ok(Trainer {
+            model_config: model_config.clone(),
+            config: config.clone(),
+            device,
+            model,
+            optimizer: AdamW::new(adamw_config(config)),
+            state: TrainState::default(),
+            last_checkpoint: None,
+        })
+    }
+
+    /// Continues the run saved in the checkpoint at `path`.
+    pub fn resume(path: &Path, device: &Device) -> Result<Self> {
+        let device = device.clone().autodiff();
+        let loaded = checkpoint::load(path, &device)?;
+        device.seed(loaded.train_config.seed);
+        Ok(Trainer {
+            model_config: loaded.model_config,
+            config: loaded.train_config,
+            device,
+            model: loaded.model,
+            optimizer: loaded.optimizer,
+            state: loaded.state,
+            last_checkpoint: Some(path.to_path_buf()),
+        })
+    }
+
+    /// The model being trained.
+    pub fn model(&self) -> &Gpt {
+        &self.model
+    }
+
+    /// A copy of the model without autodiff, for evaluation.
+    pub fn eval_model(&self) -> Gpt {
+        self.model.valid()
+    }
+
+    /// The model's shape.
+    pub fn model_config(&self) -> &ModelConfig {
+        &self.model_config
+    }
+
+    /// The training configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Progress so far.
+    pub fn state(&self) -> &TrainState {
+        &self.state
+    }
+
+    /// The device (with autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// One optimizer step on `batch`. On a non-finite loss or gradient norm the model is left
+    /// as it was and [`TrainerError::Diverged`] names the step and the last checkpoint.
+    pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
+        let step = self.state.step;
+        let lr = learning_rate(&self.config, step);
+        let (inputs, targets) = batch.to_tensors(&self.device);
+        let loss = self.model.loss(inputs, targets);
+        let value: f32 = loss
+            .clone()
+            .inner()
+            .try_into_scalar()
+            .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
+        if !value.is_finite() {
+            return Err(self.diverged(step, "loss", f64::from(value)));
+        }
+        let mut grads = loss.backward();
+        let grad_norm = match self.config.grad_clip {
+            Some(_) => Some(global_grad_norm(&self.model, &grads)?),
+            None => None,
+        };
+        if let Some(norm) = grad_norm.filter(|n| !n.is_finite()) {
+            return Err(self.diverged(step, "gradient norm", norm));
+        }
+        let scale = match (grad_norm, self.config.grad_clip) {
+            (Some(norm), Some(max_norm)) => clip_scale(norm, max_norm),
+            _ => 1.0,
+        };
+        self.model = self
+            .optimizer
+            .step(self.model.clone(), &mut grads, lr, scale);
+        self.state.step += 1;
+        self.state.losses.push(value);
+        Ok(StepOutcome {
+            step,
+            loss: value,
+            learning_rate: lr,
+            grad_norm,
+        })
+    }
+
+    fn diverged(&self, step: usize, quantity: &'static str, value: f64) -> TrainerError {
+        TrainerError::Diverged {
+            step,
+            quantity,
+            value,
+            last_good: self.last_checkpoint.clone(),
+        }
+    }
+
+    /// Writes a checkpoint of model, optimizer and progress to `path`.
+    pub fn save(&mut self, path: &Path) -> Result<()> {
+        checkpoint::save(
+            path,
+            &self.model_config,
+            &self.config,
+            &self.model,
+            &self.optimizer,
+            &self.state,
+        )?;
+        self.last_checkpoint = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Mean held-out loss in nats per token over every token of `tokens` but the first
+    /// (see [`eval::token_bits`]).
+    pub fn heldout_loss(&self, tokens: &[Token]) -> Result<f64> {
+        check_tokens(tokens, self.model_config.vocab_size)?;
+        let bits = eval::token_bits(
+            &self.eval_model(),
+            tokens,
+            self.model_config.context,
+            self.config.batch_size,
+        )?;
+        Ok(bits.iter().sum::<f64>() / bits.len() as f64 * std::f64::consts::LN_2)
+    }
+}
+
+fn adamw_config(config: &TrainConfig) -> AdamWConfig {
+    AdamWConfig {
+        beta1: config.beta1,
+        beta2: config.beta2,
+        eps: config.eps,
+        weight_decay: config.weight_decay,
+    }
+}
+
+/// Why a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// The step budget is spent.
+    Budget,
+    /// `patience` evaluations in a row brought no new best held-out loss.
+    EarlyStopping,
+    /// [`RunOptions::stop_after`] was reached (the run can be resumed).
+    Interrupted,
+}
+
+/// Where a run writes and when it stops early.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Directory of the `last` and `best` checkpoints; `None`: no checkpoints.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Stop (as if interrupted) once this many steps are done, after writing `last`.
+    pub stop_after: Option<usize>,
+}
+
+/// The end of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainReport {
+    /// Why it ended.
+    pub stop: StopReason,
+    /// Losses, evaluations and the best evaluation.
+    pub state: TrainState,
+    /// The last checkpoint written, if any.
+    pub last_checkpoint: Option<PathBuf>,
+}
+
+/// Trains until the step budget is spent, early stopping triggers or `options.stop_after`
+/// steps are done. The batch of step `s` is [`WindowSampler::batch`]`(s)` of `train`.
+/// Every `eval_every` steps (and after the last) the held-out loss on `heldout` is measured;
+/// a new best writes the `best` checkpoint. `last` is written every `checkpoint_every` steps
+/// and when the run ends. `on_step` sees every step.
+pub fn run(
+    trainer: &mut Trainer,
+    train: &[Token],
+    heldout: &[Token],
+    options: &RunOptions,
+    mut on_step: impl FnMut(&StepOutcome),
+) -> Result<TrainReport> {
+    let config = trainer.config.clone();
+    let sampler = WindowSampler::new(
+        train,
+        trainer.model_config.context,
+        config.batch_size,
+        trainer.model_config.vocab_size,
+        config.seed,
+    )?;
+    if config.eval_every > 0 {
+        check_tokens(heldout, trainer.model_config.vocab_size)?;
+        crate::data::eval_windows(heldout.len(), trainer.model_config.context)?;
+    }
+    let save = |trainer: &mut Trainer, name: &str| match &options.checkpoint_dir {
+        Some(dir) => trainer.save(&checkpoint::path_in(dir, name)),
+        None => Ok(()),
+    };
+    let mut stop = StopReason::Budget;
+    while trainer.state.step < config.steps {
+        let outcome = trainer.step(&sampler.batch(trainer.state.step))?;
+        on_step(&outcome);
+        let done = trainer.state.step;
+        if config.eval_every > 0 && (done.is_multiple_of(config.eval_every) || done == config.steps)
+        {
+            let loss = trainer.heldout_loss(heldout)?;
+            trainer.state.evals.push((done, loss));
+            if trainer.state.best.is_none_or(|(_, best)| loss < best) {
+                trainer.state.best = Some((done, loss));
+                trainer.state.evals_since_best = 0;
+                // `best` must not become the fallback of a later divergence.
+                let last = trainer.last_checkpoint.clone();
+                save(trainer, "best")?;
+                trainer.last_checkpoint = last;
+            } else {
+                trainer.state.evals_since_best += 1;
+            }
+            if config
+                .patience
+                .is_some_and(|p| trainer.state.evals_since_best >= p)
+            {
+                stop = StopReason::EarlyStopping;
+                break;
+            }
+        }
+        if options.stop_after == Some(done) {
+            stop = StopReason::Interrupted;
+            break;
+        }
+        if config.checkpoint_every > 0 && done.is_multiple_of(config.checkpoint_every) {
+            save(trainer, "last")?;
+        }
+    }
+    save(trainer, "last")?;
+    Ok(TrainReport {
+        stop,
+        state: trainer.state.clone(),
+        last_checkpoint: trainer.last_checkpoint.clone(),
+    })
+}

@@ -1,0 +1,268 @@
+//! Training on Syntax-Knowledge streams: determinism, divergence, exact resume, early
+//! stopping and the per-role evaluation.
+
+use std::path::Path;
+
+use skm_generator::{Corpus, GeneratorConfig, Role};
+use skm_trainer::checkpoint::{self, named_parameters};
+use skm_trainer::{
+    ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, TrainerError, default_device,
+    evaluate_roles, run,
+};
+
+fn corpus() -> Corpus {
+    let config = GeneratorConfig {
+        alpha: 0.5,
+        beta: 1.0,
+        seed: 11,
+        name_tokens: 3,
+        name_vocab: 32,
+        attributes: 2,
+        values_per_attribute: 8,
+        templates_per_attribute: 2,
+        template_dirichlet: 1.0,
+        filler_vocab: 4,
+    };
+    Corpus::generate(&config, 1200).expect("corpus")
+}
+
+fn model(corpus: &Corpus) -> ModelConfig {
+    ModelConfig {
+        vocab_size: corpus.world.vocabulary.size(),
+        context: 16,
+        d_model: 32,
+        n_heads: 2,
+        n_layers: 2,
+        init_std: 0.02,
+    }
+}
+
+fn train_config(steps: usize) -> TrainConfig {
+    TrainConfig {
+        seed: 5,
+        batch_size: 8,
+        steps,
+        learning_rate: 3e-3,
+        min_learning_rate: 3e-4,
+        warmup_steps: 3,
+        grad_clip: Some(1.0),
+        eval_every: 4,
+        checkpoint_every: 4,
+        ..TrainConfig::spec()
+    }
+}
+
+/// Training tokens (the first 1000 sentences) and held-out tokens (the rest).
+fn split(corpus: &Corpus) -> (&[u32], &[u32]) {
+    corpus.tokens.split_at(corpus.offsets[1000])
+}
+
+fn weights(trainer: &Trainer) -> Vec<(String, Vec<usize>, Vec<u32>)> {
+    named_parameters(trainer.model())
+        .expect("parameters")
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                p.shape,
+                p.values.iter().map(|v| v.to_bits()).collect(),
+            )
+        })
+        .collect()
+}
+
+fn train(steps: usize, options: &RunOptions) -> (Trainer, skm_trainer::TrainReport) {
+    let corpus = corpus();
+    let (train, heldout) = split(&corpus);
+    let mut trainer =
+        Trainer::new(&model(&corpus), &train_config(steps), &default_device()).expect("trainer");
+    let report = run(&mut trainer, train, heldout, options, |_| {}).expect("run");
+    (trainer, report)
+}
+
+#[test]
+fn two_runs_give_identical_losses_and_weights() {
+    let (a, report_a) = train(12, &RunOptions::default());
+    let (b, report_b) = train(12, &RunOptions::default());
+    let bits = |r: &skm_trainer::TrainReport| -> Vec<u32> {
+        r.state.losses.iter().map(|l| l.to_bits()).collect()
+    };
+    assert_eq!(report_a.state.losses.len(), 12);
+    assert_eq!(bits(&report_a), bits(&report_b));
+    assert_eq!(report_a.state.evals, report_b.state.evals);
+    assert!(weights(&a) == weights(&b), "weights differ");
+    // It learns: the loss falls from about ln V.
+    let first = report_a.state.losses[0];
+    let last = *report_a.state.losses.last().expect("losses");
+    assert!((f64::from(first) - (a.model_config().vocab_size as f64).ln()).abs() < 0.2);
+    assert!(last < first - 0.5, "{first} -> {last}");
+}
+
+#[test]
+fn interrupted_and_resumed_run_ends_with_identical_weights() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = RunOptions {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        stop_after: None,
+    };
+    let (straight, straight_report) = train(14, &options);
+
+    let resumed_dir = tempfile::tempdir().expect("tempdir");
+    let interrupted = RunOptions {
+        checkpoint_dir: Some(resumed_dir.path().to_path_buf()),
+        stop_after: Some(6),
+    };
+    let (_, first) = train(14, &interrupted);
+    assert_eq!(first.stop, StopReason::Interrupted);
+    assert_eq!(first.state.step, 6);
+    let last = checkpoint::path_in(resumed_dir.path(), "last");
+    assert_eq!(first.last_checkpoint.as_deref(), Some(last.as_path()));
+
+    // A fresh trainer from the file alone.
+    let corpus = corpus();
+    let (train, heldout) = split(&corpus);
+    let mut resumed = Trainer::resume(&last, &default_device()).expect("resume");
+    assert_eq!(resumed.state().step, 6);
+    let second = run(
+        &mut resumed,
+        train,
+        heldout,
+        &RunOptions {
+            checkpoint_dir: Some(resumed_dir.path().to_path_buf()),
+            stop_after: None,
+        },
+        |_| {},
+    )
+    .expect("resumed run");
+    assert_eq!(second.stop, StopReason::Budget);
+    assert_eq!(second.state, straight_report.state);
+    assert!(weights(&resumed) == weights(&straight), "weights differ");
+    let best = checkpoint::load(&checkpoint::path_in(dir.path(), "best"), &default_device())
+        .expect("best");
+    assert_eq!(best.state.best, straight_report.state.best);
+}
+
+#[test]
+fn early_stopping_stops_when_heldout_loss_stops_improving() {
+    let corpus = corpus();
+    let (train, heldout) = split(&corpus);
+    // A learning rate this large makes the held-out loss worse after the first evaluation.
+    let config = TrainConfig {
+        learning_rate: 0.5,
+        min_learning_rate: 0.5,
+        warmup_steps: 0,
+        grad_clip: None,
+        eval_every: 1,
+        patience: Some(2),
+        checkpoint_every: 0,
+        ..train_config(40)
+    };
+    let mut trainer = Trainer::new(&model(&corpus), &config, &default_device()).expect("trainer");
+    match run(&mut trainer, train, heldout, &RunOptions::default(), |_| {}) {
+        Ok(report) => {
+            assert_eq!(report.stop, StopReason::EarlyStopping);
+            let (best_step, _) = report.state.best.expect("best");
+            assert_eq!(report.state.step, best_step + 2);
+            assert_eq!(report.state.evals_since_best, 2);
+        }
+        Err(TrainerError::Diverged { .. }) => panic!("diverged instead of stopping early"),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Rewrites the checkpoint at `from` into `to` with every weight of `lnf.gamma` set to `value`.
+fn poison(from: &Path, to: &Path, value: f32) {
+    use safetensors::tensor::{SafeTensors, TensorView};
+    let buffer = std::fs::read(from).expect("read");
+    let file = SafeTensors::deserialize(&buffer).expect("safetensors");
+    let (_, header) = SafeTensors::read_metadata(&buffer).expect("metadata");
+    let poisoned: Vec<u8> = std::iter::repeat_n(value.to_le_bytes(), 32)
+        .flatten()
+        .collect();
+    let tensors: Vec<(String, TensorView<'_>)> = file
+        .tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            if name == "model.lnf.gamma" {
+                let shape = view.shape().to_vec();
+                (
+                    name,
+                    TensorView::new(view.dtype(), shape, &poisoned).expect("view"),
+                )
+            } else {
+                (name, view)
+            }
+        })
+        .collect();
+    safetensors::serialize_to_file(tensors, header.metadata().clone(), to).expect("write");
+}
+
+#[test]
+fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = RunOptions {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        stop_after: Some(2),
+    };
+    train(6, &options);
+    let last = checkpoint::path_in(dir.path(), "last");
+    poison(&last, &last, f32::NAN);
+    let before = std::fs::read(&last).expect("read");
+
+    let corpus = corpus();
+    let (train, heldout) = split(&corpus);
+    let mut trainer = Trainer::resume(&last, &default_device()).expect("resume");
+    let options = RunOptions {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        stop_after: None,
+    };
+    let error = run(&mut trainer, train, heldout, &options, |_| {}).expect_err("diverges");
+    match &error {
+        TrainerError::Diverged {
+            step,
+            quantity,
+            value,
+            last_good,
+        } => {
+            assert_eq!((*step, *quantity), (2, "loss"));
+            assert!(value.is_nan());
+            assert_eq!(last_good.as_deref(), Some(last.as_path()));
+        }
+        other => panic!("expected divergence, got {other}"),
+    }
+    assert!(error.to_string().contains("diverged at step 2"), "{error}");
+    assert_eq!(trainer.state().step, 2, "the diverged step is not counted");
+    assert_eq!(
+        std::fs::read(&last).expect("read"),
+        before,
+        "last good checkpoint kept"
+    );
+}
+
+#[test]
+fn roles_split_heldout_bits_and_excess_over_the_oracle() {
+    let corpus = corpus();
+    let (trainer, _) = train(12, &RunOptions::default());
+    let model = trainer.eval_model();
+    let evaluation = evaluate_roles(&model, &corpus, 1000..1200, 16).expect("evaluation");
+    let tokens = corpus.offsets[1200] - corpus.offsets[1000] - 1;
+    assert_eq!(evaluation.tokens.total() as usize, tokens);
+    for role in Role::ALL {
+        assert!(evaluation.tokens.get(role) > 0, "{role:?}");
+        // The oracle is the entropy floor: an untrained-ish model is far above it.
+        assert!(evaluation.excess_bits_per_token(role) > 0.0, "{role:?}");
+        assert!(evaluation.model_bits_per_token(role).is_finite());
+    }
+    // The mean over roles agrees with the trainer's held-out loss on the same stream.
+    let (_, heldout) = split(&corpus);
+    let nats = trainer.heldout_loss(heldout).expect("loss");
+    let bits = evaluation.total_model_bits_per_token();
+    assert!(
+        (bits * std::f64::consts::LN_2 - nats).abs() < 1e-9,
+        "{bits} {nats}"
+    );
+    assert!(matches!(
+        evaluate_roles(&model, &corpus, 1200..1200, 16),
+        Err(TrainerError::SentenceRange { .. })
+    ));
+}
