@@ -3,6 +3,7 @@
 //!
 //! This is the only crate that touches the file-system layout or runs processes.
 
+pub mod bench;
 pub mod experiments;
 pub mod measure;
 pub mod paper;

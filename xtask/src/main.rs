@@ -43,6 +43,21 @@ enum Task {
         #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
         experiments: PathBuf,
     },
+    /// Benchmarks: `bench trainer` measures training tokens per second (and PyTorch's, if installed).
+    Bench {
+        /// What to benchmark.
+        #[arg(value_enum)]
+        target: BenchTarget,
+        /// Runs per measurement (the median is reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// Timed training steps per run.
+        #[arg(long, default_value_t = 30)]
+        steps: usize,
+        /// Untimed warm-up steps per run.
+        #[arg(long, default_value_t = 5)]
+        warmup: usize,
+    },
     /// Print sentences of an experiment's corpus as readable text.
     Sample {
         /// Experiment name.
@@ -54,6 +69,12 @@ enum Task {
         #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
         experiments: PathBuf,
     },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum BenchTarget {
+    /// The transformer trainer on the SPEC and 11M-parameter models.
+    Trainer,
 }
 
 fn main() -> ExitCode {
@@ -107,6 +128,15 @@ fn run(cli: Cli) -> Result<()> {
             println!("{passed} of {} claim checks pass", claims.len());
             println!("paper: {}", out.join("paper/index.html").display());
             Ok(())
+        }
+        Task::Bench {
+            target: BenchTarget::Trainer,
+            runs,
+            steps,
+            warmup,
+        } => {
+            let shared = workspace_root().join("../shared");
+            xtask::bench::trainer(&shared, runs, steps, warmup)
         }
         Task::List { experiments } => {
             for (spec, _) in load_specs(&experiments, ProfileName::Default, &[])? {
