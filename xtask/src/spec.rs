@@ -211,6 +211,12 @@ impl Spec {
         toml::to_string_pretty(self).context("serializing the resolved config")
     }
 
+    /// The sweep points' labels, comma-separated, for prose.
+    pub fn point_labels(&self) -> String {
+        let labels: Vec<&str> = self.points.iter().map(|p| p.label.as_str()).collect();
+        labels.join(", ")
+    }
+
     /// A generator config of `point` with `seed`.
     pub fn generator_at(&self, point: &Point, seed: u64) -> GeneratorConfig {
         GeneratorConfig {

@@ -9,8 +9,8 @@ use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
 use skm_theory::{RoleBits, exponents};
 
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where,
+    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
+    for_each_stream, mean_curve, num, rows_where, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -71,11 +71,7 @@ impl Experiment for BayesLearningCurve {
             "{file}: analysis.bins_per_decade = {} is out of range: allowed 1..=50",
             p.bins_per_decade
         );
-        ensure!(
-            p.fit_from > 0.0 && p.fit_from < 1.0,
-            "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1",
-            p.fit_from
-        );
+        check_fraction(spec, "fit_from", p.fit_from)?;
         ensure!(
             p.floor_bits > 0.0,
             "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
@@ -143,17 +139,6 @@ impl Experiment for BayesLearningCurve {
             let role_curves = |role: &str| -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
                 curves_by_seed(&rows_where(&rows, "role", role)?, "n", "excess_bits")
             };
-            let windowed = |curves: Vec<(Vec<f64>, Vec<f64>)>| -> Vec<(Vec<f64>, Vec<f64>)> {
-                curves
-                    .into_iter()
-                    .map(|(x, y)| {
-                        x.into_iter()
-                            .zip(y)
-                            .filter(|(n, _)| *n >= p.fit_from * n_max)
-                            .unzip()
-                    })
-                    .collect()
-            };
             let syntax = ExponentCheck {
                 id: "C3",
                 variant: &format!("{} syntax", point.label),
@@ -162,7 +147,7 @@ impl Experiment for BayesLearningCurve {
                 fitted: "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N",
                 theory: exponents::syntax_excess_exponent(),
             }
-            .check(&windowed(role_curves("syntax")?), spec.generator.seed)?;
+            .check(&window(&role_curves("syntax")?, p.fit_from * n_max), spec.generator.seed)?;
             let knowledge = ExponentCheck {
                 id: "C3",
                 variant: &format!("{} knowledge", point.label),
@@ -171,7 +156,7 @@ impl Experiment for BayesLearningCurve {
                 fitted: "the per-sentence knowledge (name + value) excess against N",
                 theory: exponents::knowledge_excess_exponent(alpha),
             }
-            .check(&windowed(role_curves("knowledge")?), spec.generator.seed)?;
+            .check(&window(&role_curves("knowledge")?, p.fit_from * n_max), spec.generator.seed)?;
 
             // C4: where each role's seed-mean excess drops below the floor for good.
             let settles = |role: &str| -> Result<Option<f64>> {
@@ -280,11 +265,7 @@ impl Experiment for BayesLearningCurve {
             "The Bayes learner knows the model class but not its parameters. Its redundancy over the oracle splits: the syntax has d = A(T-1) parameters, so it costs (d/2) log N bits in all and d/(2N ln 2) per sentence; knowledge keeps arriving, at a per-sentence cost ~ N^(alpha-1). We code {} sentences for each of {} seed(s) at {} and average the per-sentence excess over log-spaced bins.\n\n{}",
             spec.sentences,
             spec.seeds.len(),
-            spec.points
-                .iter()
-                .map(|p| p.label.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            spec.point_labels(),
             prose.join("\n\n")
         );
         Ok(Analysis {

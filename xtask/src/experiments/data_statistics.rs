@@ -8,8 +8,8 @@ use skm_report::{Figure, Scale, Series, Style};
 use skm_theory::{exponents, pycrp};
 
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where,
+    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
+    for_each_stream, mean_curve, num, rows_where, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -38,11 +38,7 @@ impl Experiment for DataStatistics {
     fn check(&self, spec: &Spec) -> Result<()> {
         let p: Params = spec.analysis()?;
         let file = spec.path.display();
-        ensure!(
-            p.heaps_fit_from > 0.0 && p.heaps_fit_from < 1.0,
-            "{file}: analysis.heaps_fit_from = {} is out of range: allowed 0 < heaps_fit_from < 1",
-            p.heaps_fit_from
-        );
+        check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)?;
         ensure!(
             p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
             "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
@@ -112,20 +108,9 @@ impl Experiment for DataStatistics {
         for (color, point) in spec.points.iter().enumerate() {
             let alpha = point.generator.alpha;
             let heaps = rows_where(&frames["heaps"], "point", &point.label)?;
-            let window = |curve: &(Vec<f64>, Vec<f64>)| {
-                let keep: Vec<usize> = (0..curve.0.len())
-                    .filter(|&i| curve.0[i] >= p.heaps_fit_from * n_max)
-                    .collect();
-                (
-                    keep.iter().map(|&i| curve.0[i]).collect::<Vec<_>>(),
-                    keep.iter().map(|&i| curve.1[i]).collect::<Vec<_>>(),
-                )
-            };
-            let measured: Vec<_> = curves_by_seed(&heaps, "n", "distinct")?
-                .iter()
-                .map(window)
-                .collect();
-            let expected = window(&curves_by_seed(&heaps, "n", "expected")?[0]);
+            let from = p.heaps_fit_from * n_max;
+            let measured = window(&curves_by_seed(&heaps, "n", "distinct")?, from);
+            let expected = window(&curves_by_seed(&heaps, "n", "expected")?[..1], from).remove(0);
             // The exact E[K_N] bends towards N^alpha only slowly: the theory value of a fit
             // over this window is the slope of the exact curve over the same window.
             let theory = skm_report::fit_loglog(&expected.0, &expected.1)?.slope;
@@ -259,11 +244,7 @@ impl Experiment for DataStatistics {
             "The knowledge model is a Pitman-Yor process, so the number of distinct entities after N sentences grows like N^alpha (Heaps) and the ranked frequencies fall like rank^(-1/alpha) (Zipf). We draw {} sentences for each of {} seed(s) at {} and count.\n\n{}",
             spec.sentences,
             spec.seeds.len(),
-            spec.points
-                .iter()
-                .map(|p| p.label.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
+            spec.point_labels(),
             prose.join("\n\n")
         );
         Ok(Analysis {

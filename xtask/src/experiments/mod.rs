@@ -133,6 +133,33 @@ pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<f64>> {
     Ok(cast.f64()?.into_no_null_iter().collect())
 }
 
+/// A curve as its `(x, y)` columns.
+pub type Curve = (Vec<f64>, Vec<f64>);
+
+/// The points of each curve with `x >= from`: the fit window.
+pub fn window(curves: &[Curve], from: f64) -> Vec<Curve> {
+    curves
+        .iter()
+        .map(|(x, y)| {
+            x.iter()
+                .copied()
+                .zip(y.iter().copied())
+                .filter(|(x, _)| *x >= from)
+                .unzip()
+        })
+        .collect()
+}
+
+/// Checks an `[analysis]` fraction: `0 < value < 1`.
+pub fn check_fraction(spec: &Spec, key: &str, value: f64) -> Result<()> {
+    anyhow::ensure!(
+        value > 0.0 && value < 1.0,
+        "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} < 1",
+        spec.path.display()
+    );
+    Ok(())
+}
+
 /// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
 pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
     let seeds = floats(frame, "seed")?;

@@ -9,8 +9,8 @@ use skm_theory::{capacity, exponents};
 
 use super::bayes_learning_curve::slug;
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where,
+    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
+    for_each_stream, mean_curve, num, rows_where, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -40,11 +40,7 @@ impl Experiment for StructureFunction {
             "{file}: analysis.budgets_per_decade = {} is out of range: allowed 1..=100",
             p.budgets_per_decade
         );
-        ensure!(
-            p.fit_from > 0.0 && p.fit_from < 1.0,
-            "{file}: analysis.fit_from = {} is out of range: allowed 0 < fit_from < 1",
-            p.fit_from
-        );
+        check_fraction(spec, "fit_from", p.fit_from)?;
         ensure!(
             spec.sizes.len() >= 2,
             "{file}: profiles.{}.sizes needs at least 2 stream sizes",
@@ -118,16 +114,7 @@ impl Experiment for StructureFunction {
             let alpha = point.generator.alpha;
             let optima = rows_where(&frames["optimum"], "point", &point.label)?;
             let m_star = curves_by_seed(&optima, "n", "m_star")?;
-            let window: Vec<(Vec<f64>, Vec<f64>)> = m_star
-                .iter()
-                .map(|(x, y)| {
-                    x.iter()
-                        .copied()
-                        .zip(y.iter().copied())
-                        .filter(|(n, _)| *n >= p.fit_from * n_max)
-                        .unzip()
-                })
-                .collect();
+            let fitted = window(&m_star, p.fit_from * n_max);
             let c11 = ExponentCheck {
                 id: "C11",
                 variant: &point.label,
@@ -136,7 +123,7 @@ impl Experiment for StructureFunction {
                 fitted: "m*(N) against N",
                 theory: exponents::optimal_entities_exponent(alpha),
             }
-            .check(&window, spec.generator.seed)?;
+            .check(&fitted, spec.generator.seed)?;
             let min_counts = curves_by_seed(&optima, "n", "min_stored_count")?;
             let mean_min = mean_curve(&min_counts);
             prose.push(format!(
