@@ -121,8 +121,6 @@ pub struct Spec {
 pub struct Point {
     /// `key=value,...`, or `base` when nothing is swept.
     pub label: String,
-    /// The swept values, for frame columns.
-    pub values: Vec<(String, f64)>,
     /// The resolved generator config (seed = base seed).
     pub generator: GeneratorConfig,
 }
@@ -274,16 +272,7 @@ fn resolve_points(
                     .collect::<Vec<_>>()
                     .join(",")
             };
-            let values = labels
-                .iter()
-                .map(|(k, v)| (k.clone(), v.as_float().or(v.as_integer().map(|i| i as f64))))
-                .map(|(k, v)| (k, v.unwrap_or(f64::NAN)))
-                .collect();
-            Ok(Point {
-                label,
-                values,
-                generator,
-            })
+            Ok(Point { label, generator })
         })
         .collect()
 }
