@@ -275,6 +275,7 @@ pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
             beta2: train_config.beta2,
             eps: train_config.eps,
             weight_decay: train_config.weight_decay,
+            decay_vectors: train_config.decay_vectors,
         },
         steps,
         moments,

@@ -23,6 +23,10 @@ pub struct ModelConfig {
     pub init_std: f64,
 }
 
+fn decay_everything() -> bool {
+    true
+}
+
 fn default_init_std() -> f64 {
     0.02
 }
@@ -136,8 +140,13 @@ pub struct TrainConfig {
     pub beta2: f64,
     /// AdamW `epsilon` (added to `sqrt(v_hat)`; PyTorch's default 1e-8, burn's 1e-5).
     pub eps: f64,
-    /// Decoupled weight decay, applied to every parameter (PyTorch's default 0.01).
+    /// Decoupled weight decay (PyTorch's default 0.01).
     pub weight_decay: f64,
+    /// Whether the decay also applies to the one-dimensional parameters (biases, LayerNorm
+    /// gains and shifts), as in the SPEC and `torch.optim.AdamW(model.parameters())`;
+    /// `false` decays only the matrices and embeddings (nanoGPT's parameter groups).
+    #[serde(default = "decay_everything")]
+    pub decay_vectors: bool,
     /// Largest global gradient norm; larger gradients are scaled down. `None`: no clipping.
     #[serde(default)]
     pub grad_clip: Option<f64>,
@@ -165,6 +174,7 @@ impl TrainConfig {
             beta2: 0.999,
             eps: 1e-8,
             weight_decay: 0.01,
+            decay_vectors: true,
             grad_clip: None,
             eval_every: 0,
             patience: None,

@@ -109,6 +109,68 @@ impl<'a> WindowSampler<'a> {
     }
 }
 
+/// The stream cut into consecutive windows, in order: the batches of one pass.
+///
+/// Window `w` has inputs `tokens[w T..(w + 1) T]` and the targets one position later; batch
+/// `s` holds windows `s B..(s + 1) B`. Every target after the first token is in exactly one
+/// window, until the last full batch; the tail that does not fill a batch is left out.
+#[derive(Clone, Debug)]
+pub struct SequentialBatches<'a> {
+    tokens: &'a [Token],
+    context: usize,
+    batch: usize,
+}
+
+impl<'a> SequentialBatches<'a> {
+    /// Fails when the stream has no full batch or a token outside the vocabulary.
+    pub fn new(
+        tokens: &'a [Token],
+        context: usize,
+        batch: usize,
+        vocab_size: usize,
+    ) -> Result<Self> {
+        let needed = context * batch + 1;
+        if tokens.len() < needed {
+            return Err(TrainerError::StreamTooShort {
+                what: "training",
+                tokens: tokens.len(),
+                needed,
+            });
+        }
+        check_tokens(tokens, vocab_size)?;
+        Ok(SequentialBatches {
+            tokens,
+            context,
+            batch,
+        })
+    }
+
+    /// Full batches in the stream: `floor(floor((len - 1) / T) / B)`.
+    pub fn len(&self) -> usize {
+        (self.tokens.len() - 1) / self.context / self.batch
+    }
+
+    /// Always false: a stream without a full batch is refused by [`SequentialBatches::new`].
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Batch `step` (`step < len()`).
+    pub fn batch(&self, step: usize) -> Batch {
+        let t = self.context;
+        let start = step * self.batch * t;
+        let span = self.batch * t;
+        let inputs = self.tokens[start..start + span].to_vec();
+        let targets = self.tokens[start + 1..start + span + 1].to_vec();
+        Batch {
+            batch: self.batch,
+            context: t,
+            inputs,
+            targets,
+        }
+    }
+}
+
 /// One evaluation window: `tokens[start..start + len + 1]` gives `len` inputs and targets, of
 /// which the targets at offsets `score_from..len` are scored.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -265,6 +327,24 @@ mod tests {
             WindowSampler::new(&tokens[..16], 16, 4, 50, 3),
             Err(TrainerError::StreamTooShort { .. })
         ));
+    }
+
+    #[test]
+    fn sequential_batches_tile_the_stream_in_order() {
+        let tokens: Vec<Token> = (0..100).map(|i| (i % 50) as Token).collect();
+        let batches = SequentialBatches::new(&tokens, 8, 3, 50).expect("batches");
+        // 99 targets make 12 windows of 8, 4 batches of 3.
+        assert_eq!(batches.len(), 4);
+        let mut inputs = Vec::new();
+        for s in 0..batches.len() {
+            let b = batches.batch(s);
+            assert_eq!(b.inputs.len(), 24);
+            assert_eq!(&b.inputs[1..], &b.targets[..23]);
+            inputs.extend(b.inputs);
+        }
+        assert_eq!(inputs, tokens[..96]);
+        assert!(SequentialBatches::new(&tokens[..24], 8, 3, 50).is_err());
+        assert!(SequentialBatches::new(&tokens, 8, 3, 40).is_err());
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -
     Ok(bits)
 }
 
-fn model_device(model: &Gpt) -> Device {
+pub(crate) fn model_device(model: &Gpt) -> Device {
     use burn::module::Module;
     model.devices().into_iter().next().unwrap_or_default()
 }

@@ -26,10 +26,12 @@ pub mod bench;
 pub mod checkpoint;
 mod config;
 pub mod data;
+mod device;
 pub mod eval;
 pub mod init;
 pub mod model;
 pub mod optim;
+pub mod probe;
 pub mod schedule;
 pub mod train;
 
@@ -39,9 +41,13 @@ pub use bench::{bench_tokens_per_second, default_device};
 pub use burn::tensor::Device;
 pub use checkpoint::TrainState;
 pub use config::{ModelConfig, TrainConfig};
+pub use device::DeviceKind;
 pub use eval::{RoleEvaluation, RoleTokens, evaluate_roles, token_bits};
 pub use model::Gpt;
-pub use train::{RunOptions, StepOutcome, StopReason, TrainReport, Trainer, run};
+pub use probe::{Answer, Probe, ProbeResult};
+pub use train::{
+    Prequential, RunOptions, StepOutcome, StopReason, TrainReport, Trainer, prequential, run,
+};
 
 /// Results of this crate.
 pub type Result<T, E = TrainerError> = std::result::Result<T, E>;
@@ -91,6 +97,17 @@ pub enum TrainerError {
         /// Sentences in the corpus.
         sentences: usize,
     },
+    /// Too few names are left for fresh, never-seen entities.
+    #[error(
+        "{names} names (the world's and the fresh ones) need a name space of at least twice \
+         that; it has {space}: raise name_tokens or name_vocab"
+    )]
+    NameSpace {
+        /// Names wanted in all.
+        names: usize,
+        /// `name_vocab^name_tokens`.
+        space: f64,
+    },
     /// The loss (or the gradient norm) stopped being finite: the run diverged.
     #[error(
         "training diverged at step {step}: {quantity} = {value}; last good checkpoint: {}",
@@ -122,6 +139,11 @@ pub enum TrainerError {
         /// What is wrong.
         reason: String,
     },
+    /// `--device cuda` in a build without the `cuda` feature.
+    #[error(
+        "this build has no CUDA backend: rebuild with `--features skm-trainer/cuda`, or use --device cpu"
+    )]
+    NoCuda,
     /// A tensor could not be read back from the device.
     #[error("reading a tensor from the device failed: {0}")]
     TensorRead(String),

@@ -7,7 +7,8 @@
 //!
 //! ```text
 //! g     <- c g,  c = min(1, max_norm / ||G||_2)    (||G|| over all gradients; optional)
-//! p     <- p (1 - lr wd)                           (decoupled weight decay)
+//! p     <- p (1 - lr wd)                           (decoupled weight decay; optionally
+//!                                                   matrices and embeddings only)
 //! m     <- m + (1 - beta1) (g - m)                = beta1 m + (1 - beta1) g
 //! v     <- beta2 v + (1 - beta2) g^2
 //! p     <- p - (lr / (1 - beta1^n)) m / (sqrt(v) / sqrt(1 - beta2^n) + eps)
@@ -33,6 +34,8 @@ pub struct AdamWConfig {
     pub eps: f64,
     /// Decoupled weight decay `wd`.
     pub weight_decay: f64,
+    /// Whether one-dimensional parameters (biases, LayerNorm) are decayed too.
+    pub decay_vectors: bool,
 }
 
 /// First and second moments of one parameter, flattened to one dimension.
@@ -126,7 +129,7 @@ impl ModuleMapper for AdamWMapper<'_> {
                 m: p.zeros_like(),
                 v: p.zeros_like(),
             });
-        let p = if config.weight_decay == 0.0 {
+        let p = if config.weight_decay == 0.0 || (D == 1 && !config.decay_vectors) {
             p
         } else {
             p.mul_scalar(1.0 - self.lr * config.weight_decay)
@@ -236,6 +239,7 @@ mod tests {
                 beta2: 0.999,
                 eps: 1.0,
                 weight_decay: 0.1,
+                decay_vectors: true,
             };
             let mut adamw = AdamW::new(config);
             let (lr, wd) = (0.01, 0.1);
@@ -249,6 +253,37 @@ mod tests {
             }
             assert_eq!(adamw.steps, 1);
             assert_eq!(adamw.moments.len(), 1);
+        }
+    }
+
+    /// With a zero gradient the step is the decay alone: `p (1 - lr wd)` for a vector when
+    /// `decay_vectors`, `p` unchanged otherwise; a matrix is decayed either way.
+    #[test]
+    fn vectors_are_decayed_only_when_asked() {
+        let device = Device::flex().autodiff();
+        for decay_vectors in [true, false] {
+            let vector = Param::from_tensor(Tensor::<1>::from_floats([2.0f32, -1.0], &device));
+            let matrix = Param::from_tensor(Tensor::<2>::from_floats([[2.0f32, -1.0]], &device));
+            let loss = vector.val().sum().mul_scalar(0.0) + matrix.val().sum().mul_scalar(0.0);
+            let mut grads = loss.backward();
+            let mut adamw = AdamW::new(AdamWConfig {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 0.5,
+                decay_vectors,
+            });
+            let factor = if decay_vectors { 0.95f32 } else { 1.0 };
+            let vector = adamw.step(vector, &mut grads, 0.1, 1.0);
+            assert_eq!(values(&vector), [2.0 * factor, -factor]);
+            let matrix = adamw.step(matrix, &mut grads, 0.1, 1.0);
+            let decayed: Vec<f32> = matrix
+                .val()
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("f32");
+            assert_eq!(decayed, [2.0 * 0.95f32, -0.95]);
         }
     }
 

@@ -16,7 +16,7 @@ use burn::tensor::Device;
 use skm_generator::Token;
 
 use crate::checkpoint::{self, TrainState};
-use crate::data::{Batch, WindowSampler, check_tokens};
+use crate::data::{Batch, SequentialBatches, WindowSampler, check_tokens};
 use crate::init::init_base;
 use crate::optim::{AdamW, AdamWConfig, clip_scale, global_grad_norm};
 use crate::schedule::learning_rate;
@@ -198,6 +198,7 @@ fn adamw_config(config: &TrainConfig) -> AdamWConfig {
         beta2: config.beta2,
         eps: config.eps,
         weight_decay: config.weight_decay,
+        decay_vectors: config.decay_vectors,
     }
 }
 
@@ -236,13 +237,14 @@ pub struct TrainReport {
 /// steps are done. The batch of step `s` is [`WindowSampler::batch`]`(s)` of `train`.
 /// Every `eval_every` steps (and after the last) the held-out loss on `heldout` is measured;
 /// a new best writes the `best` checkpoint. `last` is written every `checkpoint_every` steps
-/// and when the run ends. `on_step` sees every step.
+/// and when the run ends. `on_step` sees the trainer after every step (to evaluate at
+/// checkpoints of its choosing); an error from it ends the run.
 pub fn run(
     trainer: &mut Trainer,
     train: &[Token],
     heldout: &[Token],
     options: &RunOptions,
-    mut on_step: impl FnMut(&StepOutcome),
+    mut on_step: impl FnMut(&Trainer, &StepOutcome) -> Result<()>,
 ) -> Result<TrainReport> {
     let config = trainer.config.clone();
     let sampler = WindowSampler::new(
@@ -263,7 +265,7 @@ pub fn run(
     let mut stop = StopReason::Budget;
     while trainer.state.step < config.steps {
         let outcome = trainer.step(&sampler.batch(trainer.state.step))?;
-        on_step(&outcome);
+        on_step(trainer, &outcome)?;
         let done = trainer.state.step;
         if config.eval_every > 0 && (done.is_multiple_of(config.eval_every) || done == config.steps)
         {
@@ -300,5 +302,58 @@ pub fn run(
         stop,
         state: trainer.state.clone(),
         last_checkpoint: trainer.last_checkpoint.clone(),
+    })
+}
+
+/// The prequential code length of a stream: each batch is coded with the model as it is
+/// before training on it, then trained on.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Prequential {
+    /// Optimizer steps taken (batches coded).
+    pub steps: usize,
+    /// Tokens coded: `steps B T`.
+    pub tokens: u64,
+    /// `sum over steps of B T loss / ln 2`: the bits to transmit those tokens, model included.
+    pub bits: f64,
+}
+
+impl Prequential {
+    /// Bits per coded token.
+    pub fn bits_per_token(&self) -> f64 {
+        self.bits / self.tokens as f64
+    }
+}
+
+/// One pass over `tokens` in order: batch `s` holds the windows `s B .. (s + 1) B` of
+/// [`SequentialBatches`], and its loss is taken before the update on it (what
+/// [`Trainer::step`] reports), so the summed losses are the stream's prequential code length
+/// (Rissanen; Blier and Ollivier 2018). Runs `min(train.steps, full batches)` steps, starting
+/// at the trainer's current step, so a resumed trainer continues the pass. `on_step` sees the
+/// trainer after every step.
+pub fn prequential(
+    trainer: &mut Trainer,
+    tokens: &[Token],
+    mut on_step: impl FnMut(&Trainer, &StepOutcome) -> Result<()>,
+) -> Result<Prequential> {
+    let batches = SequentialBatches::new(
+        tokens,
+        trainer.model_config.context,
+        trainer.config.batch_size,
+        trainer.model_config.vocab_size,
+    )?;
+    let first = trainer.state.step;
+    let last = trainer.config.steps.min(batches.len());
+    let mut nats = 0.0;
+    for step in first..last {
+        let batch = batches.batch(step);
+        let outcome = trainer.step(&batch)?;
+        nats += f64::from(outcome.loss) * batch.inputs.len() as f64;
+        on_step(trainer, &outcome)?;
+    }
+    let steps = last.saturating_sub(first);
+    Ok(Prequential {
+        steps,
+        tokens: (steps * trainer.config.batch_size * trainer.model_config.context) as u64,
+        bits: nats / std::f64::consts::LN_2,
     })
 }

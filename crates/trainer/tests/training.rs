@@ -76,7 +76,7 @@ fn train(steps: usize, options: &RunOptions) -> (Trainer, skm_trainer::TrainRepo
     let (train, heldout) = split(&corpus);
     let mut trainer =
         Trainer::new(&model(&corpus), &train_config(steps), &default_device()).expect("trainer");
-    let report = run(&mut trainer, train, heldout, options, |_| {}).expect("run");
+    let report = run(&mut trainer, train, heldout, options, |_, _| Ok(())).expect("run");
     (trainer, report)
 }
 
@@ -131,7 +131,7 @@ fn interrupted_and_resumed_run_ends_with_identical_weights() {
             checkpoint_dir: Some(resumed_dir.path().to_path_buf()),
             stop_after: None,
         },
-        |_| {},
+        |_, _| Ok(()),
     )
     .expect("resumed run");
     assert_eq!(second.stop, StopReason::Budget);
@@ -158,7 +158,13 @@ fn early_stopping_stops_when_heldout_loss_stops_improving() {
         ..train_config(40)
     };
     let mut trainer = Trainer::new(&model(&corpus), &config, &default_device()).expect("trainer");
-    match run(&mut trainer, train, heldout, &RunOptions::default(), |_| {}) {
+    match run(
+        &mut trainer,
+        train,
+        heldout,
+        &RunOptions::default(),
+        |_, _| Ok(()),
+    ) {
         Ok(report) => {
             assert_eq!(report.stop, StopReason::EarlyStopping);
             let (best_step, _) = report.state.best.expect("best");
@@ -216,7 +222,7 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
         checkpoint_dir: Some(dir.path().to_path_buf()),
         stop_after: None,
     };
-    let error = run(&mut trainer, train, heldout, &options, |_| {}).expect_err("diverges");
+    let error = run(&mut trainer, train, heldout, &options, |_, _| Ok(())).expect_err("diverges");
     match &error {
         TrainerError::Diverged {
             step,
@@ -265,4 +271,80 @@ fn roles_split_heldout_bits_and_excess_over_the_oracle() {
         evaluate_roles(&model, &corpus, 1200..1200, 16),
         Err(TrainerError::SentenceRange { .. })
     ));
+}
+
+/// Prequential coding: the bits are the losses before each update, summed; the pass covers
+/// the stream in order, so a second trainer that codes only the first steps agrees with the
+/// first on them.
+#[test]
+fn prequential_code_length_sums_the_losses_before_each_update() {
+    let corpus = corpus();
+    let (train, _) = split(&corpus);
+    let config = TrainConfig {
+        eval_every: 0,
+        ..train_config(1_000_000)
+    };
+    let mut trainer = Trainer::new(&model(&corpus), &config, &default_device()).expect("trainer");
+    let mut losses = Vec::new();
+    let pass = skm_trainer::prequential(&mut trainer, train, |_, step| {
+        losses.push(f64::from(step.loss));
+        Ok(())
+    })
+    .expect("one pass");
+    let windows = (train.len() - 1) / 16;
+    assert_eq!(pass.steps, windows / 8);
+    assert_eq!(pass.tokens, (pass.steps * 8 * 16) as u64);
+    let bits = losses.iter().sum::<f64>() * 128.0 / std::f64::consts::LN_2;
+    assert!(
+        (pass.bits - bits).abs() < 1e-9 * bits,
+        "{} vs {bits}",
+        pass.bits
+    );
+    // Learning happens during the pass: the code gets cheaper than the first batches'.
+    let early = losses[..3].iter().sum::<f64>() / 3.0;
+    assert!(pass.bits_per_token() < early / std::f64::consts::LN_2);
+
+    let short = TrainConfig { steps: 3, ..config };
+    let mut trainer = Trainer::new(&model(&corpus), &short, &default_device()).expect("trainer");
+    let first = skm_trainer::prequential(&mut trainer, train, |_, _| Ok(())).expect("pass");
+    assert_eq!(first.steps, 3);
+    let expected = losses[..3].iter().sum::<f64>() * 128.0 / std::f64::consts::LN_2;
+    assert!((first.bits - expected).abs() < 1e-9 * expected);
+}
+
+/// Probes of an untrained model see a near-uniform distribution: the mass on an attribute's
+/// values is close to `|V_j| / V` and the entropy close to `log2 V`; after training on the
+/// stream the mass moves onto the right attribute's values (syntax first).
+#[test]
+fn probes_read_the_value_slot() {
+    let corpus = corpus();
+    let (train, heldout) = split(&corpus);
+    let probes = skm_trainer::probe::stratified(&corpus, 0..1000, 4, 1).expect("probes");
+    let world = &corpus.world;
+    let v = world.vocabulary.size() as f64;
+    let uniform_mass = world.config.values_per_attribute as f64 / v;
+    let mut trainer =
+        Trainer::new(&model(&corpus), &train_config(300), &default_device()).expect("trainer");
+    let before = skm_trainer::probe::evaluate(&trainer.eval_model(), world, &probes, 16)
+        .expect("probes before");
+    assert_eq!(before.len(), probes.len());
+    for r in &before {
+        assert!((r.valid_mass / uniform_mass - 1.0).abs() < 0.2, "{r:?}");
+        assert!((r.entropy_bits - v.log2()).abs() < 0.05, "{r:?}");
+    }
+    run(
+        &mut trainer,
+        train,
+        heldout,
+        &RunOptions::default(),
+        |_, _| Ok(()),
+    )
+    .expect("run");
+    let after = skm_trainer::probe::evaluate(&trainer.eval_model(), world, &probes, 16)
+        .expect("probes after");
+    let mean_mass = after.iter().map(|r| r.valid_mass).sum::<f64>() / after.len() as f64;
+    assert!(
+        mean_mass > 0.5,
+        "mass on valid values after training: {mean_mass}"
+    );
 }

@@ -1,0 +1,428 @@
+//! Fact probes: what the model says at the value slot of a fact it was (or was never) told.
+//!
+//! A probe of `(entity, attribute j)` feeds the model the prefix of a fixed template of `j` with
+//! the entity's name, up to the value slot, and reads the next-token distribution `p` there:
+//!
+//! - `p_true = p(v)`, the probability of the true value `v`;
+//! - `valid_mass = sum over u in V_j of p(u)`, the mass on well-formed answers;
+//! - `entropy_bits = -sum p log2 p`;
+//! - the argmax is *correct* (`= v`), *hallucinated* (in `V_j`, `!= v`) or *malformed*
+//!   (not a value of `j`: the syntax failed).
+//!
+//! The prefix is `EOS` (the end of a previous sentence, as in the stream) then the slots of
+//! the attribute's most probable template (`argmax_t phi_j[t]`, lowest index on ties) before
+//! its value slot; a filler slot before the value gets the first filler token. Never-seen
+//! entities get fresh names (not the name of any entity of the world) and a value drawn
+//! uniformly from `V_j`, as the generator draws a new entity's facts: a Bayes-calibrated
+//! model puts `1 / |V_j|` on each value there.
+
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
+
+use burn::tensor::activation::log_softmax;
+use burn::tensor::{Int, Tensor, TensorData};
+use skm_generator::{Corpus, Slot, Token, Vocabulary, World};
+
+use crate::init::SplitMix64;
+use crate::{Gpt, Result, TrainerError};
+
+/// One probed fact.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// The entity, or `None` for a never-seen entity with a fresh name.
+    pub entity: Option<u32>,
+    /// Attribute `j`.
+    pub attribute: u16,
+    /// The `L` name tokens.
+    pub name: Vec<Token>,
+    /// The true value (drawn uniformly from `V_j` for a never-seen entity).
+    pub value: Token,
+    /// Sentences stating this fact in the training stream (0 for a never-seen entity).
+    pub exposures: u64,
+    /// Sentences about the entity in the training stream, any attribute.
+    pub entity_sentences: u64,
+    /// The entity's true weight `pi_k` (0 for a never-seen entity).
+    pub weight: f64,
+}
+
+/// How the argmax at the value slot relates to the truth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Answer {
+    /// The true value.
+    Correct,
+    /// A value of the right attribute, but not the true one.
+    Hallucinated,
+    /// Anything else: not a value of the attribute.
+    Malformed,
+}
+
+impl Answer {
+    /// `correct`, `hallucinated` or `malformed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Answer::Correct => "correct",
+            Answer::Hallucinated => "hallucinated",
+            Answer::Malformed => "malformed",
+        }
+    }
+}
+
+/// What the model said at the value slot of one probe.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ProbeResult {
+    /// The argmax's class.
+    pub answer: Answer,
+    /// The argmax token.
+    pub argmax: Token,
+    /// `p(true value)`.
+    pub p_true: f64,
+    /// Probability of the argmax: the model's confidence in its answer.
+    pub p_argmax: f64,
+    /// `sum over V_j of p`.
+    pub valid_mass: f64,
+    /// Entropy of the next-token distribution, bits.
+    pub entropy_bits: f64,
+}
+
+/// The probe prefix of `attribute` for `name` (see the module documentation).
+pub fn prefix(world: &World, name: &[Token], attribute: usize) -> Vec<Token> {
+    let phi = &world.syntax.phi[attribute];
+    let best = (0..phi.len()).fold(0, |best, t| if phi[t] > phi[best] { t } else { best });
+    let filler = world.vocabulary.fillers_range().start;
+    let mut tokens = vec![Vocabulary::EOS];
+    for slot in &world.syntax.template(attribute, best).slots {
+        tokens.push(match *slot {
+            Slot::Word(token) => token,
+            Slot::Name(i) => name[i as usize],
+            Slot::Filler => filler,
+            Slot::Value => break,
+        });
+    }
+    tokens
+}
+
+/// Runs `probes` through `model` (without autodiff: `model.valid()`), `batch` prefixes at a
+/// time; results are in the order of `probes`. Fails when a prefix is longer than the
+/// model's context.
+pub fn evaluate(
+    model: &Gpt,
+    world: &World,
+    probes: &[Probe],
+    batch: usize,
+) -> Result<Vec<ProbeResult>> {
+    let device = crate::eval::model_device(model);
+    let vocab = model.vocab_size();
+    let prefixes: Vec<Vec<Token>> = probes
+        .iter()
+        .map(|p| prefix(world, &p.name, usize::from(p.attribute)))
+        .collect();
+    crate::data::check_tokens(&prefixes.concat(), vocab)?;
+    if let Some(long) = prefixes.iter().find(|p| p.len() > model.context()) {
+        return Err(TrainerError::StreamTooShort {
+            what: "model context for a probe prefix",
+            tokens: model.context(),
+            needed: long.len(),
+        });
+    }
+    // Prefixes of one attribute share a template, hence a length: batch them together.
+    let mut by_attribute: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+    for (i, probe) in probes.iter().enumerate() {
+        by_attribute.entry(probe.attribute).or_default().push(i);
+    }
+    let mut results = vec![None; probes.len()];
+    for (&attribute, indices) in &by_attribute {
+        let valid = world.vocabulary.attribute_values(usize::from(attribute));
+        for chunk in indices.chunks(batch.max(1)) {
+            let t = prefixes[chunk[0]].len();
+            let data: Vec<i64> = chunk
+                .iter()
+                .flat_map(|&i| prefixes[i].iter().map(|&token| i64::from(token)))
+                .collect();
+            let input =
+                Tensor::<2, Int>::from_data(TensorData::new(data, [chunk.len(), t]), &device);
+            let last = model
+                .forward(input)
+                .narrow(1, t - 1, 1)
+                .reshape([chunk.len(), vocab]);
+            let log_p = log_softmax(last, 1)
+                .try_into_data()
+                .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
+            for (row, &i) in log_p.chunks_exact(vocab).zip(chunk) {
+                results[i] = Some(read_distribution(row, probes[i].value, &valid));
+            }
+        }
+    }
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// The probe measurements from one row of natural-log probabilities.
+fn read_distribution(log_p: &[f32], value: Token, valid: &Range<Token>) -> ProbeResult {
+    let p = |token: usize| f64::from(log_p[token]).exp();
+    // The first maximum, so ties resolve the same way everywhere.
+    let argmax = (0..log_p.len()).fold(0, |best, t| if log_p[t] > log_p[best] { t } else { best });
+    let entropy_bits = -(0..log_p.len())
+        .map(|t| p(t) * f64::from(log_p[t]))
+        .sum::<f64>()
+        / std::f64::consts::LN_2;
+    let argmax = argmax as Token;
+    let answer = if argmax == value {
+        Answer::Correct
+    } else if valid.contains(&argmax) {
+        Answer::Hallucinated
+    } else {
+        Answer::Malformed
+    };
+    ProbeResult {
+        answer,
+        argmax,
+        p_true: p(value as usize),
+        p_argmax: p(argmax as usize),
+        valid_mass: valid.clone().map(|t| p(t as usize)).sum(),
+        entropy_bits,
+    }
+}
+
+/// Exposure bucket of a fact stated `exposures` times: 0 for none, else
+/// `1 + floor(log2 exposures)` (1: once, 2: 2-3 times, 3: 4-7 times, ...).
+pub fn exposure_bucket(exposures: u64) -> u32 {
+    match exposures {
+        0 => 0,
+        n => 1 + n.ilog2(),
+    }
+}
+
+/// The exposures of bucket `b` in words: `0`, `1`, `2-3`, `4-7`, ...
+pub fn exposure_bucket_label(bucket: u32) -> String {
+    match bucket {
+        0 => "0".into(),
+        1 => "1".into(),
+        b => format!("{}-{}", 1u64 << (b - 1), (1u64 << b) - 1),
+    }
+}
+
+/// A stratified probe set: up to `per_bucket` facts of entities seen in the training
+/// sentences `training` of `corpus` from each exposure bucket (bucket 0: facts of seen
+/// entities never stated), drawn without replacement, and `per_bucket` never-seen entities
+/// with fresh names and a random attribute each. Deterministic in `seed`; ordered by bucket,
+/// then entity, then attribute, never-seen entities last.
+pub fn stratified(
+    corpus: &Corpus,
+    training: Range<usize>,
+    per_bucket: usize,
+    seed: u64,
+) -> Result<Vec<Probe>> {
+    if training.start >= training.end || training.end > corpus.sentences.len() {
+        return Err(TrainerError::SentenceRange {
+            start: training.start,
+            end: training.end,
+            sentences: corpus.sentences.len(),
+        });
+    }
+    let world = &corpus.world;
+    let attributes = world.config.attributes;
+    let mut entity_sentences: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut exposures: BTreeMap<(u32, u16), u64> = BTreeMap::new();
+    for sentence in &corpus.sentences[training] {
+        *entity_sentences.entry(sentence.entity).or_default() += 1;
+        *exposures
+            .entry((sentence.entity, sentence.attribute))
+            .or_default() += 1;
+    }
+    let mut buckets: BTreeMap<u32, Vec<(u32, u16)>> = BTreeMap::new();
+    for &entity in entity_sentences.keys() {
+        for attribute in 0..attributes as u16 {
+            let n = exposures.get(&(entity, attribute)).copied().unwrap_or(0);
+            buckets
+                .entry(exposure_bucket(n))
+                .or_default()
+                .push((entity, attribute));
+        }
+    }
+    let mut rng = SplitMix64::new(seed ^ PROBE_SALT);
+    let mut probes = Vec::new();
+    for facts in buckets.values_mut() {
+        // A partial Fisher-Yates shuffle picks `per_bucket` facts uniformly.
+        let take = per_bucket.min(facts.len());
+        for i in 0..take {
+            let j = i + rng.below((facts.len() - i) as u64) as usize;
+            facts.swap(i, j);
+        }
+        let mut chosen = facts[..take].to_vec();
+        chosen.sort_unstable();
+        for (entity, attribute) in chosen {
+            let k = entity as usize;
+            probes.push(Probe {
+                entity: Some(entity),
+                attribute,
+                name: world.entities.name(k).to_vec(),
+                value: world.entities.value(k, usize::from(attribute)),
+                exposures: exposures.get(&(entity, attribute)).copied().unwrap_or(0),
+                entity_sentences: entity_sentences[&entity],
+                weight: world.weights[k],
+            });
+        }
+    }
+    probes.extend(never_seen(world, per_bucket, &mut rng)?);
+    Ok(probes)
+}
+
+/// Salt of the probe stream, apart from the initialisation and data-order streams.
+const PROBE_SALT: u64 = 0x5EED_0FFA_C75A_1700;
+
+/// `count` entities with fresh names (distinct, and unlike every name of the world).
+fn never_seen(world: &World, count: usize, rng: &mut SplitMix64) -> Result<Vec<Probe>> {
+    let names = world.vocabulary.names_range();
+    let name_tokens = world.config.name_tokens;
+    let mut taken: HashSet<Vec<Token>> = (0..world.entities.len())
+        .map(|k| world.entities.name(k).to_vec())
+        .collect();
+    let space = world.config.name_space();
+    if (taken.len() + count) as f64 > space / 2.0 {
+        return Err(TrainerError::NameSpace {
+            names: taken.len() + count,
+            space,
+        });
+    }
+    let mut probes = Vec::with_capacity(count);
+    while probes.len() < count {
+        let name: Vec<Token> = (0..name_tokens)
+            .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
+            .collect();
+        if !taken.insert(name.clone()) {
+            continue;
+        }
+        let attribute = rng.below(world.config.attributes as u64) as u16;
+        let values = world.vocabulary.attribute_values(usize::from(attribute));
+        let value = values.start + rng.below(u64::from(values.end - values.start)) as Token;
+        probes.push(Probe {
+            entity: None,
+            attribute,
+            name,
+            value,
+            exposures: 0,
+            entity_sentences: 0,
+            weight: 0.0,
+        });
+    }
+    Ok(probes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skm_generator::GeneratorConfig;
+
+    fn corpus() -> Corpus {
+        let config = GeneratorConfig {
+            alpha: 0.5,
+            beta: 1.0,
+            seed: 3,
+            name_tokens: 2,
+            name_vocab: 64,
+            attributes: 3,
+            values_per_attribute: 8,
+            templates_per_attribute: 3,
+            template_dirichlet: 1.0,
+            filler_vocab: 4,
+        };
+        Corpus::generate(&config, 2000).expect("corpus")
+    }
+
+    #[test]
+    fn the_prefix_is_a_stated_sentence_cut_at_its_value() {
+        let corpus = corpus();
+        let world = &corpus.world;
+        let vocabulary = &world.vocabulary;
+        let mut checked = 0;
+        for (i, sentence) in corpus.sentences.iter().enumerate() {
+            let attribute = usize::from(sentence.attribute);
+            let name = world.entities.name(sentence.entity as usize);
+            let probe = prefix(world, name, attribute);
+            let tokens = corpus.sentence_tokens(i);
+            let value = tokens
+                .iter()
+                .position(|&t| vocabulary.attribute_values(attribute).contains(&t))
+                .expect("a value");
+            assert_eq!(probe[0], Vocabulary::EOS);
+            // A sentence of the probe's template (same head) equals the probe up to its value,
+            // but for the filler token.
+            if tokens[0] == probe[1] {
+                assert_eq!(probe.len(), value + 1, "the prefix ends at the value slot");
+                for (a, b) in tokens[..value].iter().zip(&probe[1..]) {
+                    assert!(a == b || vocabulary.role(*a) == skm_generator::Role::Noise);
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 100, "{checked}");
+    }
+
+    #[test]
+    fn answers_are_classified_by_the_argmax() {
+        let valid = 10..14;
+        let log_row = |hot: usize| {
+            let mut p = [0.01f64; 20];
+            p[hot] = 1.0 - 0.01 * 19.0;
+            p.iter().map(|x| x.ln() as f32).collect::<Vec<_>>()
+        };
+        let r = read_distribution(&log_row(11), 11, &valid);
+        assert_eq!((r.answer, r.argmax), (Answer::Correct, 11));
+        assert!((r.p_true - 0.81).abs() < 1e-6 && (r.valid_mass - 0.84).abs() < 1e-6);
+        assert!((r.p_argmax - 0.81).abs() < 1e-6);
+        let expected = -(0.81f64 * 0.81f64.log2() + 19.0 * 0.01 * 0.01f64.log2());
+        assert!((r.entropy_bits - expected).abs() < 1e-5);
+        let r = read_distribution(&log_row(12), 11, &valid);
+        assert_eq!(r.answer, Answer::Hallucinated);
+        assert!((r.p_true - 0.01).abs() < 1e-6);
+        let r = read_distribution(&log_row(3), 11, &valid);
+        assert_eq!(r.answer, Answer::Malformed);
+        assert!((r.valid_mass - 0.04).abs() < 1e-6);
+    }
+
+    #[test]
+    fn stratified_probes_cover_the_buckets_and_fresh_names() {
+        let corpus = corpus();
+        let world = &corpus.world;
+        let probes = stratified(&corpus, 0..1500, 5, 9).expect("probes");
+        assert_eq!(probes, stratified(&corpus, 0..1500, 5, 9).expect("again"));
+        let fresh: Vec<_> = probes.iter().filter(|p| p.entity.is_none()).collect();
+        assert_eq!(fresh.len(), 5);
+        let names: HashSet<&[Token]> = (0..world.entities.len())
+            .map(|k| world.entities.name(k))
+            .collect();
+        for probe in &fresh {
+            assert!(!names.contains(probe.name.as_slice()));
+            let values = world
+                .vocabulary
+                .attribute_values(usize::from(probe.attribute));
+            assert!(values.contains(&probe.value));
+        }
+        let mut per_bucket: BTreeMap<u32, usize> = BTreeMap::new();
+        for probe in probes.iter().filter(|p| p.entity.is_some()) {
+            let k = probe.entity.expect("seen") as usize;
+            assert_eq!(probe.name, world.entities.name(k));
+            assert_eq!(
+                probe.value,
+                world.entities.value(k, usize::from(probe.attribute))
+            );
+            let stated = corpus.sentences[..1500]
+                .iter()
+                .filter(|s| s.entity as usize == k && s.attribute == probe.attribute)
+                .count() as u64;
+            assert_eq!(probe.exposures, stated);
+            assert!(probe.entity_sentences >= probe.exposures && probe.entity_sentences > 0);
+            *per_bucket
+                .entry(exposure_bucket(probe.exposures))
+                .or_default() += 1;
+        }
+        assert!(per_bucket.len() >= 4, "{per_bucket:?}");
+        assert!(per_bucket.values().all(|&n| n <= 5));
+        assert_eq!(per_bucket[&0], 5);
+        assert_eq!(exposure_bucket_label(3), "4-7");
+        assert_eq!(exposure_bucket(7), 3);
+        assert_eq!(exposure_bucket(8), 4);
+    }
+}
