@@ -7,10 +7,11 @@ use std::process::Command;
 use xtask::spec::ProfileName;
 use xtask::{Reproduce, workspace_root};
 
-const FILES: [&str; 3] = [
+const FILES: [&str; 4] = [
     "data-statistics",
     "bayes-learning-curve",
     "structure-function",
+    "train-smoke",
 ];
 
 /// A copy of the experiment files with `edit` applied to `file`; returns the error text.
@@ -32,6 +33,7 @@ fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) ->
         out: out.path().to_path_buf(),
         revision: "test".into(),
         progress: false,
+        device: skm_trainer::DeviceKind::Cpu,
     });
     let error = format!("{:#}", result.expect_err("bad input must fail"));
     assert_nothing_written(out.path());
@@ -197,4 +199,54 @@ fn the_binary_exits_non_zero_with_one_message() {
         "{stderr}"
     );
     assert_nothing_written(out.path());
+}
+
+#[test]
+fn bad_model_and_train_tables() {
+    let error = reproduce_with(
+        "train-smoke",
+        |t| t.replace("n_layers = 2\n", "n_layers = 2\ndropout = 0.1\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &["train-smoke.toml", "[model]", "unknown field", "dropout"],
+    );
+    let error = reproduce_with(
+        "train-smoke",
+        |t| t.replace("model.n_heads = 2", "model.n_heads = 3"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "train-smoke.toml",
+            "profiles.smoke.model.n_heads = 3",
+            "allowed",
+        ],
+    );
+    let error = reproduce_with(
+        "train-smoke",
+        |t| t.replace("learning_rate = 3e-3", "learning_rate = -1.0"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "train-smoke.toml",
+            "train.learning_rate = -1",
+            "0 < learning_rate <= 10",
+        ],
+    );
+    let error = reproduce_with(
+        "train-smoke",
+        |t| t.replace("context = 64\n", "context = 64\nvocab_size = 100\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &["train-smoke.toml", "model.vocab_size", "generator"],
+    );
+    let error = reproduce_with("train-smoke", |t| t.replace("[train]", "[training]"), &[]);
+    contains_all(&error, &["train-smoke.toml", "training"]);
 }

@@ -17,6 +17,7 @@ fn options(out: &Path, force: bool) -> Reproduce {
         out: out.to_path_buf(),
         revision: "test-revision".into(),
         progress: false,
+        device: skm_trainer::DeviceKind::Cpu,
     }
 }
 
@@ -33,14 +34,25 @@ fn smoke() -> &'static (PathBuf, Vec<Claim>) {
 #[test]
 fn smoke_run_writes_every_artifact() {
     let (out, _) = smoke();
-    for experiment in [
-        "data-statistics",
-        "bayes-learning-curve",
-        "structure-function",
+    for (experiment, frames) in [
+        (
+            "data-statistics",
+            &["sentences", "heaps", "rank_frequency"][..],
+        ),
+        ("bayes-learning-curve", &["sentences", "excess"][..]),
+        (
+            "structure-function",
+            &["sentences", "curves", "optimum"][..],
+        ),
+        ("train-smoke", &["evaluations", "probes", "training"][..]),
     ] {
         let run = out.join("results").join(experiment).join("smoke");
-        for file in ["config.toml", "sentences.parquet", "provenance.json"] {
-            assert!(run.join(file).is_file(), "{experiment}: missing {file}");
+        let frames = frames.iter().map(|f| format!("{f}.parquet"));
+        for file in ["config.toml".to_string(), "provenance.json".to_string()]
+            .into_iter()
+            .chain(frames)
+        {
+            assert!(run.join(&file).is_file(), "{experiment}: missing {file}");
         }
         let provenance = std::fs::read_to_string(run.join("provenance.json")).unwrap();
         for key in [
@@ -118,13 +130,13 @@ fn smoke_run_writes_every_artifact() {
 }
 
 #[test]
-fn claim_table_lists_every_claim_of_the_theory_experiments() {
+fn claim_table_lists_every_claim_of_the_experiments() {
     let (out, claims) = smoke();
     let table =
         skm_report::claims_from_frame(&read_parquet(&out.join("results/claims.parquet")).unwrap())
             .unwrap();
     assert_eq!(&table, claims);
-    for id in ["C1", "C2", "C3", "C4", "C11"] {
+    for id in ["C1", "C2", "C3", "C4", "C7", "C11"] {
         assert!(table.iter().any(|c| c.id == id), "claim {id} missing");
     }
     for claim in &table {
@@ -206,6 +218,7 @@ fn every_figure_matches_its_snapshot() {
             "data-statistics",
             "bayes-learning-curve",
             "structure-function",
+            "train-smoke",
         ] {
             let mut svgs: Vec<PathBuf> = std::fs::read_dir(out.join("figures").join(experiment))
                 .unwrap()
@@ -234,7 +247,7 @@ fn results_do_not_depend_on_the_thread_count() {
     let claims = pool
         .install(|| {
             xtask::reproduce(&Reproduce {
-                only: vec!["bayes-learning-curve".into()],
+                only: vec!["bayes-learning-curve".into(), "train-smoke".into()],
                 ..options(out.path(), false)
             })
         })
@@ -242,7 +255,7 @@ fn results_do_not_depend_on_the_thread_count() {
     let (shared, all) = smoke();
     let expected: Vec<_> = all
         .iter()
-        .filter(|c| c.experiment == "bayes-learning-curve")
+        .filter(|c| c.experiment == "bayes-learning-curve" || c.experiment == "train-smoke")
         .cloned()
         .collect();
     assert_eq!(claims, expected);
@@ -250,6 +263,10 @@ fn results_do_not_depend_on_the_thread_count() {
         "results/bayes-learning-curve/smoke/sentences.parquet",
         "results/bayes-learning-curve/smoke/excess.parquet",
         "figures/bayes-learning-curve/excess-alpha-0.3.svg",
+        "results/train-smoke/smoke/training.parquet",
+        "results/train-smoke/smoke/evaluations.parquet",
+        "results/train-smoke/smoke/probes.parquet",
+        "figures/train-smoke/acquisition-base.svg",
     ] {
         assert_eq!(
             std::fs::read(out.path().join(file)).unwrap(),

@@ -16,6 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use skm_report::{Claim, claims_frame};
+use skm_trainer::DeviceKind;
 
 use experiments::{Experiment, registry};
 use spec::{ProfileName, Spec};
@@ -38,6 +39,8 @@ pub struct Reproduce {
     pub revision: String,
     /// Show progress bars.
     pub progress: bool,
+    /// Where transformers train.
+    pub device: DeviceKind,
 }
 
 /// The workspace root (xtask lives one level below it).
@@ -112,15 +115,15 @@ pub fn load_specs(
     Ok(loaded)
 }
 
-fn progress_bar(len: u64, name: &str, visible: bool) -> ProgressBar {
+fn progress_bar(len: u64, name: &str, unit: &str, visible: bool) -> ProgressBar {
     if !visible {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>22} [{bar:30}] {percent:>3}% {human_pos}/{human_len} sentences, ETA {eta}",
-        )
+        ProgressStyle::with_template(&format!(
+            "{{prefix:>22}} [{{bar:30}}] {{percent:>3}}% {{human_pos}}/{{human_len}} {unit}, ETA {{eta}} {{msg}}"
+        ))
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
@@ -131,7 +134,12 @@ fn progress_bar(len: u64, name: &str, visible: bool) -> ProgressBar {
 /// Runs (or reuses) every selected experiment, renders its figures, and writes the claim
 /// table and the paper. Every input is checked before anything is written.
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
-    let specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
+    let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
+    for (spec, _) in &mut specs {
+        if spec.device.is_some() {
+            spec.device = Some(options.device);
+        }
+    }
     let layout = Layout {
         root: options.out.clone(),
     };
@@ -149,7 +157,12 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             continue;
         }
         let start = Instant::now();
-        let bar = progress_bar(experiment.work(spec), &spec.experiment, options.progress);
+        let bar = progress_bar(
+            experiment.work(spec),
+            &spec.experiment,
+            experiment.unit(),
+            options.progress,
+        );
         let seeds: Vec<String> = spec.seeds.iter().map(u64::to_string).collect();
         let writer = RunWriter::create(
             &dir,

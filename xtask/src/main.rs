@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use skm_generator::Generator;
+use skm_trainer::DeviceKind;
 use xtask::spec::{ProfileName, Spec};
 use xtask::{Reproduce, git_revision, load_specs, workspace_root};
 
@@ -36,6 +37,9 @@ enum Task {
         /// Where results/, figures/ and paper/ are written.
         #[arg(long, default_value_os_t = workspace_root())]
         out: PathBuf,
+        /// Where transformers train: cpu, or cuda (a build with `--features skm-trainer/cuda`).
+        #[arg(long, default_value = "cpu")]
+        device: DeviceKind,
     },
     /// List the experiments and the claims each checks.
     List {
@@ -95,8 +99,11 @@ fn run(cli: Cli) -> Result<()> {
             force,
             experiments,
             out,
+            device,
         } => {
+            device.device()?;
             let options = Reproduce {
+                device,
                 profile,
                 only,
                 force,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use skm_report::paper::{FigureRef, Report, Section};
-use skm_report::{Claim, render_files, render_svg};
+use skm_report::{Claim, render_panels_files, render_panels_svg};
 
 use crate::experiments::{Analysis, registry};
 use crate::spec::{ProfileName, Spec};
@@ -43,7 +43,7 @@ pub fn write(layout: &Layout, profile: ProfileName, experiments_dir: &Path) -> R
             .with_context(|| format!("creating {}", figures_dir.display()))?;
         for figure in &analysis.figures {
             let stem = figures_dir.join(&figure.stem);
-            render_files(&figure.figure, &stem)
+            render_panels_files(&figure.panels, &stem)
                 .with_context(|| format!("rendering {}/{}", spec.experiment, figure.stem))?;
             stamp_svg(
                 &figures_dir.join(format!("{}.svg", figure.stem)),
@@ -106,7 +106,7 @@ fn report(runs: &[Run], profile: ProfileName) -> Result<Report> {
             .map(|f| {
                 Ok(FigureRef {
                     caption: f.caption.clone(),
-                    svg: render_svg(&f.figure)?,
+                    svg: render_panels_svg(&f.panels)?,
                     file_stem: format!("../figures/{name}/{}", f.stem),
                 })
             })

@@ -4,14 +4,19 @@
 //! `[experiment]` (name, title, claims), `[generator]` (every key of
 //! [`GeneratorConfig`]), `[analysis]` (the experiment's own parameters, checked by its
 //! function) and `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes).
-//! Unknown keys are errors everywhere; every error names the file, the key and the range.
+//! Experiments that train a transformer add `[model]` (the keys of [`ModelConfig`] but
+//! `vocab_size`, which is the generator's) and `[train]` (the keys of [`TrainConfig`]); a
+//! profile may override any of their keys in `[profiles.<name>.model]` and
+//! `[profiles.<name>.train]`. Unknown keys are errors everywhere; every error names the
+//! file, the key and the range.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
-use skm_generator::{GeneratorConfig, GeneratorError, MIN_NAME_SPACE_RATIO};
+use skm_generator::{GeneratorConfig, GeneratorError, MIN_NAME_SPACE_RATIO, Vocabulary};
+use skm_trainer::{DeviceKind, ModelConfig, TrainConfig, TrainerError};
 
 /// The three sizes every experiment comes in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -43,6 +48,8 @@ struct ExperimentFile {
     generator: GeneratorConfig,
     #[serde(default)]
     analysis: toml::Table,
+    model: Option<toml::Table>,
+    train: Option<toml::Table>,
     profiles: Profiles,
 }
 
@@ -80,6 +87,12 @@ pub struct Profile {
     /// Stream prefixes to evaluate, for experiments that measure along N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<u64>,
+    /// Keys of `[model]` this profile overrides.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub model: toml::Table,
+    /// Keys of `[train]` this profile overrides.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub train: toml::Table,
 }
 
 /// The largest stream a profile may ask for.
@@ -108,6 +121,18 @@ pub struct Spec {
     pub sweep: BTreeMap<String, Vec<toml::Value>>,
     /// The experiment's own parameters.
     pub analysis: toml::Table,
+    /// The transformer, for experiments that train one (`vocab_size` is the base generator's
+    /// vocabulary; a sweep that changes the vocabulary resets it per point).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelConfig>,
+    /// Its training, for experiments that train one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub train: Option<TrainConfig>,
+    /// Where training runs (set by `reproduce --device`; part of the config, since a GPU
+    /// gives other floating-point results than the CPU). `None` for experiments that do not
+    /// train.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceKind>,
     /// One resolved generator config per sweep point, seed left at the base seed.
     #[serde(skip)]
     pub points: Vec<Point>,
@@ -178,6 +203,34 @@ impl Spec {
         for point in &points {
             check_generator(point, &chosen, profile).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         }
+        let vocab_size = Vocabulary::new(&parsed.generator).size();
+        let (model, train) = match (&parsed.model, &parsed.train) {
+            (None, None) => {
+                if let Some(section) = [("model", &chosen.model), ("train", &chosen.train)]
+                    .iter()
+                    .find_map(|(name, table)| (!table.is_empty()).then_some(*name))
+                {
+                    bail!(
+                        "{file}: {} overrides keys of a [{section}] table the file does not have",
+                        key(section)
+                    );
+                }
+                (None, None)
+            }
+            (Some(model), Some(train)) => (
+                Some(
+                    model_config(model, &chosen.model, vocab_size, profile)
+                        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
+                ),
+                Some(
+                    train_config(train, &chosen.train, profile)
+                        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
+                ),
+            ),
+            (Some(_), None) => bail!("{file}: a [model] table needs a [train] table beside it"),
+            (None, Some(_)) => bail!("{file}: a [train] table needs a [model] table beside it"),
+        };
+        let device = model.is_some().then_some(DeviceKind::Cpu);
         let seeds = (0..u64::from(chosen.seeds))
             .map(|i| parsed.generator.seed.wrapping_add(i))
             .collect();
@@ -191,6 +244,9 @@ impl Spec {
             generator: parsed.generator,
             sweep: chosen.sweep,
             analysis: parsed.analysis,
+            model,
+            train,
+            device,
             points,
             path: path.to_path_buf(),
         })
@@ -222,6 +278,79 @@ impl Spec {
             ..point.generator.clone()
         }
     }
+}
+
+/// `base` with the keys of `overrides` replaced, and a function naming where a key was set.
+fn merged(
+    base: &toml::Table,
+    overrides: &toml::Table,
+    section: &'static str,
+    profile: ProfileName,
+) -> (toml::Table, impl Fn(&str) -> String) {
+    let mut table = base.clone();
+    table.extend(overrides.clone());
+    let overridden: Vec<String> = overrides.keys().cloned().collect();
+    let key = move |field: &str| {
+        if overridden.iter().any(|k| k == field) {
+            format!("profiles.{}.{section}.{field}", profile.as_str())
+        } else {
+            format!("{section}.{field}")
+        }
+    };
+    (table, key)
+}
+
+/// An [`TrainerError::InvalidConfig`] with the key named where it was written.
+fn config_error(error: TrainerError, key: impl Fn(&str) -> String) -> String {
+    match error {
+        TrainerError::InvalidConfig {
+            field,
+            value,
+            allowed,
+            ..
+        } => format!(
+            "{} = {value} is out of range: allowed {allowed}",
+            key(field)
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// The `[model]` table (with the profile's overrides) as a validated [`ModelConfig`] whose
+/// vocabulary is the generator's.
+fn model_config(
+    base: &toml::Table,
+    overrides: &toml::Table,
+    vocab_size: usize,
+    profile: ProfileName,
+) -> Result<ModelConfig, String> {
+    let (mut table, key) = merged(base, overrides, "model", profile);
+    if table.contains_key("vocab_size") {
+        return Err(format!(
+            "{} is the generator's vocabulary ({vocab_size} tokens here): remove the key",
+            key("vocab_size")
+        ));
+    }
+    table.insert("vocab_size".into(), toml::Value::Integer(vocab_size as i64));
+    let config: ModelConfig = table
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("[model]: {}", e.to_string().trim()))?;
+    config.validate().map_err(|e| config_error(e, &key))?;
+    Ok(config)
+}
+
+/// The `[train]` table (with the profile's overrides) as a validated [`TrainConfig`].
+fn train_config(
+    base: &toml::Table,
+    overrides: &toml::Table,
+    profile: ProfileName,
+) -> Result<TrainConfig, String> {
+    let (table, key) = merged(base, overrides, "train", profile);
+    let config: TrainConfig = table
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("[train]: {}", e.to_string().trim()))?;
+    config.validate().map_err(|e| config_error(e, &key))?;
+    Ok(config)
 }
 
 /// Every combination of the swept values, in declaration order (keys sorted).

@@ -137,32 +137,57 @@ pub fn series_from_columns(
 /// Renders `fig` as an SVG document (800×560 px). The output is a pure
 /// function of `fig`: no timestamps, paths or random ids.
 pub fn render_svg(fig: &Figure) -> Result<String, ReportError> {
-    svg(fig, &Prepared::new(fig)?)
+    render_panels_svg(std::slice::from_ref(fig))
 }
 
 /// Writes `fig` to `<stem>.svg` and `<stem>.png`, each via a temporary file
 /// and a rename. The parent directory must exist.
 pub fn render_files(fig: &Figure, stem: &Path) -> Result<(), ReportError> {
-    let plot = Prepared::new(fig)?;
-    write_atomic(&sibling(stem, ".svg"), svg(fig, &plot)?.as_bytes())?;
+    render_panels_files(std::slice::from_ref(fig), stem)
+}
+
+/// Renders `panels` side by side, each 800×560 px, as one SVG document; one
+/// panel gives exactly [`render_svg`]'s output.
+pub fn render_panels_svg(panels: &[Figure]) -> Result<String, ReportError> {
+    let plots = prepare(panels)?;
+    let mut svg = String::new();
+    draw(
+        SVGBackend::with_string(&mut svg, panels_size(panels)).into_drawing_area(),
+        panels,
+        &plots,
+    )?;
+    Ok(svg)
+}
+
+/// Writes `panels`, side by side, to `<stem>.svg` and `<stem>.png`, each via a
+/// temporary file and a rename. The parent directory must exist.
+pub fn render_panels_files(panels: &[Figure], stem: &Path) -> Result<(), ReportError> {
+    write_atomic(
+        &sibling(stem, ".svg"),
+        render_panels_svg(panels)?.as_bytes(),
+    )?;
     // The bitmap backend picks its encoder from the extension, hence `.tmp.png`.
     let (tmp, png) = (sibling(stem, ".tmp.png"), sibling(stem, ".png"));
     draw(
-        BitMapBackend::new(&tmp, SIZE).into_drawing_area(),
-        fig,
-        &plot,
+        BitMapBackend::new(&tmp, panels_size(panels)).into_drawing_area(),
+        panels,
+        &prepare(panels)?,
     )?;
     std::fs::rename(&tmp, &png).map_err(|e| ReportError::io(&png, e))
 }
 
-fn svg(fig: &Figure, plot: &Prepared) -> Result<String, ReportError> {
-    let mut svg = String::new();
-    draw(
-        SVGBackend::with_string(&mut svg, SIZE).into_drawing_area(),
-        fig,
-        plot,
-    )?;
-    Ok(svg)
+fn panels_size(panels: &[Figure]) -> (u32, u32) {
+    (SIZE.0 * panels.len().max(1) as u32, SIZE.1)
+}
+
+fn prepare(panels: &[Figure]) -> Result<Vec<Prepared>, ReportError> {
+    if panels.is_empty() {
+        return Err(ReportError::Figure {
+            title: String::new(),
+            message: "a figure needs at least one panel".into(),
+        });
+    }
+    panels.iter().map(Prepared::new).collect()
 }
 
 /// A figure's data after dropping unplottable points, with its axes.
@@ -232,16 +257,21 @@ fn font_registered(title: &str) -> Result<(), ReportError> {
 
 fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
-    fig: &Figure,
-    plot: &Prepared,
+    panels: &[Figure],
+    plots: &[Prepared],
 ) -> Result<(), ReportError> {
-    font_registered(&fig.title)?;
-    draw_chart(&root, fig, plot)
-        .and_then(|()| root.present())
-        .map_err(|e| ReportError::Figure {
+    font_registered(&panels[0].title)?;
+    let areas = root.split_evenly((1, panels.len()));
+    for ((area, fig), plot) in areas.iter().zip(panels).zip(plots) {
+        draw_chart(area, fig, plot).map_err(|e| ReportError::Figure {
             title: fig.title.clone(),
             message: e.to_string(),
-        })
+        })?;
+    }
+    root.present().map_err(|e| ReportError::Figure {
+        title: panels[0].title.clone(),
+        message: e.to_string(),
+    })
 }
 
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
@@ -707,6 +737,26 @@ mod tests {
         );
         assert!(!svg.contains("/tmp") && !svg.contains("/work") && !svg.contains("/root"));
         insta::assert_snapshot!(svg);
+    }
+
+    #[test]
+    fn panels_sit_side_by_side() {
+        let mut right = sample();
+        right.title = "Accuracy vs. step".into();
+        let svg = render_panels_svg(&[sample(), right.clone()]).unwrap();
+        assert!(svg.contains(r#"width="1600""#) && svg.contains(r#"height="560""#));
+        assert!(svg.contains("Loss vs. training tokens") && svg.contains("Accuracy vs. step"));
+        assert!(render_panels_svg(&[]).is_err());
+        let dir = crate::test_dir("panels");
+        let stem = dir.join("both");
+        render_panels_files(&[sample(), right], &stem).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("both.svg")).unwrap(), svg);
+        assert!(
+            std::fs::read(dir.join("both.png"))
+                .unwrap()
+                .starts_with(b"\x89PNG")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -28,7 +28,8 @@ pub use claims::{
     write_parquet_with_metadata,
 };
 pub use figure::{
-    Figure, Marker, Scale, Series, Style, render_files, render_svg, series_from_columns,
+    Figure, Marker, Scale, Series, Style, render_files, render_panels_files, render_panels_svg,
+    render_svg, series_from_columns,
 };
 pub use fit::{Interval, LogLogFit, bootstrap_slope, fit_loglog};
 pub use paper::{FigureRef, Report, Section, write_html, write_markdown};

@@ -249,7 +249,7 @@ impl Experiment for BayesLearningCurve {
                     "Bayes learner minus oracle, bits per sentence, by role, against sentences seen N ({}; mean of {} seed(s); bins of {} per decade). Dashed: the syntax redundancy d/(2 N ln 2) predicted with no free constant, and a line of slope alpha - 1 through the knowledge curve.",
                     point.label, spec.seeds.len(), p.bins_per_decade
                 ),
-                figure: Figure {
+                panels: vec![Figure {
                     title: format!("Per-sentence excess of the Bayes learner, {}", point.label),
                     x_label: "sentences seen N".into(),
                     y_label: "excess over the oracle (bits/sentence)".into(),
@@ -257,7 +257,7 @@ impl Experiment for BayesLearningCurve {
                     y_scale: Scale::Log,
                     series,
                     markers: Vec::new(),
-                },
+                }],
             });
             claims.extend([syntax, knowledge, c4]);
         }

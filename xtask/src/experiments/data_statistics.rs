@@ -232,12 +232,12 @@ impl Experiment for DataStatistics {
             FigureOut {
                 stem: "heaps".into(),
                 caption: "Heaps' law: distinct entities K_N against sentences N (mean over seeds, solid), the exact PYCRP expectation E[K_N] by its recursion (dashed) and its asymptote Gamma(beta+1)/(alpha Gamma(beta+alpha)) N^alpha (dots).".into(),
-                figure: Figure { title: "Heaps' law of the entity stream".into(), x_label: "sentences N".into(), y_label: "distinct entities K_N".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: heaps_series, markers: Vec::new() },
+                panels: vec![Figure { title: "Heaps' law of the entity stream".into(), x_label: "sentences N".into(), y_label: "distinct entities K_N".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: heaps_series, markers: Vec::new() }],
             },
             FigureOut {
                 stem: "rank-frequency".into(),
                 caption: "Zipf's law: entity count against frequency rank (one seed, log-sampled ranks) with a line of slope -1/alpha through the fit window.".into(),
-                figure: Figure { title: "Zipf's law of the entity stream".into(), x_label: "rank".into(), y_label: "sentences about the entity (count)".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: zipf_series, markers: Vec::new() },
+                panels: vec![Figure { title: "Zipf's law of the entity stream".into(), x_label: "rank".into(), y_label: "sentences about the entity (count)".into(), x_scale: Scale::Log, y_scale: Scale::Log, series: zipf_series, markers: Vec::new() }],
             },
         ];
         let body = format!(

@@ -7,6 +7,7 @@
 mod bayes_learning_curve;
 mod data_statistics;
 mod structure_function;
+mod train_smoke;
 
 use std::collections::BTreeMap;
 
@@ -28,8 +29,8 @@ pub struct FigureOut {
     pub stem: String,
     /// Caption in the paper.
     pub caption: String,
-    /// The figure.
-    pub figure: Figure,
+    /// Its panels, side by side (usually one).
+    pub panels: Vec<Figure>,
 }
 
 /// What an experiment concludes from its frames.
@@ -53,6 +54,10 @@ pub trait Experiment: Sync {
     fn work(&self, spec: &Spec) -> u64 {
         spec.sentences * spec.seeds.len() as u64 * spec.points.len() as u64
     }
+    /// What [`Experiment::work`] counts, for the progress bar.
+    fn unit(&self) -> &'static str {
+        "sentences"
+    }
     /// The expensive part: frames, including `sentences`.
     fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames>;
     /// Figures, claims and text from the frames.
@@ -65,6 +70,7 @@ pub fn registry() -> Vec<Box<dyn Experiment>> {
         Box::new(data_statistics::DataStatistics),
         Box::new(bayes_learning_curve::BayesLearningCurve),
         Box::new(structure_function::StructureFunction),
+        Box::new(train_smoke::TrainSmoke),
     ]
 }
 

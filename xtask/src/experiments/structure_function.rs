@@ -181,7 +181,7 @@ impl Experiment for StructureFunction {
             figures.push(FigureOut {
                 stem: format!("structure-function-{}", slug(&point.label)),
                 caption: format!("Kolmogorov structure function of the corpus ({}, seed {seed}): data bits per sentence of the capacity-limited learner against its model bits C(m), for each stream size N; the dot marks the two-part optimum min_m C(m) + N loss(m).", point.label),
-                figure: Figure { title: format!("Structure function, {}", point.label), x_label: "model bits C(m)".into(), y_label: "data bits per sentence".into(), x_scale: Scale::Log, y_scale: Scale::Linear, series, markers },
+                panels: vec![Figure { title: format!("Structure function, {}", point.label), x_label: "model bits C(m)".into(), y_label: "data bits per sentence".into(), x_scale: Scale::Log, y_scale: Scale::Linear, series, markers }],
             });
 
             let mean = mean_curve(&m_star);
@@ -214,7 +214,7 @@ impl Experiment for StructureFunction {
             figures.push(FigureOut {
                 stem: format!("optimal-entities-{}", slug(&point.label)),
                 caption: format!("Entities stored by the two-part optimum, m*(N), against stream size N ({}), beside all distinct entities K_N, with a line of slope alpha.", point.label),
-                figure: Figure { title: format!("Two-part optimum m*(N), {}", point.label), x_label: "sentences N".into(), y_label: "entities".into(), x_scale: Scale::Log, y_scale: Scale::Log, series, markers: Vec::new() },
+                panels: vec![Figure { title: format!("Two-part optimum m*(N), {}", point.label), x_label: "sentences N".into(), y_label: "entities".into(), x_scale: Scale::Log, y_scale: Scale::Log, series, markers: Vec::new() }],
             });
         }
         let body = format!(
