@@ -579,14 +579,14 @@ impl Experiment for TrainSmoke {
                     / fresh_final.height().max(1) as f64
             };
             prose.push(format!(
-                "At {}: after {} steps the held-out excess over the oracle is {} bits/token for syntax, {} for names and {} for values. Syntax stays below {} bits/token from step {}, knowledge {}. Probe accuracy reaches {} at steps {}. Never-seen entities: the argmax is malformed for {} of the probes, the mass on the attribute's valid values is {} and the argmax's probability {} (a calibrated model would put 1/|V_j| = {} on each value). C4 **{}**, C7 (order) **{}**.",
+                "At {}: after {} steps the held-out excess over the oracle is {} bits/token for syntax, {} for names and {} for values. Syntax stays below {} bits/token {}, knowledge {}. Probe accuracy first reaches {} (by exposure bucket): {}. Never-seen entities: the argmax is malformed for {} of the probes, the mass on the attribute's valid values is {} and the argmax's probability {} (a calibrated model would put 1/|V_j| = {} on each value). C4 **{}**, C7 (order) **{}**.",
                 point.label,
                 last_step,
                 final_excess("syntax")?,
                 final_excess("name")?,
                 final_excess("value")?,
                 p.floor_bits,
-                never(syntax_at),
+                syntax_at.map_or_else(|| "at no evaluated step".to_string(), |s| format!("from step {}", num(s))),
                 if knowledge_at.is_infinite() { "not within the run".to_string() } else { format!("from step {}", num(knowledge_at)) },
                 p.known_accuracy,
                 acquisition,
