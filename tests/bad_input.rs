@@ -7,11 +7,13 @@ use std::process::Command;
 use xtask::spec::ProfileName;
 use xtask::{Reproduce, workspace_root};
 
-const FILES: [&str; 4] = [
+const FILES: [&str; 6] = [
     "data-statistics",
     "bayes-learning-curve",
     "structure-function",
     "train-smoke",
+    "compression",
+    "real-text",
 ];
 
 /// A copy of the experiment files with `edit` applied to `file`; returns the error text.

@@ -136,14 +136,16 @@ fn progress_bar(len: u64, name: &str, unit: &str, visible: bool) -> ProgressBar 
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
     for (spec, _) in &mut specs {
-        if spec.device.is_some() {
-            spec.device = Some(options.device);
-        }
+        spec.set_device(options.device);
     }
     let layout = Layout {
         root: options.out.clone(),
     };
     for (spec, experiment) in &specs {
+        if let Some(reason) = experiment.unavailable(spec) {
+            eprintln!("{}: skipped: {reason}", spec.experiment);
+            continue;
+        }
         let (hash, text) = store::config_hash(spec)?;
         let dir = layout.run_dir(&spec.experiment, spec.profile);
         let previous = (!options.force)
@@ -195,7 +197,12 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         })?;
         eprintln!("{}: computed in {wall} s", spec.experiment);
     }
-    paper::write(&layout, options.profile, &options.experiments_dir)
+    paper::write(
+        &layout,
+        options.profile,
+        &options.experiments_dir,
+        options.device,
+    )
 }
 
 /// Writes `results/claims.parquet` from the analysed runs, stamped with each run's

@@ -2,8 +2,9 @@
 //!
 //! An experiment file `experiments/<name>.toml` has four tables:
 //! `[experiment]` (name, title, claims), `[generator]` (every key of
-//! [`GeneratorConfig`]), `[analysis]` (the experiment's own parameters, checked by its
-//! function) and `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes).
+//! [`GeneratorConfig`]; absent only for experiments on data the project does not generate),
+//! `[analysis]` (the experiment's own parameters, checked by its function) and
+//! `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes).
 //! Experiments that train a transformer add `[model]` (the keys of [`ModelConfig`] but
 //! `vocab_size`, which is the generator's) and `[train]` (the keys of [`TrainConfig`]); a
 //! profile may override any of their keys in `[profiles.<name>.model]` and
@@ -45,7 +46,7 @@ impl ProfileName {
 #[serde(deny_unknown_fields)]
 struct ExperimentFile {
     experiment: Meta,
-    generator: GeneratorConfig,
+    generator: Option<GeneratorConfig>,
     #[serde(default)]
     analysis: toml::Table,
     model: Option<toml::Table>,
@@ -115,8 +116,10 @@ pub struct Spec {
     pub seeds: Vec<u64>,
     /// Stream prefixes to evaluate (empty when the experiment measures only N).
     pub sizes: Vec<u64>,
-    /// The base generator table.
-    pub generator: GeneratorConfig,
+    /// The base generator table; `None` for experiments on data the project does not generate
+    /// (real text), which then have no sweep points.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorConfig>,
     /// The sweep, as declared.
     pub sweep: BTreeMap<String, Vec<toml::Value>>,
     /// The experiment's own parameters.
@@ -198,12 +201,22 @@ impl Spec {
                 chosen.sentences
             );
         }
-        let points = resolve_points(&parsed.generator, &chosen.sweep)
-            .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        let points = match &parsed.generator {
+            Some(generator) => resolve_points(generator, &chosen.sweep)
+                .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
+            None if chosen.sweep.is_empty() => Vec::new(),
+            None => bail!("{file}: {} needs a [generator] table", key("sweep")),
+        };
         for point in &points {
             check_generator(point, &chosen, profile).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
         }
-        let vocab_size = Vocabulary::new(&parsed.generator).size();
+        let vocab_size = parsed
+            .generator
+            .as_ref()
+            .map_or(0, |g| Vocabulary::new(g).size());
+        if parsed.generator.is_none() && parsed.model.is_some() {
+            bail!("{file}: a [model] table needs a [generator] table (its vocabulary)");
+        }
         let (model, train) = match (&parsed.model, &parsed.train) {
             (None, None) => {
                 if let Some(section) = [("model", &chosen.model), ("train", &chosen.train)]
@@ -231,8 +244,9 @@ impl Spec {
             (None, Some(_)) => bail!("{file}: a [train] table needs a [model] table beside it"),
         };
         let device = model.is_some().then_some(DeviceKind::Cpu);
+        let base_seed = parsed.generator.as_ref().map_or(0, |g| g.seed);
         let seeds = (0..u64::from(chosen.seeds))
-            .map(|i| parsed.generator.seed.wrapping_add(i))
+            .map(|i| base_seed.wrapping_add(i))
             .collect();
         Ok(Spec {
             experiment: stem.to_string(),
@@ -269,6 +283,18 @@ impl Spec {
     pub fn point_labels(&self) -> String {
         let labels: Vec<&str> = self.points.iter().map(|p| p.label.as_str()).collect();
         labels.join(", ")
+    }
+
+    /// The first seed (`generator.seed`, or 0 without a generator): it also seeds bootstraps.
+    pub fn base_seed(&self) -> u64 {
+        self.seeds.first().copied().unwrap_or_default()
+    }
+
+    /// Trains on `device`, if the experiment trains at all.
+    pub fn set_device(&mut self, device: DeviceKind) {
+        if self.device.is_some() {
+            self.device = Some(device);
+        }
     }
 
     /// A generator config of `point` with `seed`.

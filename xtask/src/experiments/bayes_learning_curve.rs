@@ -147,7 +147,7 @@ impl Experiment for BayesLearningCurve {
                 fitted: "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N",
                 theory: exponents::syntax_excess_exponent(),
             }
-            .check(&window(&role_curves("syntax")?, p.fit_from * n_max), spec.generator.seed)?;
+            .check(&window(&role_curves("syntax")?, p.fit_from * n_max), spec.base_seed())?;
             let knowledge = ExponentCheck {
                 id: "C3",
                 variant: &format!("{} knowledge", point.label),
@@ -156,7 +156,7 @@ impl Experiment for BayesLearningCurve {
                 fitted: "the per-sentence knowledge (name + value) excess against N",
                 theory: exponents::knowledge_excess_exponent(alpha),
             }
-            .check(&window(&role_curves("knowledge")?, p.fit_from * n_max), spec.generator.seed)?;
+            .check(&window(&role_curves("knowledge")?, p.fit_from * n_max), spec.base_seed())?;
 
             // C4: where each role's seed-mean excess drops below the floor for good.
             let settles = |role: &str| -> Result<Option<f64>> {

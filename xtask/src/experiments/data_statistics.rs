@@ -122,7 +122,7 @@ impl Experiment for DataStatistics {
                 fitted: "K_N against N over the last decades",
                 theory,
             }
-            .check(&measured, spec.generator.seed)?;
+            .check(&measured, spec.base_seed())?;
             prose.push(format!(
                 "At {}, K_N grows with exponent {} (95% interval {} to {}); the exact E[K_N] over the same window has slope {} (asymptotically alpha = {}): **{}**.",
                 point.label, num(c1.measured), num(c1.lo), num(c1.hi), num(theory), alpha, c1.verdict
@@ -188,7 +188,7 @@ impl Experiment for DataStatistics {
                 ),
                 theory: -exponents::zipf_exponent(alpha),
             }
-            .check(&zipf_window, spec.generator.seed);
+            .check(&zipf_window, spec.base_seed());
             match c2 {
                 Ok(c2) => {
                     prose.push(format!(

@@ -5,7 +5,9 @@
 //! (cheap, a pure function of the frames: figures, claims and the paper's section text).
 
 mod bayes_learning_curve;
+mod compression;
 mod data_statistics;
+mod real_text;
 mod structure_function;
 mod train_smoke;
 
@@ -54,6 +56,11 @@ pub trait Experiment: Sync {
     fn work(&self, spec: &Spec) -> u64 {
         spec.sentences * spec.seeds.len() as u64 * spec.points.len() as u64
     }
+    /// Why the experiment cannot run on this machine (its data is not installed), if so: it
+    /// is then skipped with this message, and the rest of `reproduce` runs.
+    fn unavailable(&self, _spec: &Spec) -> Option<String> {
+        None
+    }
     /// What [`Experiment::work`] counts, for the progress bar.
     fn unit(&self) -> &'static str {
         "sentences"
@@ -71,6 +78,8 @@ pub fn registry() -> Vec<Box<dyn Experiment>> {
         Box::new(bayes_learning_curve::BayesLearningCurve),
         Box::new(structure_function::StructureFunction),
         Box::new(train_smoke::TrainSmoke),
+        Box::new(compression::Compression),
+        Box::new(real_text::RealText),
     ]
 }
 

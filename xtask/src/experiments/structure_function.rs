@@ -123,7 +123,7 @@ impl Experiment for StructureFunction {
                 fitted: "m*(N) against N",
                 theory: exponents::optimal_entities_exponent(alpha),
             }
-            .check(&fitted, spec.generator.seed)?;
+            .check(&fitted, spec.base_seed())?;
             let min_counts = curves_by_seed(&optima, "n", "min_stored_count")?;
             let mean_min = mean_curve(&min_counts);
             prose.push(format!(
