@@ -39,6 +39,8 @@ pub struct Probe {
     pub value: Token,
     /// Sentences stating this fact in the training stream (0 for a never-seen entity).
     pub exposures: u64,
+    /// `pi_k N / A`: the exposures the entity's true weight leads one to expect.
+    pub expected_exposures: f64,
     /// Sentences about the entity in the training stream, any attribute.
     pub entity_sentences: u64,
     /// The entity's true weight `pi_k` (0 for a never-seen entity).
@@ -203,14 +205,27 @@ pub fn exposure_bucket_label(bucket: u32) -> String {
     }
 }
 
+/// How the facts of seen entities are grouped before the draw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Strata {
+    /// By the [`exposure_bucket`] of the fact's exposures in the training sentences.
+    #[default]
+    Exposures,
+    /// By the [`exposure_bucket`] of its expected exposures `pi_k N / A` (the entity's true
+    /// weight, `N` training sentences, `A` attributes), rounded to the nearest integer.
+    Weight,
+}
+
 /// A stratified probe set: up to `per_bucket` facts of entities seen in the training
-/// sentences `training` of `corpus` from each exposure bucket (bucket 0: facts of seen
-/// entities never stated), drawn without replacement, and `per_bucket` never-seen entities
-/// with fresh names and a random attribute each. Deterministic in `seed`; ordered by bucket,
-/// then entity, then attribute, never-seen entities last.
+/// sentences `training` of `corpus` from each bucket of `strata` (bucket 0: facts never
+/// stated, or expected less than half a time), drawn without replacement, and `per_bucket`
+/// never-seen entities with fresh names and a random attribute each. Deterministic in
+/// `seed`; ordered by bucket, then entity, then attribute, never-seen entities last.
 pub fn stratified(
     corpus: &Corpus,
     training: Range<usize>,
+    strata: Strata,
     per_bucket: usize,
     seed: u64,
 ) -> Result<Vec<Probe>> {
@@ -225,6 +240,7 @@ pub fn stratified(
     let attributes = world.config.attributes;
     let mut entity_sentences: BTreeMap<u32, u64> = BTreeMap::new();
     let mut exposures: BTreeMap<(u32, u16), u64> = BTreeMap::new();
+    let per_fact = training.len() as f64 / attributes as f64;
     for sentence in &corpus.sentences[training] {
         *entity_sentences.entry(sentence.entity).or_default() += 1;
         *exposures
@@ -234,7 +250,10 @@ pub fn stratified(
     let mut buckets: BTreeMap<u32, Vec<(u32, u16)>> = BTreeMap::new();
     for &entity in entity_sentences.keys() {
         for attribute in 0..attributes as u16 {
-            let n = exposures.get(&(entity, attribute)).copied().unwrap_or(0);
+            let n = match strata {
+                Strata::Exposures => exposures.get(&(entity, attribute)).copied().unwrap_or(0),
+                Strata::Weight => (world.weights[entity as usize] * per_fact).round() as u64,
+            };
             buckets
                 .entry(exposure_bucket(n))
                 .or_default()
@@ -260,6 +279,7 @@ pub fn stratified(
                 name: world.entities.name(k).to_vec(),
                 value: world.entities.value(k, usize::from(attribute)),
                 exposures: exposures.get(&(entity, attribute)).copied().unwrap_or(0),
+                expected_exposures: world.weights[k] * per_fact,
                 entity_sentences: entity_sentences[&entity],
                 weight: world.weights[k],
             });
@@ -303,6 +323,7 @@ fn never_seen(world: &World, count: usize, rng: &mut SplitMix64) -> Result<Vec<P
             name,
             value,
             exposures: 0,
+            expected_exposures: 0.0,
             entity_sentences: 0,
             weight: 0.0,
         });
@@ -386,8 +407,11 @@ mod tests {
     fn stratified_probes_cover_the_buckets_and_fresh_names() {
         let corpus = corpus();
         let world = &corpus.world;
-        let probes = stratified(&corpus, 0..1500, 5, 9).expect("probes");
-        assert_eq!(probes, stratified(&corpus, 0..1500, 5, 9).expect("again"));
+        let probes = stratified(&corpus, 0..1500, Strata::Exposures, 5, 9).expect("probes");
+        assert_eq!(
+            probes,
+            stratified(&corpus, 0..1500, Strata::Exposures, 5, 9).expect("again")
+        );
         let fresh: Vec<_> = probes.iter().filter(|p| p.entity.is_none()).collect();
         assert_eq!(fresh.len(), 5);
         let names: HashSet<&[Token]> = (0..world.entities.len())
@@ -421,6 +445,18 @@ mod tests {
         assert!(per_bucket.len() >= 3, "{per_bucket:?}");
         assert!(per_bucket.values().all(|&n| n <= 5));
         assert_eq!(per_bucket[&0], 5);
+        // By weight: every bucket holds facts whose expected exposures fall in it.
+        let by_weight = stratified(&corpus, 0..1500, Strata::Weight, 5, 9).expect("by weight");
+        let mut weight_buckets = BTreeMap::<u32, usize>::new();
+        for probe in by_weight.iter().filter(|p| p.entity.is_some()) {
+            let k = probe.entity.expect("seen") as usize;
+            let expected = world.weights[k] * 1500.0 / 3.0;
+            assert!((probe.expected_exposures - expected).abs() < 1e-9);
+            *weight_buckets
+                .entry(exposure_bucket(expected.round() as u64))
+                .or_default() += 1;
+        }
+        assert!(weight_buckets.len() >= 3 && weight_buckets.values().all(|&n| n <= 5));
         assert_eq!(exposure_bucket_label(1), "1-3");
         assert_eq!(exposure_bucket_label(3), "16-63");
         assert_eq!(

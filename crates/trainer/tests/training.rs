@@ -319,7 +319,14 @@ fn prequential_code_length_sums_the_losses_before_each_update() {
 fn probes_read_the_value_slot() {
     let corpus = corpus();
     let (train, heldout) = split(&corpus);
-    let probes = skm_trainer::probe::stratified(&corpus, 0..1000, 4, 1).expect("probes");
+    let probes = skm_trainer::probe::stratified(
+        &corpus,
+        0..1000,
+        skm_trainer::probe::Strata::Exposures,
+        4,
+        1,
+    )
+    .expect("probes");
     let world = &corpus.world;
     let v = world.vocabulary.size() as f64;
     let uniform_mass = world.config.values_per_attribute as f64 / v;

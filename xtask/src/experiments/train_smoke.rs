@@ -14,7 +14,7 @@ use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::{Corpus, Role};
 use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
-use skm_trainer::probe::{self, Probe, exposure_bucket, exposure_bucket_label};
+use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_label};
 use skm_trainer::{ModelConfig, RoleEvaluation, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
@@ -32,8 +32,11 @@ struct Params {
     heldout_sentences: u64,
     /// Evaluations: this many per decade of steps (and at step 0 and the last step).
     evaluations_per_decade: u32,
-    /// Probed facts per exposure bucket, and never-seen entities probed.
+    /// Probed facts per bucket, and never-seen entities probed.
     probes_per_bucket: usize,
+    /// How seen facts are bucketed: `exposures` (in the training stream) or `weight`
+    /// (expected exposures `pi_k N / A`).
+    probe_strata: probe::Strata,
     /// C4: a role has learned once its held-out excess stays below this (bits/token).
     floor_bits: f64,
     /// C4: how many decades of steps earlier syntax must settle than knowledge.
@@ -74,10 +77,21 @@ fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
     }
 }
 
-fn bucket_name(probe: &Probe) -> String {
-    match probe.entity {
-        None => NEVER_SEEN.into(),
-        Some(_) => exposure_bucket_label(exposure_bucket(probe.exposures)),
+/// The probe's bucket under `strata`: -1 for a never-seen entity.
+fn bucket_of(probe: &Probe, strata: Strata) -> i32 {
+    match (probe.entity, strata) {
+        (None, _) => -1,
+        (Some(_), Strata::Exposures) => exposure_bucket(probe.exposures) as i32,
+        (Some(_), Strata::Weight) => {
+            exposure_bucket(probe.expected_exposures.round() as u64) as i32
+        }
+    }
+}
+
+fn bucket_name(bucket: i32) -> String {
+    match u32::try_from(bucket) {
+        Err(_) => NEVER_SEEN.into(),
+        Ok(b) => exposure_bucket_label(b),
     }
 }
 
@@ -103,6 +117,7 @@ struct Rows {
     p_exposures: Vec<u64>,
     p_bucket: Vec<String>,
     p_bucket_order: Vec<i32>,
+    p_expected: Vec<f64>,
     p_weight: Vec<f64>,
     p_answer: Vec<&'static str>,
     p_true: Vec<f64>,
@@ -124,6 +139,7 @@ struct Probing<'a> {
     corpus: &'a Corpus,
     heldout: std::ops::Range<usize>,
     probes: &'a [Probe],
+    strata: Strata,
     batch: usize,
     tokens_per_step: u64,
 }
@@ -153,11 +169,10 @@ impl Rows {
             self.p_entity.push(probe.entity.map_or(-1, i64::from));
             self.p_attribute.push(u32::from(probe.attribute));
             self.p_exposures.push(probe.exposures);
-            self.p_bucket.push(bucket_name(probe));
-            self.p_bucket_order.push(match probe.entity {
-                None => -1,
-                Some(_) => exposure_bucket(probe.exposures) as i32,
-            });
+            let bucket = bucket_of(probe, at.strata);
+            self.p_bucket.push(bucket_name(bucket));
+            self.p_bucket_order.push(bucket);
+            self.p_expected.push(probe.expected_exposures);
             self.p_weight.push(probe.weight);
             self.p_answer.push(result.answer.as_str());
             self.p_true.push(result.p_true);
@@ -197,6 +212,7 @@ impl Rows {
             "exposures" => self.p_exposures,
             "bucket" => self.p_bucket,
             "bucket_order" => self.p_bucket_order,
+            "expected_exposures" => self.p_expected,
             "weight" => self.p_weight,
             "answer" => self.p_answer,
             "correct" => correct,
@@ -309,14 +325,20 @@ impl Experiment for TrainSmoke {
                     seed: train_config.seed.wrapping_add(index as u64),
                     ..train_config.clone()
                 };
-                let probes =
-                    probe::stratified(&corpus, 0..train_sentences, p.probes_per_bucket, seed)?;
+                let probes = probe::stratified(
+                    &corpus,
+                    0..train_sentences,
+                    p.probe_strata,
+                    p.probes_per_bucket,
+                    seed,
+                )?;
                 let probing = Probing {
                     label: &point.label,
                     seed,
                     corpus: &corpus,
                     heldout: train_sentences..corpus.sentences.len(),
                     probes: &probes,
+                    strata: p.probe_strata,
                     batch: train.batch_size,
                     tokens_per_step: (train.batch_size * model.context) as u64,
                 };
@@ -509,13 +531,17 @@ impl Experiment for TrainSmoke {
             // Stated buckets, most frequent first, in colour (black is kept for the two kinds
             // of fact that cannot be known).
             const COLORS: [usize; 7] = [0, 1, 2, 3, 4, 5, 7];
+            let (verb, unstated) = match p.probe_strata {
+                Strata::Exposures => ("stated", "entity seen, fact never stated"),
+                Strata::Weight => ("expected", "entity seen, fact expected < 0.5 times"),
+            };
             let mut accuracy_series = Vec::new();
             for (i, (&bucket, label)) in buckets.iter().rev().enumerate() {
                 let (label, style, color) = match bucket {
                     b if b < 0 => (NEVER_SEEN.to_string(), Style::Dashed, 6),
-                    0 => ("entity seen, fact never stated".into(), Style::Points, 6),
+                    0 => (unstated.into(), Style::Points, 6),
                     _ => (
-                        format!("stated {label} times"),
+                        format!("{verb} {label} times"),
                         Style::LinePoints,
                         COLORS[i % COLORS.len()],
                     ),
