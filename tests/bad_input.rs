@@ -7,11 +7,12 @@ use std::process::Command;
 use xtask::spec::ProfileName;
 use xtask::{Reproduce, workspace_root};
 
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "data-statistics",
     "bayes-learning-curve",
     "structure-function",
     "train-smoke",
+    "acquisition",
     "compression",
     "real-text",
 ];

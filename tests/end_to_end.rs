@@ -58,6 +58,7 @@ fn smoke_run_writes_every_artifact() {
             &["sentences", "curves", "optimum"][..],
         ),
         ("train-smoke", &["evaluations", "probes", "training"][..]),
+        ("acquisition", &["evaluations", "probes", "training"][..]),
         ("compression", &["sentences", "codes", "training"][..]),
         ("real-text", &["heaps", "rank_frequency", "corpus"][..]),
     ] {
@@ -241,6 +242,7 @@ fn every_figure_matches_its_snapshot() {
             "bayes-learning-curve",
             "structure-function",
             "train-smoke",
+            "acquisition",
             "compression",
             "real-text",
         ] {

@@ -77,7 +77,12 @@ pub fn registry() -> Vec<Box<dyn Experiment>> {
         Box::new(data_statistics::DataStatistics),
         Box::new(bayes_learning_curve::BayesLearningCurve),
         Box::new(structure_function::StructureFunction),
-        Box::new(train_smoke::TrainSmoke),
+        Box::new(train_smoke::TrainAndProbe {
+            name: "train-smoke",
+        }),
+        Box::new(train_smoke::TrainAndProbe {
+            name: "acquisition",
+        }),
         Box::new(compression::Compression),
         Box::new(real_text::RealText),
     ]

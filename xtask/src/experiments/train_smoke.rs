@@ -1,9 +1,11 @@
-//! train-smoke: one transformer trained on one stream, evaluated at log-spaced steps: held-out
-//! bits by role beside the oracle, and fact probes by exposure bucket (C4, C7).
+//! train-smoke and acquisition: one transformer trained on one stream, evaluated at
+//! log-spaced steps: held-out bits by role beside the oracle, and fact probes by frequency
+//! bucket, against steps and against exposures (C4, C7).
 //!
-//! The smallest experiment that exercises the whole neural path (generator -> trainer ->
-//! probes -> frames -> figure). Its `default` profile trains a real model for a few minutes
-//! on a CPU: syntax is learned first, frequent facts before rare ones.
+//! `train-smoke` is the smallest experiment that exercises the whole neural path (generator
+//! -> trainer -> probes -> frames -> figure); its `default` profile trains a real model for a
+//! few minutes on a CPU. `acquisition` is the same measurement with its own TOML (buckets by
+//! true weight, denser evaluations, a longer run).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
@@ -13,7 +15,7 @@ use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::{Corpus, Role};
-use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
+use skm_report::{Claim, Figure, Scale, Series, Style, Verdict, fit_loglog};
 use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_label};
 use skm_trainer::{ModelConfig, RoleEvaluation, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
@@ -22,7 +24,11 @@ use super::{Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num
 use crate::measure::log_grid;
 use crate::spec::Spec;
 
-pub struct TrainSmoke;
+/// One train-and-probe experiment; `name` is its TOML's stem.
+pub struct TrainAndProbe {
+    /// `train-smoke` or `acquisition`.
+    pub name: &'static str,
+}
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -43,6 +49,10 @@ struct Params {
     decades: f64,
     /// C7: a bucket's facts are known once this share of its probes is answered correctly.
     known_accuracy: f64,
+    /// C7 (exposures): the largest |slope| of log(exposures at which a bucket is known)
+    /// against log(the bucket's exposures) that still counts as "a constant number of
+    /// exposures" (slope 0; a constant number of steps would be slope 1).
+    exposure_slope: f64,
 }
 
 /// Roles of the evaluation frame; `all` is every scored token.
@@ -111,6 +121,7 @@ struct Rows {
     p_point: Vec<String>,
     p_seed: Vec<u64>,
     p_step: Vec<u64>,
+    p_epochs: Vec<f64>,
     p_probe: Vec<u32>,
     p_entity: Vec<i64>,
     p_attribute: Vec<u32>,
@@ -142,6 +153,8 @@ struct Probing<'a> {
     strata: Strata,
     batch: usize,
     tokens_per_step: u64,
+    /// Tokens of the training stream: `epochs = step B T / train_tokens`.
+    train_tokens: u64,
 }
 
 impl Rows {
@@ -165,6 +178,8 @@ impl Rows {
             self.p_point.push(at.label.into());
             self.p_seed.push(at.seed);
             self.p_step.push(step);
+            self.p_epochs
+                .push((step * at.tokens_per_step) as f64 / at.train_tokens as f64);
             self.p_probe.push(i as u32);
             self.p_entity.push(probe.entity.map_or(-1, i64::from));
             self.p_attribute.push(u32::from(probe.attribute));
@@ -206,6 +221,7 @@ impl Rows {
             "point" => self.p_point,
             "seed" => self.p_seed,
             "step" => self.p_step,
+            "epochs" => self.p_epochs,
             "probe" => self.p_probe,
             "entity" => self.p_entity,
             "attribute" => self.p_attribute,
@@ -261,9 +277,9 @@ fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
         .collect()
 }
 
-impl Experiment for TrainSmoke {
+impl Experiment for TrainAndProbe {
     fn name(&self) -> &'static str {
-        "train-smoke"
+        self.name
     }
 
     fn check(&self, spec: &Spec) -> Result<()> {
@@ -292,6 +308,11 @@ impl Experiment for TrainSmoke {
             p.decades
         );
         check_fraction(spec, "known_accuracy", p.known_accuracy)?;
+        ensure!(
+            p.exposure_slope > 0.0 && p.exposure_slope < 1.0,
+            "{file}: analysis.exposure_slope = {} is out of range: allowed 0 < exposure_slope < 1",
+            p.exposure_slope
+        );
         Ok(())
     }
 
@@ -341,6 +362,7 @@ impl Experiment for TrainSmoke {
                     strata: p.probe_strata,
                     batch: train.batch_size,
                     tokens_per_step: (train.batch_size * model.context) as u64,
+                    train_tokens: train_tokens.len() as u64,
                 };
                 let at = evaluation_steps(train.steps, p.evaluations_per_decade);
                 let mut trainer = Trainer::new(&model, &train, &device)?;
@@ -512,6 +534,76 @@ impl Experiment for TrainSmoke {
                 ),
             };
 
+            // C7 (exposures): how many times a bucket's facts had been seen when it became known.
+            // Random windows present each sentence `epochs = step B T / train_tokens` times in
+            // expectation, so a fact stated e times has been seen e * epochs times by then.
+            let (exposures, epochs) = (floats(&probes, "exposures")?, floats(&probes, "epochs")?);
+            let epochs_at = |step: f64| {
+                steps
+                    .iter()
+                    .position(|&s| s == step)
+                    .map_or(f64::NAN, |i| epochs[i])
+            };
+            let mean_exposures = |bucket: i32| {
+                let v: Vec<f64> = orders
+                    .iter()
+                    .zip(&exposures)
+                    .filter(|(o, _)| **o as i32 == bucket)
+                    .map(|(_, e)| *e)
+                    .collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            };
+            let known: Vec<(f64, f64)> = acquired
+                .iter()
+                .filter_map(|&(b, s)| {
+                    s.map(|s| (mean_exposures(b), mean_exposures(b) * epochs_at(s)))
+                })
+                .filter(|&(e, seen)| e > 0.0 && seen > 0.0)
+                .collect();
+            let seen_list = known
+                .iter()
+                .map(|(e, seen)| format!("{} -> {}", num(*e), num(*seen)))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let c7_exposures = if known.len() >= 2 {
+                let (x, y): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
+                let fit = fit_loglog(&x, &y)?;
+                Claim {
+                    id: "C7".into(),
+                    variant: format!("{} exposures", point.label),
+                    experiment: self.name().into(),
+                    statement: "A fact becomes known after a roughly constant number of exposures, whatever its frequency".into(),
+                    measured: fit.slope,
+                    theory: 0.0,
+                    lo: fit.slope,
+                    hi: fit.slope,
+                    verdict: Verdict::from_bool(fit.slope.abs() <= p.exposure_slope),
+                    detail: format!(
+                        "Slope of log(exposures seen when the bucket first reaches accuracy {}) against log(the bucket's mean exposures in the stream), over the {} buckets that reach it (mean exposures -> seen when known: {seen_list}); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {}. One run, so no interval.",
+                        p.known_accuracy,
+                        known.len(),
+                        p.exposure_slope
+                    ),
+                }
+            } else {
+                Claim {
+                    id: "C7".into(),
+                    variant: format!("{} exposures", point.label),
+                    experiment: self.name().into(),
+                    statement: "A fact becomes known after a roughly constant number of exposures, whatever its frequency".into(),
+                    measured: 0.0,
+                    theory: 0.0,
+                    lo: f64::NEG_INFINITY,
+                    hi: f64::INFINITY,
+                    verdict: Verdict::Fail,
+                    detail: format!(
+                        "Only {} bucket(s) reach accuracy {} within the run: no slope can be measured.",
+                        known.len(),
+                        p.known_accuracy
+                    ),
+                }
+            };
+
             // Figure: loss by role, accuracy by bucket.
             let mut role_series = Vec::new();
             for (color, role) in ["syntax", "name", "value", "all"].into_iter().enumerate() {
@@ -536,6 +628,7 @@ impl Experiment for TrainSmoke {
                 Strata::Weight => ("expected", "entity seen, fact expected < 0.5 times"),
             };
             let mut accuracy_series = Vec::new();
+            let mut exposure_series = Vec::new();
             for (i, (&bucket, label)) in buckets.iter().rev().enumerate() {
                 let (label, style, color) = match bucket {
                     b if b < 0 => (NEVER_SEEN.to_string(), Style::Dashed, 6),
@@ -546,6 +639,18 @@ impl Experiment for TrainSmoke {
                         COLORS[i % COLORS.len()],
                     ),
                 };
+                if bucket >= 1 {
+                    let per_fact = mean_exposures(bucket);
+                    exposure_series.push(Series {
+                        label: label.clone(),
+                        points: accuracy(bucket)?
+                            .into_iter()
+                            .map(|(s, a)| (per_fact * epochs_at(s), a))
+                            .collect(),
+                        style,
+                        color,
+                    });
+                }
                 accuracy_series.push(Series {
                     label,
                     points: accuracy(bucket)?,
@@ -556,7 +661,11 @@ impl Experiment for TrainSmoke {
             figures.push(FigureOut {
                 stem: format!("acquisition-{}", slug(&point.label)),
                 caption: format!(
-                    "Left: held-out bits per token by role minus the oracle's, against training steps. Right: share of probed facts whose argmax at the value slot is the true value, by how often the fact was stated in the training stream, against training steps. {} model ({} parameters), {} seed(s), {}; step 0 (before training) is in the frames but off the log axis.",
+                    "Left: held-out bits per token by role minus the oracle's, against training steps. Middle: share of probed facts whose argmax at the value slot is the true value, by frequency bucket ({}), against training steps. Right: the same accuracies against the times a bucket's facts had been seen (mean exposures in the stream x epochs). {} model ({} parameters), {} seed(s), {}; step 0 (before training) is in the frames but off the log axes.",
+                    match p.probe_strata {
+                        Strata::Exposures => "exposures in the training stream",
+                        Strata::Weight => "expected exposures pi N / A from the true weight",
+                    },
                     model_label(model_config),
                     model_config.parameters(),
                     spec.seeds.len(),
@@ -573,12 +682,21 @@ impl Experiment for TrainSmoke {
                         markers: Vec::new(),
                     },
                     Figure {
-                        title: format!("Fact accuracy by exposures, {}", point.label),
+                        title: format!("Fact accuracy by frequency, {}", point.label),
                         x_label: "training step".into(),
                         y_label: "probes answered correctly (share)".into(),
                         x_scale: Scale::Log,
                         y_scale: Scale::Linear,
                         series: accuracy_series,
+                        markers: Vec::new(),
+                    },
+                    Figure {
+                        title: format!("Fact accuracy against exposures seen, {}", point.label),
+                        x_label: "times the fact was seen (exposures x epochs)".into(),
+                        y_label: "probes answered correctly (share)".into(),
+                        x_scale: Scale::Log,
+                        y_scale: Scale::Linear,
+                        series: exposure_series,
                         markers: Vec::new(),
                     },
                 ],
@@ -623,7 +741,13 @@ impl Experiment for TrainSmoke {
                 c4.verdict,
                 c7.verdict,
             ));
-            claims.extend([c4, c7]);
+            prose.push(format!(
+                "Exposures seen when a bucket is first known (its mean exposures -> seen): {}; C7 (exposures) **{}** (slope {}).",
+                if seen_list.is_empty() { "none".to_string() } else { seen_list.clone() },
+                c7_exposures.verdict,
+                num(c7_exposures.measured),
+            ));
+            claims.extend([c4, c7, c7_exposures]);
         }
         let tokens = train_config.steps * train_config.batch_size * model_config.context;
         let body = format!(
