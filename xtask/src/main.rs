@@ -167,7 +167,12 @@ fn run(cli: Cli) -> Result<()> {
                 std::slice::from_ref(&experiment),
             )?;
             let (spec, _): &(Spec, _) = specs.first().context("no such experiment")?;
-            let point = &spec.points[0];
+            let point = spec.points.first().with_context(|| {
+                format!(
+                    "{}: the experiment generates no corpus (no [generator] table): nothing to sample",
+                    spec.experiment
+                )
+            })?;
             let mut generator = Generator::new(&point.generator)?;
             println!(
                 "{} ({}, seed {}):",
