@@ -723,7 +723,7 @@ impl Experiment for TrainAndProbe {
                     / fresh_final.height().max(1) as f64
             };
             prose.push(format!(
-                "At {}: after {} steps the held-out excess over the oracle is {} bits/token for syntax, {} for names and {} for values. Syntax stays below {} bits/token {}, knowledge {}. Probe accuracy first reaches {} (by exposure bucket): {}. Never-seen entities: the argmax is malformed for {} of the probes, the mass on the attribute's valid values is {} and the argmax's probability {} (a calibrated model would put 1/|V_j| = {} on each value). C4 **{}**, C7 (order) **{}**.",
+                "At {}: after {} steps the held-out excess over the oracle is {} bits/token for syntax, {} for names and {} for values. Syntax stays below {} bits/token {}, knowledge {}. Probe accuracy first reaches {} (by bucket): {}. Never-seen entities: the argmax is malformed for {} of the probes, the mass on the attribute's valid values is {} and the argmax's probability {} (a calibrated model would put 1/|V_j| = {} on each value). C4 **{}**, C7 (order) **{}**.",
                 point.label,
                 last_step,
                 final_excess("syntax")?,
@@ -751,7 +751,7 @@ impl Experiment for TrainAndProbe {
         }
         let tokens = train_config.steps * train_config.batch_size * model_config.context;
         let body = format!(
-            "A {} transformer ({} parameters, {} of them outside the embeddings) is trained for {} steps of {} windows of {} tokens ({} tokens) on a stream of {} sentences, with AdamW (peak rate {}, {} warmup steps, cosine decay to {}). At log-spaced steps it is scored on {} held-out sentences, token by token beside the oracle, and probed on facts drawn from each exposure bucket (up to {} per bucket) and on as many never-seen entities: the template prefix up to the value slot, read at the argmax.\n\n{}",
+            "A {} transformer ({} parameters, {} of them outside the embeddings) is trained for {} steps of {} windows of {} tokens ({} tokens) on a stream of {} sentences, with AdamW (peak rate {}, {} warmup steps, cosine decay to {}). At log-spaced steps it is scored on {} held-out sentences, token by token beside the oracle, and probed on facts drawn from each bucket of {} (up to {} per bucket) and on as many never-seen entities: the template prefix up to the value slot, read at the argmax.\n\n{}",
             model_label(model_config),
             model_config.parameters(),
             model_config.non_embedding_parameters(),
@@ -764,6 +764,10 @@ impl Experiment for TrainAndProbe {
             train_config.warmup_steps,
             train_config.min_learning_rate,
             p.heldout_sentences,
+            match p.probe_strata {
+                Strata::Exposures => "exposures in the training stream",
+                Strata::Weight => "expected exposures pi N / A (true frequency)",
+            },
             p.probes_per_bucket,
             prose.join("\n\n"),
         );
