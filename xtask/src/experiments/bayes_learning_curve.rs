@@ -10,7 +10,7 @@ use skm_theory::{RoleBits, exponents};
 
 use super::{
     Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where, window,
+    for_each_stream, mean_curve, num, rows_where, settles_below, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -160,12 +160,10 @@ impl Experiment for BayesLearningCurve {
 
             // C4: where each role's seed-mean excess drops below the floor for good.
             let settles = |role: &str| -> Result<Option<f64>> {
-                let mean = mean_curve(&role_curves(role)?);
-                let last_above = mean.iter().rposition(|&(_, y)| y >= p.floor_bits);
-                Ok(match last_above {
-                    None => mean.first().map(|&(n, _)| n),
-                    Some(i) => mean.get(i + 1).map(|&(n, _)| n),
-                })
+                Ok(settles_below(
+                    &mean_curve(&role_curves(role)?),
+                    p.floor_bits,
+                ))
             };
             let syntax_at = settles("syntax")?;
             let knowledge_at = [settles("name")?, settles("value")?]

@@ -20,6 +20,7 @@ use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
 use skm_trainer::{ModelConfig, TrainConfig, Trainer};
 
 use super::bayes_learning_curve::slug;
+use super::training::{LossRows, configs, model_label};
 use super::{Analysis, Experiment, FigureOut, Frames, concat, floats, num, rows_where};
 use crate::measure::measure;
 use crate::spec::Spec;
@@ -205,12 +206,7 @@ struct Rows {
     c_stream_tokens: Vec<u64>,
     c_token_bytes: Vec<u32>,
     c_bits: Vec<f64>,
-    // training: one row per step
-    t_point: Vec<String>,
-    t_seed: Vec<u64>,
-    t_step: Vec<u64>,
-    t_loss: Vec<f32>,
-    t_lr: Vec<f64>,
+    training: LossRows,
 }
 
 impl Rows {
@@ -257,32 +253,12 @@ impl Rows {
             "bits" => self.c_bits,
             "bits_per_token" => per_token,
         )?;
-        let training = df!(
-            "point" => self.t_point,
-            "seed" => self.t_seed,
-            "step" => self.t_step,
-            "loss_nats" => self.t_loss,
-            "learning_rate" => self.t_lr,
-        )?;
+        let training = self.training.frame()?;
         Ok(Frames::from([
             ("codes".to_string(), codes),
             ("training".to_string(), training),
         ]))
     }
-}
-
-/// The model and training configurations of a spec (checked by `Spec::load`).
-fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
-    let file = spec.path.display();
-    let model = spec
-        .model
-        .as_ref()
-        .with_context(|| format!("{file}: compression needs a [model] table"))?;
-    let train = spec
-        .train
-        .as_ref()
-        .with_context(|| format!("{file}: compression needs a [train] table"))?;
-    Ok((model, train))
 }
 
 /// Full batches of `B` windows of `T` tokens in a stream of `tokens` tokens:
@@ -390,11 +366,7 @@ impl Experiment for Compression {
                 let start = Instant::now();
                 let mut counted = 0;
                 let code = skm_trainer::prequential(&mut trainer, tokens, |_, outcome| {
-                    rows.t_point.push(point.label.clone());
-                    rows.t_seed.push(seed);
-                    rows.t_step.push(outcome.step as u64);
-                    rows.t_loss.push(outcome.loss);
-                    rows.t_lr.push(outcome.learning_rate);
+                    rows.training.push(&point.label, seed, outcome);
                     // Sentences whose tokens are all coded so far (targets 1..=coded).
                     let coded = (outcome.step as u64 + 1) * tokens_per_step;
                     let done = corpus.offsets[1..].partition_point(|&o| o as u64 <= coded + 1);
@@ -610,14 +582,6 @@ impl Experiment for Compression {
             body,
         })
     }
-}
-
-/// `d=.., L layer(s), h head(s), context T`.
-fn model_label(model: &ModelConfig) -> String {
-    format!(
-        "d={}, {} layer(s), {} head(s), context {}",
-        model.d_model, model.n_layers, model.n_heads, model.context
-    )
 }
 
 #[cfg(test)]

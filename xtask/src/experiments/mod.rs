@@ -10,6 +10,7 @@ mod data_statistics;
 mod real_text;
 mod structure_function;
 mod train_smoke;
+mod training;
 
 use std::collections::BTreeMap;
 
@@ -205,6 +206,15 @@ pub fn mean_curve(curves: &[(Vec<f64>, Vec<f64>)]) -> Vec<(f64, f64)> {
             (x, ys.iter().sum::<f64>() / ys.len() as f64)
         })
         .collect()
+}
+
+/// The first `x` of `curve` from which `y` stays below `floor` for good (the first point when
+/// it always does; `None` when the last point is not below it).
+pub fn settles_below(curve: &[(f64, f64)], floor: f64) -> Option<f64> {
+    match curve.iter().rposition(|&(_, y)| y >= floor) {
+        None => curve.first().map(|&(x, _)| x),
+        Some(i) => curve.get(i + 1).map(|&(x, _)| x),
+    }
 }
 
 /// Bootstrap resamples for every interval.

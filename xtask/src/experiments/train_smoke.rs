@@ -20,7 +20,10 @@ use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_l
 use skm_trainer::{ModelConfig, RoleEvaluation, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
-use super::{Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num, rows_where};
+use super::training::{LossRows, configs, model_label};
+use super::{
+    Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num, rows_where, settles_below,
+};
 use crate::measure::log_grid;
 use crate::spec::Spec;
 
@@ -135,12 +138,7 @@ struct Rows {
     p_argmax: Vec<f64>,
     p_valid: Vec<f64>,
     p_entropy: Vec<f64>,
-    // training
-    t_point: Vec<String>,
-    t_seed: Vec<u64>,
-    t_step: Vec<u64>,
-    t_loss: Vec<f32>,
-    t_lr: Vec<f64>,
+    training: LossRows,
 }
 
 /// What one evaluation needs besides the model.
@@ -237,33 +235,13 @@ impl Rows {
             "valid_mass" => self.p_valid,
             "entropy_bits" => self.p_entropy,
         )?;
-        let training = df!(
-            "point" => self.t_point,
-            "seed" => self.t_seed,
-            "step" => self.t_step,
-            "loss_nats" => self.t_loss,
-            "learning_rate" => self.t_lr,
-        )?;
+        let training = self.training.frame()?;
         Ok(Frames::from([
             ("evaluations".to_string(), evaluations),
             ("probes".to_string(), probes),
             ("training".to_string(), training),
         ]))
     }
-}
-
-/// The model and training configurations of a spec (checked by `Spec::load`).
-fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
-    let file = spec.path.display();
-    let model = spec
-        .model
-        .as_ref()
-        .with_context(|| format!("{file}: train-smoke needs a [model] table"))?;
-    let train = spec
-        .train
-        .as_ref()
-        .with_context(|| format!("{file}: train-smoke needs a [train] table"))?;
-    Ok((model, train))
 }
 
 /// Steps at which the model is evaluated: 0, then a log grid up to the budget.
@@ -374,11 +352,7 @@ impl Experiment for TrainAndProbe {
                     heldout_tokens,
                     &RunOptions::default(),
                     |trainer, outcome| {
-                        rows.t_point.push(point.label.clone());
-                        rows.t_seed.push(seed);
-                        rows.t_step.push(outcome.step as u64);
-                        rows.t_loss.push(outcome.loss);
-                        rows.t_lr.push(outcome.learning_rate);
+                        rows.training.push(&point.label, seed, outcome);
                         progress.inc(1);
                         let seconds = start.elapsed().as_secs_f64();
                         progress.set_message(format!(
@@ -419,12 +393,7 @@ impl Experiment for TrainAndProbe {
             };
             // C4: where each role's excess drops below the floor for good.
             let settles = |role: &str| -> Result<Option<f64>> {
-                let curve = excess(role)?;
-                let last_above = curve.iter().rposition(|&(_, y)| y >= p.floor_bits);
-                Ok(match last_above {
-                    None => curve.first().map(|&(s, _)| s),
-                    Some(i) => curve.get(i + 1).map(|&(s, _)| s),
-                })
+                Ok(settles_below(&excess(role)?, p.floor_bits))
             };
             let syntax_at = settles("syntax")?;
             let knowledge_at = [settles("name")?, settles("value")?]
@@ -777,14 +746,6 @@ impl Experiment for TrainAndProbe {
             body,
         })
     }
-}
-
-/// `d=.. L=.. h=.. T=..`.
-fn model_label(model: &ModelConfig) -> String {
-    format!(
-        "d={}, {} layer(s), {} head(s), context {}",
-        model.d_model, model.n_layers, model.n_heads, model.context
-    )
 }
 
 /// The mean of `y` at each distinct `x` (sorted by `x`).
