@@ -2,7 +2,7 @@
 
 use burn::tensor::Device;
 
-use crate::{Result, TrainerError};
+use crate::Result;
 
 /// Where the model trains.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -31,7 +31,7 @@ impl DeviceKind {
             #[cfg(feature = "cuda")]
             DeviceKind::Cuda => Ok(Device::cuda(0)),
             #[cfg(not(feature = "cuda"))]
-            DeviceKind::Cuda => Err(TrainerError::NoCuda),
+            DeviceKind::Cuda => Err(crate::TrainerError::NoCuda),
         }
     }
 }
