@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod experiments;
+pub mod machine;
 pub mod measure;
 pub mod paper;
 pub mod spec;

@@ -73,7 +73,7 @@ pub fn write(
         });
     }
     let claims = crate::collect_claims(layout, &runs)?;
-    let mut report = report(&runs, profile)?;
+    let mut report = report(&runs, profile, device)?;
     report.sections.extend(skipped);
     let dir = layout.paper_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -110,7 +110,7 @@ fn read_provenance(dir: &Path) -> Option<Provenance> {
     serde_json::from_str(&text).ok()
 }
 
-fn report(runs: &[Run], profile: ProfileName) -> Result<Report> {
+fn report(runs: &[Run], profile: ProfileName, device: DeviceKind) -> Result<Report> {
     let mut sections = Vec::new();
     let mut claims = Vec::new();
     let mut provenance = vec![("profile".to_string(), profile.as_str().to_string())];
@@ -150,5 +150,6 @@ fn report(runs: &[Run], profile: ProfileName) -> Result<Report> {
         sections,
         claims,
         provenance,
+        machine: Some(crate::machine::machine(device)),
     })
 }

@@ -22,6 +22,49 @@ pub struct Report {
     pub claims: Vec<Claim>,
     /// `(item, value)` pairs, e.g. ("git commit", "abc123"), ("seeds", "5").
     pub provenance: Vec<(String, String)>,
+    /// The machine the report was made on, listed first under provenance.
+    pub machine: Option<Machine>,
+}
+
+/// A machine as the caller found it (this crate reads nothing from the system).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Machine {
+    /// CPU model, e.g. "AMD EPYC 7763 64-Core Processor", or "unknown".
+    pub cpu: String,
+    /// Logical cores available to the process, when known.
+    pub cores: Option<usize>,
+    /// Total memory in GiB, when known.
+    pub memory_gib: Option<f64>,
+    /// Operating system, e.g. "Debian GNU/Linux 12 (bookworm), linux x86_64".
+    pub os: String,
+    /// Where transformers train, e.g. "cpu" or "cuda".
+    pub device: String,
+}
+
+impl std::fmt::Display for Machine {
+    /// One line: "CPU, N logical cores, M GiB memory, OS, training on DEVICE".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cores = self
+            .cores
+            .map_or("unknown number of".into(), |n| n.to_string());
+        let memory = self
+            .memory_gib
+            .map_or("unknown".into(), |g| format!("{g:.1} GiB"));
+        write!(
+            f,
+            "{}, {cores} logical cores, {memory} memory, {}, training on {}",
+            self.cpu, self.os, self.device
+        )
+    }
+}
+
+/// The provenance rows, the machine first.
+fn provenance_rows(report: &Report) -> Vec<(String, String)> {
+    let machine = report
+        .machine
+        .iter()
+        .map(|m| ("machine".to_string(), m.to_string()));
+    machine.chain(report.provenance.iter().cloned()).collect()
 }
 
 /// One experiment's results.
@@ -186,12 +229,10 @@ pub fn markdown(report: &Report) -> String {
             .count();
         let _ = write!(md, "{passed} of {} checks pass.\n\n", report.claims.len());
     }
-    if !report.provenance.is_empty() {
+    let provenance = provenance_rows(report);
+    if !provenance.is_empty() {
         md.push_str("## Provenance\n\n");
-        let rows = report
-            .provenance
-            .iter()
-            .map(|(k, v)| [k.clone(), v.clone()]);
+        let rows = provenance.into_iter().map(|(k, v)| [k, v]);
         md_table(&mut md, &["Item", "Value"], rows);
     }
     md.truncate(md.trim_end().len());
@@ -321,10 +362,11 @@ pub fn html(report: &Report) -> String {
         let _ = writeln!(h, "<p>{passed} of {} checks pass.</p>", report.claims.len());
     }
     h.push_str("</section>\n");
-    if !report.provenance.is_empty() {
+    let provenance = provenance_rows(report);
+    if !provenance.is_empty() {
         h.push_str("<section>\n<h2>Provenance</h2>\n<div class=\"table\"><table>\n");
         h.push_str("<tr><th>Item</th><th>Value</th></tr>\n");
-        for (k, v) in &report.provenance {
+        for (k, v) in &provenance {
             let _ = writeln!(
                 h,
                 "<tr><td>{}</td><td><code>{}</code></td></tr>",
@@ -525,6 +567,13 @@ mod tests {
                 ("git commit".into(), "0123abcd".into()),
                 ("seeds".into(), "5".into()),
             ],
+            machine: Some(Machine {
+                cpu: "Example CPU <v2>".into(),
+                cores: Some(8),
+                memory_gib: Some(15.6),
+                os: "Debian GNU/Linux 12 (bookworm), linux x86_64".into(),
+                device: "cpu".into(),
+            }),
         }
     }
 
@@ -578,6 +627,39 @@ mod tests {
         assert!(page.contains("<td class=\"fail\">FAIL</td>"));
         assert!(page.contains("<td class=\"pass\">PASS</td>"));
         assert!(page.contains("<em>1/alpha</em>"));
+    }
+
+    #[test]
+    fn provenance_lists_the_machine_first() {
+        let r = report();
+        let line = "Example CPU <v2>, 8 logical cores, 15.6 GiB memory, \
+                    Debian GNU/Linux 12 (bookworm), linux x86_64, training on cpu";
+        assert!(markdown(&r).contains(&format!(
+            "| Item | Value |\n| --- | --- |\n| machine | {line} |\n"
+        )));
+        assert!(html(&r).contains(&format!(
+            "<tr><th>Item</th><th>Value</th></tr>\n<tr><td>machine</td><td><code>{}</code></td></tr>",
+            escape(line)
+        )));
+        // Unknown parts say so, and the machine alone makes a provenance section.
+        let machine = Machine {
+            cpu: "unknown".into(),
+            cores: None,
+            memory_gib: None,
+            os: "linux aarch64".into(),
+            device: "cuda".into(),
+        };
+        assert_eq!(
+            machine.to_string(),
+            "unknown, unknown number of logical cores, unknown memory, linux aarch64, training on cuda"
+        );
+        let only_machine = Report {
+            provenance: Vec::new(),
+            machine: Some(machine),
+            ..r
+        };
+        assert!(markdown(&only_machine).contains("## Provenance"));
+        assert!(html(&only_machine).contains("<h2>Provenance</h2>"));
     }
 
     #[test]
