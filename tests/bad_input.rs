@@ -7,12 +7,16 @@ use std::process::Command;
 use xtask::spec::ProfileName;
 use xtask::{Reproduce, workspace_root};
 
-const FILES: [&str; 7] = [
+const FILES: [&str; 11] = [
     "data-statistics",
     "bayes-learning-curve",
     "structure-function",
     "train-smoke",
     "acquisition",
+    "data-scaling",
+    "model-scaling",
+    "hallucination",
+    "fine-tuning",
     "compression",
     "real-text",
 ];
@@ -252,4 +256,62 @@ fn bad_model_and_train_tables() {
     );
     let error = reproduce_with("train-smoke", |t| t.replace("[train]", "[training]"), &[]);
     contains_all(&error, &["train-smoke.toml", "training"]);
+}
+
+#[test]
+fn bad_model_sweeps_and_model_sources() {
+    // A swept shape is named by its index in the profile's list.
+    let error = reproduce_with(
+        "model-scaling",
+        |t| {
+            t.replacen(
+                "{ d_model = 16, n_heads = 2",
+                "{ d_model = 16, n_heads = 3",
+                1,
+            )
+        },
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "model-scaling.toml",
+            "profiles.smoke.models[1].n_heads = 3",
+            "allowed",
+        ],
+    );
+    // An experiment reading another's models may not bring its own.
+    let error = reproduce_with(
+        "hallucination",
+        |t| format!("{t}\n[model]\nd_model = 8\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "hallucination.toml",
+            "models_from = \"model-scaling\"",
+            "[model]",
+        ],
+    );
+    let error = reproduce_with(
+        "hallucination",
+        |t| {
+            t.replace(
+                "models_from = \"model-scaling\"",
+                "models_from = \"nowhere\"",
+            )
+        },
+        &[],
+    );
+    contains_all(
+        &error,
+        &["hallucination.toml", "nowhere", "experiment file"],
+    );
+    // Early stopping is how data-scaling picks its models.
+    let error = reproduce_with("data-scaling", |t| t.replace("patience = 3\n", ""), &[]);
+    contains_all(
+        &error,
+        &["data-scaling.toml", "train.patience", "eval_every"],
+    );
 }

@@ -59,6 +59,10 @@ fn smoke_run_writes_every_artifact() {
         ),
         ("train-smoke", &["evaluations", "probes", "training"][..]),
         ("acquisition", &["evaluations", "probes", "training"][..]),
+        ("data-scaling", &["scaling", "training"][..]),
+        ("model-scaling", &["scaling", "facts", "training"][..]),
+        ("hallucination", &["probes"][..]),
+        ("fine-tuning", &["probes", "training"][..]),
         ("compression", &["sentences", "codes", "training"][..]),
         ("real-text", &["heaps", "rank_frequency", "corpus"][..]),
     ] {
@@ -155,7 +159,9 @@ fn claim_table_lists_every_claim_of_the_experiments() {
         skm_report::claims_from_frame(&read_parquet(&out.join("results/claims.parquet")).unwrap())
             .unwrap();
     assert_eq!(&table, claims);
-    let mut ids = vec!["C1", "C2", "C3", "C4", "C7", "C11", "C12"];
+    let mut ids = vec![
+        "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12",
+    ];
     if corpus_installed() {
         ids.push("C13");
     }
@@ -243,6 +249,10 @@ fn every_figure_matches_its_snapshot() {
             "structure-function",
             "train-smoke",
             "acquisition",
+            "data-scaling",
+            "model-scaling",
+            "hallucination",
+            "fine-tuning",
             "compression",
             "real-text",
         ] {

@@ -20,7 +20,7 @@ use skm_report::{Claim, claims_frame};
 use skm_trainer::DeviceKind;
 
 use experiments::{Experiment, registry};
-use spec::{ProfileName, Spec};
+use spec::{CheckpointCache, ProfileName, Spec};
 use store::{Layout, Provenance, RunWriter};
 
 /// Options of `cargo xtask reproduce`.
@@ -30,7 +30,8 @@ pub struct Reproduce {
     pub profile: ProfileName,
     /// Only these experiments (all when empty).
     pub only: Vec<String>,
-    /// Rerun even when a matching run exists.
+    /// Rerun even when a matching run exists, and retrain every model (the checkpoint cache
+    /// of the profile is emptied first).
     pub force: bool,
     /// Folder of the experiment files.
     pub experiments_dir: PathBuf,
@@ -136,12 +137,22 @@ fn progress_bar(len: u64, name: &str, unit: &str, visible: bool) -> ProgressBar 
 /// table and the paper. Every input is checked before anything is written.
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
-    for (spec, _) in &mut specs {
-        spec.set_device(options.device);
-    }
     let layout = Layout {
         root: options.out.clone(),
     };
+    let checkpoints = layout.checkpoints(options.profile);
+    if options.force && checkpoints.exists() {
+        // `--force` recomputes everything, trained models included.
+        std::fs::remove_dir_all(&checkpoints)
+            .with_context(|| format!("removing {}", checkpoints.display()))?;
+    }
+    for (spec, _) in &mut specs {
+        spec.set_device(options.device);
+        spec.set_checkpoints(CheckpointCache {
+            dir: checkpoints.clone(),
+            revision: options.revision.clone(),
+        });
+    }
     for (spec, experiment) in &specs {
         if let Some(reason) = experiment.unavailable(spec) {
             eprintln!("{}: skipped: {reason}", spec.experiment);

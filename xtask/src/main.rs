@@ -28,7 +28,8 @@ enum Task {
         /// Only these experiments.
         #[arg(long, num_args = 1..)]
         only: Vec<String>,
-        /// Rerun even when results for this config and revision exist.
+        /// Rerun even when results for this config and revision exist (and retrain every
+        /// model: the checkpoint cache of the profile is emptied first).
         #[arg(long)]
         force: bool,
         /// Folder of the experiment files.

@@ -8,7 +8,11 @@
 //! Experiments that train a transformer add `[model]` (the keys of [`ModelConfig`] but
 //! `vocab_size`, which is the generator's) and `[train]` (the keys of [`TrainConfig`]); a
 //! profile may override any of their keys in `[profiles.<name>.model]` and
-//! `[profiles.<name>.train]`. Unknown keys are errors everywhere; every error names the
+//! `[profiles.<name>.train]`; a profile's `models = [{..}, ..]` sweeps model shapes, each
+//! table overriding keys of `[model]`. An experiment that only reads the models of another
+//! says `models_from = "<name>"` in `[experiment]` and has just `[experiment]` and
+//! `[analysis]`: it takes that file's stream, models and training at the same profile (so
+//! its config hash covers them). Unknown keys are errors everywhere; every error names the
 //! file, the key and the range.
 
 use std::collections::BTreeMap;
@@ -51,7 +55,7 @@ struct ExperimentFile {
     analysis: toml::Table,
     model: Option<toml::Table>,
     train: Option<toml::Table>,
-    profiles: Profiles,
+    profiles: Option<Profiles>,
 }
 
 /// The `[experiment]` table.
@@ -64,6 +68,10 @@ pub struct Meta {
     pub title: String,
     /// Claims this experiment checks, e.g. `["C1", "C2"]`.
     pub claims: Vec<String>,
+    /// The experiment whose stream, models and training this one reads (it trains nothing
+    /// of its own; its models come from the checkpoint cache, or are trained once there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub models_from: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +102,9 @@ pub struct Profile {
     /// Keys of `[train]` this profile overrides.
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub train: toml::Table,
+    /// Model shapes to sweep: each table overrides keys of `[model]` (after `model`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<toml::Table>,
 }
 
 /// The largest stream a profile may ask for.
@@ -131,6 +142,10 @@ pub struct Spec {
     /// Its training, for experiments that train one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub train: Option<TrainConfig>,
+    /// The swept model shapes (`profiles.*.models`), each `model` with its overrides; empty
+    /// when the experiment trains one shape.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<ModelConfig>,
     /// Where training runs (set by `reproduce --device`; part of the config, since a GPU
     /// gives other floating-point results than the CPU). `None` for experiments that do not
     /// train.
@@ -142,6 +157,18 @@ pub struct Spec {
     /// Where the spec came from.
     #[serde(skip)]
     pub path: PathBuf,
+    /// Where trained models are kept between runs (set by `reproduce`; `None`: nowhere).
+    #[serde(skip)]
+    pub checkpoints: Option<CheckpointCache>,
+}
+
+/// The checkpoint cache: trained models by the hash of everything that made them.
+#[derive(Clone, Debug)]
+pub struct CheckpointCache {
+    /// `results/checkpoints/<profile>`.
+    pub dir: PathBuf,
+    /// The code revision, part of every key (`unknown`: nothing is reused).
+    pub revision: String,
 }
 
 /// One point of a sweep.
@@ -170,10 +197,16 @@ impl Spec {
                 parsed.experiment.name
             );
         }
+        if let Some(source) = parsed.experiment.models_from.clone() {
+            return Self::reading(path, parsed, &source, profile);
+        }
+        let Some(profiles) = parsed.profiles else {
+            bail!("{file}: missing table [profiles] (smoke, default and full)");
+        };
         let chosen = match profile {
-            ProfileName::Smoke => parsed.profiles.smoke,
-            ProfileName::Default => parsed.profiles.default,
-            ProfileName::Full => parsed.profiles.full,
+            ProfileName::Smoke => profiles.smoke,
+            ProfileName::Default => profiles.default,
+            ProfileName::Full => profiles.full,
         };
         let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
         if !(1..=MAX_SENTENCES).contains(&chosen.sentences) {
@@ -232,7 +265,7 @@ impl Spec {
             }
             (Some(model), Some(train)) => (
                 Some(
-                    model_config(model, &chosen.model, vocab_size, profile)
+                    model_config(model, &[(&chosen.model, key("model"))], vocab_size)
                         .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
                 ),
                 Some(
@@ -242,6 +275,29 @@ impl Spec {
             ),
             (Some(_), None) => bail!("{file}: a [model] table needs a [train] table beside it"),
             (None, Some(_)) => bail!("{file}: a [train] table needs a [model] table beside it"),
+        };
+        let models = match &parsed.model {
+            None if chosen.models.is_empty() => Vec::new(),
+            None => bail!(
+                "{file}: {} overrides keys of a [model] table the file does not have",
+                key("models")
+            ),
+            Some(base) => chosen
+                .models
+                .iter()
+                .enumerate()
+                .map(|(i, shape)| {
+                    model_config(
+                        base,
+                        &[
+                            (&chosen.model, key("model")),
+                            (shape, key(&format!("models[{i}]"))),
+                        ],
+                        vocab_size,
+                    )
+                    .map_err(|e| anyhow::anyhow!("{file}: {e}"))
+                })
+                .collect::<Result<_>>()?,
         };
         let device = model.is_some().then_some(DeviceKind::Cpu);
         let base_seed = parsed.generator.as_ref().map_or(0, |g| g.seed);
@@ -260,10 +316,65 @@ impl Spec {
             analysis: parsed.analysis,
             model,
             train,
+            models,
             device,
             points,
             path: path.to_path_buf(),
+            checkpoints: None,
         })
+    }
+
+    /// A file with `models_from = "<source>"`: its own name, meta and analysis over the
+    /// source file's stream, models and training at `profile`.
+    fn reading(
+        path: &Path,
+        parsed: ExperimentFile,
+        source: &str,
+        profile: ProfileName,
+    ) -> Result<Spec> {
+        let file = path.display();
+        let own = [
+            ("[generator]", parsed.generator.is_some()),
+            ("[model]", parsed.model.is_some()),
+            ("[train]", parsed.train.is_some()),
+            ("[profiles]", parsed.profiles.is_some()),
+        ];
+        if let Some((table, _)) = own.iter().find(|(_, present)| *present) {
+            bail!(
+                "{file}: experiment.models_from = {source:?}: the models, stream and profiles come from {source}.toml, so {table} is not allowed here"
+            );
+        }
+        let source_path = path.with_file_name(format!("{source}.toml"));
+        let base = Spec::load(&source_path, profile).with_context(|| {
+            format!(
+                "{file}: experiment.models_from = {source:?} must name an experiment file beside it"
+            )
+        })?;
+        if base.meta.models_from.is_some() || base.model.is_none() {
+            bail!(
+                "{file}: experiment.models_from = {source:?} must name an experiment that trains its own models"
+            );
+        }
+        Ok(Spec {
+            experiment: parsed.experiment.name.clone(),
+            meta: parsed.experiment,
+            analysis: parsed.analysis,
+            path: path.to_path_buf(),
+            ..base
+        })
+    }
+
+    /// The model shapes the experiment trains: the swept ones, or the one `[model]`.
+    pub fn model_shapes(&self) -> Vec<ModelConfig> {
+        match (&self.model, self.models.is_empty()) {
+            (Some(model), true) => vec![model.clone()],
+            _ => self.models.clone(),
+        }
+    }
+
+    /// Keeps trained models in `cache`.
+    pub fn set_checkpoints(&mut self, cache: CheckpointCache) {
+        self.checkpoints = Some(cache);
     }
 
     /// The `[analysis]` table as the experiment's own type; unknown keys are errors.
@@ -306,22 +417,25 @@ impl Spec {
     }
 }
 
-/// `base` with the keys of `overrides` replaced, and a function naming where a key was set.
+/// `base` (the `[section]` table) with the keys of each layer replaced in turn, and a
+/// function naming where a key was last set (a layer is its table and its key prefix, e.g.
+/// `profiles.smoke.model`).
 fn merged(
     base: &toml::Table,
-    overrides: &toml::Table,
+    layers: &[(&toml::Table, String)],
     section: &'static str,
-    profile: ProfileName,
-) -> (toml::Table, impl Fn(&str) -> String) {
+) -> (toml::Table, impl Fn(&str) -> String + use<>) {
     let mut table = base.clone();
-    table.extend(overrides.clone());
-    let overridden: Vec<String> = overrides.keys().cloned().collect();
-    let key = move |field: &str| {
-        if overridden.iter().any(|k| k == field) {
-            format!("profiles.{}.{section}.{field}", profile.as_str())
-        } else {
-            format!("{section}.{field}")
+    let mut set_by: BTreeMap<String, String> = BTreeMap::new();
+    for (layer, prefix) in layers {
+        table.extend((*layer).clone());
+        for k in layer.keys() {
+            set_by.insert(k.clone(), prefix.clone());
         }
+    }
+    let key = move |field: &str| match set_by.get(field) {
+        Some(prefix) => format!("{prefix}.{field}"),
+        None => format!("{section}.{field}"),
     };
     (table, key)
 }
@@ -342,15 +456,14 @@ fn config_error(error: TrainerError, key: impl Fn(&str) -> String) -> String {
     }
 }
 
-/// The `[model]` table (with the profile's overrides) as a validated [`ModelConfig`] whose
-/// vocabulary is the generator's.
+/// The `[model]` table (with the profile's override layers) as a validated [`ModelConfig`]
+/// whose vocabulary is the generator's.
 fn model_config(
     base: &toml::Table,
-    overrides: &toml::Table,
+    layers: &[(&toml::Table, String)],
     vocab_size: usize,
-    profile: ProfileName,
 ) -> Result<ModelConfig, String> {
-    let (mut table, key) = merged(base, overrides, "model", profile);
+    let (mut table, key) = merged(base, layers, "model");
     if table.contains_key("vocab_size") {
         return Err(format!(
             "{} is the generator's vocabulary ({vocab_size} tokens here): remove the key",
@@ -371,7 +484,11 @@ fn train_config(
     overrides: &toml::Table,
     profile: ProfileName,
 ) -> Result<TrainConfig, String> {
-    let (table, key) = merged(base, overrides, "train", profile);
+    let (table, key) = merged(
+        base,
+        &[(overrides, format!("profiles.{}.train", profile.as_str()))],
+        "train",
+    );
     let config: TrainConfig = table
         .try_into()
         .map_err(|e: toml::de::Error| format!("[train]: {}", e.to_string().trim()))?;

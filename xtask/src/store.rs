@@ -34,6 +34,12 @@ impl Layout {
         self.results().join(experiment).join(profile.as_str())
     }
 
+    /// `results/checkpoints/<profile>/`: trained models by the hash of their recipe, shared
+    /// by the experiments that read the same models.
+    pub fn checkpoints(&self, profile: ProfileName) -> PathBuf {
+        self.results().join("checkpoints").join(profile.as_str())
+    }
+
     /// `figures/<experiment>/`.
     pub fn figures_dir(&self, experiment: &str) -> PathBuf {
         self.root.join("figures").join(experiment)

@@ -103,22 +103,46 @@ pub fn prefix(world: &World, name: &[Token], attribute: usize) -> Vec<Token> {
     tokens
 }
 
-/// Runs `probes` through `model` (without autodiff: `model.valid()`), `batch` prefixes at a
-/// time; results are in the order of `probes`. Fails when a prefix is longer than the
-/// model's context.
+/// Runs `probes` through `model` (without autodiff: `model.valid()`) at their template
+/// prefixes ([`prefix`]), `batch` prefixes at a time; results are in the order of `probes`.
+/// Fails when a prefix is longer than the model's context.
 pub fn evaluate(
     model: &Gpt,
     world: &World,
     probes: &[Probe],
     batch: usize,
 ) -> Result<Vec<ProbeResult>> {
+    evaluate_with(
+        model,
+        world,
+        probes,
+        |p| prefix(world, &p.name, usize::from(p.attribute)),
+        batch,
+    )
+}
+
+/// Like [`evaluate`], but probe `p` is read after `prefix_of(p)`: any format of a fact whose
+/// next token should be a value of `p.attribute` (a question, say). The measurements are
+/// those of the module documentation, with `V_j` the values of `p.attribute`. Fails when a
+/// prefix is empty, longer than the model's context, or has a token outside its vocabulary.
+pub fn evaluate_with(
+    model: &Gpt,
+    world: &World,
+    probes: &[Probe],
+    prefix_of: impl Fn(&Probe) -> Vec<Token>,
+    batch: usize,
+) -> Result<Vec<ProbeResult>> {
     let device = crate::eval::model_device(model);
     let vocab = model.vocab_size();
-    let prefixes: Vec<Vec<Token>> = probes
-        .iter()
-        .map(|p| prefix(world, &p.name, usize::from(p.attribute)))
-        .collect();
+    let prefixes: Vec<Vec<Token>> = probes.iter().map(prefix_of).collect();
     crate::data::check_tokens(&prefixes.concat(), vocab)?;
+    if prefixes.iter().any(Vec::is_empty) {
+        return Err(TrainerError::StreamTooShort {
+            what: "probe prefix",
+            tokens: 0,
+            needed: 1,
+        });
+    }
     if let Some(long) = prefixes.iter().find(|p| p.len() > model.context()) {
         return Err(TrainerError::StreamTooShort {
             what: "model context for a probe prefix",
@@ -126,16 +150,19 @@ pub fn evaluate(
             needed: long.len(),
         });
     }
-    // Prefixes of one attribute share a template, hence a length: batch them together.
-    let mut by_attribute: BTreeMap<u16, Vec<usize>> = BTreeMap::new();
+    // Prefixes of one attribute and length (with template prefixes, of one attribute) are
+    // batched together.
+    let mut groups: BTreeMap<(u16, usize), Vec<usize>> = BTreeMap::new();
     for (i, probe) in probes.iter().enumerate() {
-        by_attribute.entry(probe.attribute).or_default().push(i);
+        groups
+            .entry((probe.attribute, prefixes[i].len()))
+            .or_default()
+            .push(i);
     }
     let mut results = vec![None; probes.len()];
-    for (&attribute, indices) in &by_attribute {
+    for (&(attribute, t), indices) in &groups {
         let valid = world.vocabulary.attribute_values(usize::from(attribute));
         for chunk in indices.chunks(batch.max(1)) {
-            let t = prefixes[chunk[0]].len();
             let data: Vec<i64> = chunk
                 .iter()
                 .flat_map(|&i| prefixes[i].iter().map(|&token| i64::from(token)))
@@ -379,6 +406,70 @@ mod tests {
             }
         }
         assert!(checked > 100, "{checked}");
+    }
+
+    #[test]
+    fn probes_are_read_after_any_prefix_in_their_order() {
+        let corpus = corpus();
+        let world = &corpus.world;
+        let vocab = world.vocabulary.size();
+        let config = crate::ModelConfig {
+            vocab_size: vocab + 2,
+            context: 16,
+            d_model: 8,
+            n_heads: 2,
+            n_layers: 1,
+            init_std: 0.5,
+        };
+        let model = Gpt::init(&config, 7, &burn::tensor::Device::flex());
+        let probes = stratified(&corpus, 0..1500, Strata::Exposures, 4, 1).expect("probes");
+        // Question-like prefixes of two lengths, with tokens beyond the generator's vocabulary.
+        let question = |p: &Probe| {
+            let mut tokens = vec![Vocabulary::EOS, vocab as Token];
+            tokens.extend(&p.name[..1 + usize::from(p.attribute) % 2]);
+            tokens.push(vocab as Token + 1);
+            tokens
+        };
+        let all = evaluate_with(&model, world, &probes, question, 1).expect("all");
+        assert_eq!(all.len(), probes.len());
+        for (i, result) in all.iter().enumerate() {
+            let alone = evaluate_with(&model, world, &probes[i..=i], question, 1).expect("one");
+            assert_eq!(alone, vec![*result]);
+            let valid = world
+                .vocabulary
+                .attribute_values(usize::from(probes[i].attribute));
+            assert_eq!(
+                result.answer == Answer::Malformed,
+                !valid.contains(&result.argmax)
+            );
+        }
+        // The template prefix is what `evaluate` reads.
+        assert_eq!(
+            evaluate(&model, world, &probes, 3).expect("template"),
+            evaluate_with(
+                &model,
+                world,
+                &probes,
+                |p| prefix(world, &p.name, usize::from(p.attribute)),
+                3
+            )
+            .expect("same")
+        );
+        let fails = |f: &dyn Fn(&Probe) -> Vec<Token>| {
+            evaluate_with(&model, world, &probes, f, 4).expect_err("bad prefix")
+        };
+        assert!(matches!(
+            fails(&|_| Vec::new()),
+            TrainerError::StreamTooShort { needed: 1, .. }
+        ));
+        assert!(matches!(
+            fails(&|_| vec![Vocabulary::EOS; 17]),
+            TrainerError::StreamTooShort { needed: 17, .. }
+        ));
+        assert!(matches!(
+            fails(&|_| vec![vocab as Token + 2]),
+            TrainerError::TokenOutOfRange { .. }
+        ));
     }
 
     #[test]

@@ -85,6 +85,26 @@ impl Trainer {
         })
     }
 
+    /// A new run that starts from this trainer's current weights, as fine-tuning does: `config`
+    /// gives its schedule, step budget and data seed, AdamW starts afresh (no moments, `n = 0`)
+    /// and the progress from step 0, so the learning rate of its step `s` is
+    /// `learning_rate(config, s)`. The model's shape is unchanged; this trainer is left as it
+    /// is (parameters are immutable tensors, and each step makes new ones), so several runs
+    /// can start from the same weights.
+    pub fn fine_tune(&self, config: &TrainConfig) -> Result<Self> {
+        config.validate()?;
+        self.device.seed(config.seed);
+        Ok(Trainer {
+            model_config: self.model_config.clone(),
+            config: config.clone(),
+            device: self.device.clone(),
+            model: self.model.clone(),
+            optimizer: AdamW::new(adamw_config(config)),
+            state: TrainState::default(),
+            last_checkpoint: None,
+        })
+    }
+
     /// The model being trained.
     pub fn model(&self) -> &Gpt {
         &self.model
@@ -356,4 +376,80 @@ pub fn prequential(
         tokens: (steps * trainer.config.batch_size * trainer.model_config.context) as u64,
         bits: nats / std::f64::consts::LN_2,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checkpoint::named_parameters;
+    use crate::data::SpecData;
+
+    fn weights(trainer: &Trainer) -> Vec<Vec<u32>> {
+        named_parameters(trainer.model())
+            .expect("parameters")
+            .into_iter()
+            .map(|p| p.values.iter().map(|v| v.to_bits()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn fine_tuning_starts_a_fresh_run_from_the_current_weights() {
+        let model = ModelConfig {
+            vocab_size: 32,
+            context: 8,
+            d_model: 16,
+            n_heads: 2,
+            n_layers: 1,
+            init_std: 0.02,
+        };
+        let config = TrainConfig {
+            steps: 3,
+            batch_size: 2,
+            ..TrainConfig::spec()
+        };
+        let batches = SpecData {
+            steps: 3,
+            batch: 2,
+            context: 8,
+            vocab_size: 32,
+            seed: 42,
+        }
+        .batches();
+        let device = Device::flex();
+        let new = || Trainer::new(&model, &config, &device).expect("trainer");
+        // From untrained weights, a fine-tuning run is a fresh run, loss for loss.
+        let (mut fresh, mut tuned) = (new(), new().fine_tune(&config).expect("fine-tune"));
+        for batch in &batches {
+            let (a, b) = (
+                fresh.step(batch).expect("step"),
+                tuned.step(batch).expect("step"),
+            );
+            assert_eq!(a.loss.to_bits(), b.loss.to_bits());
+        }
+        assert_eq!(weights(&fresh), weights(&tuned));
+        // From trained weights: the weights are kept, step, schedule and AdamW restart, and
+        // the base run is left as it was.
+        let mut base = new();
+        base.step(&batches[0]).expect("step");
+        base.step(&batches[1]).expect("step");
+        let before = weights(&base);
+        let tune_config = TrainConfig {
+            learning_rate: 1e-2,
+            min_learning_rate: 1e-2,
+            ..config.clone()
+        };
+        let mut tuned = base.fine_tune(&tune_config).expect("fine-tune");
+        assert_eq!(weights(&tuned), before);
+        assert_eq!((tuned.state().step, tuned.config()), (0, &tune_config));
+        let outcome = tuned.step(&batches[2]).expect("step");
+        assert_eq!((outcome.step, outcome.learning_rate), (0, 1e-2));
+        assert_eq!(tuned.optimizer.steps, 1);
+        assert_ne!(weights(&tuned), before);
+        assert_eq!(weights(&base), before);
+        assert_eq!(base.state().step, 2);
+        assert!(matches!(
+            base.fine_tune(&TrainConfig { steps: 0, ..config }),
+            Err(TrainerError::InvalidConfig { field: "steps", .. })
+        ));
+    }
 }

@@ -6,7 +6,11 @@
 
 mod bayes_learning_curve;
 mod compression;
+mod data_scaling;
 mod data_statistics;
+mod fine_tuning;
+mod hallucination;
+mod model_scaling;
 mod real_text;
 mod structure_function;
 mod train_smoke;
@@ -81,9 +85,14 @@ pub fn registry() -> Vec<Box<dyn Experiment>> {
         Box::new(train_smoke::TrainAndProbe {
             name: "train-smoke",
         }),
+        Box::new(data_scaling::DataScaling),
+        Box::new(model_scaling::ModelScaling),
         Box::new(train_smoke::TrainAndProbe {
             name: "acquisition",
         }),
+        // After model-scaling, whose models it reads from the checkpoint cache.
+        Box::new(hallucination::Hallucination),
+        Box::new(fine_tuning::FineTuning),
         Box::new(compression::Compression),
         Box::new(real_text::RealText),
     ]

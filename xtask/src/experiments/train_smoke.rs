@@ -14,13 +14,13 @@ use anyhow::{Context, Result, ensure};
 use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
-use skm_generator::{Corpus, Role};
+use skm_generator::Corpus;
 use skm_report::{Claim, Figure, Scale, Series, Style, Verdict, fit_loglog};
 use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_label};
-use skm_trainer::{ModelConfig, RoleEvaluation, RunOptions, TrainConfig, Trainer, evaluate_roles};
+use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
-use super::training::{LossRows, configs, model_label};
+use super::training::{LossRows, ROLES, configs, model_label, role_numbers};
 use super::{
     Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num, rows_where, settles_below,
 };
@@ -58,37 +58,8 @@ struct Params {
     exposure_slope: f64,
 }
 
-/// Roles of the evaluation frame; `all` is every scored token.
-const ROLES: [&str; 5] = ["syntax", "name", "value", "noise", "all"];
-
 /// The bucket label of never-seen entities (fresh names).
 const NEVER_SEEN: &str = "never seen";
-
-fn role_of(name: &str) -> Option<Role> {
-    match name {
-        "syntax" => Some(Role::Syntax),
-        "name" => Some(Role::Name),
-        "value" => Some(Role::Value),
-        "noise" => Some(Role::Noise),
-        _ => None,
-    }
-}
-
-/// Model, oracle and token counts of one role.
-fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
-    match role_of(role) {
-        Some(r) => (
-            eval.tokens.get(r),
-            eval.model_bits.get(r),
-            eval.oracle_bits.get(r),
-        ),
-        None => (
-            eval.tokens.total(),
-            eval.model_bits.total(),
-            eval.oracle_bits.total(),
-        ),
-    }
-}
 
 /// The probe's bucket under `strata`: -1 for a never-seen entity.
 fn bucket_of(probe: &Probe, strata: Strata) -> i32 {

@@ -1,11 +1,21 @@
 //! What the experiments that train a transformer share: their configurations, the model's
-//! name in prose, and the frame of training losses.
+//! name in prose, the frame of training losses, and training through the checkpoint cache.
+
+use std::ops::Range;
+use std::time::Instant;
 
 use anyhow::{Context, Result};
+use indicatif::ProgressBar;
 use polars::prelude::*;
-use skm_trainer::{ModelConfig, StepOutcome, TrainConfig};
+use serde::Serialize;
+use skm_generator::{Corpus, Role};
+use skm_trainer::{
+    DeviceKind, Gpt, ModelConfig, RoleEvaluation, RunOptions, StepOutcome, TrainConfig, TrainState,
+    Trainer, checkpoint,
+};
 
 use crate::spec::Spec;
+use crate::store;
 
 /// The model and training configurations of a spec (checked by `Spec::load`).
 pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
@@ -59,5 +69,201 @@ impl LossRows {
             "loss_nats" => self.loss_nats,
             "learning_rate" => self.learning_rate,
         )?)
+    }
+}
+
+impl LossRows {
+    /// Records every step of a finished run from its saved losses (the learning rate is the
+    /// schedule's at each step).
+    pub fn push_run(&mut self, point: &str, seed: u64, state: &TrainState, train: &TrainConfig) {
+        for (step, &loss) in state.losses.iter().enumerate() {
+            self.push(
+                point,
+                seed,
+                &StepOutcome {
+                    step,
+                    loss,
+                    learning_rate: skm_trainer::schedule::learning_rate(train, step),
+                    grad_norm: None,
+                },
+            );
+        }
+    }
+}
+
+/// A trained model, from the checkpoint cache or trained now.
+pub struct Trained {
+    /// The model to evaluate (without autodiff): the best held-out checkpoint when the run
+    /// evaluates (`eval_every > 0`), else the last.
+    pub model: Gpt,
+    /// Losses and held-out evaluations of the whole run.
+    pub state: TrainState,
+    /// Steps taken before the kept model (the best evaluation's, or the last).
+    pub kept_step: usize,
+}
+
+/// Everything that determines a trained model: its cache key is the hash of this.
+#[derive(Serialize)]
+struct Recipe<'a> {
+    generator: &'a skm_generator::GeneratorConfig,
+    train_sentences: Range<usize>,
+    heldout_sentences: Range<usize>,
+    model: &'a ModelConfig,
+    train: &'a TrainConfig,
+    device: DeviceKind,
+    revision: &'a str,
+}
+
+/// Trains `model` with `train` on the sentences `train_sentences` of `corpus`, early
+/// stopping on `heldout_sentences` when `train.eval_every > 0`, or takes the model from the
+/// spec's checkpoint cache, where a run with the same recipe (stream, ranges, shapes,
+/// training, device, code revision) left it. Training writes its `best` and `last`
+/// checkpoints to a temporary directory renamed into the cache when the run ends, so an
+/// interrupted run leaves nothing that would be trusted.
+pub fn trained(
+    spec: &Spec,
+    corpus: &Corpus,
+    train_sentences: Range<usize>,
+    heldout_sentences: Range<usize>,
+    model: &ModelConfig,
+    train: &TrainConfig,
+    progress: &ProgressBar,
+) -> Result<Trained> {
+    let device_kind = spec.device.unwrap_or_default();
+    let device = device_kind.device()?;
+    let revision = spec
+        .checkpoints
+        .as_ref()
+        .map_or("unknown", |c| c.revision.as_str());
+    let recipe = Recipe {
+        generator: &corpus.world.config,
+        train_sentences: train_sentences.clone(),
+        // A run that never evaluates does not depend on the held-out set.
+        heldout_sentences: if train.eval_every > 0 {
+            heldout_sentences.clone()
+        } else {
+            0..0
+        },
+        model,
+        train,
+        device: device_kind,
+        revision,
+    };
+    let hash =
+        store::hash_text(&toml::to_string(&recipe).context("serializing a training recipe")?);
+    let cache = spec
+        .checkpoints
+        .as_ref()
+        .filter(|c| c.revision != "unknown")
+        .map(|c| c.dir.join(&hash));
+    if let Some(dir) = cache
+        .as_ref()
+        .filter(|d| checkpoint::path_in(d, "last").exists())
+    {
+        progress.inc(train.steps as u64);
+        return load(dir, &device);
+    }
+    if let Some(parent) = cache.as_ref().and_then(|d| d.parent()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    let scratch = match &cache {
+        Some(dir) => dir.with_file_name(format!(".{hash}.tmp-{}", std::process::id())),
+        None => std::env::temp_dir().join(format!("skm-train-{hash}-{}", std::process::id())),
+    };
+    let span = |r: &Range<usize>| corpus.offsets[r.start]..corpus.offsets[r.end];
+    let (train_tokens, heldout_tokens) = (
+        &corpus.tokens[span(&train_sentences)],
+        &corpus.tokens[span(&heldout_sentences)],
+    );
+    let mut trainer = Trainer::new(model, train, &device)?;
+    let tokens_per_step = (train.batch_size * model.context) as f64;
+    let start = Instant::now();
+    let options = RunOptions {
+        checkpoint_dir: Some(scratch.clone()),
+        stop_after: None,
+    };
+    let report = skm_trainer::run(
+        &mut trainer,
+        train_tokens,
+        heldout_tokens,
+        &options,
+        |_, outcome| {
+            progress.inc(1);
+            let seconds = start.elapsed().as_secs_f64();
+            progress.set_message(format!(
+                "loss {:.3} nats, {:.0} tok/s",
+                outcome.loss,
+                (outcome.step + 1) as f64 * tokens_per_step / seconds
+            ));
+            Ok(())
+        },
+    )
+    .with_context(|| format!("training {}", model_label(model)))?;
+    progress.inc(train.steps.saturating_sub(report.state.step) as u64);
+    match cache {
+        Some(dir) => {
+            // A directory without `last` is not a finished run (nothing trusts it).
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing the unfinished {}", dir.display()))?;
+            }
+            std::fs::rename(&scratch, &dir)
+                .with_context(|| format!("moving {} to {}", scratch.display(), dir.display()))?;
+            load(&dir, &device)
+        }
+        None => {
+            let trained = load(&scratch, &device);
+            // The scratch directory only held this run's checkpoints.
+            let _ = std::fs::remove_dir_all(&scratch);
+            trained
+        }
+    }
+}
+
+/// The model of `dir` (`best` if the run evaluated, else `last`) and the run's state.
+fn load(dir: &std::path::Path, device: &skm_trainer::Device) -> Result<Trained> {
+    let last = Trainer::resume(&checkpoint::path_in(dir, "last"), device)?;
+    let best_path = checkpoint::path_in(dir, "best");
+    let (model, kept_step) = match last.state().best {
+        Some((step, _)) if best_path.exists() => {
+            (Trainer::resume(&best_path, device)?.eval_model(), step)
+        }
+        _ => (last.eval_model(), last.state().step),
+    };
+    Ok(Trained {
+        model,
+        state: last.state().clone(),
+        kept_step,
+    })
+}
+
+/// Roles of the evaluation frames; `all` is every scored token.
+pub const ROLES: [&str; 5] = ["syntax", "name", "value", "noise", "all"];
+
+/// The token role of a role name (`None` for `all`).
+pub fn role_of(name: &str) -> Option<Role> {
+    match name {
+        "syntax" => Some(Role::Syntax),
+        "name" => Some(Role::Name),
+        "value" => Some(Role::Value),
+        "noise" => Some(Role::Noise),
+        _ => None,
+    }
+}
+
+/// Tokens scored, model bits and oracle bits of one role of an evaluation.
+pub fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
+    match role_of(role) {
+        Some(r) => (
+            eval.tokens.get(r),
+            eval.model_bits.get(r),
+            eval.oracle_bits.get(r),
+        ),
+        None => (
+            eval.tokens.total(),
+            eval.model_bits.total(),
+            eval.oracle_bits.total(),
+        ),
     }
 }
