@@ -189,6 +189,31 @@ fn claim_table_lists_every_claim_of_the_experiments() {
 }
 
 #[test]
+fn hallucination_reads_the_models_model_scaling_trained() {
+    let (out, _) = smoke();
+    let load = |name: &str| {
+        xtask::spec::Spec::load(
+            &workspace_root().join(format!("experiments/{name}.toml")),
+            ProfileName::Smoke,
+        )
+        .unwrap()
+    };
+    let (data, models) = (load("data-scaling"), load("model-scaling"));
+    // One finished run per trained model: data-scaling's sizes and model-scaling's shapes;
+    // hallucination added none, and no scratch directory is left.
+    let entries: Vec<String> = std::fs::read_dir(out.join("results/checkpoints/smoke"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        entries.len(),
+        data.sizes.len() * data.seeds.len() + models.models.len() * models.seeds.len(),
+        "{entries:?}"
+    );
+    assert!(entries.iter().all(|e| !e.starts_with('.')), "{entries:?}");
+}
+
+#[test]
 fn a_second_run_is_cached_and_a_forced_run_is_identical() {
     // Its own directory: the forced run replaces files the other tests read.
     let out = tempfile::tempdir().unwrap();

@@ -34,9 +34,9 @@ use skm_trainer::probe::{self, Answer, Probe, ProbeResult, Strata, exposure_buck
 use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer};
 
 use super::bayes_learning_curve::slug;
+use super::train_smoke::evaluation_steps;
 use super::training::{LossRows, configs, model_label};
 use super::{Analysis, Experiment, FigureOut, Frames, check_fraction, concat, num};
-use crate::measure::log_grid;
 use crate::spec::Spec;
 
 /// The experiment.
@@ -408,17 +408,6 @@ fn phase_frame(rows: LossRows, phase: &str) -> Result<DataFrame> {
     let phases = vec![phase.to_string(); frame.height()];
     frame.with_column(Column::new("phase".into(), phases))?;
     Ok(frame)
-}
-
-/// Steps at which the arms are evaluated: 0, then a log grid up to the budget.
-fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
-    std::iter::once(0)
-        .chain(
-            log_grid(steps as u64, per_decade)
-                .into_iter()
-                .map(|s| s as usize),
-        )
-        .collect()
 }
 
 impl Experiment for FineTuning {

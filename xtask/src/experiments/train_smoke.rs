@@ -216,7 +216,7 @@ impl Rows {
 }
 
 /// Steps at which the model is evaluated: 0, then a log grid up to the budget.
-fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
+pub(super) fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
     std::iter::once(0)
         .chain(
             log_grid(steps as u64, per_decade)

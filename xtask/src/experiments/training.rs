@@ -267,3 +267,41 @@ pub fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{CheckpointCache, ProfileName};
+    use skm_trainer::token_bits;
+
+    #[test]
+    fn the_checkpoint_cache_returns_the_model_it_trained() {
+        let root = crate::workspace_root().join("experiments/model-scaling.toml");
+        let mut spec = Spec::load(&root, ProfileName::Smoke).unwrap();
+        let dir = std::env::temp_dir().join(format!("skm-cache-test-{}", std::process::id()));
+        spec.set_checkpoints(CheckpointCache {
+            dir: dir.clone(),
+            revision: "test".into(),
+        });
+        let corpus = Corpus::generate(&spec.generator_at(&spec.points[0], 1), 300).unwrap();
+        let (shape, train) = configs(&spec).unwrap();
+        let model = ModelConfig {
+            vocab_size: corpus.world.vocabulary.size(),
+            ..shape.clone()
+        };
+        let bar = ProgressBar::hidden();
+        let first = trained(&spec, &corpus, 0..250, 250..300, &model, train, &bar).unwrap();
+        let entries = || std::fs::read_dir(&dir).unwrap().count();
+        assert_eq!(entries(), 1, "one finished run, no scratch directory left");
+        let again = trained(&spec, &corpus, 0..250, 250..300, &model, train, &bar).unwrap();
+        assert_eq!(entries(), 1);
+        assert_eq!(first.state, again.state);
+        assert_eq!(first.state.step, train.steps);
+        let bits = |m: &Gpt| token_bits(m, &corpus.tokens[..200], model.context, 4).unwrap();
+        assert_eq!(bits(&first.model), bits(&again.model));
+        // Another recipe (here: another training stream) is another entry.
+        trained(&spec, &corpus, 0..200, 250..300, &model, train, &bar).unwrap();
+        assert_eq!(entries(), 2);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
