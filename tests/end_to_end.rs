@@ -376,3 +376,14 @@ fn a_missing_corpus_skips_only_its_experiment() {
     assert!(paper.contains("Not run on this machine"), "{paper}");
     assert!(paper.contains("apt-get install bible-kjv bible-kjv-text"));
 }
+
+#[test]
+fn every_profile_of_every_experiment_is_valid() {
+    // Loading runs every range check and each experiment's own `check`, so a default or full
+    // profile that could not run is caught here, without running it.
+    for profile in [ProfileName::Smoke, ProfileName::Default, ProfileName::Full] {
+        let specs = xtask::load_specs(&workspace_root().join("experiments"), profile, &[])
+            .unwrap_or_else(|e| panic!("{}: {e:#}", profile.as_str()));
+        assert_eq!(specs.len(), xtask::experiments::registry().len());
+    }
+}
