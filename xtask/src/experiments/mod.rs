@@ -232,7 +232,8 @@ pub const RESAMPLES: usize = 2_000;
 pub const CONFIDENCE: f64 = 0.95;
 
 /// An exponent claim: fits `log y` on `log x` pooling the seeds' curves, with a 95%
-/// bootstrap interval over seeds; PASS when the interval contains `theory`.
+/// bootstrap interval over seeds (over points for a single seed); PASS when the interval
+/// contains `theory`.
 pub struct ExponentCheck<'a> {
     /// Claim id, e.g. "C1".
     pub id: &'a str,
@@ -266,11 +267,17 @@ impl ExponentCheck<'_> {
             verdict: Verdict::from_bool(pass),
             detail: format!(
                 "Slope of {} on log-log axes, {} points from {} seed(s) pooled \
-                 (R^2 = {:.3}); 95% bootstrap interval over seeds; PASS when it contains the theory value.",
+                 (R^2 = {:.3}); 95% bootstrap interval over {}; PASS when it contains the theory value.",
                 self.fitted,
                 fit.n_points,
                 curves.len(),
-                fit.r_squared
+                fit.r_squared,
+                // `bootstrap_slope` resamples seeds, or the points of a single seed's curve.
+                if curves.len() == 1 {
+                    "the points"
+                } else {
+                    "seeds"
+                }
             ),
         })
     }
