@@ -16,7 +16,9 @@ use skm_theory::{BayesLearner, Oracle, exponents};
 use skm_trainer::{TrainConfig, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
-use super::training::{LossRows, ROLES, configs, model_label, role_numbers, role_of, trained};
+use super::training::{
+    LossRows, ROLES, RoleRows, configs, model_label, role_of, trained, training_steps,
+};
 use super::{
     Analysis, Experiment, ExponentCheck, FigureOut, Frames, curves_by_seed, floats, mean_curve,
     num, rows_where,
@@ -45,10 +47,7 @@ struct Rows {
     train_tokens: Vec<u64>,
     steps: Vec<u64>,
     kept_step: Vec<u64>,
-    role: Vec<&'static str>,
-    scored: Vec<u64>,
-    model: Vec<f64>,
-    oracle: Vec<f64>,
+    roles: RoleRows,
     bayes: Vec<f64>,
     training: LossRows,
 }
@@ -85,8 +84,7 @@ impl Experiment for DataScaling {
     }
 
     fn work(&self, spec: &Spec) -> u64 {
-        let steps = spec.train.as_ref().map_or(0, |t| t.steps) as u64;
-        steps * (spec.sizes.len() * spec.seeds.len() * spec.points.len()) as u64
+        training_steps(spec, spec.sizes.len())
     }
 
     fn unit(&self) -> &'static str {
@@ -138,45 +136,34 @@ impl Experiment for DataScaling {
                     .with_context(|| format!("training at {label} seed {seed}"))?;
                     rows.training.push_run(&label, seed, &run.state, &train);
                     let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
-                    let bayes_bits = bayes_by_role(&bayes, &corpus, test.clone())?;
-                    for role in ROLES {
-                        let (scored, model_bits, oracle_bits) = role_numbers(&eval, role);
-                        let (bayes_tokens, bayes_excess) = bayes_bits[role_index(role)];
+                    rows.roles.push(&eval);
+                    for (bayes_tokens, bayes_excess) in
+                        bayes_by_role(&bayes, &corpus, test.clone())?
+                    {
                         rows.point.push(point.label.clone());
                         rows.seed.push(seed);
                         rows.sentences.push(n as u64);
                         rows.train_tokens.push(corpus.offsets[n] as u64);
                         rows.steps.push(run.state.step as u64);
                         rows.kept_step.push(run.kept_step as u64);
-                        rows.role.push(role);
-                        rows.scored.push(scored);
-                        rows.model.push(model_bits / scored.max(1) as f64);
-                        rows.oracle.push(oracle_bits / scored.max(1) as f64);
-                        rows.bayes.push(bayes_excess / bayes_tokens.max(1) as f64);
+                        rows.bayes.push(bayes_excess / bayes_tokens as f64);
                     }
                 }
             }
         }
-        let excess: Vec<f64> = rows
-            .model
-            .iter()
-            .zip(&rows.oracle)
-            .map(|(m, o)| m - o)
-            .collect();
-        let scaling = df!(
+        let mut scaling = df!(
             "point" => rows.point,
             "seed" => rows.seed,
             "sentences" => rows.sentences,
             "train_tokens" => rows.train_tokens,
             "steps" => rows.steps,
             "kept_step" => rows.kept_step,
-            "role" => rows.role,
-            "scored_tokens" => rows.scored,
-            "model_bits_per_token" => rows.model,
-            "oracle_bits_per_token" => rows.oracle,
-            "excess_bits_per_token" => excess,
-            "bayes_excess_bits_per_token" => rows.bayes,
         )?;
+        scaling.hstack_mut(&rows.roles.columns())?;
+        scaling.with_column(Column::new(
+            "bayes_excess_bits_per_token".into(),
+            rows.bayes,
+        ))?;
         Ok(Frames::from([
             ("scaling".to_string(), scaling),
             ("training".to_string(), rows.training.frame()?),
@@ -351,14 +338,6 @@ impl Experiment for DataScaling {
             body,
         })
     }
-}
-
-/// Index of a role in [`ROLES`].
-fn role_index(role: &str) -> usize {
-    ROLES
-        .iter()
-        .position(|r| *r == role)
-        .unwrap_or(ROLES.len() - 1)
 }
 
 /// The Bayes learner's excess over the oracle on `sentences` (scored without learning), as

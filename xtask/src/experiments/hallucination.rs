@@ -19,6 +19,7 @@ use skm_trainer::probe::{self, Strata, exposure_bucket, exposure_bucket_label};
 
 use super::bayes_learning_curve::slug;
 use super::model_scaling::{shape_label, train_shape};
+use super::training::training_steps;
 use super::{Analysis, Experiment, FigureOut, Frames, floats, num, rows_where};
 use crate::spec::Spec;
 
@@ -123,8 +124,7 @@ impl Experiment for Hallucination {
     }
 
     fn work(&self, spec: &Spec) -> u64 {
-        let steps = spec.train.as_ref().map_or(0, |t| t.steps) as u64;
-        steps * (spec.model_shapes().len() * spec.seeds.len() * spec.points.len()) as u64
+        training_steps(spec, spec.model_shapes().len())
     }
 
     fn unit(&self) -> &'static str {

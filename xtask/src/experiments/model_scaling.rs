@@ -19,7 +19,7 @@ use skm_trainer::probe::{self, Probe, exposure_bucket, exposure_bucket_label};
 use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
-use super::training::{LossRows, ROLES, Trained, configs, role_numbers, trained};
+use super::training::{LossRows, ROLES, RoleRows, Trained, configs, trained, training_steps};
 use super::{
     Analysis, CONFIDENCE, Experiment, ExponentCheck, FigureOut, Frames, RESAMPLES, curves_by_seed,
     floats, mean_curve, num, rows_where,
@@ -115,10 +115,7 @@ struct Rows {
     seed: Vec<u64>,
     parameters: Vec<u64>,
     non_embedding: Vec<u64>,
-    role: Vec<&'static str>,
-    scored: Vec<u64>,
-    model: Vec<f64>,
-    oracle: Vec<f64>,
+    roles: RoleRows,
     // facts: one row per (sweep point, shape, seed, exposure bucket)
     f_sweep: Vec<String>,
     f_point: Vec<String>,
@@ -161,8 +158,7 @@ impl Experiment for ModelScaling {
     }
 
     fn work(&self, spec: &Spec) -> u64 {
-        let steps = spec.train.as_ref().map_or(0, |t| t.steps) as u64;
-        steps * (spec.models.len() * spec.seeds.len() * spec.points.len()) as u64
+        training_steps(spec, spec.models.len())
     }
 
     fn unit(&self) -> &'static str {
@@ -189,18 +185,14 @@ impl Experiment for ModelScaling {
                         &train,
                     );
                     let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
-                    for role in ROLES {
-                        let (scored, model_bits, oracle_bits) = role_numbers(&eval, role);
+                    rows.roles.push(&eval);
+                    for _ in ROLES {
                         rows.sweep.push(point.label.clone());
                         rows.point.push(label.clone());
                         rows.seed.push(seed);
                         rows.parameters.push(model.parameters() as u64);
                         rows.non_embedding
                             .push(model.non_embedding_parameters() as u64);
-                        rows.role.push(role);
-                        rows.scored.push(scored);
-                        rows.model.push(model_bits / scored.max(1) as f64);
-                        rows.oracle.push(oracle_bits / scored.max(1) as f64);
                     }
                     let results =
                         probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
@@ -227,24 +219,14 @@ impl Experiment for ModelScaling {
                 }
             }
         }
-        let excess: Vec<f64> = rows
-            .model
-            .iter()
-            .zip(&rows.oracle)
-            .map(|(m, o)| m - o)
-            .collect();
-        let scaling = df!(
+        let mut scaling = df!(
             "sweep" => rows.sweep,
             "point" => rows.point,
             "seed" => rows.seed,
             "parameters" => rows.parameters,
             "non_embedding_parameters" => rows.non_embedding,
-            "role" => rows.role,
-            "scored_tokens" => rows.scored,
-            "model_bits_per_token" => rows.model,
-            "oracle_bits_per_token" => rows.oracle,
-            "excess_bits_per_token" => excess,
         )?;
+        scaling.hstack_mut(&rows.roles.columns())?;
         let facts = df!(
             "sweep" => rows.f_sweep,
             "point" => rows.f_point,

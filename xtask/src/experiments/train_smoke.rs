@@ -20,7 +20,7 @@ use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_l
 use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
 use super::bayes_learning_curve::slug;
-use super::training::{LossRows, ROLES, configs, model_label, role_numbers};
+use super::training::{LossRows, ROLES, RoleRows, configs, model_label, training_steps};
 use super::{
     Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num, rows_where, settles_below,
 };
@@ -87,10 +87,7 @@ struct Rows {
     e_seed: Vec<u64>,
     e_step: Vec<u64>,
     e_tokens: Vec<u64>,
-    e_role: Vec<&'static str>,
-    e_scored: Vec<u64>,
-    e_model: Vec<f64>,
-    e_oracle: Vec<f64>,
+    e_roles: RoleRows,
     // probes
     p_point: Vec<String>,
     p_seed: Vec<u64>,
@@ -131,16 +128,12 @@ impl Rows {
         let model = trainer.eval_model();
         let step = trainer.state().step as u64;
         let eval = evaluate_roles(&model, at.corpus, at.heldout.clone(), at.batch)?;
-        for role in ROLES {
-            let (scored, model_bits, oracle_bits) = role_numbers(&eval, role);
+        self.e_roles.push(&eval);
+        for _ in ROLES {
             self.e_point.push(at.label.into());
             self.e_seed.push(at.seed);
             self.e_step.push(step);
             self.e_tokens.push(step * at.tokens_per_step);
-            self.e_role.push(role);
-            self.e_scored.push(scored);
-            self.e_model.push(model_bits / scored as f64);
-            self.e_oracle.push(oracle_bits / scored as f64);
         }
         let results = probe::evaluate(&model, &at.corpus.world, at.probes, at.batch)?;
         for (i, (probe, result)) in at.probes.iter().zip(&results).enumerate() {
@@ -168,23 +161,13 @@ impl Rows {
     }
 
     fn frames(self) -> Result<Frames> {
-        let excess: Vec<f64> = self
-            .e_model
-            .iter()
-            .zip(&self.e_oracle)
-            .map(|(m, o)| m - o)
-            .collect();
-        let evaluations = df!(
+        let mut evaluations = df!(
             "point" => self.e_point,
             "seed" => self.e_seed,
             "step" => self.e_step,
             "tokens" => self.e_tokens,
-            "role" => self.e_role,
-            "scored_tokens" => self.e_scored,
-            "model_bits_per_token" => self.e_model,
-            "oracle_bits_per_token" => self.e_oracle,
-            "excess_bits_per_token" => excess,
         )?;
+        evaluations.hstack_mut(&self.e_roles.columns())?;
         let correct: Vec<bool> = self.p_answer.iter().map(|a| *a == "correct").collect();
         let probes = df!(
             "point" => self.p_point,
@@ -266,8 +249,7 @@ impl Experiment for TrainAndProbe {
     }
 
     fn work(&self, spec: &Spec) -> u64 {
-        let steps = spec.train.as_ref().map_or(0, |t| t.steps) as u64;
-        steps * spec.seeds.len() as u64 * spec.points.len() as u64
+        training_steps(spec, 1)
     }
 
     fn unit(&self) -> &'static str {

@@ -253,7 +253,7 @@ pub fn role_of(name: &str) -> Option<Role> {
 }
 
 /// Tokens scored, model bits and oracle bits of one role of an evaluation.
-pub fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
+fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
     match role_of(role) {
         Some(r) => (
             eval.tokens.get(r),
@@ -266,6 +266,55 @@ pub fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
             eval.oracle_bits.total(),
         ),
     }
+}
+
+/// The per-role columns of an evaluation frame, one row per role of [`ROLES`]:
+/// `role, scored_tokens, model_bits_per_token, oracle_bits_per_token, excess_bits_per_token`
+/// (excess = model - oracle). The caller repeats its own key columns [`ROLES`]`.len()` times
+/// per evaluation.
+#[derive(Default)]
+pub struct RoleRows {
+    role: Vec<&'static str>,
+    scored: Vec<u64>,
+    model: Vec<f64>,
+    oracle: Vec<f64>,
+}
+
+impl RoleRows {
+    /// Appends the rows of one evaluation, in the order of [`ROLES`].
+    pub fn push(&mut self, eval: &RoleEvaluation) {
+        for role in ROLES {
+            let (scored, model_bits, oracle_bits) = role_numbers(eval, role);
+            self.role.push(role);
+            self.scored.push(scored);
+            self.model.push(model_bits / scored as f64);
+            self.oracle.push(oracle_bits / scored as f64);
+        }
+    }
+
+    /// The five columns, to append to the caller's key columns.
+    pub fn columns(self) -> Vec<Column> {
+        let excess: Vec<f64> = self
+            .model
+            .iter()
+            .zip(&self.oracle)
+            .map(|(m, o)| m - o)
+            .collect();
+        vec![
+            Column::new("role".into(), self.role),
+            Column::new("scored_tokens".into(), self.scored),
+            Column::new("model_bits_per_token".into(), self.model),
+            Column::new("oracle_bits_per_token".into(), self.oracle),
+            Column::new("excess_bits_per_token".into(), excess),
+        ]
+    }
+}
+
+/// The training steps of an experiment that trains `runs_per_stream` models on each (point,
+/// seed) stream with `[train]`, for the progress bar.
+pub fn training_steps(spec: &Spec, runs_per_stream: usize) -> u64 {
+    let steps = spec.train.as_ref().map_or(0, |t| t.steps);
+    (steps * runs_per_stream * spec.seeds.len() * spec.points.len()) as u64
 }
 
 #[cfg(test)]
