@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use skm_trainer::{ModelConfig, bench_tokens_per_second};
+use skm_trainer::{
+    ModelConfig, bench_tokens_per_second, gemm_flops_per_second, training_flops_per_token,
+};
 
 /// One benchmarked model size.
 struct Size {
@@ -13,7 +15,16 @@ struct Size {
     batch: usize,
 }
 
-fn sizes() -> [Size; 2] {
+/// The SPEC model, an 11M-parameter one, the experiments' typical model (`tiny`) and a
+/// narrower variant of it (`d32`), all with the SPEC's vocabulary of 512.
+fn sizes() -> [Size; 4] {
+    let typical = ModelConfig {
+        context: 64,
+        d_model: 64,
+        n_heads: 4,
+        n_layers: 2,
+        ..ModelConfig::spec()
+    };
     [
         Size {
             name: "spec",
@@ -29,6 +40,19 @@ fn sizes() -> [Size; 2] {
                 ..ModelConfig::spec()
             },
             batch: 16,
+        },
+        Size {
+            name: "tiny",
+            model: typical.clone(),
+            batch: 32,
+        },
+        Size {
+            name: "d32",
+            model: ModelConfig {
+                d_model: 32,
+                ..typical
+            },
+            batch: 32,
         },
     ]
 }
@@ -50,7 +74,15 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
         .run()
         .is_ok();
     let reference = shared.join("bench/torch_reference.py");
-    let threads = std::env::var("RAYON_NUM_THREADS").unwrap_or_else(|_| "2".into());
+    let threads = rayon::current_num_threads();
+    // One product per thread at the 11M model's qkv shape (half a batch of 16 x 256 tokens).
+    let peak = gemm_flops_per_second(threads, 2048, 384, 1152, 5);
+    println!(
+        "gemm: {:.1} GFLOP/s with {threads} threads (2048 x 384 x 1152, one product per thread)",
+        peak / 1e9
+    );
+    println!("RESULT gemm_gflops={:.1} threads={threads}", peak / 1e9);
+    let threads = threads.to_string();
     for size in sizes() {
         let model = &size.model;
         let skm = median(
@@ -59,12 +91,15 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
                 .collect::<Result<Vec<_>, _>>()
                 .with_context(|| format!("benchmarking the {} model", size.name))?,
         );
+        let flops = skm * training_flops_per_token(model);
         println!(
-            "skm   {:>4}: {:>10} parameters, batch {:>2}, context {:>3}: {skm:>9.1} tokens/s (median of {runs})",
+            "skm   {:>4}: {:>10} parameters, batch {:>2}, context {:>3}: {skm:>9.1} tokens/s (median of {runs}), {:.1} GFLOP/s = {:.0}% of the gemm rate",
             size.name,
             model.parameters(),
             size.batch,
-            model.context
+            model.context,
+            flops / 1e9,
+            100.0 * flops / peak
         );
         println!(
             "RESULT framework=skm model={} tokens_per_s={skm:.1}",
@@ -73,8 +108,10 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
         if !torch {
             continue;
         }
-        let (c, nl, t, b) = (
+        let (v, c, nh, nl, t, b) = (
+            model.vocab_size.to_string(),
             model.d_model.to_string(),
+            model.n_heads.to_string(),
             model.n_layers.to_string(),
             model.context.to_string(),
             size.batch.to_string(),
@@ -84,7 +121,9 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
         let mut results = Vec::new();
         for _ in 0..runs.max(1) {
             let output = xshell::cmd!(shell, "python3 {reference}")
+                .env("V", &v)
                 .env("C", &c)
+                .env("NH", &nh)
                 .env("NL", &nl)
                 .env("T", &t)
                 .env("B", &b)

@@ -38,7 +38,7 @@ enum Task {
         /// Where results/, figures/ and paper/ are written.
         #[arg(long, default_value_os_t = workspace_root())]
         out: PathBuf,
-        /// Where transformers train: cpu, or cuda (a build with `--features skm-trainer/cuda`).
+        /// Where transformers train: cpu (cuda has no engine yet and is refused).
         #[arg(long, default_value = "cpu")]
         device: DeviceKind,
     },

@@ -2,24 +2,26 @@
 //!
 //! Tensors (all f32, little-endian, exact bits):
 //! - `model.<path>`: every parameter, by its module path (`wte.weight`, `h.0.qkv.weight`,
-//!   ...), in burn's layout (a Linear weight is `[in, out]`, the transpose of PyTorch's);
-//! - `adamw.m.<path>`, `adamw.v.<path>`: AdamW's moments, flattened.
+//!   `h.0.ln1.gamma`, ...), in burn's layout (a Linear weight is `[in, out]`, the transpose of
+//!   PyTorch's), which the trainer used before it had its own engine: files written by either
+//!   load in the other;
+//! - `adamw.m.<path>`, `adamw.v.<path>`: AdamW's moments in the same layout, flattened (only
+//!   once AdamW has taken a step).
 //!
 //! Metadata (`__metadata__`, strings): `format` ([`FORMAT`]), `model_config` and
 //! `train_config` (JSON), `adamw_steps`, and `state` (JSON of [`TrainState`]). Files are
 //! written to a temporary sibling and renamed into place, so a checkpoint is never half
 //! written. Saving, loading into a fresh process and continuing gives the same weights bit for
-//! bit as never stopping (on the CPU backend).
+//! bit as never stopping.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param};
-use burn::tensor::{Device, Tensor, TensorData};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 
-use crate::optim::{AdamW, AdamWConfig, Moments};
+use crate::engine::Tensor;
+use crate::optim::{AdamW, AdamWConfig};
 use crate::{Gpt, ModelConfig, Result, TrainConfig, TrainerError};
 
 /// The `format` metadata of this layout.
@@ -55,16 +57,6 @@ pub struct Checkpoint {
     pub state: TrainState,
 }
 
-fn host_values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>> {
-    tensor
-        .inner()
-        .try_into_data()
-        .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))
-}
-
 /// One parameter's values on the host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NamedParameter {
@@ -76,43 +68,59 @@ pub struct NamedParameter {
     pub values: Vec<f32>,
 }
 
-/// Every parameter of a module, in module order.
-pub fn named_parameters<M: Module>(module: &M) -> Result<Vec<NamedParameter>> {
-    struct Collect {
-        path: Vec<String>,
-        out: Vec<NamedParameter>,
-        error: Option<TrainerError>,
+/// The shape of `tensor` in the checkpoint: a Linear weight `[out, in]` is stored `[in, out]`.
+fn file_shape(tensor: &Tensor) -> Vec<usize> {
+    match tensor.linear {
+        true => vec![tensor.shape[1], tensor.shape[0]],
+        false => tensor.shape.clone(),
     }
-    impl ModuleVisitor for Collect {
-        fn enter_module(&mut self, name: &str, _container_type: &str) {
-            self.path.push(name.to_string());
+}
+
+/// `values` of `tensor` (PyTorch's layout) in the checkpoint's layout, with its shape there.
+fn to_file_layout(tensor: &Tensor, values: &[f32]) -> (Vec<usize>, Vec<f32>) {
+    if !tensor.linear {
+        return (tensor.shape.clone(), values.to_vec());
+    }
+    let (out, inp) = (tensor.shape[0], tensor.shape[1]);
+    let mut file = vec![0f32; values.len()];
+    for o in 0..out {
+        for i in 0..inp {
+            file[i * out + o] = values[o * inp + i];
         }
-        fn exit_module(&mut self, _name: &str, _container_type: &str) {
-            self.path.pop();
+    }
+    (file_shape(tensor), file)
+}
+
+/// The inverse of [`to_file_layout`].
+fn from_file_layout(tensor: &Tensor, file: &[f32]) -> Vec<f32> {
+    if !tensor.linear {
+        return file.to_vec();
+    }
+    let (out, inp) = (tensor.shape[0], tensor.shape[1]);
+    let mut values = vec![0f32; file.len()];
+    for o in 0..out {
+        for i in 0..inp {
+            values[o * inp + i] = file[i * out + o];
         }
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            let tensor = param.val();
-            let shape = tensor.dims().to_vec();
-            match host_values(tensor) {
-                Ok(values) => self.out.push(NamedParameter {
-                    name: self.path.join("."),
-                    shape,
-                    values,
-                }),
-                Err(e) => self.error = Some(e),
+    }
+    values
+}
+
+/// Every parameter of a model, in module order and the checkpoint's (burn's) layout.
+pub fn named_parameters(model: &Gpt) -> Vec<NamedParameter> {
+    model
+        .layout()
+        .tensors
+        .iter()
+        .map(|tensor| {
+            let (shape, values) = to_file_layout(tensor, tensor.span.of(model.params()));
+            NamedParameter {
+                name: tensor.name.clone(),
+                shape,
+                values,
             }
-        }
-    }
-    let mut visitor = Collect {
-        path: Vec::new(),
-        out: Vec::new(),
-        error: None,
-    };
-    module.visit(&mut visitor);
-    match visitor.error {
-        Some(e) => Err(e),
-        None => Ok(visitor.out),
-    }
+        })
+        .collect()
 }
 
 fn bytes(values: &[f32]) -> Vec<u8> {
@@ -136,17 +144,19 @@ pub fn save(
     state: &TrainState,
 ) -> Result<()> {
     let mut tensors: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    for p in named_parameters(model)? {
+    for p in named_parameters(model) {
         tensors.push((format!("model.{}", p.name), p.shape, bytes(&p.values)));
     }
-    for (name, moments) in &optimizer.moments {
-        for (which, tensor) in [("m", &moments.m), ("v", &moments.v)] {
-            let values = host_values(tensor.clone())?;
-            tensors.push((
-                format!("adamw.{which}.{name}"),
-                vec![values.len()],
-                bytes(&values),
-            ));
+    if optimizer.steps > 0 {
+        for tensor in &model.layout().tensors {
+            for (which, moments) in [("m", &optimizer.m), ("v", &optimizer.v)] {
+                let (_, values) = to_file_layout(tensor, tensor.span.of(moments));
+                tensors.push((
+                    format!("adamw.{which}.{}", tensor.name),
+                    vec![values.len()],
+                    bytes(&values),
+                ));
+            }
         }
     }
     let metadata = HashMap::from([
@@ -178,10 +188,9 @@ fn json<T: Serialize>(path: &Path, value: &T) -> Result<String> {
     serde_json::to_string(value).map_err(|e| checkpoint_error(path, e))
 }
 
-/// Reads a checkpoint and puts its weights on `device` (use `device.autodiff()` to continue
-/// training). Fails when the file is missing, of another format, or does not fit its own
-/// model configuration.
-pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
+/// Reads a checkpoint. Fails when the file is missing, of another format, or does not fit its
+/// own model configuration.
+pub fn load(path: &Path) -> Result<Checkpoint> {
     let buffer = std::fs::read(path).map_err(|source| TrainerError::Io {
         path: path.to_path_buf(),
         source,
@@ -240,33 +249,27 @@ pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
     };
 
     // The structure comes from the configuration; every value is then replaced.
-    let mut loader = Loader {
-        read: &read,
-        device,
-        path: Vec::new(),
-        error: None,
-        names: Vec::new(),
-    };
-    let model = Gpt::init(&model_config, 0, device).map(&mut loader);
-    if let Some(e) = loader.error {
-        return Err(e);
-    }
-    let mut moments = std::collections::BTreeMap::new();
-    if steps > 0 {
-        for (name, shape) in &loader.names {
-            let n = vec![shape.iter().product::<usize>()];
-            let tensor = |which: &str| -> Result<Tensor<1>> {
-                let values = read(&format!("adamw.{which}.{name}"), &n)?;
-                // Moments live without autodiff, like the optimizer's arithmetic.
-                Ok(Tensor::from_data(TensorData::new(values, n.clone()), device).inner())
-            };
-            moments.insert(
-                name.clone(),
-                Moments {
-                    m: tensor("m")?,
-                    v: tensor("v")?,
-                },
-            );
+    let mut model = Gpt::init(&model_config, 0);
+    let layout = model.layout().clone();
+    let mut m = vec![0f32; layout.len];
+    let mut v = vec![0f32; layout.len];
+    for tensor in &layout.tensors {
+        let file = read(&format!("model.{}", tensor.name), &file_shape(tensor))?;
+        tensor
+            .span
+            .of_mut(model.params_mut())
+            .copy_from_slice(&from_file_layout(tensor, &file));
+        if steps > 0 {
+            for (which, moments) in [("m", &mut m), ("v", &mut v)] {
+                let file = read(
+                    &format!("adamw.{which}.{}", tensor.name),
+                    &[tensor.span.len],
+                )?;
+                tensor
+                    .span
+                    .of_mut(moments)
+                    .copy_from_slice(&from_file_layout(tensor, &file));
+            }
         }
     }
     let optimizer = AdamW {
@@ -278,7 +281,8 @@ pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
             decay_vectors: train_config.decay_vectors,
         },
         steps,
-        moments,
+        m,
+        v,
     };
     Ok(Checkpoint {
         model_config,
@@ -287,49 +291,6 @@ pub fn load(path: &Path, device: &Device) -> Result<Checkpoint> {
         optimizer,
         state,
     })
-}
-
-type Reader<'a> = dyn Fn(&str, &[usize]) -> Result<Vec<f32>> + 'a;
-
-/// Replaces every parameter by the checkpoint's tensor of the same path and shape.
-struct Loader<'a> {
-    read: &'a Reader<'a>,
-    device: &'a Device,
-    path: Vec<String>,
-    error: Option<TrainerError>,
-    names: Vec<(String, Vec<usize>)>,
-}
-
-impl ModuleMapper for Loader<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (id, tensor, mapper) = param.consume();
-        let name = self.path.join(".");
-        let shape = tensor.dims().to_vec();
-        match (self.read)(&format!("model.{name}"), &shape) {
-            Ok(values) => {
-                self.names.push((name, shape.clone()));
-                let loaded = Tensor::from_data(TensorData::new(values, shape), self.device);
-                let loaded = if loaded.is_autodiff() {
-                    loaded.require_grad()
-                } else {
-                    loaded
-                };
-                Param::from_mapped_value(id, loaded, mapper)
-            }
-            Err(e) => {
-                self.error.get_or_insert(e);
-                Param::from_mapped_value(id, tensor, mapper)
-            }
-        }
-    }
 }
 
 /// The path of the checkpoint `name` (`last`, `best`) in a run directory.

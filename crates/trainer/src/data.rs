@@ -5,7 +5,6 @@
 //! step is a pure function of the seed and the step number. That makes resuming exact (no
 //! sampler state to save) and keeps the data order independent of everything else.
 
-use burn::tensor::{Device, Int, Tensor, TensorData};
 use skm_generator::Token;
 
 use crate::init::SplitMix64;
@@ -22,17 +21,6 @@ pub struct Batch {
     pub inputs: Vec<Token>,
     /// `targets[i T + t]`: the token after `inputs[i T + t]`.
     pub targets: Vec<Token>,
-}
-
-impl Batch {
-    /// Inputs and targets as `[B, T]` integer tensors on `device`.
-    pub fn to_tensors(&self, device: &Device) -> (Tensor<2, Int>, Tensor<2, Int>) {
-        let tensor = |tokens: &[Token]| {
-            let data: Vec<i64> = tokens.iter().map(|&t| i64::from(t)).collect();
-            Tensor::<2, Int>::from_data(TensorData::new(data, [self.batch, self.context]), device)
-        };
-        (tensor(&self.inputs), tensor(&self.targets))
-    }
 }
 
 /// Checks that every token is below `vocab_size`.

@@ -1,18 +1,25 @@
 //! The device a run uses, chosen at run time (`--device cpu|cuda`).
 
-use burn::tensor::Device;
-
 use crate::Result;
 
-/// Where the model trains.
+/// Where the model trains, as a run's configuration names it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
-    /// burn's CPU backend `flex` (threads: rayon's, `RAYON_NUM_THREADS` or one per core).
+    /// The CPU engine ([`crate::engine`]; threads: rayon's, `RAYON_NUM_THREADS` or one per
+    /// core; results do not depend on them).
     #[default]
     Cpu,
-    /// CUDA device 0; needs the `cuda` feature.
+    /// A CUDA GPU: no engine for it in this build.
     Cuda,
+}
+
+/// A device the trainer can run on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Device {
+    /// The CPU engine.
+    #[default]
+    Cpu,
 }
 
 impl DeviceKind {
@@ -24,13 +31,10 @@ impl DeviceKind {
         }
     }
 
-    /// The burn device, or an error when CUDA is asked of a build without the `cuda` feature.
+    /// The device, or [`crate::TrainerError::NoCuda`] for CUDA, which this build cannot run.
     pub fn device(self) -> Result<Device> {
         match self {
-            DeviceKind::Cpu => Ok(Device::flex()),
-            #[cfg(feature = "cuda")]
-            DeviceKind::Cuda => Ok(Device::cuda(0)),
-            #[cfg(not(feature = "cuda"))]
+            DeviceKind::Cpu => Ok(Device::Cpu),
             DeviceKind::Cuda => Err(crate::TrainerError::NoCuda),
         }
     }

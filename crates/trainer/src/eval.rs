@@ -7,7 +7,6 @@
 
 use std::ops::Range;
 
-use burn::tensor::Device;
 use skm_generator::{Corpus, Role, Token};
 use skm_theory::{Oracle, RoleBits};
 
@@ -15,11 +14,11 @@ use crate::data::{Batch, check_tokens, eval_windows};
 use crate::{Gpt, Result, TrainerError};
 
 /// Bits of every token of `tokens` but the first: entry `p - 1` is
-/// `-log2 p(tokens[p] | tokens[max(0, ..)..p])`. `model` should be without autodiff
-/// (`model.valid()`); `batch` windows are evaluated at once.
+/// `-log2 p(tokens[p] | tokens[max(0, ..)..p])`; `batch` windows are evaluated at once.
 pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -> Result<Vec<f64>> {
     let windows = eval_windows(tokens.len(), context)?;
-    let device = model_device(model);
+    check_tokens(tokens, model.vocab_size())?;
+    let mut workspaces = Vec::new();
     let mut bits = vec![0.0; tokens.len() - 1];
     // Windows of equal length go through the model together.
     let mut i = 0;
@@ -46,14 +45,13 @@ pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -
                 .targets
                 .extend_from_slice(&tokens[w.start + 1..w.start + len + 1]);
         }
-        let (x, y) = input.to_tensors(&device);
-        let log_probs = model
-            .target_log_probs(x, y)
-            .try_into_data()
-            .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
+        let log_probs = model.target_log_probs(
+            &mut workspaces,
+            &input.inputs,
+            &input.targets,
+            group.len(),
+            len,
+        );
         for (row, w) in log_probs.chunks_exact(len).zip(&group) {
             for offset in w.score_from..len {
                 bits[w.start + offset] = -f64::from(row[offset]) / std::f64::consts::LN_2;
@@ -61,11 +59,6 @@ pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -
         }
     }
     Ok(bits)
-}
-
-pub(crate) fn model_device(model: &Gpt) -> Device {
-    use burn::module::Module;
-    model.devices().into_iter().next().unwrap_or_default()
 }
 
 /// Scored tokens per role.
@@ -143,8 +136,7 @@ impl RoleEvaluation {
 /// Evaluates `model` on the sentences `sentences` of `corpus` (one held-out stream, read in
 /// isolation): every token but the stream's first is scored by the model
 /// ([`token_bits`]) and by the [`Oracle`] of the corpus's world, and both are summed by the
-/// token's role (`vocabulary.role(token)`). `model` should be without autodiff
-/// (`model.valid()`).
+/// token's role (`vocabulary.role(token)`).
 pub fn evaluate_roles(
     model: &Gpt,
     corpus: &Corpus,

@@ -3,8 +3,10 @@
 //! The model ([`Gpt`]) is a decoder-only transformer in the style of nanoGPT: learned token and
 //! position embeddings, `n_layers` pre-LayerNorm blocks (causal multi-head attention with a
 //! fused `qkv` projection, then a GELU MLP of width `4 d`), a final LayerNorm and an untied
-//! output head without bias. It is written once against burn's backend-independent tensor API:
-//! the CPU backend `flex` by default, CUDA with the `cuda` feature.
+//! output head without bias. It runs on our own CPU engine ([`engine`]): explicit forward and
+//! backward passes of exactly this model, every buffer allocated once and reused, fused row
+//! kernels, and matrix products through the `gemm` crate, with a batch cut into fixed parts
+//! that run on separate threads (so results do not depend on the thread count).
 //!
 //! Everything random is a splitmix64 stream of the seed ([`init`], [`data`]), never a
 //! framework RNG, so the same seed gives the same initial weights in any framework, the same
@@ -27,6 +29,7 @@ pub mod checkpoint;
 mod config;
 pub mod data;
 mod device;
+pub mod engine;
 pub mod eval;
 pub mod init;
 pub mod model;
@@ -37,11 +40,12 @@ pub mod train;
 
 use std::path::PathBuf;
 
-pub use bench::{bench_tokens_per_second, default_device};
-pub use burn::tensor::Device;
+pub use bench::{
+    bench_tokens_per_second, default_device, gemm_flops_per_second, training_flops_per_token,
+};
 pub use checkpoint::TrainState;
 pub use config::{ModelConfig, TrainConfig};
-pub use device::DeviceKind;
+pub use device::{Device, DeviceKind};
 pub use eval::{RoleEvaluation, RoleTokens, evaluate_roles, token_bits};
 pub use model::Gpt;
 pub use probe::{Answer, Probe, ProbeResult};
@@ -139,14 +143,9 @@ pub enum TrainerError {
         /// What is wrong.
         reason: String,
     },
-    /// `--device cuda` in a build without the `cuda` feature.
-    #[error(
-        "this build has no CUDA backend: rebuild with `--features skm-trainer/cuda`, or use --device cpu"
-    )]
+    /// `--device cuda`: the trainer has no GPU engine yet.
+    #[error("the trainer has no CUDA engine yet: use --device cpu")]
     NoCuda,
-    /// A tensor could not be read back from the device.
-    #[error("reading a tensor from the device failed: {0}")]
-    TensorRead(String),
     /// The world behind a corpus is inconsistent with its predictors.
     #[error(transparent)]
     Theory(#[from] skm_theory::TheoryError),

@@ -1,4 +1,4 @@
-//! The decoder-only transformer (nanoGPT-like), written once for every burn backend.
+//! The decoder-only transformer (nanoGPT-like), run by the engine ([`crate::engine`]).
 //!
 //! `x_0 = wte[tokens] + wpe[0..T]`; each block does
 //! `x = x + proj(attn(ln1(x)))`, `x = x + fc2(gelu(fc(ln2(x))))`; then
@@ -6,71 +6,23 @@
 //! `softmax(q k^T / sqrt(d / h) + causal mask) v` per head. GELU is the exact (erf) one,
 //! LayerNorm has `eps = 1e-5`, every Linear has a bias except the head.
 
-use burn::module::{Module, Param};
-use burn::nn::{Embedding, LayerNorm, LayerNormConfig, Linear};
-use burn::tensor::activation::{gelu, log_softmax};
-use burn::tensor::module::attention;
-use burn::tensor::ops::AttentionModuleOptions;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use std::ops::Range;
+
+use rayon::prelude::*;
 
 use crate::ModelConfig;
+use crate::engine::{Init, Layout, Workspace, kernels, shards};
 use crate::init::uniform_values;
 
-/// LayerNorm epsilon, as PyTorch's default.
-pub const LAYER_NORM_EPS: f64 = 1e-5;
+pub use crate::engine::kernels::LAYER_NORM_EPS;
 
-/// One pre-LayerNorm transformer block.
-#[derive(Module, Debug)]
-pub struct Block {
-    ln1: LayerNorm,
-    /// `d -> 3 d`: queries, keys and values, in that order, heads contiguous within each.
-    qkv: Linear,
-    proj: Linear,
-    ln2: LayerNorm,
-    fc: Linear,
-    fc2: Linear,
-    n_heads: usize,
-}
-
-impl Block {
-    /// `[B, T, d] -> [B, T, d]`.
-    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [b, t, d] = x.dims();
-        let (h, hd) = (self.n_heads, d / self.n_heads);
-        let qkv = self.qkv.forward(self.ln1.forward(x.clone()));
-        // `[B, T, d]` slices of the fused projection -> `[B, h, T, d / h]`.
-        let head = |i: usize| {
-            qkv.clone()
-                .narrow(2, i * d, d)
-                .reshape([b, t, h, hd])
-                .swap_dims(1, 2)
-        };
-        let options = AttentionModuleOptions {
-            scale: None,
-            softcap: None,
-            is_causal: true,
-        };
-        let y = attention(head(0), head(1), head(2), None, None, options);
-        let y = y.swap_dims(1, 2).reshape([b, t, d]);
-        let x = x + self.proj.forward(y);
-        let mlp = self
-            .fc2
-            .forward(gelu(self.fc.forward(self.ln2.forward(x.clone()))));
-        x + mlp
-    }
-}
-
-/// The GPT language model.
-#[derive(Module, Debug)]
+/// The GPT language model: its shape and its parameters, one flat buffer in PyTorch's
+/// layout (see [`Layout`]).
+#[derive(Clone, Debug)]
 pub struct Gpt {
-    /// Token embedding `[V, d]`.
-    wte: Embedding,
-    /// Position embedding `[T, d]`.
-    wpe: Param<Tensor<2>>,
-    h: Vec<Block>,
-    lnf: LayerNorm,
-    /// `d -> V`, no bias.
-    head: Linear,
+    config: ModelConfig,
+    layout: Layout,
+    params: Vec<f32>,
 }
 
 impl Gpt {
@@ -78,94 +30,140 @@ impl Gpt {
     /// `uniform_values(base + k, ..)` in PyTorch's `[out, in]` layout, biases 0, LayerNorm
     /// weights 1 and biases 0. Canonical order: 0 `wte [V, d]`, 1 `wpe [T, d]`, for block `i`:
     /// `2 + 4i` `qkv [3d, d]`, `3 + 4i` `proj [d, d]`, `4 + 4i` `fc [4d, d]`, `5 + 4i`
-    /// `fc2 [d, 4d]`; then `2 + 4L` `head [V, d]`.
-    ///
-    /// `device` should have autodiff enabled for training (`device.autodiff()`). The
-    /// configuration must be valid ([`ModelConfig::validate`]).
-    pub fn init(config: &ModelConfig, base: u64, device: &Device) -> Self {
-        let (v, t, d) = (config.vocab_size, config.context, config.d_model);
-        let std = config.init_std;
-        let param = |values: Vec<f32>, shape: [usize; 2]| {
-            Param::from_tensor(Tensor::from_data(TensorData::new(values, shape), device))
-        };
-        // PyTorch stores a Linear weight `[out, in]`; burn's Linear multiplies by `[in, out]`.
-        let linear = |k: usize, d_in: usize, d_out: usize, bias: bool| {
-            let torch = uniform_values(base.wrapping_add(k as u64), d_out * d_in, std);
-            let mut weight = vec![0f32; d_in * d_out];
-            for (o, row) in torch.chunks_exact(d_in).enumerate() {
-                for (i, &w) in row.iter().enumerate() {
-                    weight[i * d_out + o] = w;
-                }
+    /// `fc2 [d, 4d]`; then `2 + 4L` `head [V, d]`. The configuration must be valid
+    /// ([`ModelConfig::validate`]).
+    pub fn init(config: &ModelConfig, base: u64) -> Self {
+        let layout = Layout::new(config);
+        let mut params = vec![0f32; layout.len];
+        for tensor in &layout.tensors {
+            let values = tensor.span.of_mut(&mut params);
+            match tensor.init {
+                Init::Uniform(k) => values.copy_from_slice(&uniform_values(
+                    base.wrapping_add(k),
+                    tensor.span.len,
+                    config.init_std,
+                )),
+                Init::Zeros => values.fill(0.0),
+                Init::Ones => values.fill(1.0),
             }
-            Linear {
-                weight: param(weight, [d_in, d_out]),
-                bias: bias.then(|| Param::from_tensor(Tensor::zeros([d_out], device))),
-            }
-        };
-        let layer_norm = || {
-            LayerNormConfig::new(d)
-                .with_epsilon(LAYER_NORM_EPS)
-                .init(device)
-        };
-        let h = (0..config.n_layers)
-            .map(|i| Block {
-                ln1: layer_norm(),
-                qkv: linear(2 + 4 * i, d, 3 * d, true),
-                proj: linear(3 + 4 * i, d, d, true),
-                ln2: layer_norm(),
-                fc: linear(4 + 4 * i, d, 4 * d, true),
-                fc2: linear(5 + 4 * i, 4 * d, d, true),
-                n_heads: config.n_heads,
-            })
-            .collect();
+        }
         Gpt {
-            wte: Embedding {
-                weight: param(uniform_values(base, v * d, std), [v, d]),
-            },
-            wpe: param(uniform_values(base.wrapping_add(1), t * d, std), [t, d]),
-            h,
-            lnf: layer_norm(),
-            head: linear(2 + 4 * config.n_layers, d, v, false),
+            config: config.clone(),
+            layout,
+            params,
         }
     }
 
     /// Vocabulary size `V`.
     pub fn vocab_size(&self) -> usize {
-        self.wte.weight.lazy_shape().dims::<2>()[0]
+        self.config.vocab_size
     }
 
     /// Context length `T`.
     pub fn context(&self) -> usize {
-        self.wpe.lazy_shape().dims::<2>()[0]
+        self.config.context
     }
 
-    /// Logits `[B, T, V]` of the next token at every position of `tokens [B, T]`
-    /// (`T` at most the context).
-    pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let [_, t] = tokens.dims();
-        let positions = self.wpe.val().narrow(0, 0, t).unsqueeze::<3>();
-        let mut x = self.wte.forward(tokens) + positions;
-        for block in &self.h {
-            x = block.forward(x);
-        }
-        self.head.forward(self.lnf.forward(x))
+    /// The shape.
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
     }
 
-    /// Natural-log probabilities `[B, T]` the model gives each target:
-    /// `log p(targets[i, t] | inputs[i, ..=t])`.
-    pub fn target_log_probs(&self, inputs: Tensor<2, Int>, targets: Tensor<2, Int>) -> Tensor<2> {
-        let [b, t] = inputs.dims();
-        let logits = self.forward(inputs);
-        let v = logits.dims()[2];
-        log_softmax(logits.reshape([b * t, v]), 1)
-            .gather(1, targets.reshape([b * t, 1]))
-            .reshape([b, t])
+    /// Where each parameter lives in [`Gpt::params`].
+    pub fn layout(&self) -> &Layout {
+        &self.layout
     }
 
-    /// Mean cross-entropy in nats, `-(1 / B T) sum log p(target)`: PyTorch's
-    /// `F.cross_entropy(logits.view(-1, V), targets.view(-1))`.
-    pub fn loss(&self, inputs: Tensor<2, Int>, targets: Tensor<2, Int>) -> Tensor<1> {
-        self.target_log_probs(inputs, targets).mean().neg()
+    /// Every parameter, in the layout's order.
+    pub fn params(&self) -> &[f32] {
+        &self.params
+    }
+
+    pub(crate) fn params_mut(&mut self) -> &mut [f32] {
+        &mut self.params
+    }
+
+    pub(crate) fn layout_and_params_mut(&mut self) -> (&Layout, &mut [f32]) {
+        (&self.layout, &mut self.params)
+    }
+
+    /// Parameters in all.
+    pub fn num_params(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Runs `b` sequences of `t` tokens forward, part by part in parallel, and hands each
+    /// part's workspace, with the range of its sequences, to `read` (in the parts' order).
+    fn forward_parts<R: Send>(
+        &self,
+        workspaces: &mut Vec<Workspace>,
+        tokens: &[u32],
+        b: usize,
+        t: usize,
+        read: impl Fn(&Workspace, Range<usize>) -> R + Sync,
+    ) -> Vec<R> {
+        let parts = shards(b);
+        workspaces.resize_with(parts.len(), Workspace::default);
+        workspaces
+            .par_iter_mut()
+            .zip(parts)
+            .map(|(ws, rows)| {
+                let part = &tokens[rows.start * t..rows.end * t];
+                ws.forward(&self.layout, &self.params, part, rows.len(), t);
+                read(ws, rows)
+            })
+            .collect()
+    }
+
+    /// Natural-log probabilities `[b t]` the model gives each target:
+    /// `log p(targets[i t + p] | inputs[i t..=i t + p])`, for `b` sequences of `t` tokens
+    /// (`t` at most the context).
+    pub fn target_log_probs(
+        &self,
+        workspaces: &mut Vec<Workspace>,
+        inputs: &[u32],
+        targets: &[u32],
+        b: usize,
+        t: usize,
+    ) -> Vec<f32> {
+        let v = self.config.vocab_size;
+        let parts = self.forward_parts(workspaces, inputs, b, t, |ws, sequences| {
+            let mut scratch = vec![0f32; v];
+            (0..sequences.len() * t)
+                .map(|row| {
+                    let logits = ws.logits_row(&self.layout, row);
+                    let (max, lse) = kernels::log_sum_exp(logits, &mut scratch);
+                    logits[targets[sequences.start * t + row] as usize] - max - lse
+                })
+                .collect::<Vec<f32>>()
+        });
+        parts.concat()
+    }
+
+    /// Natural-log probabilities `[b, V]` of the token after each of `b` sequences of `t`
+    /// tokens.
+    pub fn next_log_probs(
+        &self,
+        workspaces: &mut Vec<Workspace>,
+        inputs: &[u32],
+        b: usize,
+        t: usize,
+    ) -> Vec<f32> {
+        let v = self.config.vocab_size;
+        let parts = self.forward_parts(workspaces, inputs, b, t, |ws, sequences| {
+            let mut scratch = vec![0f32; v];
+            (0..sequences.len())
+                .flat_map(|s| {
+                    let logits = ws.logits_row(&self.layout, s * t + t - 1);
+                    let (max, lse) = kernels::log_sum_exp(logits, &mut scratch);
+                    logits
+                        .iter()
+                        .map(move |&l| l - max - lse)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<f32>>()
+        });
+        parts.concat()
     }
 }
 
@@ -174,7 +172,7 @@ mod tests {
     use super::*;
     use crate::checkpoint::named_parameters;
 
-    fn small() -> ModelConfig {
+    pub(crate) fn small() -> ModelConfig {
         ModelConfig {
             vocab_size: 11,
             context: 6,
@@ -187,9 +185,8 @@ mod tests {
 
     #[test]
     fn parameter_count_matches_the_closed_form() {
-        let device = Device::flex();
         for config in [small(), ModelConfig::spec()] {
-            let model = Gpt::init(&config, 1000, &device);
+            let model = Gpt::init(&config, 1000);
             assert_eq!(model.num_params(), config.parameters());
             assert_eq!(
                 (model.vocab_size(), model.context()),
@@ -200,10 +197,11 @@ mod tests {
 
     #[test]
     fn parameters_have_module_paths_and_burn_layout() {
-        let params = named_parameters(&Gpt::init(&small(), 1000, &Device::flex())).expect("params");
+        let params = named_parameters(&Gpt::init(&small(), 1000));
         let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(&names[..2], ["wte.weight", "wpe"]);
         assert!(names.contains(&"h.1.qkv.weight"));
+        assert!(names.contains(&"h.0.ln1.gamma"));
         assert_eq!(names.last(), Some(&"head.weight"));
         let qkv = params
             .iter()
@@ -218,20 +216,13 @@ mod tests {
 
     #[test]
     fn attention_is_causal() {
-        let device = Device::flex();
-        let model = Gpt::init(&small(), 1000, &device);
-        let logits = |tokens: [i64; 6]| {
-            let input =
-                Tensor::<2, Int>::from_data(TensorData::new(tokens.to_vec(), [1, 6]), &device);
-            model
-                .forward(input)
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .expect("f32")
+        let model = Gpt::init(&small(), 1000);
+        let logits = |tokens: [u32; 6]| {
+            let mut ws = Workspace::default();
+            ws.forward(model.layout(), model.params(), &tokens, 1, 6);
+            ws.logits[..6 * 11].to_vec()
         };
-        let a = logits([1, 2, 3, 4, 5, 6]);
-        let b = logits([1, 2, 3, 4, 9, 0]);
+        let (a, b) = (logits([1, 2, 3, 4, 5, 6]), logits([1, 2, 3, 4, 9, 0]));
         // Positions 0..4 see only tokens 0..4, which agree.
         assert_eq!(a[..4 * 11], b[..4 * 11]);
         assert_ne!(a[4 * 11..], b[4 * 11..]);

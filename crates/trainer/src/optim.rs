@@ -1,9 +1,8 @@
 //! AdamW with PyTorch's update rule, and global-norm gradient clipping.
 //!
-//! burn's optimizer has other defaults (eps 1e-5, weight decay 1e-4) and clips only tensor by
-//! tensor; this one is written out so that its hyper-parameters are explicit, its state is
-//! plain tensors keyed by parameter path (what checkpoints store), and clipping sees the global
-//! norm. For every parameter `p` with gradient `g`, at step `n = 1, 2, ...` and rate `lr`:
+//! Written out so that its hyper-parameters are explicit, its state is flat buffers in the
+//! model's layout (what checkpoints store, by parameter path), and clipping sees the global
+//! norm; both passes run over fixed chunks in parallel. For every parameter `p` with gradient `g`, at step `n = 1, 2, ...` and rate `lr`:
 //!
 //! ```text
 //! g     <- c g,  c = min(1, max_norm / ||G||_2)    (||G|| over all gradients; optional)
@@ -16,12 +15,13 @@
 //!
 //! which is `torch.optim.AdamW` (single-tensor path) step for step.
 
-use std::collections::BTreeMap;
+use rayon::prelude::*;
 
-use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
-use burn::tensor::{Gradients, Tensor};
+use crate::engine::Layout;
 
-use crate::{Result, TrainerError};
+/// Elements per parallel chunk of the optimizer's passes: fixed, so sums do not depend on the
+/// thread count.
+const CHUNK: usize = 1 << 14;
 
 /// AdamW hyper-parameters (the learning rate comes with each step).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -38,160 +38,91 @@ pub struct AdamWConfig {
     pub decay_vectors: bool,
 }
 
-/// First and second moments of one parameter, flattened to one dimension.
-#[derive(Clone, Debug)]
-pub struct Moments {
-    /// `m`.
-    pub m: Tensor<1>,
-    /// `v`.
-    pub v: Tensor<1>,
-}
-
-/// AdamW's state: the step count and the moments of every parameter, by parameter path
-/// (`h.0.qkv.weight`, ...).
-#[derive(Clone, Debug)]
+/// AdamW's state: the step count and the first and second moments of every parameter, flat
+/// buffers in the model's [`Layout`] order.
+#[derive(Clone, Debug, PartialEq)]
 pub struct AdamW {
     /// Hyper-parameters.
     pub config: AdamWConfig,
     /// Steps taken, `n`.
     pub steps: u64,
-    /// Moments by parameter path; a parameter gets zero moments on its first step.
-    pub moments: BTreeMap<String, Moments>,
+    /// `m`, per parameter.
+    pub m: Vec<f32>,
+    /// `v`, per parameter.
+    pub v: Vec<f32>,
 }
 
 impl AdamW {
-    /// An optimizer that has taken no step.
-    pub fn new(config: AdamWConfig) -> Self {
+    /// An optimizer that has taken no step, for `len` parameters.
+    pub fn new(config: AdamWConfig, len: usize) -> Self {
         AdamW {
             config,
             steps: 0,
-            moments: BTreeMap::new(),
+            m: vec![0.0; len],
+            v: vec![0.0; len],
         }
     }
 
-    /// One AdamW step of every parameter of `module` that has a gradient in `grads`, with
-    /// the gradients scaled by `grad_scale` (the clipping factor; 1 for none).
-    pub fn step<M: Module>(
+    /// One AdamW step of every parameter of `params` (laid out by `layout`) with its gradient
+    /// in `grads` scaled by `grad_scale` (the clipping factor; 1 for none). Arithmetic in f32,
+    /// element by element, as `torch.optim.AdamW`'s single-tensor path.
+    pub fn step(
         &mut self,
-        module: M,
-        grads: &mut Gradients,
+        params: &mut [f32],
+        grads: &[f32],
+        layout: &Layout,
         lr: f64,
         grad_scale: f64,
-    ) -> M {
+    ) {
         self.steps += 1;
-        let mut mapper = AdamWMapper {
-            optimizer: self,
-            grads,
-            lr,
-            grad_scale,
-            path: Vec::new(),
-        };
-        module.map(&mut mapper)
-    }
-}
-
-struct AdamWMapper<'a> {
-    optimizer: &'a mut AdamW,
-    grads: &'a mut Gradients,
-    lr: f64,
-    grad_scale: f64,
-    path: Vec<String>,
-}
-
-impl ModuleMapper for AdamWMapper<'_> {
-    fn enter_module(&mut self, name: &str, _container_type: &str) {
-        self.path.push(name.to_string());
-    }
-
-    fn exit_module(&mut self, _name: &str, _container_type: &str) {
-        self.path.pop();
-    }
-
-    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let (id, tensor, mapper) = param.consume();
-        let Some(grad) = tensor.grad_remove(self.grads) else {
-            return Param::from_mapped_value(id, tensor, mapper);
-        };
-        let config = self.optimizer.config;
-        let n = self.optimizer.steps as i32;
-        let dims = tensor.dims();
-        let numel = dims.iter().product::<usize>();
-        let p = tensor.inner().reshape([numel]);
-        let mut g = grad.reshape([numel]);
-        if self.grad_scale != 1.0 {
-            g = g.mul_scalar(self.grad_scale);
-        }
-        let moments = self
-            .optimizer
-            .moments
-            .entry(self.path.join("."))
-            .or_insert_with(|| Moments {
-                m: p.zeros_like(),
-                v: p.zeros_like(),
-            });
-        let p = if config.weight_decay == 0.0 || (D == 1 && !config.decay_vectors) {
-            p
-        } else {
-            p.mul_scalar(1.0 - self.lr * config.weight_decay)
-        };
-        // PyTorch's `m.lerp_(g, 1 - beta1)`: `m + (1 - beta1) (g - m)`.
-        moments.m =
-            moments.m.clone() + (g.clone() - moments.m.clone()).mul_scalar(1.0 - config.beta1);
-        moments.v =
-            moments.v.clone().mul_scalar(config.beta2) + g.square().mul_scalar(1.0 - config.beta2);
-        let bias1 = 1.0 - config.beta1.powi(n);
-        let bias2 = 1.0 - config.beta2.powi(n);
-        let denom = moments
-            .v
-            .clone()
-            .sqrt()
-            .div_scalar(bias2.sqrt())
-            .add_scalar(config.eps);
-        let p = p - (moments.m.clone() / denom).mul_scalar(self.lr / bias1);
-        let p = Tensor::from_inner(p.reshape(dims)).require_grad();
-        Param::from_mapped_value(id, p, mapper)
-    }
-}
-
-/// The global gradient norm `||G||_2 = sqrt(sum over parameters of sum g^2)` of the
-/// parameters of `module` that have a gradient in `grads`.
-pub fn global_grad_norm<M: Module>(module: &M, grads: &Gradients) -> Result<f64> {
-    struct SquaredNorm<'a> {
-        grads: &'a Gradients,
-        total: Option<Tensor<1>>,
-        seen: Vec<ParamId>,
-    }
-    impl ModuleVisitor for SquaredNorm<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            // A parameter shared between modules counts once.
-            if self.seen.contains(&param.id) {
-                return;
-            }
-            self.seen.push(param.id);
-            if let Some(grad) = param.val().grad(self.grads) {
-                let squares = grad.square().sum();
-                self.total = Some(match self.total.take() {
-                    Some(total) => total + squares,
-                    None => squares,
+        let c = self.config;
+        let n = self.steps as i32;
+        let bias1 = 1.0 - c.beta1.powi(n);
+        let bias2_sqrt = (1.0 - c.beta2.powi(n)).sqrt() as f32;
+        let (beta2, one_minus_beta1, one_minus_beta2) = (
+            c.beta2 as f32,
+            (1.0 - c.beta1) as f32,
+            (1.0 - c.beta2) as f32,
+        );
+        let (eps, step_size, scale) = (c.eps as f32, (lr / bias1) as f32, grad_scale as f32);
+        for tensor in &layout.tensors {
+            let decay = c.weight_decay != 0.0 && (tensor.shape.len() > 1 || c.decay_vectors);
+            let keep = if decay {
+                (1.0 - lr * c.weight_decay) as f32
+            } else {
+                1.0
+            };
+            let range = tensor.span.range();
+            params[range.clone()]
+                .par_chunks_mut(CHUNK)
+                .zip(self.m[range.clone()].par_chunks_mut(CHUNK))
+                .zip(self.v[range.clone()].par_chunks_mut(CHUNK))
+                .zip(grads[range].par_chunks(CHUNK))
+                .for_each(|(((p, m), v), g)| {
+                    for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
+                        let g = if scale == 1.0 { g } else { g * scale };
+                        if decay {
+                            *p *= keep;
+                        }
+                        // PyTorch's `m.lerp_(g, 1 - beta1)`: `m + (1 - beta1) (g - m)`.
+                        *m += one_minus_beta1 * (g - *m);
+                        *v = *v * beta2 + g * g * one_minus_beta2;
+                        let denom = v.sqrt() / bias2_sqrt + eps;
+                        *p -= *m / denom * step_size;
+                    }
                 });
-            }
         }
     }
-    let mut visitor = SquaredNorm {
-        grads,
-        total: None,
-        seen: Vec::new(),
-    };
-    module.visit(&mut visitor);
-    match visitor.total {
-        None => Ok(0.0),
-        Some(total) => {
-            let squares: f32 = total
-                .try_into_scalar()
-                .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
-            Ok(f64::from(squares).sqrt())
-        }
-    }
+}
+
+/// The global gradient norm `||G||_2 = sqrt(sum g^2)` over all of `grads` (f64 sums of fixed
+/// chunks, added in order).
+pub fn global_grad_norm(grads: &[f32]) -> f64 {
+    let partial: Vec<f64> = grads
+        .par_chunks(CHUNK)
+        .map(|chunk| chunk.iter().map(|&g| f64::from(g) * f64::from(g)).sum())
+        .collect();
+    partial.iter().sum::<f64>().sqrt()
 }
 
 /// The clipping factor `c = min(1, max_norm / norm)` that scales every gradient so the global
@@ -207,33 +138,33 @@ pub fn clip_scale(norm: f64, max_norm: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Device;
+    use crate::ModelConfig;
 
-    fn values(param: &Param<Tensor<1>>) -> Vec<f32> {
-        param
-            .val()
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .expect("f32")
+    fn tiny_layout() -> Layout {
+        Layout::new(&ModelConfig {
+            vocab_size: 3,
+            context: 1,
+            d_model: 1,
+            n_heads: 1,
+            n_layers: 0,
+            init_std: 0.02,
+        })
     }
 
-    /// One step with gradient `g = (3, -4, 12)` (norm 13) clipped to norm `max_norm`:
-    /// after one step `m_hat = c g`, `v_hat = c^2 g^2`, so with `eps = 1` the update is
+    /// One step with gradient `g = (3, -4, 12, ...)` clipped to norm `max_norm`: after one
+    /// step `m_hat = c g`, `v_hat = c^2 g^2`, so with `eps = 1` the update is
     /// `-lr c g / (c |g| + 1)` after the decay `p (1 - lr wd)`.
     #[test]
     fn clipped_adamw_step_matches_the_formula() {
-        let device = Device::flex().autodiff();
-        let p0 = [1.0f32, -2.0, 0.5];
-        let g = [3.0f64, -4.0, 12.0];
+        // wte [3, 1], wpe [1, 1], lnf gamma [1], beta [1], head [3, 1]: 9 parameters.
+        let layout = tiny_layout();
+        assert_eq!(layout.len, 9);
+        let p0: Vec<f32> = (0..9).map(|i| i as f32 * 0.25 - 1.0).collect();
+        let g: Vec<f32> = vec![3.0, -4.0, 12.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0];
         for max_norm in [1.0, 6.5, 100.0] {
-            let param = Param::from_tensor(Tensor::<1>::from_floats(p0, &device));
-            let weights = Tensor::<1>::from_floats([3.0f32, -4.0, 12.0], &device);
-            let mut grads = (param.val() * weights).sum().backward();
-            let norm = global_grad_norm(&param, &grads).expect("norm");
-            assert!((norm - 13.0).abs() < 1e-5, "{norm}");
+            let norm = global_grad_norm(&g);
+            assert!((norm - 13.0).abs() < 1e-12, "{norm}");
             let c = clip_scale(norm, max_norm);
-            assert!((c - (max_norm / 13.0).min(1.0)).abs() < 1e-6);
             let config = AdamWConfig {
                 beta1: 0.9,
                 beta2: 0.999,
@@ -241,18 +172,19 @@ mod tests {
                 weight_decay: 0.1,
                 decay_vectors: true,
             };
-            let mut adamw = AdamW::new(config);
+            let mut adamw = AdamW::new(config, 9);
             let (lr, wd) = (0.01, 0.1);
-            let updated = adamw.step(param, &mut grads, lr, c);
-            for ((&p, &g), &new) in p0.iter().zip(&g).zip(&values(&updated)) {
-                let expected = f64::from(p) * (1.0 - lr * wd) - lr * c * g / (c * g.abs() + 1.0);
+            let mut p = p0.clone();
+            adamw.step(&mut p, &g, &layout, lr, c);
+            for ((&p0, &g), &new) in p0.iter().zip(&g).zip(&p) {
+                let g = f64::from(g);
+                let expected = f64::from(p0) * (1.0 - lr * wd) - lr * c * g / (c * g.abs() + 1.0);
                 assert!(
                     (f64::from(new) - expected).abs() < 1e-6,
                     "{new} vs {expected}"
                 );
             }
             assert_eq!(adamw.steps, 1);
-            assert_eq!(adamw.moments.len(), 1);
         }
     }
 
@@ -260,30 +192,24 @@ mod tests {
     /// `decay_vectors`, `p` unchanged otherwise; a matrix is decayed either way.
     #[test]
     fn vectors_are_decayed_only_when_asked() {
-        let device = Device::flex().autodiff();
+        let layout = tiny_layout();
         for decay_vectors in [true, false] {
-            let vector = Param::from_tensor(Tensor::<1>::from_floats([2.0f32, -1.0], &device));
-            let matrix = Param::from_tensor(Tensor::<2>::from_floats([[2.0f32, -1.0]], &device));
-            let loss = vector.val().sum().mul_scalar(0.0) + matrix.val().sum().mul_scalar(0.0);
-            let mut grads = loss.backward();
-            let mut adamw = AdamW::new(AdamWConfig {
-                beta1: 0.9,
-                beta2: 0.999,
-                eps: 1e-8,
-                weight_decay: 0.5,
-                decay_vectors,
-            });
-            let factor = if decay_vectors { 0.95f32 } else { 1.0 };
-            let vector = adamw.step(vector, &mut grads, 0.1, 1.0);
-            assert_eq!(values(&vector), [2.0 * factor, -factor]);
-            let matrix = adamw.step(matrix, &mut grads, 0.1, 1.0);
-            let decayed: Vec<f32> = matrix
-                .val()
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .expect("f32");
-            assert_eq!(decayed, [2.0 * 0.95f32, -0.95]);
+            let mut adamw = AdamW::new(
+                AdamWConfig {
+                    beta1: 0.9,
+                    beta2: 0.999,
+                    eps: 1e-8,
+                    weight_decay: 0.5,
+                    decay_vectors,
+                },
+                9,
+            );
+            let mut p = vec![2.0f32; 9];
+            adamw.step(&mut p, &[0.0; 9], &layout, 0.1, 1.0);
+            let vector = if decay_vectors { 2.0 * 0.95f32 } else { 2.0 };
+            // lnf gamma and beta (elements 4 and 5) are the vectors.
+            assert_eq!(p[4..6], [vector, vector]);
+            assert!(p[..4].iter().chain(&p[6..]).all(|&w| w == 2.0 * 0.95f32));
         }
     }
 

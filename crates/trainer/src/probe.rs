@@ -19,8 +19,6 @@
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
-use burn::tensor::activation::log_softmax;
-use burn::tensor::{Int, Tensor, TensorData};
 use skm_generator::{Corpus, Slot, Token, Vocabulary, World};
 
 use crate::init::SplitMix64;
@@ -103,7 +101,7 @@ pub fn prefix(world: &World, name: &[Token], attribute: usize) -> Vec<Token> {
     tokens
 }
 
-/// Runs `probes` through `model` (without autodiff: `model.valid()`) at their template
+/// Runs `probes` through `model` at their template
 /// prefixes ([`prefix`]), `batch` prefixes at a time; results are in the order of `probes`.
 /// Fails when a prefix is longer than the model's context.
 pub fn evaluate(
@@ -132,7 +130,6 @@ pub fn evaluate_with(
     prefix_of: impl Fn(&Probe) -> Vec<Token>,
     batch: usize,
 ) -> Result<Vec<ProbeResult>> {
-    let device = crate::eval::model_device(model);
     let vocab = model.vocab_size();
     let prefixes: Vec<Vec<Token>> = probes.iter().map(prefix_of).collect();
     crate::data::check_tokens(&prefixes.concat(), vocab)?;
@@ -160,25 +157,12 @@ pub fn evaluate_with(
             .push(i);
     }
     let mut results = vec![None; probes.len()];
+    let mut workspaces = Vec::new();
     for (&(attribute, t), indices) in &groups {
         let valid = world.vocabulary.attribute_values(usize::from(attribute));
         for chunk in indices.chunks(batch.max(1)) {
-            let data: Vec<i64> = chunk
-                .iter()
-                .flat_map(|&i| prefixes[i].iter().map(|&token| i64::from(token)))
-                .collect();
-            let input =
-                Tensor::<2, Int>::from_data(TensorData::new(data, [chunk.len(), t]), &device);
-            let last = model
-                .forward(input)
-                .narrow(1, t - 1, 1)
-                .reshape([chunk.len(), vocab]);
-            let log_p = log_softmax(last, 1)
-                .try_into_data()
-                .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
+            let inputs: Vec<Token> = chunk.iter().flat_map(|&i| prefixes[i].clone()).collect();
+            let log_p = model.next_log_probs(&mut workspaces, &inputs, chunk.len(), t);
             for (row, &i) in log_p.chunks_exact(vocab).zip(chunk) {
                 results[i] = Some(read_distribution(row, probes[i].value, &valid));
             }
@@ -421,7 +405,7 @@ mod tests {
             n_layers: 1,
             init_std: 0.5,
         };
-        let model = Gpt::init(&config, 7, &burn::tensor::Device::flex());
+        let model = Gpt::init(&config, 7);
         let probes = stratified(&corpus, 0..1500, Strata::Exposures, 4, 1).expect("probes");
         // Question-like prefixes of two lengths, with tokens beyond the generator's vocabulary.
         let question = |p: &Probe| {

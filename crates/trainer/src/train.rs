@@ -11,16 +11,16 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
-use burn::tensor::Device;
+use rayon::prelude::*;
 use skm_generator::Token;
 
 use crate::checkpoint::{self, TrainState};
 use crate::data::{Batch, SequentialBatches, WindowSampler, check_tokens};
+use crate::engine::{Workspace, shards};
 use crate::init::init_base;
 use crate::optim::{AdamW, AdamWConfig, clip_scale, global_grad_norm};
 use crate::schedule::learning_rate;
-use crate::{Gpt, ModelConfig, Result, TrainConfig, TrainerError, eval};
+use crate::{Device, Gpt, ModelConfig, Result, TrainConfig, TrainerError, eval};
 
 /// What one step did.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -35,7 +35,7 @@ pub struct StepOutcome {
     pub grad_norm: Option<f64>,
 }
 
-/// A model, its optimizer and its progress.
+/// A model, its optimizer, its progress and the engine's buffers for its batches.
 #[derive(Debug)]
 pub struct Trainer {
     model_config: ModelConfig,
@@ -45,64 +45,76 @@ pub struct Trainer {
     optimizer: AdamW,
     state: TrainState,
     last_checkpoint: Option<PathBuf>,
+    /// One per part of a batch ([`shards`]), kept from step to step.
+    workspaces: Vec<Workspace>,
+    /// The batch's gradient: the parts' gradients added in order.
+    grads: Vec<f32>,
 }
 
 impl Trainer {
-    /// A fresh run: validates both configurations, seeds the device and initialises the model
-    /// from `init_base(config.seed)` (seed 0 is the SPEC initialisation). Gradients are
-    /// recorded on `device.autodiff()`.
+    /// A fresh run: validates both configurations and initialises the model from
+    /// `init_base(config.seed)` (seed 0 is the SPEC initialisation).
     pub fn new(model_config: &ModelConfig, config: &TrainConfig, device: &Device) -> Result<Self> {
         model_config.validate()?;
         config.validate()?;
-        let device = device.clone().autodiff();
-        // Nothing draws from the backend's RNG (no dropout), but seed it all the same.
-        device.seed(config.seed);
-        let model = Gpt::init(model_config, init_base(config.seed), &device);
-        Ok(Trainer {
-            model_config: model_config.clone(),
-            config: config.clone(),
+        let model = Gpt::init(model_config, init_base(config.seed));
+        Ok(Trainer::from_parts(
+            model,
+            config.clone(),
+            AdamW::new(adamw_config(config), model_config.parameters()),
+            TrainState::default(),
+            *device,
+        ))
+    }
+
+    fn from_parts(
+        model: Gpt,
+        config: TrainConfig,
+        optimizer: AdamW,
+        state: TrainState,
+        device: Device,
+    ) -> Self {
+        Trainer {
+            model_config: model.config().clone(),
+            grads: vec![0.0; model.num_params()],
+            config,
             device,
             model,
-            optimizer: AdamW::new(adamw_config(config)),
-            state: TrainState::default(),
+            optimizer,
+            state,
             last_checkpoint: None,
-        })
+            workspaces: Vec::new(),
+        }
     }
 
     /// Continues the run saved in the checkpoint at `path`.
     pub fn resume(path: &Path, device: &Device) -> Result<Self> {
-        let device = device.clone().autodiff();
-        let loaded = checkpoint::load(path, &device)?;
-        device.seed(loaded.train_config.seed);
-        Ok(Trainer {
-            model_config: loaded.model_config,
-            config: loaded.train_config,
-            device,
-            model: loaded.model,
-            optimizer: loaded.optimizer,
-            state: loaded.state,
-            last_checkpoint: Some(path.to_path_buf()),
-        })
+        let loaded = checkpoint::load(path)?;
+        let mut trainer = Trainer::from_parts(
+            loaded.model,
+            loaded.train_config,
+            loaded.optimizer,
+            loaded.state,
+            *device,
+        );
+        trainer.last_checkpoint = Some(path.to_path_buf());
+        Ok(trainer)
     }
 
     /// A new run that starts from this trainer's current weights, as fine-tuning does: `config`
     /// gives its schedule, step budget and data seed, AdamW starts afresh (no moments, `n = 0`)
     /// and the progress from step 0, so the learning rate of its step `s` is
     /// `learning_rate(config, s)`. The model's shape is unchanged; this trainer is left as it
-    /// is (parameters are immutable tensors, and each step makes new ones), so several runs
-    /// can start from the same weights.
+    /// is (the new one copies the weights), so several runs can start from the same weights.
     pub fn fine_tune(&self, config: &TrainConfig) -> Result<Self> {
         config.validate()?;
-        self.device.seed(config.seed);
-        Ok(Trainer {
-            model_config: self.model_config.clone(),
-            config: config.clone(),
-            device: self.device.clone(),
-            model: self.model.clone(),
-            optimizer: AdamW::new(adamw_config(config)),
-            state: TrainState::default(),
-            last_checkpoint: None,
-        })
+        Ok(Trainer::from_parts(
+            self.model.clone(),
+            config.clone(),
+            AdamW::new(adamw_config(config), self.model.num_params()),
+            TrainState::default(),
+            self.device,
+        ))
     }
 
     /// The model being trained.
@@ -110,9 +122,10 @@ impl Trainer {
         &self.model
     }
 
-    /// A copy of the model without autodiff, for evaluation.
-    pub fn eval_model(&self) -> Gpt {
-        self.model.valid()
+    /// The model, for evaluation (the same as [`Trainer::model`]: the engine keeps no
+    /// gradient state in it).
+    pub fn eval_model(&self) -> &Gpt {
+        &self.model
     }
 
     /// The model's shape.
@@ -130,7 +143,7 @@ impl Trainer {
         &self.state
     }
 
-    /// The device (with autodiff).
+    /// The device.
     pub fn device(&self) -> &Device {
         &self.device
     }
@@ -140,21 +153,11 @@ impl Trainer {
     pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
         let step = self.state.step;
         let lr = learning_rate(&self.config, step);
-        let (inputs, targets) = batch.to_tensors(&self.device);
-        let loss = self.model.loss(inputs, targets);
-        let value: f32 = loss
-            .clone()
-            .inner()
-            .try_into_scalar()
-            .map_err(|e| TrainerError::TensorRead(format!("{e:?}")))?;
+        let value = self.forward_backward(batch);
         if !value.is_finite() {
             return Err(self.diverged(step, "loss", f64::from(value)));
         }
-        let mut grads = loss.backward();
-        let grad_norm = match self.config.grad_clip {
-            Some(_) => Some(global_grad_norm(&self.model, &grads)?),
-            None => None,
-        };
+        let grad_norm = self.config.grad_clip.map(|_| global_grad_norm(&self.grads));
         if let Some(norm) = grad_norm.filter(|n| !n.is_finite()) {
             return Err(self.diverged(step, "gradient norm", norm));
         }
@@ -162,9 +165,8 @@ impl Trainer {
             (Some(norm), Some(max_norm)) => clip_scale(norm, max_norm),
             _ => 1.0,
         };
-        self.model = self
-            .optimizer
-            .step(self.model.clone(), &mut grads, lr, scale);
+        let (layout, params) = self.model.layout_and_params_mut();
+        self.optimizer.step(params, &self.grads, layout, lr, scale);
         self.state.step += 1;
         self.state.losses.push(value);
         Ok(StepOutcome {
@@ -173,6 +175,51 @@ impl Trainer {
             learning_rate: lr,
             grad_norm,
         })
+    }
+
+    /// The batch's mean cross-entropy (nats), and its gradient in `self.grads`: each part of
+    /// the batch forward and backward on its own thread, then the parts' gradients added in
+    /// their order.
+    fn forward_backward(&mut self, batch: &Batch) -> f32 {
+        let (b, t) = (batch.batch, batch.context);
+        let parts = shards(b);
+        self.workspaces
+            .resize_with(parts.len(), Workspace::training);
+        let scale = 1.0 / (b * t) as f32;
+        let (layout, params) = (self.model.layout(), self.model.params());
+        let losses: Vec<f64> = self
+            .workspaces
+            .par_iter_mut()
+            .zip(parts)
+            .map(|(ws, rows)| {
+                let tokens = rows.start * t..rows.end * t;
+                let inputs = &batch.inputs[tokens.clone()];
+                ws.forward(layout, params, inputs, rows.len(), t);
+                ws.backward(
+                    layout,
+                    params,
+                    inputs,
+                    &batch.targets[tokens],
+                    rows.len(),
+                    t,
+                    scale,
+                )
+            })
+            .collect();
+        let workspaces = &self.workspaces;
+        self.grads
+            .par_chunks_mut(1 << 14)
+            .enumerate()
+            .for_each(|(i, out)| {
+                let start = i << 14;
+                out.copy_from_slice(&workspaces[0].grads[start..start + out.len()]);
+                for ws in &workspaces[1..] {
+                    for (o, &g) in out.iter_mut().zip(&ws.grads[start..]) {
+                        *o += g;
+                    }
+                }
+            });
+        (losses.iter().sum::<f64>() / (b * t) as f64) as f32
     }
 
     fn diverged(&self, step: usize, quantity: &'static str, value: f64) -> TrainerError {
@@ -203,7 +250,7 @@ impl Trainer {
     pub fn heldout_loss(&self, tokens: &[Token]) -> Result<f64> {
         check_tokens(tokens, self.model_config.vocab_size)?;
         let bits = eval::token_bits(
-            &self.eval_model(),
+            &self.model,
             tokens,
             self.model_config.context,
             self.config.batch_size,
@@ -386,7 +433,6 @@ mod tests {
 
     fn weights(trainer: &Trainer) -> Vec<Vec<u32>> {
         named_parameters(trainer.model())
-            .expect("parameters")
             .into_iter()
             .map(|p| p.values.iter().map(|v| v.to_bits()).collect())
             .collect()
@@ -415,7 +461,7 @@ mod tests {
             seed: 42,
         }
         .batches();
-        let device = Device::flex();
+        let device = Device::Cpu;
         let new = || Trainer::new(&model, &config, &device).expect("trainer");
         // From untrained weights, a fine-tuning run is a fresh run, loss for loss.
         let (mut fresh, mut tuned) = (new(), new().fine_tune(&config).expect("fine-tune"));

@@ -41,7 +41,7 @@ fn spec_training_reproduces_pytorch_losses() {
         assert_eq!(outcome.step, step);
         let deviation = (f64::from(outcome.loss) - f64::from(expected)).abs();
         println!(
-            "step {step:2}: burn {:.6} torch {:.6} deviation {deviation:.2e}",
+            "step {step:2}: skm {:.6} torch {:.6} deviation {deviation:.2e}",
             outcome.loss, expected
         );
         if deviation > largest.1 {

@@ -325,9 +325,9 @@ impl Rows {
         let model = trainer.eval_model();
         let step = trainer.state().step as u64;
         for set in sets {
-            let template = probe::evaluate(&model, world, set.probes, at.batch)?;
+            let template = probe::evaluate(model, world, set.probes, at.batch)?;
             let question = probe::evaluate_with(
-                &model,
+                model,
                 world,
                 set.probes,
                 |p| qa.prefix(&p.name, usize::from(p.attribute)),
@@ -544,7 +544,7 @@ impl Experiment for FineTuning {
                     .flat_map(|&(k, _)| counts.probes(world, k))
                     .collect();
                 let results =
-                    probe::evaluate(&pretrained, world, &candidate_probes, train.batch_size)?;
+                    probe::evaluate(pretrained, world, &candidate_probes, train.batch_size)?;
                 let known: Vec<usize> = results
                     .chunks(world.config.attributes)
                     .map(|facts| facts.iter().filter(|r| r.answer == Answer::Correct).count())
@@ -558,7 +558,7 @@ impl Experiment for FineTuning {
                     .partition(|q| q.entity.is_none());
                 // A never-seen entity's value can be right by chance; it is not known.
                 let known_before = |probes: &[Probe]| -> Result<Vec<bool>> {
-                    let results = probe::evaluate(&pretrained, world, probes, train.batch_size)?;
+                    let results = probe::evaluate(pretrained, world, probes, train.batch_size)?;
                     Ok(probes
                         .iter()
                         .zip(&results)

@@ -127,7 +127,7 @@ impl Rows {
     fn evaluate(&mut self, at: &Probing, trainer: &Trainer) -> skm_trainer::Result<()> {
         let model = trainer.eval_model();
         let step = trainer.state().step as u64;
-        let eval = evaluate_roles(&model, at.corpus, at.heldout.clone(), at.batch)?;
+        let eval = evaluate_roles(model, at.corpus, at.heldout.clone(), at.batch)?;
         self.e_roles.push(&eval);
         for _ in ROLES {
             self.e_point.push(at.label.into());
@@ -135,7 +135,7 @@ impl Rows {
             self.e_step.push(step);
             self.e_tokens.push(step * at.tokens_per_step);
         }
-        let results = probe::evaluate(&model, &at.corpus.world, at.probes, at.batch)?;
+        let results = probe::evaluate(model, &at.corpus.world, at.probes, at.batch)?;
         for (i, (probe, result)) in at.probes.iter().zip(&results).enumerate() {
             self.p_point.push(at.label.into());
             self.p_seed.push(at.seed);

@@ -227,9 +227,9 @@ fn load(dir: &std::path::Path, device: &skm_trainer::Device) -> Result<Trained> 
     let best_path = checkpoint::path_in(dir, "best");
     let (model, kept_step) = match last.state().best {
         Some((step, _)) if best_path.exists() => {
-            (Trainer::resume(&best_path, device)?.eval_model(), step)
+            (Trainer::resume(&best_path, device)?.model().clone(), step)
         }
-        _ => (last.eval_model(), last.state().step),
+        _ => (last.model().clone(), last.state().step),
     };
     Ok(Trained {
         model,
