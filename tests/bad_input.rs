@@ -38,6 +38,7 @@ fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) ->
         force: false,
         experiments_dir: experiments.path().to_path_buf(),
         out: out.path().to_path_buf(),
+        sources: workspace_root(),
         revision: "test".into(),
         progress: false,
         device: skm_trainer::DeviceKind::Cpu,

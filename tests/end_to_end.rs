@@ -1,5 +1,6 @@
 //! The smoke profile of every experiment, end to end, into a temporary directory: files,
-//! claim table, cache, determinism and a snapshot of every figure.
+//! claim table, cache, determinism and a snapshot of every figure. A smoke run writes
+//! everything under `results/smoke/` (runs, checkpoints, claims, figures, paper).
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -15,6 +16,7 @@ fn options(out: &Path, force: bool) -> Reproduce {
         force,
         experiments_dir: workspace_root().join("experiments"),
         out: out.to_path_buf(),
+        sources: workspace_root(),
         revision: "test-revision".into(),
         progress: false,
         device: skm_trainer::DeviceKind::Cpu,
@@ -69,7 +71,7 @@ fn smoke_run_writes_every_artifact() {
         if experiment == "real-text" && !corpus_installed() {
             continue;
         }
-        let run = out.join("results").join(experiment).join("smoke");
+        let run = out.join("results/smoke/runs").join(experiment);
         let frames = frames.iter().map(|f| format!("{f}.parquet"));
         for file in ["config.toml".to_string(), "provenance.json".to_string()]
             .into_iter()
@@ -80,6 +82,7 @@ fn smoke_run_writes_every_artifact() {
         let provenance = std::fs::read_to_string(run.join("provenance.json")).unwrap();
         for key in [
             "config_hash",
+            "source_hash",
             "seeds",
             "git_revision",
             "crate_versions",
@@ -90,7 +93,7 @@ fn smoke_run_writes_every_artifact() {
                 "{experiment}: provenance lacks {key}"
             );
         }
-        let figures: Vec<_> = std::fs::read_dir(out.join("figures").join(experiment))
+        let figures: Vec<_> = std::fs::read_dir(out.join("results/smoke/figures").join(experiment))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
@@ -104,16 +107,19 @@ fn smoke_run_writes_every_artifact() {
                 .iter()
                 .any(|p| p.extension().is_some_and(|e| e == "png"))
         );
-        // No temporary directory is left behind.
-        let leftovers: Vec<_> = std::fs::read_dir(out.join("results").join(experiment))
+    }
+    // No temporary directory is left behind.
+    for dir in ["runs", "figures", "checkpoints"] {
+        let leftovers: Vec<_> = std::fs::read_dir(out.join("results/smoke").join(dir))
             .unwrap()
             .filter_map(|e| e.ok())
             .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
             .collect();
-        assert!(leftovers.is_empty());
+        assert!(leftovers.is_empty(), "{leftovers:?}");
     }
     let sentences =
-        read_parquet(&out.join("results/bayes-learning-curve/smoke/sentences.parquet")).unwrap();
+        read_parquet(&out.join("results/smoke/runs/bayes-learning-curve/sentences.parquet"))
+            .unwrap();
     for column in [
         "sentence",
         "entity",
@@ -135,10 +141,11 @@ fn smoke_run_writes_every_artifact() {
     }
     // Every frame records where it came from.
     let bytes =
-        std::fs::read(out.join("results/bayes-learning-curve/smoke/excess.parquet")).unwrap();
+        std::fs::read(out.join("results/smoke/runs/bayes-learning-curve/excess.parquet")).unwrap();
     let footer = String::from_utf8_lossy(&bytes);
     for key in [
         "skm.config_hash",
+        "skm.source_hash",
         "skm.seeds",
         "skm.git_revision",
         "test-revision",
@@ -147,17 +154,34 @@ fn smoke_run_writes_every_artifact() {
     }
     // 2 alphas x 2 seeds x 20,000 sentences.
     assert_eq!(sentences.height(), 80_000);
-    let html = std::fs::read_to_string(out.join("paper/index.html")).unwrap();
+    let html = std::fs::read_to_string(out.join("results/smoke/paper/index.html")).unwrap();
     assert!(html.contains("<svg"));
-    assert!(out.join("paper/index.md").is_file());
+    assert!(out.join("results/smoke/paper/index.md").is_file());
+}
+
+#[test]
+fn the_smoke_profile_writes_nothing_into_figures_or_paper() {
+    let (out, _) = smoke();
+    // `figures/` and `paper/` at the root belong to the default profile.
+    let top: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(top, ["results"]);
+    let results: Vec<String> = std::fs::read_dir(out.join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(results, ["smoke"]);
 }
 
 #[test]
 fn claim_table_lists_every_claim_of_the_experiments() {
     let (out, claims) = smoke();
-    let table =
-        skm_report::claims_from_frame(&read_parquet(&out.join("results/claims.parquet")).unwrap())
-            .unwrap();
+    let table = skm_report::claims_from_frame(
+        &read_parquet(&out.join("results/smoke/claims.parquet")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(&table, claims);
     let mut ids = vec![
         "C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12",
@@ -201,7 +225,7 @@ fn hallucination_reads_the_models_model_scaling_trained() {
     let (data, models) = (load("data-scaling"), load("model-scaling"));
     // One finished run per trained model: data-scaling's sizes and model-scaling's shapes;
     // hallucination added none, and no scratch directory is left.
-    let entries: Vec<String> = std::fs::read_dir(out.join("results/checkpoints/smoke"))
+    let entries: Vec<String> = std::fs::read_dir(out.join("results/smoke/checkpoints"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -222,13 +246,15 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
         ..options(out.path(), force)
     };
     let claims = xtask::reproduce(&only(false)).unwrap();
-    let figure = out.path().join("figures/data-statistics/heaps.svg");
+    let figure = out
+        .path()
+        .join("results/smoke/figures/data-statistics/heaps.svg");
     let sentences = out
         .path()
-        .join("results/data-statistics/smoke/sentences.parquet");
+        .join("results/smoke/runs/data-statistics/sentences.parquet");
     let provenance = out
         .path()
-        .join("results/data-statistics/smoke/provenance.json");
+        .join("results/smoke/runs/data-statistics/provenance.json");
     let (figure_before, frame_before) = (
         std::fs::read(&figure).unwrap(),
         std::fs::read(&sentences).unwrap(),
@@ -284,11 +310,12 @@ fn every_figure_matches_its_snapshot() {
             if experiment == "real-text" && !corpus_installed() {
                 continue;
             }
-            let mut svgs: Vec<PathBuf> = std::fs::read_dir(out.join("figures").join(experiment))
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .filter(|p| p.extension().is_some_and(|e| e == "svg"))
-                .collect();
+            let mut svgs: Vec<PathBuf> =
+                std::fs::read_dir(out.join("results/smoke/figures").join(experiment))
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+                    .collect();
             svgs.sort();
             for svg in svgs {
                 let stem = svg.file_stem().unwrap().to_string_lossy().to_string();
@@ -330,51 +357,246 @@ fn results_do_not_depend_on_the_thread_count() {
         .collect();
     assert_eq!(claims, expected);
     for file in [
-        "results/bayes-learning-curve/smoke/sentences.parquet",
-        "results/bayes-learning-curve/smoke/excess.parquet",
+        "runs/bayes-learning-curve/sentences.parquet",
+        "runs/bayes-learning-curve/excess.parquet",
         "figures/bayes-learning-curve/excess-alpha-0.3.svg",
-        "results/train-smoke/smoke/training.parquet",
-        "results/train-smoke/smoke/evaluations.parquet",
-        "results/train-smoke/smoke/probes.parquet",
+        "runs/train-smoke/training.parquet",
+        "runs/train-smoke/evaluations.parquet",
+        "runs/train-smoke/probes.parquet",
         "figures/train-smoke/acquisition-base.svg",
-        "results/compression/smoke/codes.parquet",
+        "runs/compression/codes.parquet",
         "figures/compression/codes-base.svg",
     ] {
+        let file = Path::new("results/smoke").join(file);
         assert_eq!(
-            std::fs::read(out.path().join(file)).unwrap(),
-            std::fs::read(shared.join(file)).unwrap(),
-            "{file} differs with one thread"
+            std::fs::read(out.path().join(&file)).unwrap(),
+            std::fs::read(shared.join(&file)).unwrap(),
+            "{} differs with one thread",
+            file.display()
         );
     }
 }
 
-/// A corpus that is not installed skips its experiment with the install command, in the
-/// console and in the paper, and the other experiments still run.
-#[test]
-fn a_missing_corpus_skips_only_its_experiment() {
+/// Copies the directory `from` to `to`, recursively.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A copy of the experiment files, with `edit` applied to each text.
+fn experiments_with(edit: impl Fn(String) -> String) -> tempfile::TempDir {
     let experiments = tempfile::tempdir().unwrap();
     for entry in std::fs::read_dir(workspace_root().join("experiments")).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
-        let text = text.replace(
+        std::fs::write(
+            experiments.path().join(path.file_name().unwrap()),
+            edit(text),
+        )
+        .unwrap();
+    }
+    experiments
+}
+
+/// The smoke run's trained models copied into `out`, each marked with a file `copied`.
+fn copy_models(out: &Path) -> PathBuf {
+    let (shared, _) = smoke();
+    let models = out.join("results/smoke/checkpoints");
+    copy_dir(&shared.join("results/smoke/checkpoints"), &models);
+    for entry in std::fs::read_dir(&models).unwrap() {
+        std::fs::write(entry.unwrap().path().join("copied"), "").unwrap();
+    }
+    models
+}
+
+/// The trained models of a checkpoint cache: (kept with the mark `copied`, trained since).
+fn models(dir: &Path) -> (usize, usize) {
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    let kept = entries.iter().filter(|e| e.join("copied").exists()).count();
+    (kept, entries.len() - kept)
+}
+
+/// A corpus that is not installed skips its experiment with the install command, in the
+/// console and in the paper, and the other experiments still run. (The edited experiment
+/// file reruns every experiment, but retrains no model: a model's key holds the code, not
+/// the experiment files.)
+#[test]
+fn a_missing_corpus_skips_only_its_experiment() {
+    let experiments = experiments_with(|text| {
+        text.replace(
             "program = \"bible\"",
             "program = \"skm-no-such-corpus-program\"",
-        );
-        std::fs::write(experiments.path().join(path.file_name().unwrap()), text).unwrap();
-    }
+        )
+    });
     let out = tempfile::tempdir().unwrap();
+    let cache = copy_models(out.path());
+    let before = models(&cache);
     let claims = xtask::reproduce(&Reproduce {
-        only: vec!["real-text".into(), "structure-function".into()],
         experiments_dir: experiments.path().to_path_buf(),
         ..options(out.path(), false)
     })
     .expect("the other experiments run");
     assert!(!claims.is_empty());
-    assert!(claims.iter().all(|c| c.experiment == "structure-function"));
-    assert!(!out.path().join("results/real-text").exists());
-    let paper = std::fs::read_to_string(out.path().join("paper/index.md")).unwrap();
+    assert!(claims.iter().all(|c| c.experiment != "real-text"));
+    assert!(!out.path().join("results/smoke/runs/real-text").exists());
+    let paper = std::fs::read_to_string(out.path().join("results/smoke/paper/index.md")).unwrap();
     assert!(paper.contains("Not run on this machine"), "{paper}");
     assert!(paper.contains("apt-get install bible-kjv bible-kjv-text"));
+    assert_eq!(models(&cache), before, "no model was retrained");
+}
+
+/// The cache key is the config and the source files, read from disk: a document changes
+/// nothing, an untracked source file reruns and retrains, an edited experiment file reruns
+/// but retrains nothing; a run with a frame missing, a figure no longer produced and the
+/// temporary directories of killed runs do not survive the next `reproduce`.
+#[test]
+fn the_cache_is_keyed_by_the_sources_and_never_lies() {
+    // A workspace of its own whose files can be edited: the key needs no git, nor real code.
+    let sources = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = sources.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("Cargo.toml", "[workspace]\n");
+    write("crates/x/src/lib.rs", "pub fn f() {}\n");
+    write("README.md", "# skm\n");
+    let out = tempfile::tempdir().unwrap();
+    let run = |experiments: &Path| {
+        xtask::reproduce(&Reproduce {
+            only: vec!["data-statistics".into(), "data-scaling".into()],
+            experiments_dir: experiments.to_path_buf(),
+            sources: sources.path().to_path_buf(),
+            ..options(out.path(), false)
+        })
+        .unwrap()
+    };
+    let smoke = out.path().join("results/smoke");
+    // What a killed run leaves, and a figure of an older version of the experiment.
+    let dead = 4_194_304 + 17; // above Linux's largest pid: no such process
+    let stale = [
+        smoke.join(format!("runs/.data-statistics.tmp-{dead}")),
+        smoke.join(format!("checkpoints/.0123456789abcdef.tmp-{dead}")),
+        smoke.join(format!("figures/.data-statistics.tmp-{dead}")),
+    ];
+    for dir in &stale {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let old_figure = smoke.join("figures/data-statistics/no-longer-drawn.svg");
+    std::fs::create_dir_all(old_figure.parent().unwrap()).unwrap();
+    std::fs::write(&old_figure, "<svg/>").unwrap();
+
+    let experiments = workspace_root().join("experiments");
+    let first = run(&experiments);
+    for dir in &stale {
+        assert!(!dir.exists(), "{} was left", dir.display());
+    }
+    assert!(!old_figure.exists(), "a figure no longer produced was left");
+    assert!(smoke.join("figures/data-statistics/heaps.svg").is_file());
+    // The others have no run, so the paper and claim table are not written.
+    assert!(!smoke.join("paper").exists());
+    assert!(!smoke.join("claims.parquet").exists());
+    let provenance = |name: &str| {
+        std::fs::read_to_string(smoke.join("runs").join(name).join("provenance.json")).unwrap()
+    };
+    let before = (provenance("data-statistics"), provenance("data-scaling"));
+    let cache = smoke.join("checkpoints");
+    for entry in std::fs::read_dir(&cache).unwrap() {
+        std::fs::write(entry.unwrap().path().join("copied"), "").unwrap();
+    }
+    let trained = models(&cache);
+    assert_eq!(trained, (2, 0), "data-scaling's two models");
+
+    // A document: every run and model is reused.
+    write("README.md", "# skm, reworded\n");
+    assert_eq!(run(&experiments), first);
+    assert_eq!(
+        (provenance("data-statistics"), provenance("data-scaling")),
+        before
+    );
+    assert_eq!(models(&cache), trained);
+
+    // An experiment file: the runs are redone, the models reused.
+    let edited = experiments_with(|text| text + "\n# an edit\n");
+    assert_eq!(run(edited.path()), first);
+    assert_ne!(provenance("data-statistics"), before.0);
+    assert_ne!(provenance("data-scaling"), before.1);
+    assert_eq!(models(&cache), trained);
+
+    // An untracked source file: the runs are redone and the models retrained.
+    let before = (provenance("data-statistics"), provenance("data-scaling"));
+    write("crates/x/src/new.rs", "pub fn g() {}\n");
+    assert_eq!(run(edited.path()), first, "the same results");
+    assert_ne!(provenance("data-statistics"), before.0);
+    assert_ne!(provenance("data-scaling"), before.1);
+    assert_eq!(
+        models(&cache),
+        (2, 2),
+        "two models trained for the new code"
+    );
+
+    // A run with a frame missing is redone.
+    let heaps = smoke.join("runs/data-statistics/heaps.parquet");
+    std::fs::remove_file(&heaps).unwrap();
+    let before = provenance("data-statistics");
+    assert_eq!(run(edited.path()), first);
+    assert!(heaps.is_file());
+    assert_ne!(provenance("data-statistics"), before);
+
+    // The paper is written only from current runs: without them, an error names the command.
+    let source = xtask::store::SourceKey::of(sources.path(), edited.path()).unwrap();
+    let error = xtask::paper::write(
+        &xtask::store::Layout::new(out.path(), ProfileName::Smoke),
+        edited.path(),
+        skm_trainer::DeviceKind::Cpu,
+        &source.hash(),
+        &[],
+    )
+    .expect_err("runs are missing");
+    let error = format!("{error:#}");
+    assert!(
+        error.contains("cargo xtask reproduce --profile smoke --only bayes-learning-curve"),
+        "{error}"
+    );
+    assert!(!error.contains("data-scaling"), "{error}");
+}
+
+/// `--force` reruns the selected experiments and retrains only the models they use.
+#[test]
+fn force_retrains_only_the_models_of_the_selected_experiments() {
+    let out = tempfile::tempdir().unwrap();
+    let cache = copy_models(out.path());
+    let (kept, _) = models(&cache);
+    let data = xtask::spec::Spec::load(
+        &workspace_root().join("experiments/data-scaling.toml"),
+        ProfileName::Smoke,
+    )
+    .unwrap();
+    let retrained = data.sizes.len() * data.seeds.len();
+    let claims = xtask::reproduce(&Reproduce {
+        only: vec!["data-scaling".into()],
+        ..options(out.path(), true)
+    })
+    .unwrap();
+    assert_eq!(models(&cache), (kept - retrained, retrained));
+    let (_, all) = smoke();
+    let expected: Vec<_> = all
+        .iter()
+        .filter(|c| c.experiment == "data-scaling")
+        .cloned()
+        .collect();
+    assert_eq!(claims, expected, "retraining gives the same results");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The paper in a real browser: the smoke profile of every experiment is reproduced into a
-//! temporary directory, and headless Chromium opens (1) `paper/index.html` with a script
-//! that checks every inline SVG figure is laid out and drawn, and (2) a page with one
-//! `<img>` per figure that `paper/index.md` links, checking every file loads as an image.
+//! temporary directory, and headless Chromium opens (1) `results/smoke/paper/index.html`
+//! with a script that checks every inline SVG figure is laid out and drawn, and (2) a page
+//! with one `<img>` per figure that `index.md` links, checking every file loads as an image.
 //! Each page writes a JSON verdict into `<pre id="figure-check">`, read back from
 //! `--dump-dom`. Without Chromium on PATH the test says so and passes.
 
@@ -262,12 +262,14 @@ fn every_figure_of_the_paper_loads_in_chromium() {
         force: false,
         experiments_dir: workspace_root().join("experiments"),
         out: out.path().to_path_buf(),
+        sources: workspace_root(),
         revision: "test-revision".into(),
         progress: false,
         device: skm_trainer::DeviceKind::Cpu,
     })
     .expect("smoke run");
-    let problems = problems(&browser, &out.path().join("paper"));
+    // A smoke run writes its paper under results/smoke/ (only the default profile writes paper/).
+    let problems = problems(&browser, &out.path().join("results/smoke/paper"));
     if !problems.is_empty() {
         let kept = out.keep();
         panic!(

@@ -1,5 +1,7 @@
 //! skm's orchestration: reads `experiments/*.toml`, runs each experiment (generator ->
-//! theory -> frames), caches runs under `results/`, renders `figures/` and writes `paper/`.
+//! theory -> frames), caches runs under `results/<profile>/`, renders the figures and writes
+//! the paper (`figures/` and `paper/` for the default profile, under `results/<profile>/`
+//! for the others: see [`store::Layout`]).
 //!
 //! This is the only crate that touches the file-system layout or runs processes.
 
@@ -21,7 +23,7 @@ use skm_trainer::DeviceKind;
 
 use experiments::{Experiment, registry};
 use spec::{CheckpointCache, ProfileName, Spec};
-use store::{Layout, Provenance, RunWriter};
+use store::{Layout, Provenance, RunStatus, RunWriter, SourceKey};
 
 /// Options of `cargo xtask reproduce`.
 #[derive(Clone, Debug)]
@@ -30,14 +32,17 @@ pub struct Reproduce {
     pub profile: ProfileName,
     /// Only these experiments (all when empty).
     pub only: Vec<String>,
-    /// Rerun even when a matching run exists, and retrain every model (the checkpoint cache
-    /// of the profile is emptied first).
+    /// Rerun the selected experiments even when a current run exists, and retrain the models
+    /// they use (each once; other models stay in the cache).
     pub force: bool,
     /// Folder of the experiment files.
     pub experiments_dir: PathBuf,
     /// Where `results/`, `figures/` and `paper/` go.
     pub out: PathBuf,
-    /// Code revision for the cache and provenance.
+    /// The workspace whose source files make the results: their hash ([`SourceKey`], with
+    /// the experiment files) keys every cached run and trained model.
+    pub sources: PathBuf,
+    /// Git revision, recorded in provenance for information (never part of a key).
     pub revision: String,
     /// Show progress bars.
     pub progress: bool,
@@ -54,7 +59,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// `git rev-parse HEAD`, plus `-dirty-<hash of the diff>` for uncommitted changes, or
-/// `unknown` outside a git checkout (such runs are never reused from the cache).
+/// `unknown` outside a git checkout: recorded in provenance, never part of a cache key.
 pub fn git_revision(root: &Path) -> String {
     let shell = match xshell::Shell::new() {
         Ok(shell) => shell,
@@ -133,25 +138,24 @@ fn progress_bar(len: u64, name: &str, unit: &str, visible: bool) -> ProgressBar 
     bar
 }
 
-/// Runs (or reuses) every selected experiment, renders its figures, and writes the claim
-/// table and the paper. Every input is checked before anything is written.
+/// Runs (or reuses) every selected experiment, renders the figures, and writes the claim
+/// table and the paper when every experiment has a current run (see [`paper::write`]).
+/// Returns the claims of the selected experiments. Every input is checked before anything
+/// is written.
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
-    let layout = Layout {
-        root: options.out.clone(),
-    };
-    let checkpoints = layout.checkpoints(options.profile);
-    if options.force && checkpoints.exists() {
-        // `--force` recomputes everything, trained models included.
-        std::fs::remove_dir_all(&checkpoints)
-            .with_context(|| format!("removing {}", checkpoints.display()))?;
+    let source = SourceKey::of(&options.sources, &options.experiments_dir)?;
+    let source_hash = source.hash();
+    let layout = Layout::new(&options.out, options.profile);
+    for path in store::remove_stale_temporaries(&options.out)? {
+        eprintln!("removed {}, left by a killed run", path.display());
     }
+    // `--force` retrains the models the selected experiments ask for, each once; the other
+    // models of the cache stay.
+    let cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
     for (spec, _) in &mut specs {
         spec.set_device(options.device);
-        spec.set_checkpoints(CheckpointCache {
-            dir: checkpoints.clone(),
-            revision: options.revision.clone(),
-        });
+        spec.set_checkpoints(cache.clone());
     }
     for (spec, experiment) in &specs {
         if let Some(reason) = experiment.unavailable(spec) {
@@ -159,16 +163,22 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             continue;
         }
         let (hash, text) = store::config_hash(spec)?;
-        let dir = layout.run_dir(&spec.experiment, spec.profile);
-        let previous = (!options.force)
-            .then(|| store::cached(&dir, &hash, &options.revision))
-            .flatten();
-        if let Some(previous) = previous {
-            eprintln!(
-                "{}: results for config {hash} at this revision exist ({} s); skipping (use --force to rerun)",
-                spec.experiment, previous.wall_time_s
-            );
-            continue;
+        let dir = layout.run_dir(&spec.experiment);
+        match store::run_status(&dir, &hash, &source_hash) {
+            RunStatus::Current(previous) if !options.force => {
+                eprintln!(
+                    "{}: a run of config {hash} and sources {source_hash} exists ({} s); skipping (use --force to rerun)",
+                    spec.experiment, previous.wall_time_s
+                );
+                continue;
+            }
+            RunStatus::Stale(reason) => {
+                eprintln!(
+                    "{}: the last run is stale ({reason}); rerunning",
+                    spec.experiment
+                );
+            }
+            _ => {}
         }
         let start = Instant::now();
         let bar = progress_bar(
@@ -184,6 +194,7 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
                 ("skm.experiment".into(), spec.experiment.clone()),
                 ("skm.profile".into(), spec.profile.as_str().into()),
                 ("skm.config_hash".into(), hash.clone()),
+                ("skm.source_hash".into(), source_hash.clone()),
                 ("skm.seeds".into(), seeds.join(",")),
                 ("skm.git_revision".into(), options.revision.clone()),
             ],
@@ -192,8 +203,8 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         let frames = experiment
             .compute(spec, &bar)
             .with_context(|| format!("running {}", spec.experiment))?;
-        for (name, frame) in frames {
-            writer.write_frame(&name, &mut frame.clone())?;
+        for (name, frame) in &frames {
+            writer.write_frame(name, &mut frame.clone())?;
         }
         bar.finish_and_clear();
         let wall = store::seconds(start.elapsed());
@@ -201,8 +212,10 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             experiment: spec.experiment.clone(),
             profile: spec.profile.as_str().into(),
             config_hash: hash,
+            source_hash: source_hash.clone(),
             seeds: spec.seeds.clone(),
             git_revision: options.revision.clone(),
+            frames: frames.keys().cloned().collect(),
             crate_versions: store::crate_versions(),
             wall_time_s: wall,
             threads: rayon::current_num_threads(),
@@ -211,13 +224,14 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     }
     paper::write(
         &layout,
-        options.profile,
         &options.experiments_dir,
         options.device,
+        &source_hash,
+        &options.only,
     )
 }
 
-/// Writes `results/claims.parquet` from the analysed runs, stamped with each run's
+/// Writes `results/<profile>/claims.parquet` from the analysed runs, stamped with each run's
 /// provenance, and returns the claims.
 pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>> {
     let mut claims = Vec::new();
@@ -225,7 +239,7 @@ pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>
         claims.extend(run.analysis.claims.iter().cloned());
     }
     let mut frame = claims_frame(&claims)?;
-    std::fs::create_dir_all(layout.results())?;
+    std::fs::create_dir_all(layout.profile_dir())?;
     let stamp = runs
         .iter()
         .map(|run| {
@@ -234,19 +248,16 @@ pub fn collect_claims(layout: &Layout, runs: &[paper::Run]) -> Result<Vec<Claim>
             (
                 format!("skm.{}", p.experiment),
                 format!(
-                    "profile={} config_hash={} seeds={} git_revision={}",
+                    "profile={} config_hash={} source_hash={} seeds={} git_revision={}",
                     p.profile,
                     p.config_hash,
+                    p.source_hash,
                     seeds.join(","),
                     p.git_revision
                 ),
             )
         })
         .collect::<Vec<_>>();
-    skm_report::write_parquet_with_metadata(
-        &mut frame,
-        &layout.results().join("claims.parquet"),
-        &stamp,
-    )?;
+    skm_report::write_parquet_with_metadata(&mut frame, &layout.claims(), &stamp)?;
     Ok(claims)
 }

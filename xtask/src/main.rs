@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use skm_generator::Generator;
 use skm_trainer::DeviceKind;
 use xtask::spec::{ProfileName, Spec};
+use xtask::store::Layout;
 use xtask::{Reproduce, git_revision, load_specs, workspace_root};
 
 /// skm: reproduce "Understanding LLM Behaviors via Compression" from one command.
@@ -20,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Run every experiment (cached), render figures, write results/claims.parquet and paper/.
+    /// Run every experiment (cached), render figures, write the claim table and the paper
+    /// (figures/ and paper/ for the default profile, results/<profile>/ for the others).
     Reproduce {
         /// Size of every run.
         #[arg(long, value_enum, default_value = "default")]
@@ -28,14 +30,14 @@ enum Task {
         /// Only these experiments.
         #[arg(long, num_args = 1..)]
         only: Vec<String>,
-        /// Rerun even when results for this config and revision exist (and retrain every
-        /// model: the checkpoint cache of the profile is emptied first).
+        /// Rerun the selected experiments even when current results exist, and retrain the
+        /// models they use (the other models stay in the cache).
         #[arg(long)]
         force: bool,
         /// Folder of the experiment files.
         #[arg(long, default_value_os_t = workspace_root().join("experiments"))]
         experiments: PathBuf,
-        /// Where results/, figures/ and paper/ are written.
+        /// Where results/ (and, for the default profile, figures/ and paper/) are written.
         #[arg(long, default_value_os_t = workspace_root())]
         out: PathBuf,
         /// Where transformers train: cpu (cuda has no engine yet and is refused).
@@ -103,12 +105,14 @@ fn run(cli: Cli) -> Result<()> {
             device,
         } => {
             device.device()?;
+            let whole = only.is_empty();
             let options = Reproduce {
                 device,
                 profile,
                 only,
                 force,
                 experiments_dir: experiments,
+                sources: workspace_root(),
                 revision: git_revision(&workspace_root()),
                 out: out.clone(),
                 progress: true,
@@ -134,7 +138,10 @@ fn run(cli: Cli) -> Result<()> {
                 .filter(|c| c.verdict == skm_report::Verdict::Pass)
                 .count();
             println!("{passed} of {} claim checks pass", claims.len());
-            println!("paper: {}", out.join("paper/index.html").display());
+            if whole {
+                let paper = Layout::new(&out, profile).paper_dir().join("index.html");
+                println!("paper: {}", paper.display());
+            }
             Ok(())
         }
         Task::Bench {

@@ -165,10 +165,48 @@ pub struct Spec {
 /// The checkpoint cache: trained models by the hash of everything that made them.
 #[derive(Clone, Debug)]
 pub struct CheckpointCache {
-    /// `results/checkpoints/<profile>`.
+    /// `results/<profile>/checkpoints`.
     pub dir: PathBuf,
-    /// The code revision, part of every key (`unknown`: nothing is reused).
-    pub revision: String,
+    /// The hash of the code (`SourceKey::code`), part of every key.
+    pub code: String,
+    /// Retrain every model the first time this process asks for it, even when the cache
+    /// holds it (`reproduce --force`), then reuse that one.
+    pub retrain: bool,
+    /// The keys of the models this process trained, shared by every spec of one `reproduce`
+    /// (so a model that `--force` retrains is trained once however many experiments read it).
+    pub trained: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+}
+
+impl CheckpointCache {
+    /// A cache in `dir` for the code of hash `code`; `retrain`: see the field.
+    pub fn new(dir: PathBuf, code: &str, retrain: bool) -> Self {
+        CheckpointCache {
+            dir,
+            code: code.to_string(),
+            retrain,
+            trained: Default::default(),
+        }
+    }
+
+    /// Whether a finished model of key `hash` in the cache may be used.
+    pub fn reusable(&self, hash: &str) -> bool {
+        !self.retrain || self.trained_now(hash)
+    }
+
+    /// Whether this process trained the model of key `hash`.
+    pub fn trained_now(&self, hash: &str) -> bool {
+        self.trained
+            .lock()
+            .map(|set| set.contains(hash))
+            .unwrap_or(false)
+    }
+
+    /// Records that this process trained the model of key `hash`.
+    pub fn record(&self, hash: &str) {
+        if let Ok(mut set) = self.trained.lock() {
+            set.insert(hash.to_string());
+        }
+    }
 }
 
 /// One point of a sweep.

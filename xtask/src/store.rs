@@ -1,9 +1,16 @@
 //! The file-system layout of results, atomic run directories, provenance and the cache.
 //!
-//! `results/<experiment>/<profile>/` holds one run: `config.toml`, `sentences.parquet`, the
-//! frames its figures are drawn from, and `provenance.json`, written last. A run is built in
-//! a temporary sibling directory and renamed into place, so a run killed midway leaves
-//! nothing that a later run would trust.
+//! Everything of a profile lives under `results/<profile>/` (see [`Layout`]), except the
+//! default profile's figures and paper, which go to `figures/` and `paper/` at the root.
+//! `results/<profile>/runs/<experiment>/` holds one run: `config.toml`, `sentences.parquet`,
+//! the frames its figures are drawn from, and `provenance.json`, written last. A run is built
+//! in a temporary sibling directory (`.<experiment>.tmp-<pid>`) and renamed into place, so a
+//! run killed midway leaves nothing that a later run would trust; [`remove_stale_temporaries`]
+//! deletes what killed runs left.
+//!
+//! A run is reused only when its key matches: the hash of its resolved config and the
+//! [`SourceKey`] of the files that make results (never the git revision, which is recorded
+//! for information only).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,39 +23,218 @@ use sha2::{Digest, Sha256};
 
 use crate::spec::{ProfileName, Spec};
 
-/// Where outputs go: `results/`, `figures/` and `paper/` under one root.
+/// Where the outputs of one profile go, under one root (normally the workspace):
+///
+/// | path | what |
+/// |---|---|
+/// | `results/<profile>/runs/<experiment>/` | one run |
+/// | `results/<profile>/checkpoints/<hash>/` | trained models |
+/// | `results/<profile>/claims.parquet` | the claim table |
+/// | `figures/<experiment>/`, `paper/` | figures and paper of the default profile |
+/// | `results/<profile>/figures/<experiment>/`, `results/<profile>/paper/` | those of any other profile |
+///
+/// So a smoke or full run never touches the committed `figures/` and `paper/`, and the paper
+/// and the figures are always siblings (the paper links `../figures/<experiment>/`).
 #[derive(Clone, Debug)]
 pub struct Layout {
     /// The root, normally the workspace.
     pub root: PathBuf,
+    /// The profile whose outputs this is.
+    pub profile: ProfileName,
 }
 
 impl Layout {
-    /// `results/`.
+    /// The layout of `profile` under `root`.
+    pub fn new(root: &Path, profile: ProfileName) -> Self {
+        Layout {
+            root: root.to_path_buf(),
+            profile,
+        }
+    }
+
+    /// `results/`, shared by every profile.
     pub fn results(&self) -> PathBuf {
         self.root.join("results")
     }
 
-    /// `results/<experiment>/<profile>/`.
-    pub fn run_dir(&self, experiment: &str, profile: ProfileName) -> PathBuf {
-        self.results().join(experiment).join(profile.as_str())
+    /// `results/<profile>/`: everything of the profile but the default's figures and paper.
+    pub fn profile_dir(&self) -> PathBuf {
+        self.results().join(self.profile.as_str())
     }
 
-    /// `results/checkpoints/<profile>/`: trained models by the hash of their recipe, shared
+    /// `results/<profile>/runs/<experiment>/`.
+    pub fn run_dir(&self, experiment: &str) -> PathBuf {
+        self.profile_dir().join("runs").join(experiment)
+    }
+
+    /// `results/<profile>/checkpoints/`: trained models by the hash of their recipe, shared
     /// by the experiments that read the same models.
-    pub fn checkpoints(&self, profile: ProfileName) -> PathBuf {
-        self.results().join("checkpoints").join(profile.as_str())
+    pub fn checkpoints(&self) -> PathBuf {
+        self.profile_dir().join("checkpoints")
     }
 
-    /// `figures/<experiment>/`.
+    /// `results/<profile>/claims.parquet`.
+    pub fn claims(&self) -> PathBuf {
+        self.profile_dir().join("claims.parquet")
+    }
+
+    /// `figures/` for the default profile, `results/<profile>/figures/` for the others.
+    pub fn figures(&self) -> PathBuf {
+        match self.profile {
+            ProfileName::Default => self.root.join("figures"),
+            _ => self.profile_dir().join("figures"),
+        }
+    }
+
+    /// The figures of one experiment: `<figures>/<experiment>/`.
     pub fn figures_dir(&self, experiment: &str) -> PathBuf {
-        self.root.join("figures").join(experiment)
+        self.figures().join(experiment)
     }
 
-    /// `paper/`.
+    /// `paper/` for the default profile, `results/<profile>/paper/` for the others (beside
+    /// [`Layout::figures`] in both).
     pub fn paper_dir(&self) -> PathBuf {
-        self.root.join("paper")
+        match self.profile {
+            ProfileName::Default => self.root.join("paper"),
+            _ => self.profile_dir().join("paper"),
+        }
     }
+}
+
+/// The hash of every file that can change a result, read from disk (tracked by git or not):
+/// what a run's and a trained model's cache keys hold instead of a git revision. Documents,
+/// figures, the paper and tests are not in it, so a README commit reuses every run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceKey {
+    /// The code: `Cargo.toml`, `Cargo.lock`, `.cargo/config.toml`, `rust-toolchain(.toml)`
+    /// and, for `xtask/` and every `crates/*/`, `Cargo.toml`, `build.rs`, `src/**` and
+    /// `assets/**` (the report crate embeds its font).
+    pub code: String,
+    /// The experiment files, `*.toml` of the experiments folder.
+    pub experiments: String,
+}
+
+impl SourceKey {
+    /// The key of the workspace at `root` with the experiment files of `experiments`.
+    pub fn of(root: &Path, experiments: &Path) -> Result<SourceKey> {
+        Ok(SourceKey {
+            code: hash_files(&code_files(root)?)?,
+            experiments: hash_files(&toml_files(experiments)?)?,
+        })
+    }
+
+    /// The source part of a run's key: code and experiment files. (A trained model's key
+    /// takes only [`SourceKey::code`]: its recipe already holds all that an experiment file
+    /// says about it, so editing one experiment file retrains nothing.)
+    pub fn hash(&self) -> String {
+        hash_text(&format!(
+            "code {}\nexperiments {}\n",
+            self.code, self.experiments
+        ))
+    }
+}
+
+/// The code files under `root`, by path relative to it (with `/`), sorted.
+fn code_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+    anyhow::ensure!(
+        root.join("Cargo.toml").is_file(),
+        "{}: not the skm workspace (no Cargo.toml): cannot hash the sources that make results",
+        root.display()
+    );
+    let mut files = Vec::new();
+    let add = |files: &mut Vec<(String, PathBuf)>, relative: String| {
+        let path = root.join(&relative);
+        if path.is_file() {
+            files.push((relative, path));
+        }
+    };
+    for file in [
+        "Cargo.toml",
+        "Cargo.lock",
+        ".cargo/config.toml",
+        ".cargo/config",
+        "rust-toolchain",
+        "rust-toolchain.toml",
+    ] {
+        add(&mut files, file.to_string());
+    }
+    let mut crates = vec!["xtask".to_string()];
+    if let Ok(entries) = std::fs::read_dir(root.join("crates")) {
+        for entry in entries {
+            let entry = entry?;
+            if entry.path().is_dir() {
+                crates.push(format!("crates/{}", entry.file_name().to_string_lossy()));
+            }
+        }
+    }
+    for krate in crates {
+        add(&mut files, format!("{krate}/Cargo.toml"));
+        add(&mut files, format!("{krate}/build.rs"));
+        for folder in ["src", "assets"] {
+            walk(root, &format!("{krate}/{folder}"), &mut files)?;
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+/// Every file under `root/relative`, recursively; names starting with `.` (editor swap
+/// files, temporaries) are left out.
+fn walk(root: &Path, relative: &str, files: &mut Vec<(String, PathBuf)>) -> Result<()> {
+    let dir = root.join(relative);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        let child = format!("{relative}/{name}");
+        if path.is_dir() {
+            walk(root, &child, files)?;
+        } else if path.is_file() {
+            files.push((child, path));
+        }
+    }
+    Ok(())
+}
+
+/// The `*.toml` files of `dir`, as `experiments/<name>`, sorted.
+fn toml_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name.filter(|n| n.ends_with(".toml") && !n.starts_with('.'))
+            && path.is_file()
+        {
+            files.push((format!("experiments/{name}"), path));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// Hex SHA-256 prefix of the paths and contents of `files`, in their order.
+fn hash_files(files: &[(String, PathBuf)]) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for (relative, path) in files {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        hasher.update((relative.len() as u64).to_le_bytes());
+        hasher.update(relative.as_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// What every run records about how it was made.
@@ -60,10 +246,17 @@ pub struct Provenance {
     pub profile: String,
     /// SHA-256 (hex, 16 digits) of the resolved `config.toml`.
     pub config_hash: String,
+    /// [`SourceKey::hash`] of the files that made the run: with `config_hash`, the run's key.
+    #[serde(default)]
+    pub source_hash: String,
     /// Seeds of the run.
     pub seeds: Vec<u64>,
-    /// `git rev-parse HEAD`, with `-dirty-<diff hash>` for uncommitted changes.
+    /// `git rev-parse HEAD`, with `-dirty-<diff hash>` for uncommitted changes: for
+    /// information only, never part of the key.
     pub git_revision: String,
+    /// The frames the run wrote (`<name>.parquet`), all of which must be there to use it.
+    #[serde(default)]
+    pub frames: Vec<String>,
     /// Versions of the skm crates.
     pub crate_versions: BTreeMap<String, String>,
     /// Wall time of the computation, seconds.
@@ -91,14 +284,50 @@ pub fn crate_versions() -> BTreeMap<String, String> {
     .collect()
 }
 
-/// The provenance of a finished run in `dir`, if it matches `config_hash` and `revision`.
-pub fn cached(dir: &Path, config_hash: &str, revision: &str) -> Option<Provenance> {
-    let text = std::fs::read_to_string(dir.join("provenance.json")).ok()?;
-    let provenance: Provenance = serde_json::from_str(&text).ok()?;
-    let trusted = provenance.config_hash == config_hash
-        && provenance.git_revision == revision
-        && !revision.starts_with("unknown");
-    trusted.then_some(provenance)
+/// What a run directory holds, against the key of the run wanted now.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    /// A finished run of this key, with every frame it wrote.
+    Current(Provenance),
+    /// No finished run.
+    Missing,
+    /// A finished run that must not be used: why.
+    Stale(String),
+}
+
+/// The run in `dir` against the key (`config_hash`, `source_hash`).
+pub fn run_status(dir: &Path, config_hash: &str, source_hash: &str) -> RunStatus {
+    let Ok(text) = std::fs::read_to_string(dir.join("provenance.json")) else {
+        return RunStatus::Missing;
+    };
+    let provenance: Provenance = match serde_json::from_str(&text) {
+        Ok(provenance) => provenance,
+        Err(error) => return RunStatus::Stale(format!("unreadable provenance.json ({error})")),
+    };
+    if provenance.config_hash != config_hash {
+        return RunStatus::Stale(format!(
+            "made from another config ({}, now {config_hash})",
+            provenance.config_hash
+        ));
+    }
+    if provenance.source_hash != source_hash {
+        return RunStatus::Stale(format!(
+            "made by other code or experiment files (source {}, now {source_hash})",
+            if provenance.source_hash.is_empty() {
+                "unknown"
+            } else {
+                &provenance.source_hash
+            }
+        ));
+    }
+    if let Some(frame) = provenance
+        .frames
+        .iter()
+        .find(|f| !dir.join(format!("{f}.parquet")).is_file())
+    {
+        return RunStatus::Stale(format!("incomplete: its frame {frame}.parquet is missing"));
+    }
+    RunStatus::Current(provenance)
 }
 
 /// A run being written: files go to a temporary directory until [`RunWriter::commit`].
@@ -115,8 +344,7 @@ impl RunWriter {
         let parent = target.parent().context("run directory has no parent")?;
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating {}", parent.display()))?;
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("run");
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+        let tmp = temporary_sibling(target);
         if tmp.exists() {
             std::fs::remove_dir_all(&tmp).with_context(|| format!("removing {}", tmp.display()))?;
         }
@@ -172,24 +400,332 @@ pub fn config_hash(spec: &Spec) -> Result<(String, String)> {
     Ok((hash_text(&text), text))
 }
 
-/// Reads every `*.parquet` frame of a finished run except the sentences.
-pub fn read_frames(dir: &Path) -> Result<BTreeMap<String, DataFrame>> {
+/// Reads every frame a finished run recorded in its provenance, except the sentences; an
+/// error names the frame that cannot be read.
+pub fn read_frames(dir: &Path, provenance: &Provenance) -> Result<BTreeMap<String, DataFrame>> {
     let mut frames = BTreeMap::new();
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if path.extension().is_some_and(|e| e == "parquet") && stem != "sentences" {
-            let frame = skm_report::claims::read_parquet(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            frames.insert(stem.to_string(), frame);
-        }
+    for name in provenance.frames.iter().filter(|f| *f != "sentences") {
+        let path = dir.join(format!("{name}.parquet"));
+        let frame = skm_report::claims::read_parquet(&path)
+            .with_context(|| format!("reading the frame {name:?} ({})", path.display()))?;
+        frames.insert(name.clone(), frame);
     }
     Ok(frames)
+}
+
+/// Where `target` is built before it is renamed into place: `.<name>.tmp-<pid>` beside it.
+pub fn temporary_sibling(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map_or_else(|| "run".into(), |n| n.to_string_lossy().into_owned());
+    target.with_file_name(format!(".{name}.tmp-{}", std::process::id()))
+}
+
+/// The process id in the name of a temporary directory: `.<name>.tmp-<pid>` (runs, figures,
+/// training scratch directories beside the checkpoint cache) or `skm-train-<hash>-<pid>`
+/// (training scratch directories in the system's temporary folder).
+fn temporary_pid(name: &str) -> Option<u32> {
+    let digits = if name.starts_with('.') {
+        name.rsplit_once(".tmp-")?.1
+    } else {
+        name.strip_prefix("skm-train-")?.rsplit_once('-')?.1
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// Whether process `pid` is running. Where that cannot be told (no `/proc`, no `kill`), it
+/// is taken as running, so nothing of a live process is ever removed.
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(status) => status.success(),
+        Err(_) => true,
+    }
+}
+
+/// Removes the temporary directories that killed runs left under `root` (runs, figures and
+/// training scratch directories under `results/` and `figures/`) and training scratch
+/// directories in the system's temporary folder; returns what it removed.
+///
+/// Only directories whose process is no longer running are removed, not all of them: two
+/// `reproduce` may well run at once (another profile, another output root, or the tests,
+/// which run many in one process), and each one's work in progress must survive the other's
+/// start. A directory whose pid was reused by an unrelated process is kept until that one
+/// ends; nothing trusts it meanwhile.
+pub fn remove_stale_temporaries(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut removed = Vec::new();
+    for top in [root.join("results"), root.join("figures")] {
+        remove_stale_under(&top, &mut removed)?;
+    }
+    // Only the training scratch directories (`skm-train-*`) of the shared temporary folder,
+    // and best effort: another user's are not ours to remove.
+    if let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with("skm-train-") {
+                let _ = remove_if_stale(&entry.path(), &name, &mut removed);
+            }
+        }
+    }
+    Ok(removed)
+}
+
+fn remove_stale_under(dir: &Path, removed: &mut Vec<PathBuf>) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let path = entry.path();
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !remove_if_stale(&path, &name, removed)? {
+            remove_stale_under(&path, removed)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes `path` if its name is a temporary directory's of a process no longer running.
+fn remove_if_stale(path: &Path, name: &str, removed: &mut Vec<PathBuf>) -> Result<bool> {
+    match temporary_pid(name) {
+        Some(pid) if !process_alive(pid) => {
+            std::fs::remove_dir_all(path)
+                .with_context(|| format!("removing the stale {}", path.display()))?;
+            removed.push(path.to_path_buf());
+            Ok(true)
+        }
+        Some(_) => Ok(true),
+        None => Ok(false),
+    }
 }
 
 /// Human-readable duration.
 pub fn seconds(d: Duration) -> f64 {
     (d.as_secs_f64() * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A small workspace: code, experiment files, and files that make no result.
+    fn workspace() -> tempfile::TempDir {
+        let root = tempfile::tempdir().unwrap();
+        let files = [
+            ("Cargo.toml", "[workspace]\n"),
+            ("Cargo.lock", "version = 4\n"),
+            ("README.md", "# skm\n"),
+            ("ARCHITECTURE.md", "# Architecture\n"),
+            ("crates/x/Cargo.toml", "[package]\nname = \"x\"\n"),
+            ("crates/x/src/lib.rs", "pub fn f() {}\n"),
+            ("crates/x/tests/t.rs", "#[test]\nfn t() {}\n"),
+            ("crates/x/README.md", "x\n"),
+            ("xtask/Cargo.toml", "[package]\nname = \"xtask\"\n"),
+            ("xtask/src/main.rs", "fn main() {}\n"),
+            ("experiments/a.toml", "[experiment]\nname = \"a\"\n"),
+            ("figures/a/heaps.svg", "<svg/>\n"),
+            ("paper/index.md", "# Results\n"),
+            ("tests/end_to_end.rs", "\n"),
+        ];
+        for (path, text) in files {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        root
+    }
+
+    fn key(root: &Path) -> SourceKey {
+        SourceKey::of(root, &root.join("experiments")).unwrap()
+    }
+
+    #[test]
+    fn documents_figures_the_paper_and_tests_do_not_change_the_source_key() {
+        let root = workspace();
+        let before = key(root.path());
+        assert_eq!(
+            key(root.path()),
+            before,
+            "the key is a function of the files"
+        );
+        for (path, text) in [
+            ("README.md", "# skm, reworded\n"),
+            ("ARCHITECTURE.md", "# Architecture, reworded\n"),
+            ("crates/x/README.md", "y\n"),
+            ("crates/x/tests/t.rs", "#[test]\nfn u() {}\n"),
+            ("crates/x/src/.lib.rs.swp", "editor state"),
+            ("figures/a/heaps.svg", "<svg></svg>\n"),
+            ("paper/index.md", "# Other results\n"),
+            ("tests/end_to_end.rs", "// more\n"),
+            ("results/default/claims.parquet", "PAR1"),
+        ] {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        assert_eq!(key(root.path()), before);
+    }
+
+    #[test]
+    fn every_source_file_changes_the_source_key() {
+        let root = workspace();
+        let mut keys = vec![key(root.path())];
+        let mut changed = |path: &str, text: &str| {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let now = key(root.path());
+            assert!(
+                !keys.contains(&now),
+                "{} did not change the key",
+                path.display()
+            );
+            keys.push(now);
+        };
+        // An untracked new file of a crate (no git here at all).
+        changed("crates/x/src/new.rs", "pub fn g() {}\n");
+        changed("crates/x/src/lib.rs", "pub fn f() { }\n");
+        changed(
+            "crates/x/Cargo.toml",
+            "[package]\nname = \"x\"\nversion = \"0.2.0\"\n",
+        );
+        changed("crates/y/src/deep/mod.rs", "\n");
+        changed("crates/x/assets/font.ttf", "glyphs");
+        changed("xtask/src/main.rs", "fn main() { }\n");
+        changed("xtask/Cargo.toml", "[package]\nname = \"xtask\"\n\n");
+        changed("Cargo.lock", "version = 4\n\n");
+        changed("Cargo.toml", "[workspace]\n\n");
+        changed(".cargo/config.toml", "[alias]\n");
+        // An experiment file: the run key changes, a trained model's (the code's) does not.
+        let code = key(root.path()).code;
+        changed(
+            "experiments/a.toml",
+            "[experiment]\nname = \"a\"\n# tuned\n",
+        );
+        changed("experiments/b.toml", "[experiment]\nname = \"b\"\n");
+        assert_eq!(key(root.path()).code, code);
+        // A file moved keeps its contents but not its path.
+        let root = workspace();
+        let before = key(root.path());
+        std::fs::rename(
+            root.path().join("crates/x/src/lib.rs"),
+            root.path().join("crates/x/src/main.rs"),
+        )
+        .unwrap();
+        assert_ne!(key(root.path()), before);
+    }
+
+    #[test]
+    fn the_source_key_needs_a_workspace() {
+        let empty = tempfile::tempdir().unwrap();
+        let error = SourceKey::of(empty.path(), empty.path()).unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not the skm workspace"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn only_the_default_profile_writes_figures_and_paper_at_the_root() {
+        let root = Path::new("/w");
+        let default = Layout::new(root, ProfileName::Default);
+        assert_eq!(default.figures_dir("a"), root.join("figures/a"));
+        assert_eq!(default.paper_dir(), root.join("paper"));
+        assert_eq!(default.run_dir("a"), root.join("results/default/runs/a"));
+        for profile in [ProfileName::Smoke, ProfileName::Full] {
+            let layout = Layout::new(root, profile);
+            let mine = root.join("results").join(profile.as_str());
+            for path in [
+                layout.run_dir("a"),
+                layout.checkpoints(),
+                layout.claims(),
+                layout.figures_dir("a"),
+                layout.paper_dir(),
+            ] {
+                assert!(path.starts_with(&mine), "{}", path.display());
+            }
+        }
+        for profile in [ProfileName::Smoke, ProfileName::Default, ProfileName::Full] {
+            let layout = Layout::new(root, profile);
+            // The paper links `../figures/<experiment>/`.
+            assert_eq!(layout.paper_dir().parent(), layout.figures().parent());
+        }
+    }
+
+    /// A pid that is not running: past the kernel's largest (Linux allows up to 2^22).
+    const DEAD: u32 = 4_194_304 + 17;
+
+    #[test]
+    fn temporaries_of_dead_processes_are_removed_and_live_ones_kept() {
+        let root = tempfile::tempdir().unwrap();
+        let me = std::process::id();
+        let dead = [
+            format!("results/smoke/runs/.train-smoke.tmp-{DEAD}"),
+            format!("results/smoke/checkpoints/.0123456789abcdef.tmp-{DEAD}"),
+            format!("results/smoke/figures/.heaps.tmp-{DEAD}"),
+            format!("figures/.data-statistics.tmp-{DEAD}"),
+        ];
+        let kept = [
+            format!("results/smoke/runs/.train-smoke.tmp-{me}"),
+            "results/smoke/runs/train-smoke".to_string(),
+            "results/smoke/checkpoints/0123456789abcdef".to_string(),
+            "results/smoke/runs/.hidden".to_string(),
+            "results/smoke/runs/.x.tmp-12ab".to_string(),
+            "figures/data-statistics".to_string(),
+        ];
+        for dir in dead.iter().chain(&kept) {
+            let dir = root.path().join(dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join("last.safetensors"), "x").unwrap();
+        }
+        let scratch = std::env::temp_dir().join(format!("skm-train-0123456789abcdef-{DEAD}"));
+        std::fs::create_dir_all(&scratch).unwrap();
+        let mut removed = remove_stale_temporaries(root.path()).unwrap();
+        removed.sort();
+        let mut expected: Vec<PathBuf> = dead.iter().map(|d| root.path().join(d)).collect();
+        expected.push(scratch.clone());
+        expected.sort();
+        assert_eq!(removed, expected);
+        for dir in &dead {
+            assert!(!root.path().join(dir).exists(), "{dir} was left");
+        }
+        assert!(!scratch.exists());
+        for dir in &kept {
+            assert!(
+                root.path().join(dir).join("last.safetensors").exists(),
+                "{dir} was removed"
+            );
+        }
+        assert!(remove_stale_temporaries(root.path()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn temporary_names_give_their_process() {
+        assert_eq!(temporary_pid(".train-smoke.tmp-42"), Some(42));
+        assert_eq!(temporary_pid(".a.tmp-b.tmp-7"), Some(7));
+        assert_eq!(temporary_pid("skm-train-00ff-9"), Some(9));
+        assert_eq!(temporary_pid("train-smoke"), None);
+        assert_eq!(temporary_pid(".x.tmp-"), None);
+        assert_eq!(temporary_pid(".x.tmp-4a"), None);
+        let dir = temporary_sibling(Path::new("/r/runs/a"));
+        assert_eq!(
+            temporary_pid(&dir.file_name().unwrap().to_string_lossy()),
+            Some(std::process::id())
+        );
+    }
 }

@@ -111,15 +111,18 @@ struct Recipe<'a> {
     model: &'a ModelConfig,
     train: &'a TrainConfig,
     device: DeviceKind,
-    revision: &'a str,
+    /// The hash of the code (not of the experiment files: the recipe is all they say).
+    code: &'a str,
 }
 
 /// Trains `model` with `train` on the sentences `train_sentences` of `corpus`, early
 /// stopping on `heldout_sentences` when `train.eval_every > 0`, or takes the model from the
 /// spec's checkpoint cache, where a run with the same recipe (stream, ranges, shapes,
-/// training, device, code revision) left it. Training writes its `best` and `last`
+/// training, device, code hash) left it; with `retrain` set (`--force`), a model is trained
+/// anew the first time this process asks for it. Training writes its `best` and `last`
 /// checkpoints to a temporary directory renamed into the cache when the run ends, so an
-/// interrupted run leaves nothing that would be trusted.
+/// interrupted run leaves nothing that would be trusted. Without a cache (`None`: unit
+/// tests), every model is trained.
 pub fn trained(
     spec: &Spec,
     corpus: &Corpus,
@@ -131,10 +134,7 @@ pub fn trained(
 ) -> Result<Trained> {
     let device_kind = spec.device.unwrap_or_default();
     let device = device_kind.device()?;
-    let revision = spec
-        .checkpoints
-        .as_ref()
-        .map_or("unknown", |c| c.revision.as_str());
+    let code = spec.checkpoints.as_ref().map_or("", |c| c.code.as_str());
     let recipe = Recipe {
         generator: &corpus.world.config,
         train_sentences: train_sentences.clone(),
@@ -147,18 +147,15 @@ pub fn trained(
         model,
         train,
         device: device_kind,
-        revision,
+        code,
     };
     let hash =
         store::hash_text(&toml::to_string(&recipe).context("serializing a training recipe")?);
-    let cache = spec
-        .checkpoints
-        .as_ref()
-        .filter(|c| c.revision != "unknown")
-        .map(|c| c.dir.join(&hash));
+    let cache = spec.checkpoints.as_ref().map(|c| c.dir.join(&hash));
+    let reusable = spec.checkpoints.as_ref().is_some_and(|c| c.reusable(&hash));
     if let Some(dir) = cache
         .as_ref()
-        .filter(|d| checkpoint::path_in(d, "last").exists())
+        .filter(|d| reusable && checkpoint::path_in(d, "last").exists())
     {
         progress.inc(train.steps as u64);
         return load(dir, &device);
@@ -168,7 +165,7 @@ pub fn trained(
             .with_context(|| format!("creating {}", parent.display()))?;
     }
     let scratch = match &cache {
-        Some(dir) => dir.with_file_name(format!(".{hash}.tmp-{}", std::process::id())),
+        Some(dir) => store::temporary_sibling(dir),
         None => std::env::temp_dir().join(format!("skm-train-{hash}-{}", std::process::id())),
     };
     let span = |r: &Range<usize>| corpus.offsets[r.start]..corpus.offsets[r.end];
@@ -203,13 +200,17 @@ pub fn trained(
     progress.inc(train.steps.saturating_sub(report.state.step) as u64);
     match cache {
         Some(dir) => {
-            // A directory without `last` is not a finished run (nothing trusts it).
+            // An older directory of this key: unfinished (without `last`, nothing trusts it)
+            // or a finished model that `--force` retrained.
             if dir.exists() {
                 std::fs::remove_dir_all(&dir)
                     .with_context(|| format!("removing the unfinished {}", dir.display()))?;
             }
             std::fs::rename(&scratch, &dir)
                 .with_context(|| format!("moving {} to {}", scratch.display(), dir.display()))?;
+            if let Some(cache) = &spec.checkpoints {
+                cache.record(&hash);
+            }
             load(&dir, &device)
         }
         None => {
@@ -328,16 +329,14 @@ mod tests {
         let root = crate::workspace_root().join("experiments/model-scaling.toml");
         let mut spec = Spec::load(&root, ProfileName::Smoke).unwrap();
         let dir = std::env::temp_dir().join(format!("skm-cache-test-{}", std::process::id()));
-        spec.set_checkpoints(CheckpointCache {
-            dir: dir.clone(),
-            revision: "test".into(),
-        });
+        spec.set_checkpoints(CheckpointCache::new(dir.clone(), "test", false));
         let corpus = Corpus::generate(&spec.generator_at(&spec.points[0], 1), 300).unwrap();
         let (shape, train) = configs(&spec).unwrap();
         let model = ModelConfig {
             vocab_size: corpus.world.vocabulary.size(),
             ..shape.clone()
         };
+        let train = &train.clone();
         let bar = ProgressBar::hidden();
         let first = trained(&spec, &corpus, 0..250, 250..300, &model, train, &bar).unwrap();
         let entries = || std::fs::read_dir(&dir).unwrap().count();
@@ -350,6 +349,32 @@ mod tests {
         assert_eq!(bits(&first.model), bits(&again.model));
         // Another recipe (here: another training stream) is another entry.
         trained(&spec, &corpus, 0..200, 250..300, &model, train, &bar).unwrap();
+        assert_eq!(entries(), 2);
+        // `--force`: the first request of a key retrains it, later ones reuse that model.
+        // A marker file in every cached model's directory shows which were replaced.
+        let mark = |name: &str| {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                std::fs::write(entry.unwrap().path().join(name), "").unwrap();
+            }
+        };
+        mark("kept");
+        spec.set_checkpoints(CheckpointCache::new(dir.clone(), "test", true));
+        let forced = trained(&spec, &corpus, 0..250, 250..300, &model, train, &bar).unwrap();
+        assert_eq!(forced.state, first.state, "retraining gives the same model");
+        let marked = |name: &str| {
+            std::fs::read_dir(&dir)
+                .unwrap()
+                .filter(|e| e.as_ref().unwrap().path().join(name).exists())
+                .count()
+        };
+        assert_eq!(marked("kept"), 1, "only the requested model was retrained");
+        mark("retrained");
+        trained(&spec, &corpus, 0..250, 250..300, &model, train, &bar).unwrap();
+        assert_eq!(
+            marked("retrained"),
+            2,
+            "a model retrained once is then reused"
+        );
         assert_eq!(entries(), 2);
         std::fs::remove_dir_all(&dir).unwrap();
     }
