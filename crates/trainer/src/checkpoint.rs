@@ -180,8 +180,16 @@ pub fn save(
             source,
         })?;
     }
-    safetensors::serialize_to_file(views, Some(metadata), path)
-        .map_err(|e| checkpoint_error(path, e))
+    // A process killed while writing leaves the temporary file, never a torn checkpoint.
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    safetensors::serialize_to_file(views, Some(metadata), &temporary)
+        .map_err(|e| checkpoint_error(path, e))?;
+    std::fs::rename(&temporary, path).map_err(|source| TrainerError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn json<T: Serialize>(path: &Path, value: &T) -> Result<String> {
