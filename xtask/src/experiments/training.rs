@@ -135,7 +135,14 @@ pub fn trained(
     progress: &ProgressBar,
 ) -> Result<Trained> {
     let ranges = (train_sentences, heldout_sentences);
-    trained_until(spec, corpus, ranges, model, train, progress, None)
+    let trained = trained_until(spec, corpus, ranges, model, train, progress, None)?;
+    if let Some(step) = trained.resumed_from {
+        progress.println(format!(
+            "{}: resumed a killed run from step {step}",
+            model_label(model)
+        ));
+    }
+    Ok(trained)
 }
 
 /// Checkpoints per training run for resuming (the `last` checkpoint every `steps / 20` steps):
