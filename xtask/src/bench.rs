@@ -76,7 +76,7 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
     let reference = shared.join("bench/torch_reference.py");
     let threads = rayon::current_num_threads();
     // One product per thread at the 11M model's qkv shape (half a batch of 16 x 256 tokens).
-    let peak = gemm_flops_per_second(threads, 2048, 384, 1152, 5);
+    let peak = gemm_flops_per_second(threads, 2048, 384, 1152, 20);
     println!(
         "gemm: {:.1} GFLOP/s with {threads} threads (2048 x 384 x 1152, one product per thread)",
         peak / 1e9
