@@ -41,8 +41,10 @@ fn spec_training_reproduces_pytorch_losses() {
         assert_eq!(outcome.step, step);
         let deviation = (f64::from(outcome.loss) - f64::from(expected)).abs();
         println!(
-            "step {step:2}: skm {:.6} torch {:.6} deviation {deviation:.2e}",
-            outcome.loss, expected
+            "step {step:2}: skm {:.6} (bits {:08x}) torch {:.6} deviation {deviation:.2e}",
+            outcome.loss,
+            outcome.loss.to_bits(),
+            expected
         );
         if deviation > largest.1 {
             largest = (step, deviation);

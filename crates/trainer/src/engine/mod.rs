@@ -77,22 +77,94 @@ pub struct Tensor {
     pub linear: bool,
 }
 
-/// The spans of one block's parameters.
+/// A LayerNorm's gain `w` and shift `b`, each `[C]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Norm {
+    /// Gain (burn's `gamma`).
+    pub w: Span,
+    /// Shift (burn's `beta`).
+    pub b: Span,
+}
+
+impl Norm {
+    /// `out = LayerNorm(x)` row by row, keeping each row's mean and `1 / std`.
+    #[inline(always)]
+    fn forward(self, out: &mut [f32], stats: (&mut [f32], &mut [f32]), x: &[f32], p: &[f32]) {
+        let c = self.w.len;
+        kernels::layer_norm_forward(out, stats.0, stats.1, x, self.w.of(p), self.b.of(p), c);
+    }
+
+    /// `dx += d LayerNorm / dx . dout`, and the gradients of `w` and `b` into `g`.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn backward(
+        self,
+        dx: &mut [f32],
+        g: &mut [f32],
+        scratch: &mut [f32],
+        dout: &[f32],
+        x: &[f32],
+        stats: (&[f32], &[f32]),
+        p: &[f32],
+    ) {
+        let (dw, db) = pair(g, self.w, self.b);
+        let (w, c) = (self.w.of(p), self.w.len);
+        kernels::layer_norm_backward(dx, dw, db, scratch, dout, x, w, stats.0, stats.1, c);
+    }
+}
+
+/// A Linear layer with bias: weight `w [out, inp]` (PyTorch's layout), bias `b [out]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Linear {
+    /// The weight.
+    pub w: Span,
+    /// The bias.
+    pub b: Span,
+    /// Input width.
+    pub inp: usize,
+    /// Output width.
+    pub out: usize,
+}
+
+impl Linear {
+    /// `y = residual + x w^T + b` for `rows` rows (`residual` none: `y = x w^T + b`); the
+    /// bias (and residual) are written first, then the product is added to them.
+    #[inline(always)]
+    fn forward(self, y: &mut [f32], x: &[f32], residual: Option<&[f32]>, p: &[f32], rows: usize) {
+        match residual {
+            Some(r) => kernels::residual_rows(y, r, self.b.of(p)),
+            None => kernels::fill_rows(y, self.b.of(p)),
+        }
+        linear(y, true, x, self.w.of(p), rows, self.inp, self.out);
+    }
+
+    /// `dx = dy w`, and into `g` the gradients `dw += dy^T x`, `db += sum_rows dy`.
+    #[inline(always)]
+    fn backward(
+        self,
+        dx: &mut [f32],
+        g: &mut [f32],
+        dy: &[f32],
+        x: &[f32],
+        p: &[f32],
+        rows: usize,
+    ) {
+        kernels::bias_backward(self.b.of_mut(g), dy);
+        let (w, dw) = (self.w.of(p), self.w.of_mut(g));
+        linear_backward(dx, false, dw, dy, x, w, rows, self.inp, self.out);
+    }
+}
+
+/// The parameters of one block.
 #[derive(Clone, Copy, Debug)]
 #[allow(missing_docs)]
-pub struct BlockSpans {
-    pub ln1_w: Span,
-    pub ln1_b: Span,
-    pub qkv_w: Span,
-    pub qkv_b: Span,
-    pub proj_w: Span,
-    pub proj_b: Span,
-    pub ln2_w: Span,
-    pub ln2_b: Span,
-    pub fc_w: Span,
-    pub fc_b: Span,
-    pub fc2_w: Span,
-    pub fc2_b: Span,
+pub struct Block {
+    pub ln1: Norm,
+    pub qkv: Linear,
+    pub proj: Linear,
+    pub ln2: Norm,
+    pub fc: Linear,
+    pub fc2: Linear,
 }
 
 /// Where every parameter of a model lives in the flat buffer, in module order: `wte`, `wpe`,
@@ -114,11 +186,9 @@ pub struct Layout {
     /// Position embedding `[T, C]`.
     pub wpe: Span,
     /// The blocks.
-    pub blocks: Vec<BlockSpans>,
-    /// Final LayerNorm gain.
-    pub lnf_w: Span,
-    /// Final LayerNorm shift.
-    pub lnf_b: Span,
+    pub blocks: Vec<Block>,
+    /// Final LayerNorm.
+    pub lnf: Norm,
     /// Output head `[V, C]`.
     pub head: Span,
     /// Parameters in all.
@@ -137,29 +207,17 @@ impl Layout {
         let blocks = (0..config.n_layers)
             .map(|i| {
                 let k = 2 + 4 * i as u64;
-                let (ln1_w, ln1_b) = b.norm(format!("h.{i}.ln1"), c);
-                let (qkv_w, qkv_b) = b.linear(format!("h.{i}.qkv"), 3 * c, c, k);
-                let (proj_w, proj_b) = b.linear(format!("h.{i}.proj"), c, c, k + 1);
-                let (ln2_w, ln2_b) = b.norm(format!("h.{i}.ln2"), c);
-                let (fc_w, fc_b) = b.linear(format!("h.{i}.fc"), 4 * c, c, k + 2);
-                let (fc2_w, fc2_b) = b.linear(format!("h.{i}.fc2"), c, 4 * c, k + 3);
-                BlockSpans {
-                    ln1_w,
-                    ln1_b,
-                    qkv_w,
-                    qkv_b,
-                    proj_w,
-                    proj_b,
-                    ln2_w,
-                    ln2_b,
-                    fc_w,
-                    fc_b,
-                    fc2_w,
-                    fc2_b,
+                Block {
+                    ln1: b.norm(format!("h.{i}.ln1"), c),
+                    qkv: b.linear(format!("h.{i}.qkv"), 3 * c, c, k),
+                    proj: b.linear(format!("h.{i}.proj"), c, c, k + 1),
+                    ln2: b.norm(format!("h.{i}.ln2"), c),
+                    fc: b.linear(format!("h.{i}.fc"), 4 * c, c, k + 2),
+                    fc2: b.linear(format!("h.{i}.fc2"), c, 4 * c, k + 3),
                 }
             })
             .collect();
-        let (lnf_w, lnf_b) = b.norm("lnf".into(), c);
+        let lnf = b.norm("lnf".into(), c);
         let k = 2 + 4 * config.n_layers as u64;
         let head = b.push("head.weight".into(), vec![v, c], Init::Uniform(k), true);
         Layout {
@@ -172,8 +230,7 @@ impl Layout {
             wte,
             wpe,
             blocks,
-            lnf_w,
-            lnf_b,
+            lnf,
             head,
         }
     }
@@ -204,26 +261,19 @@ impl Builder {
     }
 
     /// A LayerNorm's gain (ones) and shift (zeros), burn's `gamma` and `beta`.
-    fn norm(&mut self, path: String, c: usize) -> (Span, Span) {
-        let w = self.push(format!("{path}.gamma"), vec![c], Init::Ones, false);
-        (
-            w,
-            self.push(format!("{path}.beta"), vec![c], Init::Zeros, false),
-        )
+    fn norm(&mut self, path: String, c: usize) -> Norm {
+        Norm {
+            w: self.push(format!("{path}.gamma"), vec![c], Init::Ones, false),
+            b: self.push(format!("{path}.beta"), vec![c], Init::Zeros, false),
+        }
     }
 
-    /// A Linear layer's weight `[out, in]` (parameter `k` of the canonical order) and bias.
-    fn linear(&mut self, path: String, out: usize, inp: usize, k: u64) -> (Span, Span) {
-        let w = self.push(
-            format!("{path}.weight"),
-            vec![out, inp],
-            Init::Uniform(k),
-            true,
-        );
-        (
-            w,
-            self.push(format!("{path}.bias"), vec![out], Init::Zeros, false),
-        )
+    /// A Linear layer's weight `[out, inp]` (parameter `k` of the canonical order) and bias.
+    fn linear(&mut self, path: String, out: usize, inp: usize, k: u64) -> Linear {
+        let weight = (format!("{path}.weight"), vec![out, inp]);
+        let w = self.push(weight.0, weight.1, Init::Uniform(k), true);
+        let b = self.push(format!("{path}.bias"), vec![out], Init::Zeros, false);
+        Linear { w, b, inp, out }
     }
 }
 
@@ -344,7 +394,7 @@ impl Workspace {
 
     #[inline(always)]
     fn forward_impl(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
-        let (c, n) = (layout.c, b * t);
+        let (c, n, v) = (layout.c, b * t, layout.v);
         let att = Attention {
             b,
             t,
@@ -352,57 +402,47 @@ impl Workspace {
             hd: c / layout.h,
         };
         let probs_len = b * layout.h * t * t;
-        kernels::embed_forward(
-            &mut self.res[..n * c],
-            tokens,
-            layout.wte.of(p),
-            layout.wpe.of(p),
-            t,
-            c,
-        );
+        let (wte, wpe) = (layout.wte.of(p), layout.wpe.of(p));
+        kernels::embed_forward(&mut self.res[..n * c], tokens, wte, wpe, t, c);
         for (l, blk) in layout.blocks.iter().enumerate() {
             let (before, after) = self.res.split_at_mut((l + 1) * n * c);
             let (x, x_next) = (&before[l * n * c..], &mut after[..n * c]);
             let ln1 = &mut self.ln1[l * n * c..][..n * c];
-            let (m1, r1) = (
+            let stats1 = (
                 &mut self.ln1_mean[l * n..][..n],
                 &mut self.ln1_rstd[l * n..][..n],
             );
-            kernels::layer_norm_forward(ln1, m1, r1, x, blk.ln1_w.of(p), blk.ln1_b.of(p), c);
+            blk.ln1.forward(ln1, stats1, x, p);
             let qkv = &mut self.qkv[l * n * 3 * c..][..n * 3 * c];
-            kernels::fill_rows(qkv, blk.qkv_b.of(p));
-            linear(qkv, true, ln1, blk.qkv_w.of(p), n, c, 3 * c);
+            blk.qkv.forward(qkv, ln1, None, p, n);
             let atty = &mut self.atty[l * n * c..][..n * c];
             att.forward(atty, &mut self.probs[l * probs_len..][..probs_len], qkv);
             let x2 = &mut self.x2[l * n * c..][..n * c];
-            kernels::residual_rows(x2, x, blk.proj_b.of(p));
-            linear(x2, true, atty, blk.proj_w.of(p), n, c, c);
+            blk.proj.forward(x2, atty, Some(x), p, n);
             let ln2 = &mut self.ln2[l * n * c..][..n * c];
-            let (m2, r2) = (
+            let stats2 = (
                 &mut self.ln2_mean[l * n..][..n],
                 &mut self.ln2_rstd[l * n..][..n],
             );
-            kernels::layer_norm_forward(ln2, m2, r2, x2, blk.ln2_w.of(p), blk.ln2_b.of(p), c);
+            blk.ln2.forward(ln2, stats2, x2, p);
             let fch = &mut self.fch[l * n * 4 * c..][..n * 4 * c];
-            kernels::fill_rows(fch, blk.fc_b.of(p));
-            linear(fch, true, ln2, blk.fc_w.of(p), n, c, 4 * c);
+            blk.fc.forward(fch, ln2, None, p, n);
             let gelu = &mut self.gelu[l * n * 4 * c..][..n * 4 * c];
             kernels::gelu_forward(gelu, fch);
-            kernels::residual_rows(x_next, x2, blk.fc2_b.of(p));
-            linear(x_next, true, gelu, blk.fc2_w.of(p), n, 4 * c, c);
+            blk.fc2.forward(x_next, gelu, Some(x2), p, n);
         }
         let last = &self.res[layout.blocks.len() * n * c..][..n * c];
         let lnf = &mut self.lnf[..n * c];
-        let (mf, rf) = (&mut self.lnf_mean[..n], &mut self.lnf_rstd[..n]);
-        kernels::layer_norm_forward(lnf, mf, rf, last, layout.lnf_w.of(p), layout.lnf_b.of(p), c);
+        let stats = (&mut self.lnf_mean[..n], &mut self.lnf_rstd[..n]);
+        layout.lnf.forward(lnf, stats, last, p);
         linear(
-            &mut self.logits[..n * layout.v],
+            &mut self.logits[..n * v],
             false,
             lnf,
             layout.head.of(p),
             n,
             c,
-            layout.v,
+            v,
         );
     }
 
@@ -476,32 +516,12 @@ impl Workspace {
         let (dres, dc) = (&mut self.dres[..n * c], &mut self.dc[..n * c]);
         let (dqkv, d4c) = (&mut self.dqkv[..n * 3 * c], &mut self.d4c[..n * 4 * c]);
         let scratch = &mut self.scratch;
-        linear_backward(
-            dc,
-            false,
-            layout.head.of_mut(g),
-            dlogits,
-            &self.lnf[..n * c],
-            layout.head.of(p),
-            n,
-            c,
-            v,
-        );
+        let (head, dhead) = (layout.head.of(p), layout.head.of_mut(g));
+        linear_backward(dc, false, dhead, dlogits, &self.lnf[..n * c], head, n, c, v);
         dres.fill(0.0);
-        let (dw, db) = pair(g, layout.lnf_w, layout.lnf_b);
         let last = &self.res[layout.blocks.len() * n * c..][..n * c];
-        kernels::layer_norm_backward(
-            dres,
-            dw,
-            db,
-            scratch,
-            dc,
-            last,
-            layout.lnf_w.of(p),
-            &self.lnf_mean[..n],
-            &self.lnf_rstd[..n],
-            c,
-        );
+        let stats = (&self.lnf_mean[..n], &self.lnf_rstd[..n]);
+        layout.lnf.backward(dres, g, scratch, dc, last, stats, p);
         for (l, blk) in layout.blocks.iter().enumerate().rev() {
             let x = &self.res[l * n * c..][..n * c];
             let x2 = &self.x2[l * n * c..][..n * c];
@@ -509,71 +529,23 @@ impl Workspace {
                 &self.ln1[l * n * c..][..n * c],
                 &self.ln2[l * n * c..][..n * c],
             );
-            let (m1, r1) = (&self.ln1_mean[l * n..][..n], &self.ln1_rstd[l * n..][..n]);
-            let (m2, r2) = (&self.ln2_mean[l * n..][..n], &self.ln2_rstd[l * n..][..n]);
+            let stats1 = (&self.ln1_mean[l * n..][..n], &self.ln1_rstd[l * n..][..n]);
+            let stats2 = (&self.ln2_mean[l * n..][..n], &self.ln2_rstd[l * n..][..n]);
             let qkv = &self.qkv[l * n * 3 * c..][..n * 3 * c];
             let atty = &self.atty[l * n * c..][..n * c];
-            let (fch, gelu) = (
-                &self.fch[l * n * 4 * c..][..n * 4 * c],
-                &self.gelu[l * n * 4 * c..][..n * 4 * c],
-            );
+            let gelu_grad = &self.fch[l * n * 4 * c..][..n * 4 * c];
+            let gelu = &self.gelu[l * n * 4 * c..][..n * 4 * c];
             let probs = &self.probs[l * probs_len..][..probs_len];
-            // MLP: x_next = x2 + fc2(gelu(fc(ln2(x2)))).
-            kernels::bias_backward(blk.fc2_b.of_mut(g), dres);
-            linear_backward(
-                d4c,
-                false,
-                blk.fc2_w.of_mut(g),
-                dres,
-                gelu,
-                blk.fc2_w.of(p),
-                n,
-                4 * c,
-                c,
-            );
-            kernels::gelu_backward(d4c, fch);
-            kernels::bias_backward(blk.fc_b.of_mut(g), d4c);
-            linear_backward(
-                dc,
-                false,
-                blk.fc_w.of_mut(g),
-                d4c,
-                ln2,
-                blk.fc_w.of(p),
-                n,
-                c,
-                4 * c,
-            );
-            let (dw, db) = pair(g, blk.ln2_w, blk.ln2_b);
-            kernels::layer_norm_backward(dres, dw, db, scratch, dc, x2, blk.ln2_w.of(p), m2, r2, c);
-            // Attention: x2 = x + proj(attention(qkv(ln1(x)))).
-            kernels::bias_backward(blk.proj_b.of_mut(g), dres);
-            linear_backward(
-                dc,
-                false,
-                blk.proj_w.of_mut(g),
-                dres,
-                atty,
-                blk.proj_w.of(p),
-                n,
-                c,
-                c,
-            );
+            // MLP: x_next = x2 + fc2(gelu(fc(ln2(x2)))); dres is d x_next, then d x2.
+            blk.fc2.backward(d4c, g, dres, gelu, p, n);
+            kernels::gelu_backward(d4c, gelu_grad);
+            blk.fc.backward(dc, g, d4c, ln2, p, n);
+            blk.ln2.backward(dres, g, scratch, dc, x2, stats2, p);
+            // Attention: x2 = x + proj(attention(qkv(ln1(x)))); dres becomes d x.
+            blk.proj.backward(dc, g, dres, atty, p, n);
             att.backward(dqkv, scratch, dc, probs, qkv);
-            kernels::bias_backward(blk.qkv_b.of_mut(g), dqkv);
-            linear_backward(
-                dc,
-                false,
-                blk.qkv_w.of_mut(g),
-                dqkv,
-                ln1,
-                blk.qkv_w.of(p),
-                n,
-                c,
-                3 * c,
-            );
-            let (dw, db) = pair(g, blk.ln1_w, blk.ln1_b);
-            kernels::layer_norm_backward(dres, dw, db, scratch, dc, x, blk.ln1_w.of(p), m1, r1, c);
+            blk.qkv.backward(dc, g, dqkv, ln1, p, n);
+            blk.ln1.backward(dres, g, scratch, dc, x, stats1, p);
         }
         let (dwte, dwpe) = pair(g, layout.wte, layout.wpe);
         kernels::embed_backward(dwte, dwpe, dres, tokens, t, c);
@@ -700,6 +672,6 @@ mod tests {
             end += tensor.span.len;
         }
         assert_eq!(layout.tensors[2].name, "h.0.ln1.gamma");
-        assert_eq!(layout.blocks[1].qkv_w, layout.tensors[12 + 4].span);
+        assert_eq!(layout.blocks[1].qkv.w, layout.tensors[12 + 4].span);
     }
 }
