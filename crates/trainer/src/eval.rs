@@ -152,7 +152,6 @@ pub fn evaluate_roles(
     }
     let tokens = &corpus.tokens[corpus.offsets[sentences.start]..corpus.offsets[sentences.end]];
     let vocabulary = &corpus.world.vocabulary;
-    check_tokens(tokens, model.vocab_size())?;
     let oracle = Oracle::new(&corpus.world)?;
     let mut oracle_bits = Vec::with_capacity(tokens.len());
     for sentence in &corpus.sentences[sentences] {

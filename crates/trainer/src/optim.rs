@@ -19,9 +19,9 @@ use rayon::prelude::*;
 
 use crate::engine::Layout;
 
-/// Elements per parallel chunk of the optimizer's passes: fixed, so sums do not depend on the
-/// thread count.
-const CHUNK: usize = 1 << 14;
+/// Elements per parallel chunk of the passes over all parameters (the gradient sum, the norm,
+/// AdamW): fixed, so sums do not depend on the thread count.
+pub(crate) const CHUNK: usize = 1 << 14;
 
 /// AdamW hyper-parameters (the learning rate comes with each step).
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -18,7 +18,7 @@ use crate::checkpoint::{self, TrainState};
 use crate::data::{Batch, SequentialBatches, WindowSampler, check_tokens};
 use crate::engine::{Workspace, shards};
 use crate::init::init_base;
-use crate::optim::{AdamW, AdamWConfig, clip_scale, global_grad_norm};
+use crate::optim::{AdamW, AdamWConfig, CHUNK, clip_scale, global_grad_norm};
 use crate::schedule::learning_rate;
 use crate::{Device, Gpt, ModelConfig, Result, TrainConfig, TrainerError, eval};
 
@@ -38,7 +38,6 @@ pub struct StepOutcome {
 /// A model, its optimizer, its progress and the engine's buffers for its batches.
 #[derive(Debug)]
 pub struct Trainer {
-    model_config: ModelConfig,
     config: TrainConfig,
     device: Device,
     model: Gpt,
@@ -75,7 +74,6 @@ impl Trainer {
         device: Device,
     ) -> Self {
         Trainer {
-            model_config: model.config().clone(),
             grads: vec![0.0; model.num_params()],
             config,
             device,
@@ -130,7 +128,7 @@ impl Trainer {
 
     /// The model's shape.
     pub fn model_config(&self) -> &ModelConfig {
-        &self.model_config
+        self.model.config()
     }
 
     /// The training configuration.
@@ -208,10 +206,10 @@ impl Trainer {
             .collect();
         let workspaces = &self.workspaces;
         self.grads
-            .par_chunks_mut(1 << 14)
+            .par_chunks_mut(CHUNK)
             .enumerate()
             .for_each(|(i, out)| {
-                let start = i << 14;
+                let start = i * CHUNK;
                 out.copy_from_slice(&workspaces[0].grads[start..start + out.len()]);
                 for ws in &workspaces[1..] {
                     for (o, &g) in out.iter_mut().zip(&ws.grads[start..]) {
@@ -235,7 +233,7 @@ impl Trainer {
     pub fn save(&mut self, path: &Path) -> Result<()> {
         checkpoint::save(
             path,
-            &self.model_config,
+            self.model.config(),
             &self.config,
             &self.model,
             &self.optimizer,
@@ -248,11 +246,10 @@ impl Trainer {
     /// Mean held-out loss in nats per token over every token of `tokens` but the first
     /// (see [`eval::token_bits`]).
     pub fn heldout_loss(&self, tokens: &[Token]) -> Result<f64> {
-        check_tokens(tokens, self.model_config.vocab_size)?;
         let bits = eval::token_bits(
             &self.model,
             tokens,
-            self.model_config.context,
+            self.model.config().context,
             self.config.batch_size,
         )?;
         Ok(bits.iter().sum::<f64>() / bits.len() as f64 * std::f64::consts::LN_2)
@@ -316,14 +313,14 @@ pub fn run(
     let config = trainer.config.clone();
     let sampler = WindowSampler::new(
         train,
-        trainer.model_config.context,
+        trainer.model.config().context,
         config.batch_size,
-        trainer.model_config.vocab_size,
+        trainer.model.config().vocab_size,
         config.seed,
     )?;
     if config.eval_every > 0 {
-        check_tokens(heldout, trainer.model_config.vocab_size)?;
-        crate::data::eval_windows(heldout.len(), trainer.model_config.context)?;
+        check_tokens(heldout, trainer.model.config().vocab_size)?;
+        crate::data::eval_windows(heldout.len(), trainer.model.config().context)?;
     }
     let save = |trainer: &mut Trainer, name: &str| match &options.checkpoint_dir {
         Some(dir) => trainer.save(&checkpoint::path_in(dir, name)),
@@ -404,9 +401,9 @@ pub fn prequential(
 ) -> Result<Prequential> {
     let batches = SequentialBatches::new(
         tokens,
-        trainer.model_config.context,
+        trainer.model.config().context,
         trainer.config.batch_size,
-        trainer.model_config.vocab_size,
+        trainer.model.config().vocab_size,
     )?;
     let first = trainer.state.step;
     let last = trainer.config.steps.min(batches.len());
@@ -420,7 +417,7 @@ pub fn prequential(
     let steps = last.saturating_sub(first);
     Ok(Prequential {
         steps,
-        tokens: (steps * trainer.config.batch_size * trainer.model_config.context) as u64,
+        tokens: (steps * trainer.config.batch_size * trainer.model.config().context) as u64,
         bits: nats / std::f64::consts::LN_2,
     })
 }
