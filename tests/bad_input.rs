@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use xtask::spec::ProfileName;
-use xtask::{Reproduce, workspace_root};
+use skm_experiments::spec::ProfileName;
+use skm_pipeline::{Reproduce, workspace_root};
 
 const FILES: [&str; 11] = [
     "data-statistics",
@@ -32,7 +32,7 @@ fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) ->
         std::fs::write(experiments.path().join(format!("{name}.toml")), text).unwrap();
     }
     let out = tempfile::tempdir().unwrap();
-    let result = xtask::reproduce(&Reproduce {
+    let result = skm_pipeline::reproduce(&Reproduce {
         profile: ProfileName::Smoke,
         only: only.iter().map(|s| s.to_string()).collect(),
         force: false,

@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use skm_experiments::spec::ProfileName;
+use skm_pipeline::{Reproduce, workspace_root};
 use skm_report::{Claim, read_parquet};
-use xtask::spec::ProfileName;
-use xtask::{Reproduce, workspace_root};
 
 fn options(out: &Path, force: bool) -> Reproduce {
     Reproduce {
@@ -46,7 +46,7 @@ fn smoke() -> &'static (PathBuf, Vec<Claim>) {
     static RUN: OnceLock<(PathBuf, Vec<Claim>)> = OnceLock::new();
     RUN.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir").keep();
-        let claims = xtask::reproduce(&options(&dir, false)).expect("smoke run");
+        let claims = skm_pipeline::reproduce(&options(&dir, false)).expect("smoke run");
         (dir, claims)
     })
 }
@@ -221,7 +221,7 @@ fn claim_table_lists_every_claim_of_the_experiments() {
 fn hallucination_reads_the_models_model_scaling_trained() {
     let (out, _) = smoke();
     let load = |name: &str| {
-        xtask::spec::Spec::load(
+        skm_pipeline::load::load(
             &workspace_root().join(format!("experiments/{name}.toml")),
             ProfileName::Smoke,
         )
@@ -250,7 +250,7 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
         only: vec!["data-statistics".into()],
         ..options(out.path(), force)
     };
-    let claims = xtask::reproduce(&only(false)).unwrap();
+    let claims = skm_pipeline::reproduce(&only(false)).unwrap();
     let figure = out
         .path()
         .join("results/smoke/figures/data-statistics/heaps.svg");
@@ -265,13 +265,13 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
         std::fs::read(&sentences).unwrap(),
     );
     let provenance_before = std::fs::read_to_string(&provenance).unwrap();
-    assert_eq!(xtask::reproduce(&only(false)).unwrap(), claims);
+    assert_eq!(skm_pipeline::reproduce(&only(false)).unwrap(), claims);
     assert_eq!(
         std::fs::read_to_string(&provenance).unwrap(),
         provenance_before,
         "the cached run is kept"
     );
-    assert_eq!(xtask::reproduce(&only(true)).unwrap(), claims);
+    assert_eq!(skm_pipeline::reproduce(&only(true)).unwrap(), claims);
     assert_eq!(
         std::fs::read(&figure).unwrap(),
         figure_before,
@@ -343,12 +343,12 @@ fn results_do_not_depend_on_the_thread_count() {
         .build()
         .unwrap();
     let claims = pool
-        .install(|| xtask::reproduce(&options(out.path(), false)))
+        .install(|| skm_pipeline::reproduce(&options(out.path(), false)))
         .unwrap();
     let (shared, all) = smoke();
     assert_eq!(&claims, all);
     let skipped = !corpus_installed();
-    for experiment in xtask::experiments::registry() {
+    for experiment in skm_experiments::registry() {
         let name = experiment.name();
         if skipped && name == "real-text" {
             continue;
@@ -440,7 +440,7 @@ fn a_missing_corpus_skips_only_its_experiment() {
     let out = tempfile::tempdir().unwrap();
     let cache = copy_models(out.path());
     let before = models(&cache);
-    let claims = xtask::reproduce(&Reproduce {
+    let claims = skm_pipeline::reproduce(&Reproduce {
         experiments_dir: experiments.path().to_path_buf(),
         ..options(out.path(), false)
     })
@@ -472,7 +472,7 @@ fn the_cache_is_keyed_by_the_sources_and_never_lies() {
     write("README.md", "# skm\n");
     let out = tempfile::tempdir().unwrap();
     let run = |experiments: &Path| {
-        xtask::reproduce(&Reproduce {
+        skm_pipeline::reproduce(&Reproduce {
             only: vec!["data-statistics".into(), "data-scaling".into()],
             experiments_dir: experiments.to_path_buf(),
             sources: sources.path().to_path_buf(),
@@ -553,9 +553,9 @@ fn the_cache_is_keyed_by_the_sources_and_never_lies() {
     assert_ne!(provenance("data-statistics"), before);
 
     // The paper is written only from current runs: without them, an error names the command.
-    let source = xtask::store::SourceKey::of(sources.path(), edited.path()).unwrap();
-    let error = xtask::paper::write(
-        &xtask::store::Layout::new(out.path(), ProfileName::Smoke),
+    let source = skm_pipeline::store::SourceKey::of(sources.path(), edited.path()).unwrap();
+    let error = skm_pipeline::paper::write(
+        &skm_pipeline::store::Layout::new(out.path(), ProfileName::Smoke),
         edited.path(),
         skm_trainer::DeviceKind::Cpu,
         &source.hash(),
@@ -576,13 +576,13 @@ fn force_retrains_only_the_models_of_the_selected_experiments() {
     let out = tempfile::tempdir().unwrap();
     let cache = copy_models(out.path());
     let (kept, _) = models(&cache);
-    let data = xtask::spec::Spec::load(
+    let data = skm_pipeline::load::load(
         &workspace_root().join("experiments/data-scaling.toml"),
         ProfileName::Smoke,
     )
     .unwrap();
     let retrained = data.sizes.len() * data.seeds.len();
-    let claims = xtask::reproduce(&Reproduce {
+    let claims = skm_pipeline::reproduce(&Reproduce {
         only: vec!["data-scaling".into()],
         ..options(out.path(), true)
     })
@@ -602,8 +602,8 @@ fn every_profile_of_every_experiment_is_valid() {
     // Loading runs every range check and each experiment's own `check`, so a default or full
     // profile that could not run is caught here, without running it.
     for profile in [ProfileName::Smoke, ProfileName::Default, ProfileName::Full] {
-        let specs = xtask::load_specs(&workspace_root().join("experiments"), profile, &[])
+        let specs = skm_pipeline::load_specs(&workspace_root().join("experiments"), profile, &[])
             .unwrap_or_else(|e| panic!("{}: {e:#}", profile.as_str()));
-        assert_eq!(specs.len(), xtask::experiments::registry().len());
+        assert_eq!(specs.len(), skm_experiments::registry().len());
     }
 }

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use xtask::spec::ProfileName;
-use xtask::{Reproduce, workspace_root};
+use skm_experiments::spec::ProfileName;
+use skm_pipeline::{Reproduce, workspace_root};
 
 const NOT_FOUND: &str = "chromium not found: install Debian's chromium (sudo apt-get install chromium) to run this check";
 
@@ -265,7 +265,7 @@ fn every_figure_of_the_paper_loads_in_chromium() {
         return skip();
     };
     let out = tempfile::tempdir().expect("temp dir");
-    xtask::reproduce(&Reproduce {
+    skm_pipeline::reproduce(&Reproduce {
         profile: ProfileName::Smoke,
         only: Vec::new(),
         force: false,

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use skm_experiments::spec::{ProfileName, Spec};
 use skm_generator::Generator;
+use skm_pipeline::store::Layout;
+use skm_pipeline::{Reproduce, git_revision, load_specs, workspace_root};
 use skm_trainer::DeviceKind;
-use xtask::spec::{ProfileName, Spec};
-use xtask::store::Layout;
-use xtask::{Reproduce, git_revision, load_specs, workspace_root};
 
 /// skm: reproduce "Understanding LLM Behaviors via Compression" from one command.
 #[derive(Parser)]
@@ -25,7 +25,7 @@ enum Task {
     /// (figures/ and paper/ for the default profile, results/<profile>/ for the others).
     Reproduce {
         /// Size of every run.
-        #[arg(long, value_enum, default_value = "default")]
+        #[arg(long, default_value = "default")]
         profile: ProfileName,
         /// Only these experiments.
         #[arg(long, num_args = 1..)]
@@ -117,7 +117,7 @@ fn run(cli: Cli) -> Result<()> {
                 out: out.clone(),
                 progress: true,
             };
-            let claims = xtask::reproduce(&options)?;
+            let claims = skm_pipeline::reproduce(&options)?;
             println!(
                 "{:<5} {:<22} {:>10} {:>10}  {:<8} statement",
                 "claim", "variant", "measured", "theory", "verdict"
@@ -151,7 +151,7 @@ fn run(cli: Cli) -> Result<()> {
             warmup,
         } => {
             let shared = workspace_root().join("../shared");
-            xtask::bench::trainer(&shared, runs, steps, warmup)
+            skm_pipeline::bench::trainer(&shared, runs, steps, warmup)
         }
         Task::List { experiments } => {
             for (spec, _) in load_specs(&experiments, ProfileName::Default, &[])? {

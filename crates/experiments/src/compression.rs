@@ -9,10 +9,8 @@
 //! that know nothing of it.
 
 use std::io::{Read, Write};
-use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Token;
@@ -21,7 +19,9 @@ use skm_trainer::{ModelConfig, TrainConfig, Trainer};
 
 use super::bayes_learning_curve::slug;
 use super::training::{LossRows, configs, model_label};
-use super::{Analysis, Experiment, FigureOut, Frames, concat, floats, num, rows_where};
+use super::{
+    Analysis, Env, Experiment, FigureOut, FrameSet, Frames, concat, floats, num, rows_where,
+};
 use crate::measure::measure;
 use crate::spec::Spec;
 
@@ -312,7 +312,8 @@ impl Experiment for Compression {
         Ok(())
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let (model_config, train_config) = configs(spec)?;
         let device = spec.device.unwrap_or_default().device()?;
@@ -322,12 +323,7 @@ impl Experiment for Compression {
             for (index, &seed) in spec.seeds.iter().enumerate() {
                 let generator = spec.generator_at(point, seed);
                 progress.set_message("oracle and Bayes learner");
-                let stream = measure(
-                    &point.label,
-                    &generator,
-                    spec.sentences,
-                    &ProgressBar::hidden(),
-                )?;
+                let stream = measure(&point.label, &generator, spec.sentences, &())?;
                 let corpus = &stream.corpus;
                 let tokens = &corpus.tokens;
                 let n_tokens = tokens.len() as u64;
@@ -363,7 +359,6 @@ impl Experiment for Compression {
                 let train = pass_config(train_config, batches, index);
                 let tokens_per_step = (train.batch_size * model.context) as u64;
                 let mut trainer = Trainer::new(&model, &train, &device)?;
-                let start = Instant::now();
                 let mut counted = 0;
                 let code = skm_trainer::prequential(&mut trainer, tokens, |_, outcome| {
                     rows.training.push(&point.label, seed, outcome);
@@ -372,12 +367,7 @@ impl Experiment for Compression {
                     let done = corpus.offsets[1..].partition_point(|&o| o as u64 <= coded + 1);
                     progress.inc((done - counted) as u64);
                     counted = done;
-                    let seconds = start.elapsed().as_secs_f64();
-                    progress.set_message(format!(
-                        "loss {:.3} nats, {:.0} tok/s",
-                        outcome.loss,
-                        coded as f64 / seconds
-                    ));
+                    progress.trained(tokens_per_step, outcome.loss);
                     Ok(())
                 })
                 .with_context(|| format!("coding {label} seed {seed} with the transformer"))?;
@@ -407,8 +397,8 @@ impl Experiment for Compression {
         let mut prose = Vec::new();
         let several = spec.points.len() > 1;
         for point in &spec.points {
-            let codes = rows_where(&frames["codes"], "point", &point.label)?;
-            let training = rows_where(&frames["training"], "point", &point.label)?;
+            let codes = rows_where(frames.frame("codes")?, "point", &point.label)?;
+            let training = rows_where(frames.frame("training")?, "point", &point.label)?;
             // bits/token of each coder, one value per seed, in seed order.
             let per_seed = |coder: &str| -> Result<Vec<f64>> {
                 floats(&rows_where(&codes, "coder", coder)?, "bits_per_token")

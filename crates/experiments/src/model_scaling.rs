@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Corpus;
@@ -21,8 +20,8 @@ use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
 use super::bayes_learning_curve::slug;
 use super::training::{LossRows, ROLES, RoleRows, Trained, configs, trained, training_steps};
 use super::{
-    Analysis, CONFIDENCE, Experiment, ExponentCheck, FigureOut, Frames, RESAMPLES, curves_by_seed,
-    floats, mean_curve, num, rows_where,
+    Analysis, CONFIDENCE, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, RESAMPLES,
+    curves_by_seed, floats, mean_curve, num, rows_where,
 };
 use crate::spec::Spec;
 
@@ -53,7 +52,7 @@ pub fn train_shape(
     corpus: &Corpus,
     shape: &ModelConfig,
     index: usize,
-    progress: &ProgressBar,
+    env: &Env<'_>,
 ) -> Result<(ModelConfig, TrainConfig, Trained)> {
     let (_, train_config) = configs(spec)?;
     let model = ModelConfig {
@@ -65,7 +64,7 @@ pub fn train_shape(
         ..train_config.clone()
     };
     let n = spec.sentences as usize;
-    let run = trained(spec, corpus, 0..n, n..n, &model, &train, progress)
+    let run = trained(spec, env, corpus, 0..n, n..n, &model, &train)
         .with_context(|| format!("training {}", shape_label(&model)))?;
     Ok((model, train, run))
 }
@@ -165,7 +164,7 @@ impl Experiment for ModelScaling {
         "steps"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         let p: Params = spec.analysis()?;
         let n = spec.sentences as usize;
         let test = n..n + p.test_sentences as usize;
@@ -176,7 +175,7 @@ impl Experiment for ModelScaling {
                 let exposures = fact_exposures(&corpus, 0..n);
                 let probes = every_stated_fact(&corpus, &exposures, n as f64);
                 for shape in &spec.models {
-                    let (model, train, run) = train_shape(spec, &corpus, shape, index, progress)?;
+                    let (model, train, run) = train_shape(spec, &corpus, shape, index, env)?;
                     let label = shape_label(&model);
                     rows.training.push_run(
                         &format!("{} {label}", point.label),
@@ -255,7 +254,7 @@ impl Experiment for ModelScaling {
             let alpha = point.generator.alpha;
             let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
             let all = rows_where(
-                &rows_where(&frames["scaling"], "sweep", &point.label)?,
+                &rows_where(frames.frame("scaling")?, "sweep", &point.label)?,
                 "role",
                 "all",
             )?;
@@ -271,7 +270,7 @@ impl Experiment for ModelScaling {
             .check(&curves, spec.base_seed())?;
 
             // Facts known per model and seed, summed over buckets.
-            let facts = &rows_where(&frames["facts"], "sweep", &point.label)?;
+            let facts = &rows_where(frames.frame("facts")?, "sweep", &point.label)?;
             let (f_seed, f_params, f_known, f_stated) = (
                 floats(facts, "seed")?,
                 floats(facts, "non_embedding_parameters")?,

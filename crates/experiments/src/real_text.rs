@@ -9,12 +9,13 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_report::{Claim, Figure, Scale, Series, Style, Verdict, fit_loglog};
 
-use super::{Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num};
+use super::{
+    Analysis, Env, Experiment, FigureOut, FrameSet, Frames, TextSource, check_fraction, floats, num,
+};
 use crate::measure::log_grid;
 use crate::spec::Spec;
 
@@ -69,26 +70,12 @@ fn words(text: &str, lines: usize, strip_first_word: bool) -> Vec<String> {
     words
 }
 
-/// The corpus text, or why it cannot be had.
-fn corpus_text(p: &Params) -> Result<String, String> {
-    let missing = || {
-        format!(
-            "the corpus program `{}` is not installed: install it with `{}`",
-            p.program, p.install
-        )
-    };
-    let shell = xshell::Shell::new().map_err(|e| e.to_string())?;
-    let program = &p.program;
-    let arguments = &p.arguments;
-    let text = xshell::cmd!(shell, "{program} {arguments...}")
-        .quiet()
-        .ignore_stderr()
-        .read()
-        .map_err(|_| missing())?;
-    if text.trim().is_empty() {
-        return Err(format!("`{program}` printed nothing: {}", missing()));
-    }
-    Ok(text)
+/// The first 8 bytes of the SHA-256 of `text`, in hexadecimal: the corpus frame records
+/// which text was read.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 impl Experiment for RealText {
@@ -115,9 +102,13 @@ impl Experiment for RealText {
         check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)
     }
 
-    fn unavailable(&self, spec: &Spec) -> Option<String> {
-        let p: Params = spec.analysis().ok()?;
-        corpus_text(&p).err()
+    fn text_source(&self, spec: &Spec) -> Result<Option<TextSource>> {
+        let p: Params = spec.analysis()?;
+        Ok(Some(TextSource {
+            program: p.program,
+            arguments: p.arguments,
+            install: p.install,
+        }))
     }
 
     fn work(&self, spec: &Spec) -> u64 {
@@ -128,11 +119,14 @@ impl Experiment for RealText {
         "lines"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
-        let text = corpus_text(&p).map_err(anyhow::Error::msg)?;
+        let text = env
+            .text
+            .with_context(|| format!("{}: no corpus text was handed in", spec.experiment))?;
         let lines = usize::try_from(spec.sentences).context("sentences does not fit in memory")?;
-        let words = words(&text, lines, p.strip_first_word);
+        let words = words(text, lines, p.strip_first_word);
         ensure!(!words.is_empty(), "{}: no words in the corpus", p.program);
         progress.inc(spec.sentences);
 
@@ -163,7 +157,7 @@ impl Experiment for RealText {
             "lines" => [text.lines().filter(|l| !l.trim().is_empty()).take(lines).count() as u64],
             "words" => [words.len() as u64],
             "distinct_words" => [ranked.len() as u64],
-            "text_sha256" => [crate::store::hash_text(&text)],
+            "text_sha256" => [sha256_hex(text)],
         )?;
         Ok(Frames::from([
             ("heaps".to_string(), heaps),
@@ -175,8 +169,8 @@ impl Experiment for RealText {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
         let (n, distinct) = (
-            floats(&frames["heaps"], "n")?,
-            floats(&frames["heaps"], "distinct")?,
+            floats(frames.frame("heaps")?, "n")?,
+            floats(frames.frame("heaps")?, "distinct")?,
         );
         let total = n.last().copied().unwrap_or_default();
         let (heaps_x, heaps_y): (Vec<f64>, Vec<f64>) = n
@@ -187,8 +181,8 @@ impl Experiment for RealText {
             .unzip();
         let heaps = fit_loglog(&heaps_x, &heaps_y).context("fitting Heaps' law")?;
         let (rank, count) = (
-            floats(&frames["rank_frequency"], "rank")?,
-            floats(&frames["rank_frequency"], "count")?,
+            floats(frames.frame("rank_frequency")?, "rank")?,
+            floats(frames.frame("rank_frequency")?, "count")?,
         );
         let (zipf_x, zipf_y): (Vec<f64>, Vec<f64>) = rank
             .iter()
@@ -272,7 +266,7 @@ impl Experiment for RealText {
             ));
         }
 
-        let corpus = &frames["corpus"];
+        let corpus = frames.frame("corpus")?;
         let words = floats(corpus, "words")?
             .first()
             .copied()

@@ -1,15 +1,14 @@
 //! data-statistics: Heaps' and Zipf's laws of the entity stream (claims C1, C2).
 
 use anyhow::{Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_report::{Figure, Scale, Series, Style};
 use skm_theory::{exponents, pycrp};
 
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where, window,
+    Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, check_fraction, concat,
+    curves_by_seed, for_each_stream, mean_curve, num, rows_where, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -51,7 +50,8 @@ impl Experiment for DataStatistics {
         Ok(())
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let grid = log_grid(spec.sentences, p.points_per_decade);
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
@@ -107,7 +107,7 @@ impl Experiment for DataStatistics {
         let n_max = spec.sentences as f64;
         for (color, point) in spec.points.iter().enumerate() {
             let alpha = point.generator.alpha;
-            let heaps = rows_where(&frames["heaps"], "point", &point.label)?;
+            let heaps = rows_where(frames.frame("heaps")?, "point", &point.label)?;
             let from = p.heaps_fit_from * n_max;
             let measured = window(&curves_by_seed(&heaps, "n", "distinct")?, from);
             let expected = window(&curves_by_seed(&heaps, "n", "expected")?[..1], from).remove(0);
@@ -161,7 +161,7 @@ impl Experiment for DataStatistics {
                 color,
             });
 
-            let frequency = rows_where(&frames["rank_frequency"], "point", &point.label)?;
+            let frequency = rows_where(frames.frame("rank_frequency")?, "point", &point.label)?;
             let ranked = curves_by_seed(&frequency, "rank", "count")?;
             let zipf_window: Vec<_> = ranked
                 .iter()

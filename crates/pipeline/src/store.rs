@@ -21,7 +21,7 @@ use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::spec::{ProfileName, Spec};
+use skm_experiments::spec::{ProfileName, Spec};
 
 /// Where the outputs of one profile go, under one root (normally the workspace):
 ///

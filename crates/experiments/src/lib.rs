@@ -1,8 +1,11 @@
-//! The experiments. Each is one TOML file under `experiments/` and one type here that
-//! implements [`Experiment`]; [`registry`] lists them in the order of the paper.
+//! The science of skm: every experiment of the paper, from its resolved [`Spec`] to frames
+//! (`compute`) and from frames to figures, claims and text (`analyse`).
 //!
-//! An experiment splits in two: `compute` (expensive, cached, returns frames) and `analyse`
-//! (cheap, a pure function of the frames: figures, claims and the paper's section text).
+//! Each experiment is one TOML file under `experiments/` and one type here that implements
+//! [`Experiment`]; [`registry`] lists them in the order of the paper. This crate never
+//! touches files, runs programs or reads the clock: what it needs from the world (trained
+//! models from the cache, the text of a real corpus, a progress display) comes in through
+//! [`Env`], and the pipeline (`skm-pipeline`) provides it.
 
 mod bayes_learning_curve;
 mod compression;
@@ -10,25 +13,42 @@ mod data_scaling;
 mod data_statistics;
 mod fine_tuning;
 mod hallucination;
+pub mod measure;
 mod model_scaling;
 mod real_text;
+pub mod spec;
 mod structure_function;
 mod train_smoke;
-mod training;
+pub mod training;
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use rayon::prelude::*;
 use skm_report::{Claim, Figure, Verdict, bootstrap_slope};
 
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
+use crate::training::Models;
 
 /// Frames by name; `sentences` is written but never read back by `analyse`.
 pub type Frames = BTreeMap<String, DataFrame>;
+
+/// Reading a run's frames by name.
+pub trait FrameSet {
+    /// The frame `name`, or an error naming it (a run of older code may lack it).
+    fn frame(&self, name: &str) -> Result<&DataFrame>;
+}
+
+impl FrameSet for Frames {
+    fn frame(&self, name: &str) -> Result<&DataFrame> {
+        self.get(name).with_context(|| {
+            let have: Vec<&str> = self.keys().map(String::as_str).collect();
+            format!("the run has no frame {name:?} (it has {})", have.join(", "))
+        })
+    }
+}
 
 /// A figure of an experiment: file stem (under `figures/<experiment>/`) and caption.
 pub struct FigureOut {
@@ -50,6 +70,47 @@ pub struct Analysis {
     pub body: String,
 }
 
+/// Progress of a computation, shown by the pipeline; `()` shows nothing.
+pub trait Progress: Sync {
+    /// `n` more units of the experiment's [`Experiment::work`] are done.
+    fn inc(&self, n: u64);
+    /// What is being done now.
+    fn set_message(&self, message: &str);
+    /// A line for the reader, printed above the progress display.
+    fn println(&self, line: &str);
+    /// One training step of `tokens` tokens ended with loss `loss_nats` (the pipeline shows
+    /// the loss and the training rate).
+    fn trained(&self, tokens: u64, loss_nats: f32);
+}
+
+impl Progress for () {
+    fn inc(&self, _: u64) {}
+    fn set_message(&self, _: &str) {}
+    fn println(&self, _: &str) {}
+    fn trained(&self, _: u64, _: f32) {}
+}
+
+/// A program that prints the text of a corpus the project does not generate (real-text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextSource {
+    /// The program, e.g. `bible`.
+    pub program: String,
+    /// Its arguments.
+    pub arguments: Vec<String>,
+    /// How to install it, for the message when it is missing.
+    pub install: String,
+}
+
+/// What an experiment gets from the world: the only way in for anything not computed here.
+pub struct Env<'a> {
+    /// Where progress is shown.
+    pub progress: &'a dyn Progress,
+    /// Trained models (the pipeline's checkpoint cache).
+    pub models: &'a dyn Models,
+    /// The corpus text, for an experiment with a [`Experiment::text_source`].
+    pub text: Option<&'a str>,
+}
+
 /// One experiment of the paper.
 pub trait Experiment: Sync {
     /// The file stem of its TOML.
@@ -61,17 +122,18 @@ pub trait Experiment: Sync {
     fn work(&self, spec: &Spec) -> u64 {
         spec.sentences * spec.seeds.len() as u64 * spec.points.len() as u64
     }
-    /// Why the experiment cannot run on this machine (its data is not installed), if so: it
-    /// is then skipped with this message, and the rest of `reproduce` runs.
-    fn unavailable(&self, _spec: &Spec) -> Option<String> {
-        None
+    /// The program that prints the experiment's corpus, for an experiment on text the project
+    /// does not generate; the pipeline runs it and hands the text in [`Env::text`] (or skips
+    /// the experiment, saying how to install the program).
+    fn text_source(&self, _spec: &Spec) -> Result<Option<TextSource>> {
+        Ok(None)
     }
     /// What [`Experiment::work`] counts, for the progress bar.
     fn unit(&self) -> &'static str {
         "sentences"
     }
     /// The expensive part: frames, including `sentences`.
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames>;
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames>;
     /// Figures, claims and text from the frames.
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis>;
 }
@@ -102,7 +164,7 @@ pub fn registry() -> Vec<Box<dyn Experiment>> {
 /// (point, seed) order whatever the thread count, each reduced by `reduce`.
 pub fn for_each_stream<T: Send>(
     spec: &Spec,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
     reduce: impl Fn(&Stream) -> Result<T> + Sync,
 ) -> Result<(Vec<T>, DataFrame)> {
     let tasks: Vec<(usize, u64)> = (0..spec.points.len())

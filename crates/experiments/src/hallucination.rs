@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Corpus;
@@ -20,7 +19,7 @@ use skm_trainer::probe::{self, Strata, exposure_bucket, exposure_bucket_label};
 use super::bayes_learning_curve::slug;
 use super::model_scaling::{shape_label, train_shape};
 use super::training::training_steps;
-use super::{Analysis, Experiment, FigureOut, Frames, floats, num, rows_where};
+use super::{Analysis, Env, Experiment, FigureOut, FrameSet, Frames, floats, num, rows_where};
 use crate::spec::Spec;
 
 /// The hallucination experiment.
@@ -131,7 +130,7 @@ impl Experiment for Hallucination {
         "steps"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         let p: Params = spec.analysis()?;
         let n = spec.sentences as usize;
         let mut rows = Rows::default();
@@ -142,7 +141,7 @@ impl Experiment for Hallucination {
                 let probes =
                     probe::stratified(&corpus, 0..n, Strata::Exposures, p.probes_per_bucket, seed)?;
                 for shape in spec.model_shapes() {
-                    let (model, train, run) = train_shape(spec, &corpus, &shape, index, progress)?;
+                    let (model, train, run) = train_shape(spec, &corpus, &shape, index, env)?;
                     let results =
                         probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
                     for (probe, result) in probes.iter().zip(&results) {
@@ -208,7 +207,7 @@ impl Experiment for Hallucination {
         let mut prose = Vec::new();
         for point in &spec.points {
             let chance = 1.0 / point.generator.values_per_attribute as f64;
-            let frame = rows_where(&frames["probes"], "sweep", &point.label)?;
+            let frame = rows_where(frames.frame("probes")?, "sweep", &point.label)?;
             let table = Table::of(&frame)?;
             let stats = &table.stats;
             let sizes: Vec<u64> = table.labels.keys().copied().collect();

@@ -8,10 +8,8 @@
 //! true weight, denser evaluations, a longer run).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Corpus;
@@ -22,7 +20,8 @@ use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles}
 use super::bayes_learning_curve::slug;
 use super::training::{LossRows, ROLES, RoleRows, configs, model_label, training_steps};
 use super::{
-    Analysis, Experiment, FigureOut, Frames, check_fraction, floats, num, rows_where, settles_below,
+    Analysis, Env, Experiment, FigureOut, FrameSet, Frames, check_fraction, floats, num,
+    rows_where, settles_below,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -256,7 +255,8 @@ impl Experiment for TrainAndProbe {
         "steps"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let (model_config, train_config) = configs(spec)?;
         let device = spec.device.unwrap_or_default().device()?;
@@ -298,7 +298,6 @@ impl Experiment for TrainAndProbe {
                 let at = evaluation_steps(train.steps, p.evaluations_per_decade);
                 let mut trainer = Trainer::new(&model, &train, &device)?;
                 rows.evaluate(&probing, &trainer)?;
-                let start = Instant::now();
                 skm_trainer::run(
                     &mut trainer,
                     train_tokens,
@@ -307,12 +306,7 @@ impl Experiment for TrainAndProbe {
                     |trainer, outcome| {
                         rows.training.push(&point.label, seed, outcome);
                         progress.inc(1);
-                        let seconds = start.elapsed().as_secs_f64();
-                        progress.set_message(format!(
-                            "loss {:.3} nats, {:.0} tok/s",
-                            outcome.loss,
-                            (outcome.step + 1) as f64 * probing.tokens_per_step as f64 / seconds
-                        ));
+                        progress.trained(probing.tokens_per_step, outcome.loss);
                         if at.contains(&trainer.state().step) {
                             rows.evaluate(&probing, trainer)?;
                         }
@@ -332,8 +326,8 @@ impl Experiment for TrainAndProbe {
         let mut figures = Vec::new();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let evals = rows_where(&frames["evaluations"], "point", &point.label)?;
-            let probes = rows_where(&frames["probes"], "point", &point.label)?;
+            let evals = rows_where(frames.frame("evaluations")?, "point", &point.label)?;
+            let probes = rows_where(frames.frame("probes")?, "point", &point.label)?;
             let last_step = floats(&evals, "step")?.into_iter().fold(0.0, f64::max);
 
             // Seed means of the excess per role at each evaluated step.

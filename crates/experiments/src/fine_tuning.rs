@@ -21,10 +21,8 @@
 //! of exposures the format is learned `log10(A E)` decades of steps earlier.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::time::Instant;
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::{Corpus, Token, Vocabulary, World};
@@ -36,7 +34,7 @@ use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer};
 use super::bayes_learning_curve::slug;
 use super::train_smoke::evaluation_steps;
 use super::training::{LossRows, configs, model_label};
-use super::{Analysis, Experiment, FigureOut, Frames, check_fraction, concat, num};
+use super::{Analysis, Env, Experiment, FigureOut, FrameSet, Frames, check_fraction, concat, num};
 use crate::spec::Spec;
 
 /// The experiment.
@@ -480,7 +478,8 @@ impl Experiment for FineTuning {
         "steps"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let (model_config, train_config) = configs(spec)?;
         let device = spec.device.unwrap_or_default().device()?;
@@ -504,20 +503,16 @@ impl Experiment for FineTuning {
                     seed: train.seed,
                     ..tune_config(&train, &p)
                 };
-                let tokens_per_step = (train.batch_size * model.context) as f64;
-                let report = |phase: &str, outcome: &skm_trainer::StepOutcome, start: Instant| {
+                let tokens_per_step = (train.batch_size * model.context) as u64;
+                let report = |outcome: &skm_trainer::StepOutcome| {
                     progress.inc(1);
-                    progress.set_message(format!(
-                        "{phase}: loss {:.3} nats, {:.0} tok/s",
-                        outcome.loss,
-                        (outcome.step + 1) as f64 * tokens_per_step / start.elapsed().as_secs_f64()
-                    ));
+                    progress.trained(tokens_per_step, outcome.loss);
                 };
 
                 // Pre-training.
                 let mut base = Trainer::new(&model, &train, &device)?;
                 let mut losses = LossRows::default();
-                let start = Instant::now();
+                progress.set_message("pre-training");
                 skm_trainer::run(
                     &mut base,
                     &corpus.tokens,
@@ -525,7 +520,7 @@ impl Experiment for FineTuning {
                     &RunOptions::default(),
                     |_, outcome| {
                         losses.push(&point.label, seed, outcome);
-                        report("pre-training", outcome, start);
+                        report(outcome);
                         Ok(())
                     },
                 )
@@ -610,7 +605,7 @@ impl Experiment for FineTuning {
                     let mut trainer = base.fine_tune(&tune)?;
                     rows.evaluate(&at, &trainer, world, qa, &sets)?;
                     let mut losses = LossRows::default();
-                    let start = Instant::now();
+                    progress.set_message(arm);
                     skm_trainer::run(
                         &mut trainer,
                         &stream,
@@ -618,7 +613,7 @@ impl Experiment for FineTuning {
                         &RunOptions::default(),
                         |trainer, outcome| {
                             losses.push(&point.label, seed, outcome);
-                            report(arm, outcome, start);
+                            report(outcome);
                             if steps.contains(&trainer.state().step) {
                                 rows.evaluate(&at, trainer, world, qa, &sets)?;
                             }
@@ -768,7 +763,7 @@ fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analysis> {
     let p: Params = spec.analysis()?;
     let (model_config, train_config) = configs(spec)?;
     let tune = tune_config(train_config, &p);
-    let all = observations(&frames["probes"])?;
+    let all = observations(frames.frame("probes")?)?;
     let mut claims = Vec::new();
     let mut figures = Vec::new();
     let mut prose = Vec::new();

@@ -7,7 +7,6 @@
 //! is known exactly (the oracle on the same test tokens), so no irreducible term is fitted.
 
 use anyhow::{Context, Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Corpus;
@@ -20,8 +19,8 @@ use super::training::{
     LossRows, ROLES, RoleRows, configs, model_label, role_of, trained, training_steps,
 };
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, curves_by_seed, floats, mean_curve,
-    num, rows_where,
+    Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, curves_by_seed, floats,
+    mean_curve, num, rows_where,
 };
 use crate::spec::Spec;
 
@@ -91,7 +90,7 @@ impl Experiment for DataScaling {
         "steps"
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         let p: Params = spec.analysis()?;
         let (model_config, train_config) = configs(spec)?;
         let largest = spec.sentences as usize;
@@ -124,16 +123,8 @@ impl Experiment for DataScaling {
                     }
                     observed = n;
                     let label = format!("{} N={n}", point.label);
-                    let run = trained(
-                        spec,
-                        &corpus,
-                        0..n,
-                        heldout.clone(),
-                        &model,
-                        &train,
-                        progress,
-                    )
-                    .with_context(|| format!("training at {label} seed {seed}"))?;
+                    let run = trained(spec, env, &corpus, 0..n, heldout.clone(), &model, &train)
+                        .with_context(|| format!("training at {label} seed {seed}"))?;
                     rows.training.push_run(&label, seed, &run.state, &train);
                     let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
                     rows.roles.push(&eval);
@@ -177,7 +168,7 @@ impl Experiment for DataScaling {
         let mut prose = Vec::new();
         for point in &spec.points {
             let alpha = point.generator.alpha;
-            let rows = rows_where(&frames["scaling"], "point", &point.label)?;
+            let rows = rows_where(frames.frame("scaling")?, "point", &point.label)?;
             let all = rows_where(&rows, "role", "all")?;
             let curves = curves_by_seed(&all, "sentences", "excess_bits_per_token")?;
             let claim = ExponentCheck {

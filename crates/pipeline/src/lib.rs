@@ -1,28 +1,32 @@
-//! skm's orchestration: reads `experiments/*.toml`, runs each experiment (generator ->
-//! theory -> frames), caches runs under `results/<profile>/`, renders the figures and writes
-//! the paper (`figures/` and `paper/` for the default profile, under `results/<profile>/`
-//! for the others: see [`store::Layout`]).
+//! skm's orchestration: reads `experiments/*.toml` ([`load`]), runs each experiment of
+//! `skm-experiments` with what it needs from the world (trained models from the checkpoint
+//! cache, [`models`]; corpus text, [`text`]; progress bars, [`progress`]), caches runs under
+//! `results/<profile>/` ([`store`]), renders the figures and writes the paper ([`paper`]:
+//! `figures/` and `paper/` for the default profile, under `results/<profile>/` for the
+//! others, see [`store::Layout`]).
 //!
 //! This is the only crate that touches the file-system layout or runs processes.
 
 pub mod bench;
-pub mod experiments;
+pub mod load;
 pub mod machine;
-pub mod measure;
+pub mod models;
 pub mod paper;
-pub mod spec;
+pub mod progress;
 pub mod store;
+pub mod text;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use indicatif::{ProgressBar, ProgressStyle};
+use skm_experiments::spec::{ProfileName, Spec};
+use skm_experiments::{Env, Experiment, registry};
 use skm_report::{Claim, claims_frame};
 use skm_trainer::DeviceKind;
 
-use experiments::{Experiment, registry};
-use spec::{CheckpointCache, ProfileName, Spec};
+use models::CheckpointCache;
+use progress::Bar;
 use store::{Layout, Provenance, RunStatus, RunWriter, SourceKey};
 
 /// Options of `cargo xtask reproduce`.
@@ -50,10 +54,11 @@ pub struct Reproduce {
     pub device: DeviceKind,
 }
 
-/// The workspace root (xtask lives one level below it).
+/// The workspace root (this crate lives in `crates/pipeline`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
+        .ancestors()
+        .nth(2)
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }
@@ -115,27 +120,11 @@ pub fn load_specs(
         if !path.exists() {
             bail!("{}: missing experiment file for {name}", path.display());
         }
-        let spec = Spec::load(&path, profile)?;
+        let spec = load::load(&path, profile)?;
         experiment.check(&spec)?;
         loaded.push((spec, experiment));
     }
     Ok(loaded)
-}
-
-fn progress_bar(len: u64, name: &str, unit: &str, visible: bool) -> ProgressBar {
-    if !visible {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    bar.set_style(
-        ProgressStyle::with_template(&format!(
-            "{{prefix:>22}} [{{bar:30}}] {{percent:>3}}% {{human_pos}}/{{human_len}} {unit}, ETA {{eta}} {{msg}}"
-        ))
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    bar.set_prefix(name.to_string());
-    bar
 }
 
 /// Runs (or reuses) every selected experiment, renders the figures, and writes the claim
@@ -155,13 +144,15 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
     for (spec, _) in &mut specs {
         spec.set_device(options.device);
-        spec.set_checkpoints(cache.clone());
     }
     for (spec, experiment) in &specs {
-        if let Some(reason) = experiment.unavailable(spec) {
-            eprintln!("{}: skipped: {reason}", spec.experiment);
-            continue;
-        }
+        let corpus_text = match text::of(experiment.as_ref(), spec) {
+            Ok(text) => text,
+            Err(reason) => {
+                eprintln!("{}: skipped: {reason}", spec.experiment);
+                continue;
+            }
+        };
         let (hash, text) = store::config_hash(spec)?;
         let dir = layout.run_dir(&spec.experiment);
         match store::run_status(&dir, &hash, &source_hash) {
@@ -181,7 +172,7 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             _ => {}
         }
         let start = Instant::now();
-        let bar = progress_bar(
+        let bar = Bar::new(
             experiment.work(spec),
             &spec.experiment,
             experiment.unit(),
@@ -200,13 +191,18 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             ],
         )?;
         writer.write_text("config.toml", &text)?;
+        let env = Env {
+            progress: &bar,
+            models: &cache,
+            text: corpus_text.as_deref(),
+        };
         let frames = experiment
-            .compute(spec, &bar)
+            .compute(spec, &env)
             .with_context(|| format!("running {}", spec.experiment))?;
         for (name, frame) in &frames {
             writer.write_frame(name, &mut frame.clone())?;
         }
-        bar.finish_and_clear();
+        bar.finish();
         let wall = store::seconds(start.elapsed());
         writer.commit(&Provenance {
             experiment: spec.experiment.clone(),

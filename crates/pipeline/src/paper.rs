@@ -8,8 +8,9 @@ use skm_report::paper::{FigureRef, Report, Section};
 use skm_report::{Claim, render_panels_files, render_panels_svg};
 use skm_trainer::DeviceKind;
 
-use crate::experiments::{Analysis, registry};
-use crate::spec::{ProfileName, Spec};
+use skm_experiments::spec::{ProfileName, Spec};
+use skm_experiments::{Analysis, registry};
+
 use crate::store::{self, Layout, Provenance, RunStatus};
 
 /// A finished, current run and what it concludes.
@@ -46,14 +47,14 @@ pub fn write(
     let mut missing = Vec::new();
     for experiment in registry() {
         let path = experiments_dir.join(format!("{}.toml", experiment.name()));
-        let mut spec = Spec::load(&path, profile)?;
+        let mut spec = crate::load::load(&path, profile)?;
         spec.set_device(device);
         let (hash, _) = store::config_hash(&spec)?;
         let dir = layout.run_dir(&spec.experiment);
         let provenance = match store::run_status(&dir, &hash, source_hash) {
             RunStatus::Current(provenance) => provenance,
             status => {
-                if let Some(reason) = experiment.unavailable(&spec) {
+                if let Err(reason) = crate::text::of(experiment.as_ref(), &spec) {
                     skipped.push(Section {
                         title: spec.meta.title.clone(),
                         body: format!("Not run on this machine: {reason}."),

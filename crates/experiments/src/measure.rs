@@ -2,10 +2,11 @@
 //! the Bayes learner's code length of every sentence, split by role.
 
 use anyhow::{Context, Result};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Oracle, RoleBits};
+
+use crate::Progress;
 
 /// One stream of one sweep point and seed, measured.
 pub struct Stream {
@@ -32,7 +33,7 @@ pub fn measure(
     label: &str,
     config: &GeneratorConfig,
     sentences: u64,
-    progress: &ProgressBar,
+    progress: &dyn Progress,
 ) -> Result<Stream> {
     let n = usize::try_from(sentences).context("sentences does not fit in memory")?;
     let corpus = Corpus::generate(config, n)

@@ -1,7 +1,6 @@
 //! structure-function: the capacity-limited learner and the two-part optimum m*(N) (C11).
 
 use anyhow::{Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_report::{Figure, Marker, Scale, Series, Style};
@@ -9,8 +8,8 @@ use skm_theory::{capacity, exponents};
 
 use super::bayes_learning_curve::slug;
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where, window,
+    Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, check_fraction, concat,
+    curves_by_seed, for_each_stream, mean_curve, num, rows_where, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -49,7 +48,8 @@ impl Experiment for StructureFunction {
         Ok(())
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
             let world = &stream.corpus.world;
@@ -112,7 +112,7 @@ impl Experiment for StructureFunction {
         let mut prose = Vec::new();
         for point in &spec.points {
             let alpha = point.generator.alpha;
-            let optima = rows_where(&frames["optimum"], "point", &point.label)?;
+            let optima = rows_where(frames.frame("optimum")?, "point", &point.label)?;
             let m_star = curves_by_seed(&optima, "n", "m_star")?;
             let fitted = window(&m_star, p.fit_from * n_max);
             let c11 = ExponentCheck {
@@ -135,7 +135,7 @@ impl Experiment for StructureFunction {
             claims.push(c11);
 
             // Structure functions of the first seed, one curve per N, optimum marked.
-            let curves = rows_where(&frames["curves"], "point", &point.label)?;
+            let curves = rows_where(frames.frame("curves")?, "point", &point.label)?;
             let seed = spec.seeds[0];
             let mut series = Vec::new();
             let mut markers = Vec::new();

@@ -1,7 +1,6 @@
 //! bayes-learning-curve: the Bayes learner's excess over the oracle, by role (C3, C4).
 
 use anyhow::{Result, ensure};
-use indicatif::ProgressBar;
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Role;
@@ -9,8 +8,8 @@ use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
 use skm_theory::{RoleBits, exponents};
 
 use super::{
-    Analysis, Experiment, ExponentCheck, FigureOut, Frames, check_fraction, concat, curves_by_seed,
-    for_each_stream, mean_curve, num, rows_where, settles_below, window,
+    Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, check_fraction, concat,
+    curves_by_seed, for_each_stream, mean_curve, num, rows_where, settles_below, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
@@ -85,7 +84,8 @@ impl Experiment for BayesLearningCurve {
         Ok(())
     }
 
-    fn compute(&self, spec: &Spec, progress: &ProgressBar) -> Result<Frames> {
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        let progress = env.progress;
         let p: Params = spec.analysis()?;
         let ends = log_grid(spec.sentences, p.bins_per_decade);
         let (frames, sentences) = for_each_stream(spec, progress, |stream| {
@@ -135,7 +135,7 @@ impl Experiment for BayesLearningCurve {
             let config = &point.generator;
             let alpha = config.alpha;
             let d = config.syntax_parameters() as f64;
-            let rows = rows_where(&frames["excess"], "point", &point.label)?;
+            let rows = rows_where(frames.frame("excess")?, "point", &point.label)?;
             let role_curves = |role: &str| -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
                 curves_by_seed(&rows_where(&rows, "role", role)?, "n", "excess_bits")
             };

@@ -1,0 +1,228 @@
+//! What the experiments that train a transformer share: their configurations, the model's
+//! name in prose, the frame of training losses, and the trained models (from the pipeline's
+//! checkpoint cache, through [`Models`]).
+
+use std::ops::Range;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use skm_generator::{Corpus, Role};
+use skm_trainer::{
+    DeviceKind, Gpt, ModelConfig, RoleEvaluation, StepOutcome, TrainConfig, TrainState,
+};
+
+use crate::spec::Spec;
+use crate::{Env, Progress};
+
+/// The model and training configurations of a spec (checked by `Spec::load`).
+pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
+    let file = spec.path.display();
+    let name = &spec.experiment;
+    let model = spec
+        .model
+        .as_ref()
+        .with_context(|| format!("{file}: {name} needs a [model] table"))?;
+    let train = spec
+        .train
+        .as_ref()
+        .with_context(|| format!("{file}: {name} needs a [train] table"))?;
+    Ok((model, train))
+}
+
+/// `d=.., L layer(s), h head(s), context T`, for prose.
+pub fn model_label(model: &ModelConfig) -> String {
+    format!(
+        "d={}, {} layer(s), {} head(s), context {}",
+        model.d_model, model.n_layers, model.n_heads, model.context
+    )
+}
+
+/// The `training` frame: one row per optimizer step.
+#[derive(Default)]
+pub struct LossRows {
+    point: Vec<String>,
+    seed: Vec<u64>,
+    step: Vec<u64>,
+    loss_nats: Vec<f32>,
+    learning_rate: Vec<f64>,
+}
+
+impl LossRows {
+    /// Records one step of the run of `point` and `seed`.
+    pub fn push(&mut self, point: &str, seed: u64, outcome: &StepOutcome) {
+        self.point.push(point.to_string());
+        self.seed.push(seed);
+        self.step.push(outcome.step as u64);
+        self.loss_nats.push(outcome.loss);
+        self.learning_rate.push(outcome.learning_rate);
+    }
+
+    /// Columns `point, seed, step, loss_nats, learning_rate`.
+    pub fn frame(self) -> Result<DataFrame> {
+        Ok(df!(
+            "point" => self.point,
+            "seed" => self.seed,
+            "step" => self.step,
+            "loss_nats" => self.loss_nats,
+            "learning_rate" => self.learning_rate,
+        )?)
+    }
+}
+
+impl LossRows {
+    /// Records every step of a finished run from its saved losses (the learning rate is the
+    /// schedule's at each step).
+    pub fn push_run(&mut self, point: &str, seed: u64, state: &TrainState, train: &TrainConfig) {
+        for (step, &loss) in state.losses.iter().enumerate() {
+            self.push(
+                point,
+                seed,
+                &StepOutcome {
+                    step,
+                    loss,
+                    learning_rate: skm_trainer::schedule::learning_rate(train, step),
+                    grad_norm: None,
+                },
+            );
+        }
+    }
+}
+
+/// A trained model, from the checkpoint cache or trained now.
+pub struct Trained {
+    /// The model to evaluate: the best held-out checkpoint when the run evaluates
+    /// (`eval_every > 0`), else the last.
+    pub model: Gpt,
+    /// Losses and held-out evaluations of the whole run.
+    pub state: TrainState,
+    /// Steps taken before the kept model (the best evaluation's, or the last).
+    pub kept_step: usize,
+    /// The step a killed run of this model was resumed from, when this process did so.
+    pub resumed_from: Option<usize>,
+}
+
+/// What a model is trained on, and how: the sentences `train_sentences` of `corpus`, with
+/// early stopping on `heldout_sentences` when `train.eval_every > 0`.
+pub struct TrainRequest<'a> {
+    /// The stream.
+    pub corpus: &'a Corpus,
+    /// Sentences trained on.
+    pub train_sentences: Range<usize>,
+    /// Sentences of the held-out evaluations (unused when `train.eval_every == 0`).
+    pub heldout_sentences: Range<usize>,
+    /// The transformer.
+    pub model: &'a ModelConfig,
+    /// Its training.
+    pub train: &'a TrainConfig,
+    /// Where it trains.
+    pub device: DeviceKind,
+}
+
+/// Where trained models come from. The pipeline's implementation keeps them in its
+/// checkpoint cache, trains what is missing and resumes runs that were killed; the same
+/// request always gives the same model, bit for bit.
+pub trait Models: Sync {
+    /// The model `request` describes, counting its steps on `progress`.
+    fn trained(&self, request: &TrainRequest<'_>, progress: &dyn Progress) -> Result<Trained>;
+}
+
+/// The model trained with `train` on the sentences `train_sentences` of `corpus` (early
+/// stopping on `heldout_sentences` when `train.eval_every > 0`), from `env`'s models.
+pub fn trained(
+    spec: &Spec,
+    env: &Env<'_>,
+    corpus: &Corpus,
+    train_sentences: Range<usize>,
+    heldout_sentences: Range<usize>,
+    model: &ModelConfig,
+    train: &TrainConfig,
+) -> Result<Trained> {
+    let request = TrainRequest {
+        corpus,
+        train_sentences,
+        heldout_sentences,
+        model,
+        train,
+        device: spec.device.unwrap_or_default(),
+    };
+    env.models.trained(&request, env.progress)
+}
+
+/// Roles of the evaluation frames; `all` is every scored token.
+pub const ROLES: [&str; 5] = ["syntax", "name", "value", "noise", "all"];
+
+/// The token role of a role name (`None` for `all`).
+pub fn role_of(name: &str) -> Option<Role> {
+    match name {
+        "syntax" => Some(Role::Syntax),
+        "name" => Some(Role::Name),
+        "value" => Some(Role::Value),
+        "noise" => Some(Role::Noise),
+        _ => None,
+    }
+}
+
+/// Tokens scored, model bits and oracle bits of one role of an evaluation.
+fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
+    match role_of(role) {
+        Some(r) => (
+            eval.tokens.get(r),
+            eval.model_bits.get(r),
+            eval.oracle_bits.get(r),
+        ),
+        None => (
+            eval.tokens.total(),
+            eval.model_bits.total(),
+            eval.oracle_bits.total(),
+        ),
+    }
+}
+
+/// The per-role columns of an evaluation frame, one row per role of [`ROLES`]:
+/// `role, scored_tokens, model_bits_per_token, oracle_bits_per_token, excess_bits_per_token`
+/// (excess = model - oracle). The caller repeats its own key columns [`ROLES`]`.len()` times
+/// per evaluation.
+#[derive(Default)]
+pub struct RoleRows {
+    role: Vec<&'static str>,
+    scored: Vec<u64>,
+    model: Vec<f64>,
+    oracle: Vec<f64>,
+}
+
+impl RoleRows {
+    /// Appends the rows of one evaluation, in the order of [`ROLES`].
+    pub fn push(&mut self, eval: &RoleEvaluation) {
+        for role in ROLES {
+            let (scored, model_bits, oracle_bits) = role_numbers(eval, role);
+            self.role.push(role);
+            self.scored.push(scored);
+            self.model.push(model_bits / scored as f64);
+            self.oracle.push(oracle_bits / scored as f64);
+        }
+    }
+
+    /// The five columns, to append to the caller's key columns.
+    pub fn columns(self) -> Vec<Column> {
+        let excess: Vec<f64> = self
+            .model
+            .iter()
+            .zip(&self.oracle)
+            .map(|(m, o)| m - o)
+            .collect();
+        vec![
+            Column::new("role".into(), self.role),
+            Column::new("scored_tokens".into(), self.scored),
+            Column::new("model_bits_per_token".into(), self.model),
+            Column::new("oracle_bits_per_token".into(), self.oracle),
+            Column::new("excess_bits_per_token".into(), excess),
+        ]
+    }
+}
+
+/// The training steps of an experiment that trains `runs_per_stream` models on each (point,
+/// seed) stream with `[train]`, for the progress bar.
+pub fn training_steps(spec: &Spec, runs_per_stream: usize) -> u64 {
+    let steps = spec.train.as_ref().map_or(0, |t| t.steps);
+    (steps * runs_per_stream * spec.seeds.len() * spec.points.len()) as u64
+}
