@@ -9,6 +9,10 @@ use skm_experiments::spec::ProfileName;
 use skm_pipeline::{Reproduce, workspace_root};
 use skm_report::{Claim, read_parquet};
 
+/// The paper of the shared smoke run, opened in headless Chromium.
+#[path = "paper_in_browser.rs"]
+mod paper_in_browser;
+
 fn options(out: &Path, force: bool) -> Reproduce {
     Reproduce {
         profile: ProfileName::Smoke,
@@ -41,7 +45,8 @@ fn corpus_installed() -> bool {
     installed
 }
 
-/// One smoke run shared by the tests of this file.
+/// One smoke run shared by every test of this binary (the browser check included); tests
+/// only read it.
 fn smoke() -> &'static (PathBuf, Vec<Claim>) {
     static RUN: OnceLock<(PathBuf, Vec<Claim>)> = OnceLock::new();
     RUN.get_or_init(|| {
@@ -295,23 +300,14 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
 #[test]
 fn every_figure_matches_its_snapshot() {
     let (out, _) = smoke();
+    let snapshots = workspace_root().join("tests/snapshots");
     let mut settings = insta::Settings::clone_current();
-    settings.set_snapshot_path(workspace_root().join("tests/snapshots"));
+    settings.set_snapshot_path(&snapshots);
     settings.set_prepend_module_to_snapshot(false);
+    let mut referenced = Vec::new();
     settings.bind(|| {
-        for experiment in [
-            "data-statistics",
-            "bayes-learning-curve",
-            "structure-function",
-            "train-smoke",
-            "acquisition",
-            "data-scaling",
-            "model-scaling",
-            "hallucination",
-            "fine-tuning",
-            "compression",
-            "real-text",
-        ] {
+        for experiment in skm_experiments::registry() {
+            let experiment = experiment.name();
             if experiment == "real-text" && !corpus_installed() {
                 continue;
             }
@@ -324,13 +320,25 @@ fn every_figure_matches_its_snapshot() {
             svgs.sort();
             for svg in svgs {
                 let stem = svg.file_stem().unwrap().to_string_lossy().to_string();
-                insta::assert_snapshot!(
-                    format!("{experiment}__{stem}"),
-                    std::fs::read_to_string(&svg).unwrap()
-                );
+                let name = format!("{experiment}__{stem}");
+                insta::assert_snapshot!(name.clone(), std::fs::read_to_string(&svg).unwrap());
+                referenced.push(name);
             }
         }
     });
+    // `--unreferenced=reject` without cargo-insta: a snapshot of a figure that is no longer
+    // produced fails here.
+    let unreferenced: Vec<String> = std::fs::read_dir(&snapshots)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|f| f.strip_suffix(".snap").map(str::to_owned))
+        .filter(|name| !referenced.contains(name) && !name.starts_with("claims"))
+        .filter(|name| corpus_installed() || !name.starts_with("real-text__"))
+        .collect();
+    assert!(
+        unreferenced.is_empty(),
+        "snapshots of figures no run produces (delete them): {unreferenced:?}"
+    );
 }
 
 /// Every experiment of the registry gives byte-identical frames and figures with one thread

@@ -1,5 +1,5 @@
-//! The paper in a real browser: the smoke profile of every experiment is reproduced into a
-//! temporary directory, and headless Chromium opens (1) `results/smoke/paper/index.html`
+//! The paper in a real browser: headless Chromium opens, in the shared smoke run of
+//! `end_to_end.rs`, (1) `results/smoke/paper/index.html`
 //! with a script that checks every inline SVG figure is laid out and drawn, and (2) a page
 //! with one `<img>` per figure that `index.md` links, checking every file loads as an image.
 //! Each page writes a JSON verdict into `<pre id="figure-check">`, read back from
@@ -8,9 +8,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-use skm_experiments::spec::ProfileName;
-use skm_pipeline::{Reproduce, workspace_root};
 
 const NOT_FOUND: &str = "chromium not found: install Debian's chromium (sudo apt-get install chromium) to run this check";
 
@@ -264,29 +261,15 @@ fn every_figure_of_the_paper_loads_in_chromium() {
     let Some(browser) = chromium() else {
         return skip();
     };
-    let out = tempfile::tempdir().expect("temp dir");
-    skm_pipeline::reproduce(&Reproduce {
-        profile: ProfileName::Smoke,
-        only: Vec::new(),
-        force: false,
-        experiments_dir: workspace_root().join("experiments"),
-        out: out.path().to_path_buf(),
-        sources: workspace_root(),
-        revision: "test-revision".into(),
-        progress: false,
-        device: skm_trainer::DeviceKind::Cpu,
-    })
-    .expect("smoke run");
+    let (out, _) = super::smoke();
     // A smoke run writes its paper under results/smoke/ (only the default profile writes paper/).
-    let problems = problems(&browser, &out.path().join("results/smoke/paper"));
-    if !problems.is_empty() {
-        let kept = out.keep();
-        panic!(
-            "figures that did not load in Chromium (output kept in {}):\n{}",
-            kept.display(),
-            problems.join("\n")
-        );
-    }
+    let problems = problems(&browser, &out.join("results/smoke/paper"));
+    assert!(
+        problems.is_empty(),
+        "figures that did not load in Chromium (output in {}):\n{}",
+        out.display(),
+        problems.join("\n")
+    );
 }
 
 /// The checks fail where they should: an SVG that draws nothing, a missing file.

@@ -1,0 +1,57 @@
+//! The crate graph of ARCHITECTURE.md: data flows one way, each crate depends only on the
+//! crates below it, and only the pipeline and xtask may reach the file-system layout.
+
+use std::collections::BTreeMap;
+
+use skm_pipeline::workspace_root;
+
+/// Each crate's `skm-*` dependencies, read from its manifest's `[dependencies]` table.
+fn skm_dependencies(manifest: &str) -> Vec<String> {
+    let mut in_dependencies = false;
+    let mut found = Vec::new();
+    for line in manifest.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_dependencies = line == "[dependencies]";
+        } else if in_dependencies && let Some(name) = line.strip_prefix("skm-") {
+            let name = name.split(['.', ' ', '=']).next().unwrap_or_default();
+            found.push(format!("skm-{name}"));
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn data_flows_one_way() {
+    // Lowest first: a crate may depend only on crates before it.
+    let layers = [
+        ("crates/generator", "skm-generator"),
+        ("crates/theory", "skm-theory"),
+        ("crates/trainer", "skm-trainer"),
+        ("crates/report", "skm-report"),
+        ("crates/experiments", "skm-experiments"),
+        ("crates/pipeline", "skm-pipeline"),
+        ("xtask", "xtask"),
+    ];
+    let root = workspace_root();
+    let mut below: Vec<&str> = Vec::new();
+    let mut graph = BTreeMap::new();
+    for (dir, name) in layers {
+        let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap();
+        let dependencies = skm_dependencies(&manifest);
+        for dependency in &dependencies {
+            assert!(
+                below.contains(&dependency.as_str()),
+                "{name} depends on {dependency}, which is not below it"
+            );
+        }
+        graph.insert(name, dependencies);
+        below.push(name);
+    }
+    // The theory and report crates never see a transformer; report sees no experiment logic.
+    assert!(graph["skm-theory"].iter().all(|d| d != "skm-trainer"));
+    assert!(graph["skm-report"].is_empty(), "{:?}", graph["skm-report"]);
+    // Every crate of the workspace is in the list.
+    let crates = std::fs::read_dir(root.join("crates")).unwrap().count();
+    assert_eq!(crates + 1, layers.len(), "a crate is missing from the layers");
+}
