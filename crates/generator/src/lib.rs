@@ -21,7 +21,7 @@ mod crp;
 mod syntax;
 mod vocabulary;
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -372,5 +372,17 @@ impl Corpus {
     /// The tokens of sentence `i`.
     pub fn sentence_tokens(&self, i: usize) -> &[Token] {
         &self.tokens[self.offsets[i]..self.offsets[i + 1]]
+    }
+
+    /// How many times each fact `(entity, attribute)` is stated in the sentences `range`
+    /// (facts never stated there are absent), in `(entity, attribute)` order.
+    pub fn fact_exposures(&self, range: std::ops::Range<usize>) -> BTreeMap<(u32, u16), u64> {
+        let mut exposures = BTreeMap::new();
+        for sentence in &self.sentences[range] {
+            *exposures
+                .entry((sentence.entity, sentence.attribute))
+                .or_default() += 1;
+        }
+        exposures
     }
 }

@@ -186,3 +186,25 @@ fn words_are_unique_and_readable() {
     let text = vocab.render(corpus.sentence_tokens(0));
     assert!(text.ends_with('.'), "{text}");
 }
+
+#[test]
+fn fact_exposures_count_the_sentences_stating_each_fact() {
+    let corpus = Corpus::generate(&config(0.5, 2), 400).unwrap();
+    let all = corpus.fact_exposures(0..400);
+    assert_eq!(all.values().sum::<u64>(), 400);
+    let (head, tail) = (
+        corpus.fact_exposures(0..150),
+        corpus.fact_exposures(150..400),
+    );
+    for (fact, &n) in &all {
+        let part = |m: &std::collections::BTreeMap<(u32, u16), u64>| m.get(fact).copied();
+        assert_eq!(part(&head).unwrap_or(0) + part(&tail).unwrap_or(0), n);
+        let stated = corpus
+            .sentences
+            .iter()
+            .filter(|s| (s.entity, s.attribute) == *fact);
+        assert_eq!(stated.count() as u64, n);
+    }
+    assert!(head.values().all(|&n| n > 0));
+    assert!(corpus.fact_exposures(7..7).is_empty());
+}

@@ -1,0 +1,429 @@
+//! The frames of fine-tuning: pre-training, the probe sets, the two tuned arms and their
+//! probes at log-spaced steps.
+
+use std::collections::{BTreeMap, HashSet};
+
+use anyhow::{Context, Result, ensure};
+use polars::prelude::*;
+use skm_generator::{Corpus, Token, World};
+use skm_trainer::init::SplitMix64;
+use skm_trainer::probe::{self, Answer, Probe, ProbeResult, Strata, exposure_bucket};
+use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer};
+
+use super::params::{Params, tune_config};
+use super::qa::{ARMS, NEVER_SEEN, Qa, TUNE_SALT, tuning_stream};
+use crate::spec::Spec;
+use crate::train_smoke::evaluation_steps;
+use crate::training::{LossRows, configs};
+use crate::{Env, Frames, concat};
+
+/// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
+/// attribute, uniform in `V_j`: probes of all their facts, entity by entity.
+pub(super) fn fresh_entities(
+    world: &World,
+    count: usize,
+    taken: &[Probe],
+    seed: u64,
+) -> Result<Vec<Probe>> {
+    let names = world.vocabulary.names_range();
+    let mut used: HashSet<Vec<Token>> = (0..world.entities.len())
+        .map(|k| world.entities.name(k).to_vec())
+        .chain(taken.iter().map(|p| p.name.clone()))
+        .collect();
+    ensure!(
+        ((used.len() + count) as f64) <= world.config.name_space() / 2.0,
+        "{} names need a name space of at least twice that; it has {}: raise name_tokens or name_vocab",
+        used.len() + count,
+        world.config.name_space()
+    );
+    let mut rng = SplitMix64::new(seed ^ TUNE_SALT.rotate_left(17));
+    let mut probes = Vec::with_capacity(count * world.config.attributes);
+    while probes.len() < count * world.config.attributes {
+        let name: Vec<Token> = (0..world.config.name_tokens)
+            .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
+            .collect();
+        if !used.insert(name.clone()) {
+            continue;
+        }
+        for attribute in 0..world.config.attributes {
+            let values = world.vocabulary.attribute_values(attribute);
+            probes.push(Probe {
+                entity: None,
+                attribute: attribute as u16,
+                name: name.clone(),
+                value: values.start + rng.below(u64::from(values.end - values.start)) as Token,
+                exposures: 0,
+                expected_exposures: 0.0,
+                entity_sentences: 0,
+                weight: 0.0,
+            });
+        }
+    }
+    Ok(probes)
+}
+
+/// Facts of seen entities in the first `train` sentences: exposures per fact and sentences
+/// per entity.
+pub(super) struct Counts {
+    facts: BTreeMap<(u32, u16), u64>,
+    entities: BTreeMap<u32, u64>,
+    per_fact: f64,
+}
+
+impl Counts {
+    fn new(corpus: &Corpus, train: usize) -> Self {
+        let mut counts = Counts {
+            facts: BTreeMap::new(),
+            entities: BTreeMap::new(),
+            per_fact: train as f64 / corpus.world.config.attributes as f64,
+        };
+        for s in &corpus.sentences[..train] {
+            *counts.entities.entry(s.entity).or_default() += 1;
+            *counts.facts.entry((s.entity, s.attribute)).or_default() += 1;
+        }
+        counts
+    }
+
+    /// Probes of every fact of entity `k`.
+    fn probes(&self, world: &World, k: u32) -> Vec<Probe> {
+        let i = k as usize;
+        (0..world.config.attributes as u16)
+            .map(|j| Probe {
+                entity: Some(k),
+                attribute: j,
+                name: world.entities.name(i).to_vec(),
+                value: world.entities.value(i, usize::from(j)),
+                exposures: self.facts.get(&(k, j)).copied().unwrap_or(0),
+                expected_exposures: world.weights[i] * self.per_fact,
+                entity_sentences: self.entities.get(&k).copied().unwrap_or(0),
+                weight: world.weights[i],
+            })
+            .collect()
+    }
+}
+
+/// The known arm's entities: of the `4 E` most frequent entities, ranked by facts known
+/// (correct template probes) then frequency then id, every other one from the first, `E` in
+/// all. `known[i]` is the number of facts of `candidates[i]` known.
+pub(super) fn known_arm(candidates: &[(u32, u64)], known: &[usize], entities: usize) -> Vec<u32> {
+    let mut ranked: Vec<(usize, u64, u32)> = candidates
+        .iter()
+        .zip(known)
+        .map(|(&(k, n), &c)| (c, n, k))
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    ranked
+        .into_iter()
+        .step_by(2)
+        .take(entities)
+        .map(|(_, _, k)| k)
+        .collect()
+}
+
+/// The probe's bucket by true frequency: -1 for a never-seen entity.
+pub(super) fn bucket_of(probe: &Probe) -> i32 {
+    match probe.entity {
+        None => -1,
+        Some(_) => exposure_bucket(probe.expected_exposures.round() as u64) as i32,
+    }
+}
+
+pub(super) fn bucket_name(bucket: i32) -> String {
+    match u32::try_from(bucket) {
+        Err(_) => NEVER_SEEN.into(),
+        Ok(b) => probe::exposure_bucket_label(b),
+    }
+}
+
+/// A set of probes and what the experiment knows of each.
+pub(super) struct ProbeSet<'a> {
+    /// `held-out`, `never seen` or `tuned`.
+    name: &'static str,
+    probes: &'a [Probe],
+    /// Whether the template probe was correct after pre-training.
+    known_before: &'a [bool],
+}
+
+/// Columns of the `probes` frame.
+#[derive(Default)]
+pub(super) struct Rows {
+    point: Vec<String>,
+    seed: Vec<u64>,
+    arm: Vec<&'static str>,
+    step: Vec<u64>,
+    set: Vec<&'static str>,
+    format: Vec<&'static str>,
+    probe: Vec<u32>,
+    entity: Vec<i64>,
+    attribute: Vec<u32>,
+    exposures: Vec<u64>,
+    expected: Vec<f64>,
+    bucket: Vec<String>,
+    bucket_order: Vec<i32>,
+    known_before: Vec<bool>,
+    answer: Vec<&'static str>,
+    p_true: Vec<f64>,
+    p_argmax: Vec<f64>,
+    valid: Vec<f64>,
+    entropy: Vec<f64>,
+}
+
+/// Where an evaluation belongs.
+pub(super) struct At<'a> {
+    point: &'a str,
+    seed: u64,
+    arm: &'static str,
+    batch: usize,
+}
+
+impl Rows {
+    /// Every probe of `sets` in both formats.
+    fn evaluate(
+        &mut self,
+        at: &At,
+        trainer: &Trainer,
+        world: &World,
+        qa: Qa,
+        sets: &[ProbeSet],
+    ) -> skm_trainer::Result<()> {
+        let model = trainer.eval_model();
+        let step = trainer.state().step as u64;
+        for set in sets {
+            let template = probe::evaluate(model, world, set.probes, at.batch)?;
+            let question = probe::evaluate_with(
+                model,
+                world,
+                set.probes,
+                |p| qa.prefix(&p.name, usize::from(p.attribute)),
+                at.batch,
+            )?;
+            for (format, results) in [("template", template), ("qa", question)] {
+                for (i, (probe, result)) in set.probes.iter().zip(&results).enumerate() {
+                    self.push(at, step, set, format, i, probe, result);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        at: &At,
+        step: u64,
+        set: &ProbeSet,
+        format: &'static str,
+        i: usize,
+        probe: &Probe,
+        result: &ProbeResult,
+    ) {
+        self.point.push(at.point.into());
+        self.seed.push(at.seed);
+        self.arm.push(at.arm);
+        self.step.push(step);
+        self.set.push(set.name);
+        self.format.push(format);
+        self.probe.push(i as u32);
+        self.entity.push(probe.entity.map_or(-1, i64::from));
+        self.attribute.push(u32::from(probe.attribute));
+        self.exposures.push(probe.exposures);
+        self.expected.push(probe.expected_exposures);
+        let bucket = bucket_of(probe);
+        self.bucket.push(bucket_name(bucket));
+        self.bucket_order.push(bucket);
+        self.known_before.push(set.known_before[i]);
+        self.answer.push(result.answer.as_str());
+        self.p_true.push(result.p_true);
+        self.p_argmax.push(result.p_argmax);
+        self.valid.push(result.valid_mass);
+        self.entropy.push(result.entropy_bits);
+    }
+
+    fn frame(self) -> Result<DataFrame> {
+        let correct: Vec<bool> = self.answer.iter().map(|a| *a == "correct").collect();
+        Ok(df!(
+            "point" => self.point,
+            "seed" => self.seed,
+            "arm" => self.arm,
+            "step" => self.step,
+            "set" => self.set,
+            "format" => self.format,
+            "probe" => self.probe,
+            "entity" => self.entity,
+            "attribute" => self.attribute,
+            "exposures" => self.exposures,
+            "expected_exposures" => self.expected,
+            "bucket" => self.bucket,
+            "bucket_order" => self.bucket_order,
+            "known_before" => self.known_before,
+            "answer" => self.answer,
+            "correct" => correct,
+            "p_true" => self.p_true,
+            "p_argmax" => self.p_argmax,
+            "valid_mass" => self.valid,
+            "entropy_bits" => self.entropy,
+        )?)
+    }
+}
+
+/// A training frame with its `phase` (`pre-training`, `known`, `unknown`).
+pub(super) fn phase_frame(rows: LossRows, phase: &str) -> Result<DataFrame> {
+    let mut frame = rows.frame()?;
+    let phases = vec![phase.to_string(); frame.height()];
+    frame.with_column(Column::new("phase".into(), phases))?;
+    Ok(frame)
+}
+
+/// Pre-trains on every (point, seed) stream, then tunes both arms from the same weights,
+/// probing at log-spaced steps.
+pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let progress = env.progress;
+    let p: Params = spec.analysis()?;
+    let (model_config, train_config) = configs(spec)?;
+    let device = spec.device.unwrap_or_default().device()?;
+    let n = spec.sentences as usize;
+    let mut rows = Rows::default();
+    let mut training = Vec::new();
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            let corpus = Corpus::generate(&spec.generator_at(point, seed), n)?;
+            let world = &corpus.world;
+            let qa = Qa::new(world);
+            let model = ModelConfig {
+                vocab_size: qa.vocab_size(),
+                ..model_config.clone()
+            };
+            let train = TrainConfig {
+                seed: train_config.seed.wrapping_add(index as u64),
+                ..train_config.clone()
+            };
+            let tune = TrainConfig {
+                seed: train.seed,
+                ..tune_config(&train, &p)
+            };
+            let tokens_per_step = (train.batch_size * model.context) as u64;
+            let report = |outcome: &skm_trainer::StepOutcome| {
+                progress.inc(1);
+                progress.trained(tokens_per_step, outcome.loss);
+            };
+
+            // Pre-training.
+            let mut base = Trainer::new(&model, &train, &device)?;
+            let mut losses = LossRows::default();
+            progress.set_message("pre-training");
+            skm_trainer::run(
+                &mut base,
+                &corpus.tokens,
+                &[],
+                &RunOptions::default(),
+                |_, outcome| {
+                    losses.push(&point.label, seed, outcome);
+                    report(outcome);
+                    Ok(())
+                },
+            )
+            .with_context(|| format!("pre-training at {} seed {seed}", point.label))?;
+            training.push(phase_frame(losses, "pre-training")?);
+
+            // What the pre-trained model knows.
+            let pretrained = base.eval_model();
+            let counts = Counts::new(&corpus, n);
+            let mut ranked: Vec<(u32, u64)> =
+                counts.entities.iter().map(|(&k, &c)| (k, c)).collect();
+            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            ranked.truncate(4 * p.tune_entities);
+            let candidate_probes: Vec<Probe> = ranked
+                .iter()
+                .flat_map(|&(k, _)| counts.probes(world, k))
+                .collect();
+            let results = probe::evaluate(pretrained, world, &candidate_probes, train.batch_size)?;
+            let known: Vec<usize> = results
+                .chunks(world.config.attributes)
+                .map(|facts| facts.iter().filter(|r| r.answer == Answer::Correct).count())
+                .collect();
+            let tuned_known = known_arm(&ranked, &known, p.tune_entities);
+            let stratified =
+                probe::stratified(&corpus, 0..n, Strata::Weight, p.probes_per_bucket, seed)?;
+            let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified
+                .into_iter()
+                .filter(|q| q.entity.is_none_or(|k| !tuned_known.contains(&k)))
+                .partition(|q| q.entity.is_none());
+            // A never-seen entity's value can be right by chance; it is not known.
+            let known_before = |probes: &[Probe]| -> Result<Vec<bool>> {
+                let results = probe::evaluate(pretrained, world, probes, train.batch_size)?;
+                Ok(probes
+                    .iter()
+                    .zip(&results)
+                    .map(|(q, r)| q.entity.is_some() && r.answer == Answer::Correct)
+                    .collect())
+            };
+            let heldout_known = known_before(&heldout)?;
+            let never_seen_known = vec![false; never_seen.len()];
+            let arms = [
+                tuned_known
+                    .iter()
+                    .flat_map(|&k| counts.probes(world, k))
+                    .collect::<Vec<_>>(),
+                fresh_entities(world, p.tune_entities, &never_seen, seed)?,
+            ];
+
+            // The arms.
+            for (arm, tuned) in ARMS.into_iter().zip(&arms) {
+                let tuned_before = known_before(tuned)?;
+                let sets = [
+                    ProbeSet {
+                        name: "held-out",
+                        probes: &heldout,
+                        known_before: &heldout_known,
+                    },
+                    ProbeSet {
+                        name: NEVER_SEEN,
+                        probes: &never_seen,
+                        known_before: &never_seen_known,
+                    },
+                    ProbeSet {
+                        name: "tuned",
+                        probes: tuned,
+                        known_before: &tuned_before,
+                    },
+                ];
+                let sentences: Vec<Vec<Token>> = tuned
+                    .iter()
+                    .map(|q| qa.sentence(&q.name, usize::from(q.attribute), q.value))
+                    .collect();
+                let stream = tuning_stream(&sentences, seed);
+                let at = At {
+                    point: &point.label,
+                    seed,
+                    arm,
+                    batch: train.batch_size,
+                };
+                let steps = evaluation_steps(tune.steps, p.evaluations_per_decade);
+                let mut trainer = base.fine_tune(&tune)?;
+                rows.evaluate(&at, &trainer, world, qa, &sets)?;
+                let mut losses = LossRows::default();
+                progress.set_message(arm);
+                skm_trainer::run(
+                    &mut trainer,
+                    &stream,
+                    &[],
+                    &RunOptions::default(),
+                    |trainer, outcome| {
+                        losses.push(&point.label, seed, outcome);
+                        report(outcome);
+                        if steps.contains(&trainer.state().step) {
+                            rows.evaluate(&at, trainer, world, qa, &sets)?;
+                        }
+                        Ok(())
+                    },
+                )
+                .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", point.label))?;
+                training.push(phase_frame(losses, arm)?);
+            }
+        }
+    }
+    Ok(Frames::from([
+        ("probes".to_string(), rows.frame()?),
+        ("training".to_string(), concat(training)?),
+    ]))
+}

@@ -1,0 +1,254 @@
+//! fine-tuning: a transformer pre-trained on a Syntax-Knowledge stream is tuned on
+//! question-answer sentences, a format it never saw, once on facts it knows and once on facts
+//! of entities it never saw (C10).
+//!
+//! A QA sentence is `QUESTION ATTR_j name_1..name_L ANSWER value EOS`; its tokens come after the
+//! generator's vocabulary (`QUESTION = V`, `ANSWER = V + 1`, `ATTR_j = V + 2 + j`), so the
+//! model has them from the start but pre-training never shows them. A QA probe reads the
+//! model after `EOS QUESTION ATTR_j name ANSWER`, a template probe after the template prefix
+//! of `probe::prefix`.
+//!
+//! Both arms start from the same pre-trained weights ([`Trainer::fine_tune`]: fresh AdamW,
+//! step 0) and train on their QA sentences only, shuffled and repeated. The `known` arm tunes
+//! the facts of seen entities the model knows best (most facts correct in template probes
+//! after pre-training, then most frequent; every other entity of that ranking, so that as
+//! well-known entities stay held out); the `unknown` arm tunes entities with fresh names and
+//! values uniform in `V_j`, like the never-seen probes. Held out from both: a stratified
+//! probe set (by true frequency) of the other seen entities and of never-seen ones.
+//!
+//! Theory: the format is a handful of parameters seen in every QA sentence, a fact is one
+//! parameter seen in `1 / (A E)` of them (`E` entities tuned), so if both need a similar number
+//! of exposures the format is learned `log10(A E)` decades of steps earlier.
+
+//!
+//! `params` reads the `[analysis]` table, `qa` is the QA format and the tuning stream,
+//! `compute` pre-trains, tunes and probes (frames), `claims` holds the C10 rules and
+//! `analyse` reads the frames back into figures, claims and text.
+
+mod analyse;
+mod claims;
+mod compute;
+mod params;
+mod qa;
+
+use anyhow::Result;
+
+use super::{Analysis, Env, Experiment, Frames};
+use crate::spec::Spec;
+use params::{Params, tune_config};
+
+/// The experiment.
+pub struct FineTuning;
+
+impl Experiment for FineTuning {
+    fn name(&self) -> &'static str {
+        "fine-tuning"
+    }
+
+    fn check(&self, spec: &Spec) -> Result<()> {
+        params::check(spec)
+    }
+
+    fn work(&self, spec: &Spec) -> u64 {
+        let runs = spec.seeds.len() as u64 * spec.points.len() as u64;
+        match (spec.train.as_ref(), spec.analysis::<Params>()) {
+            (Some(train), Ok(p)) => (train.steps + 2 * tune_config(train, &p).steps) as u64 * runs,
+            _ => 0,
+        }
+    }
+
+    fn unit(&self) -> &'static str {
+        "steps"
+    }
+
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        compute::compute(spec, env)
+    }
+
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
+        analyse::analyse(self.name(), spec, frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::analyse::first_reach;
+    use super::claims::{forgetting_rule, format_rule};
+    use super::compute::{fresh_entities, known_arm};
+    use super::params::{Params, tune_config};
+    use super::qa::{COPIES, Qa, tuning_stream};
+    use crate::train_smoke::evaluation_steps;
+    use skm_generator::GeneratorConfig;
+    use skm_generator::{Corpus, Token, Vocabulary};
+    use skm_trainer::TrainConfig;
+
+    fn corpus() -> Corpus {
+        let config = GeneratorConfig {
+            alpha: 0.5,
+            beta: 1.0,
+            seed: 3,
+            name_tokens: 2,
+            name_vocab: 64,
+            attributes: 3,
+            values_per_attribute: 8,
+            templates_per_attribute: 2,
+            template_dirichlet: 1.0,
+            filler_vocab: 4,
+        };
+        Corpus::generate(&config, 500).expect("corpus")
+    }
+
+    #[test]
+    fn qa_sentences_end_their_prefix_with_the_value() {
+        let corpus = corpus();
+        let world = &corpus.world;
+        let qa = Qa::new(world);
+        let v = world.vocabulary.size() as Token;
+        assert_eq!(
+            (qa.question(), qa.answer(), qa.attribute(2)),
+            (v, v + 1, v + 4)
+        );
+        assert_eq!(qa.vocab_size(), world.vocabulary.size() + 5);
+        let name = world.entities.name(0);
+        let value = world.entities.value(0, 1);
+        let prefix = qa.prefix(name, 1);
+        let sentence = qa.sentence(name, 1, value);
+        assert_eq!(prefix[..3], [Vocabulary::EOS, v, v + 3]);
+        assert_eq!(prefix[3..3 + name.len()], *name);
+        assert_eq!(prefix.last(), Some(&(v + 1)));
+        // In a stream, the EOS of the previous sentence completes the prefix.
+        assert_eq!(sentence[..prefix.len() - 1], prefix[1..]);
+        assert_eq!(sentence[prefix.len() - 1..], [value, Vocabulary::EOS]);
+        assert!(
+            prefix
+                .iter()
+                .chain(&sentence)
+                .all(|&t| (t as usize) < qa.vocab_size())
+        );
+    }
+
+    #[test]
+    fn the_tuning_stream_repeats_every_sentence_in_shuffled_copies() {
+        let sentences: Vec<Vec<Token>> = (0..10).map(|i| vec![i, 100 + i, 0]).collect();
+        let stream = tuning_stream(&sentences, 4);
+        assert_eq!(stream, tuning_stream(&sentences, 4));
+        assert_ne!(stream, tuning_stream(&sentences, 5));
+        assert_eq!(stream.len(), COPIES * 30);
+        let copies: Vec<Vec<Token>> = stream.chunks(30).map(|c| c.to_vec()).collect();
+        for copy in &copies {
+            let mut heads: Vec<Token> = copy.chunks(3).map(|s| s[0]).collect();
+            assert!(copy.chunks(3).all(|s| s[1] == 100 + s[0] && s[2] == 0));
+            heads.sort_unstable();
+            assert_eq!(heads, (0..10).collect::<Vec<_>>());
+        }
+        assert!(copies.windows(2).any(|w| w[0] != w[1]));
+    }
+
+    #[test]
+    fn fresh_entities_have_new_names_and_valid_values() {
+        let corpus = corpus();
+        let world = &corpus.world;
+        let taken = fresh_entities(world, 3, &[], 1).expect("taken");
+        let fresh = fresh_entities(world, 5, &taken, 1).expect("fresh");
+        assert_eq!(fresh.len(), 5 * 3);
+        let names: BTreeSet<&[Token]> = fresh.iter().map(|p| p.name.as_slice()).collect();
+        assert_eq!(names.len(), 5);
+        for p in &fresh {
+            assert!(p.entity.is_none());
+            assert!((0..world.entities.len()).all(|k| world.entities.name(k) != p.name));
+            assert!(taken.iter().all(|t| t.name != p.name));
+            assert!(
+                world
+                    .vocabulary
+                    .attribute_values(usize::from(p.attribute))
+                    .contains(&p.value)
+            );
+        }
+        assert_eq!(
+            fresh
+                .chunks(3)
+                .next()
+                .map(|c| c.iter().map(|p| p.attribute).collect::<Vec<_>>()),
+            Some(vec![0, 1, 2])
+        );
+        assert!(fresh_entities(world, 10_000, &[], 1).is_err());
+    }
+
+    #[test]
+    fn the_known_arm_takes_every_other_best_known_entity() {
+        // (entity, sentences), facts known.
+        let candidates = [(7, 50), (3, 40), (9, 40), (1, 10), (4, 5)];
+        let known = [2, 3, 3, 0, 3];
+        // Ranked: 3 (3, 40), 9 (3, 40), 4 (3, 5), 7 (2, 50), 1 (0, 10).
+        assert_eq!(known_arm(&candidates, &known, 2), vec![3, 4]);
+        assert_eq!(known_arm(&candidates, &known, 5), vec![3, 4, 1]);
+    }
+
+    #[test]
+    fn the_format_rule_counts_decades_between_format_and_facts() {
+        let (gap, pass) = format_rule(Some(3.0), Some(300.0), 1000.0, 1.0).expect("reached");
+        assert!((gap - 2.0).abs() < 1e-12 && pass);
+        assert_eq!(
+            format_rule(Some(30.0), Some(100.0), 1000.0, 1.0).map(|r| r.1),
+            Some(false)
+        );
+        // Facts never learned: the last step gives a lower bound.
+        let (gap, pass) = format_rule(Some(10.0), None, 1000.0, 1.0).expect("reached");
+        assert!((gap - 2.0).abs() < 1e-12 && pass);
+        assert_eq!(format_rule(None, Some(10.0), 1000.0, 1.0), None);
+        let curve = [(0.0, 0.95), (1.0, 0.2), (3.0, 0.9), (10.0, 0.8)];
+        assert_eq!(first_reach(&curve, 0.9), Some(3.0));
+        assert_eq!(first_reach(&curve, 0.99), None);
+    }
+
+    #[test]
+    fn the_forgetting_rule_compares_the_rarest_and_most_frequent_known_buckets() {
+        let buckets = [
+            (0, 0.0, 0.0),
+            (1, 0.1, 0.0),
+            (2, 0.5, 0.1),
+            (3, 0.8, 0.6),
+            (4, 1.0, 0.9),
+        ];
+        let ((rare, lost_rare), (frequent, lost_frequent)) =
+            forgetting_rule(&buckets, 0.3).expect("two buckets");
+        assert_eq!((rare, frequent), (2, 4));
+        assert!((lost_rare - 0.8).abs() < 1e-12 && (lost_frequent - 0.1).abs() < 1e-12);
+        assert_eq!(forgetting_rule(&buckets, 0.9), None);
+        assert_eq!(forgetting_rule(&buckets[..1], 0.0), None);
+    }
+
+    #[test]
+    fn tuning_scales_the_pre_training_schedule() {
+        let train = TrainConfig {
+            steps: 2000,
+            warmup_steps: 100,
+            learning_rate: 3e-3,
+            min_learning_rate: 3e-4,
+            ..TrainConfig::spec()
+        };
+        let p: Params = toml::from_str(
+            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nmin_difference = 0.05",
+        )
+        .expect("params");
+        let tune = tune_config(&train, &p);
+        assert_eq!((tune.steps, tune.warmup_steps), (300, 15));
+        assert!((tune.min_learning_rate - 1e-4).abs() < 1e-15);
+        assert_eq!(
+            tune_config(
+                &TrainConfig {
+                    steps: 3,
+                    warmup_steps: 0,
+                    ..train
+                },
+                &p
+            )
+            .steps,
+            1
+        );
+        let steps = evaluation_steps(300, 4);
+        assert_eq!((steps.first(), steps.last()), (Some(&0), Some(&300)));
+    }
+}

@@ -1,0 +1,110 @@
+//! The `[analysis]` table of fine-tuning, its checks and the tuning run it sets.
+
+use anyhow::{Context, Result, ensure};
+use serde::Deserialize;
+use skm_trainer::TrainConfig;
+
+use crate::check_fraction;
+use crate::spec::Spec;
+use crate::training::configs;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// Entities tuned in each arm (all `A` facts of each).
+    pub tune_entities: usize,
+    /// Tuning steps = `ceil(tune_fraction x train.steps)`; its warmup is the pre-training's
+    /// scaled the same way, with the same batch and context.
+    pub tune_fraction: f64,
+    /// Peak learning rate of tuning; it decays (cosine) to the same fraction of it as
+    /// pre-training's `min_learning_rate / learning_rate`.
+    pub tune_learning_rate: f64,
+    /// Evaluations during tuning: this many per decade of steps (and at steps 0 and last).
+    pub evaluations_per_decade: u32,
+    /// Held-out probes per true-frequency bucket, and never-seen entities probed.
+    pub probes_per_bucket: usize,
+    /// C10 format: the format is learned once this share of held-out QA probes gets a value
+    /// of the asked attribute.
+    pub format_accuracy: f64,
+    /// C10 format: new facts are learned once this share of them is answered correctly.
+    pub known_accuracy: f64,
+    /// C10 format: how many decades of steps earlier the format must be learned.
+    pub decades: f64,
+    /// C10 forgetting: buckets compared must have at least this template accuracy before
+    /// tuning.
+    pub forgetting_min_accuracy: f64,
+    /// C10 forgetting and hallucination: the least difference of shares that counts as larger.
+    pub min_difference: f64,
+}
+
+/// Tuning steps and schedule: see [`Params`].
+pub(super) fn tune_config(train: &TrainConfig, p: &Params) -> TrainConfig {
+    let steps = ((train.steps as f64 * p.tune_fraction).ceil() as usize).max(1);
+    let warmup = ((train.warmup_steps as f64 * p.tune_fraction).round() as usize).min(steps);
+    TrainConfig {
+        steps,
+        warmup_steps: warmup,
+        learning_rate: p.tune_learning_rate,
+        min_learning_rate: p.tune_learning_rate * train.min_learning_rate / train.learning_rate,
+        eval_every: 0,
+        patience: None,
+        checkpoint_every: 0,
+        ..train.clone()
+    }
+}
+
+/// Checks the `[analysis]` table, the generator, model and training tables and the tuning
+/// run.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    let (_, train) = configs(spec)?;
+    ensure!(
+        spec.generator.is_some(),
+        "{file}: fine-tuning needs a [generator] table"
+    );
+    ensure!(
+        train.eval_every == 0,
+        "{file}: train.eval_every = {} is out of range: allowed 0 (pre-training runs its whole budget)",
+        train.eval_every
+    );
+    ensure!(
+        (1..=100_000).contains(&p.tune_entities),
+        "{file}: analysis.tune_entities = {} is out of range: allowed 1..=100000",
+        p.tune_entities
+    );
+    ensure!(
+        p.tune_fraction > 0.0 && p.tune_fraction <= 10.0,
+        "{file}: analysis.tune_fraction = {} is out of range: allowed 0 < tune_fraction <= 10",
+        p.tune_fraction
+    );
+    ensure!(
+        p.tune_learning_rate > 0.0 && p.tune_learning_rate <= 1.0,
+        "{file}: analysis.tune_learning_rate = {} is out of range: allowed 0 < tune_learning_rate <= 1",
+        p.tune_learning_rate
+    );
+    tune_config(train, &p).validate().with_context(|| {
+        format!("{file}: the tuning run (analysis.tune_fraction, analysis.tune_learning_rate and [train])")
+    })?;
+    ensure!(
+        (1..=50).contains(&p.evaluations_per_decade),
+        "{file}: analysis.evaluations_per_decade = {} is out of range: allowed 1..=50",
+        p.evaluations_per_decade
+    );
+    ensure!(
+        (1..=100_000).contains(&p.probes_per_bucket),
+        "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
+        p.probes_per_bucket
+    );
+    check_fraction(spec, "format_accuracy", p.format_accuracy)?;
+    check_fraction(spec, "known_accuracy", p.known_accuracy)?;
+    check_fraction(spec, "forgetting_min_accuracy", p.forgetting_min_accuracy)?;
+    check_fraction(spec, "min_difference", p.min_difference)?;
+    ensure!(
+        p.decades > 0.0 && p.decades <= 10.0,
+        "{file}: analysis.decades = {} is out of range: allowed 0 < decades <= 10",
+        p.decades
+    );
+    Ok(())
+}

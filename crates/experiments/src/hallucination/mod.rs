@@ -1,0 +1,103 @@
+//! hallucination (C9): the model-scaling models (read from the checkpoint cache, or trained
+//! there once) probed on facts of seen entities, by how often the fact was stated, and on
+//! never-seen entities: shares of correct, hallucinated and malformed answers, and the
+//! confidence behind them, beside the Bayes learner's calibrated answer.
+//!
+//! The Bayes learner knows a fact once it was stated (probability 1 on the true value) and
+//! otherwise puts `1/|V_j|` on every value of the attribute: it never answers a fact it was
+//! not told with more confidence than chance.
+//!
+//! `params` reads the `[analysis]` table, `compute` probes the models (the `probes` frame),
+//! `table` pools it by model and bucket, `rank` is Spearman's correlation, `claims` holds
+//! the three C9 rules, `figures` and `text` draw and tell what was measured.
+
+mod claims;
+mod compute;
+mod figures;
+mod params;
+mod rank;
+mod table;
+mod text;
+
+use anyhow::Result;
+
+use super::training::training_steps;
+use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
+use crate::spec::Spec;
+use params::Params;
+use table::Table;
+
+/// The hallucination experiment.
+pub struct Hallucination;
+
+impl Experiment for Hallucination {
+    fn name(&self) -> &'static str {
+        "hallucination"
+    }
+
+    fn check(&self, spec: &Spec) -> Result<()> {
+        params::check(spec)
+    }
+
+    fn work(&self, spec: &Spec) -> u64 {
+        training_steps(spec, spec.model_shapes().len())
+    }
+
+    fn unit(&self) -> &'static str {
+        "steps"
+    }
+
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        compute::compute(spec, env)
+    }
+
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
+        let p: Params = spec.analysis()?;
+        let mut analysis = Analysis {
+            figures: Vec::new(),
+            claims: Vec::new(),
+            body: String::new(),
+        };
+        let mut prose = Vec::new();
+        for point in &spec.points {
+            let chance = 1.0 / point.generator.values_per_attribute as f64;
+            let frame = rows_where(frames.frame("probes")?, "sweep", &point.label)?;
+            let table = Table::of(&frame)?;
+            let Some(s) = table.summary() else {
+                continue;
+            };
+            let model = table.label(s.largest);
+            let lists = text::Lists::of(&table, &s);
+            let name = self.name();
+            let c9 = [
+                claims::unseen(name, &point.label, &model, s.fresh, chance, p.max_malformed),
+                claims::by_frequency(
+                    name,
+                    &point.label,
+                    &model,
+                    s.by_frequency,
+                    &lists.shares,
+                    p.max_rank_correlation,
+                ),
+                claims::by_size(
+                    name,
+                    &point.label,
+                    s.by_size,
+                    &lists.sizes,
+                    p.max_rank_correlation,
+                ),
+            ];
+            let shown = figures::Shown {
+                point,
+                table: &table,
+                s: &s,
+                chance,
+            };
+            analysis.figures.push(shown.figure(p.probes_per_bucket));
+            prose.push(text::point(&point.label, &model, &s, chance, &lists, &c9));
+            analysis.claims.extend(c9);
+        }
+        analysis.body = text::body(spec, p.probes_per_bucket, &prose);
+        Ok(analysis)
+    }
+}

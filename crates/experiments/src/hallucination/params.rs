@@ -1,0 +1,43 @@
+//! The `[analysis]` table of hallucination and its checks.
+
+use anyhow::{Result, ensure};
+use serde::Deserialize;
+
+use crate::check_fraction;
+use crate::spec::Spec;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// Probed facts per exposure bucket, and never-seen entities probed.
+    pub probes_per_bucket: usize,
+    /// C9 (unseen): the largest share of malformed answers on never-seen entities that still
+    /// counts as "syntax intact".
+    pub max_malformed: f64,
+    /// C9 (frequency, size): the rank correlation of the hallucination share with frequency
+    /// (or size) must be at most this (negative: falls).
+    pub max_rank_correlation: f64,
+}
+
+/// Checks the `[analysis]` table and that the experiment has models to read.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    ensure!(
+        (1..=100_000).contains(&p.probes_per_bucket),
+        "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
+        p.probes_per_bucket
+    );
+    check_fraction(spec, "max_malformed", p.max_malformed)?;
+    ensure!(
+        (-1.0..=1.0).contains(&p.max_rank_correlation),
+        "{file}: analysis.max_rank_correlation = {} is out of range: allowed -1 <= max_rank_correlation <= 1",
+        p.max_rank_correlation
+    );
+    ensure!(
+        !spec.model_shapes().is_empty(),
+        "{file}: experiment.models_from must name an experiment with models"
+    );
+    Ok(())
+}

@@ -1,0 +1,176 @@
+//! The frames of model-scaling: `scaling` (test loss by role per model), `facts` (stated facts
+//! known per exposure bucket per model) and `training`.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use polars::prelude::*;
+use skm_generator::Corpus;
+use skm_trainer::probe::{self, Probe, ProbeResult, exposure_bucket, exposure_bucket_label};
+use skm_trainer::{ModelConfig, evaluate_roles};
+
+use super::params::Params;
+use super::{shape_label, train_shape};
+use crate::spec::Spec;
+use crate::training::{LossRows, ROLES, RoleRows};
+use crate::{Env, Frames};
+
+/// A probe of every fact stated at least once in the training stream.
+fn every_stated_fact(
+    corpus: &Corpus,
+    exposures: &BTreeMap<(u32, u16), u64>,
+    sentences: f64,
+) -> Vec<Probe> {
+    let world = &corpus.world;
+    let per_fact = sentences / world.config.attributes as f64;
+    exposures
+        .iter()
+        .map(|(&(entity, attribute), &count)| {
+            let k = entity as usize;
+            Probe {
+                entity: Some(entity),
+                attribute,
+                name: world.entities.name(k).to_vec(),
+                value: world.entities.value(k, usize::from(attribute)),
+                exposures: count,
+                expected_exposures: world.weights[k] * per_fact,
+                entity_sentences: 0,
+                weight: world.weights[k],
+            }
+        })
+        .collect()
+}
+
+/// Stated and known facts by exposure bucket.
+fn known_by_bucket(probes: &[Probe], results: &[ProbeResult]) -> BTreeMap<u32, (u64, u64)> {
+    let mut by_bucket: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+    for (probe, result) in probes.iter().zip(results) {
+        let entry = by_bucket
+            .entry(exposure_bucket(probe.exposures))
+            .or_default();
+        entry.0 += 1;
+        entry.1 += u64::from(result.answer == probe::Answer::Correct);
+    }
+    by_bucket
+}
+
+/// Which model a row belongs to.
+struct At<'a> {
+    sweep: &'a str,
+    point: String,
+    seed: u64,
+    model: &'a ModelConfig,
+}
+
+#[derive(Default)]
+struct Rows {
+    // scaling: one row per (sweep point, shape, seed, role)
+    sweep: Vec<String>,
+    point: Vec<String>,
+    seed: Vec<u64>,
+    parameters: Vec<u64>,
+    non_embedding: Vec<u64>,
+    roles: RoleRows,
+    // facts: one row per (sweep point, shape, seed, exposure bucket)
+    f_sweep: Vec<String>,
+    f_point: Vec<String>,
+    f_seed: Vec<u64>,
+    f_parameters: Vec<u64>,
+    f_non_embedding: Vec<u64>,
+    f_bucket: Vec<String>,
+    f_bucket_order: Vec<u32>,
+    f_stated: Vec<u64>,
+    f_known: Vec<u64>,
+    training: LossRows,
+}
+
+impl Rows {
+    /// The model's columns of its rows in `scaling`, one per role.
+    fn push_scaling(&mut self, at: &At) {
+        for _ in ROLES {
+            self.sweep.push(at.sweep.to_string());
+            self.point.push(at.point.clone());
+            self.seed.push(at.seed);
+            self.parameters.push(at.model.parameters() as u64);
+            self.non_embedding
+                .push(at.model.non_embedding_parameters() as u64);
+        }
+    }
+
+    /// The model's rows in `facts`, one per exposure bucket.
+    fn push_facts(&mut self, at: &At, by_bucket: BTreeMap<u32, (u64, u64)>) {
+        for (bucket, (stated, known)) in by_bucket {
+            self.f_sweep.push(at.sweep.to_string());
+            self.f_point.push(at.point.clone());
+            self.f_seed.push(at.seed);
+            self.f_parameters.push(at.model.parameters() as u64);
+            self.f_non_embedding
+                .push(at.model.non_embedding_parameters() as u64);
+            self.f_bucket.push(exposure_bucket_label(bucket));
+            self.f_bucket_order.push(bucket);
+            self.f_stated.push(stated);
+            self.f_known.push(known);
+        }
+    }
+
+    fn frames(self) -> Result<Frames> {
+        let mut scaling = df!(
+            "sweep" => self.sweep,
+            "point" => self.point,
+            "seed" => self.seed,
+            "parameters" => self.parameters,
+            "non_embedding_parameters" => self.non_embedding,
+        )?;
+        scaling.hstack_mut(&self.roles.columns())?;
+        let facts = df!(
+            "sweep" => self.f_sweep,
+            "point" => self.f_point,
+            "seed" => self.f_seed,
+            "parameters" => self.f_parameters,
+            "non_embedding_parameters" => self.f_non_embedding,
+            "bucket" => self.f_bucket,
+            "bucket_order" => self.f_bucket_order,
+            "stated_facts" => self.f_stated,
+            "known_facts" => self.f_known,
+        )?;
+        Ok(Frames::from([
+            ("scaling".to_string(), scaling),
+            ("facts".to_string(), facts),
+            ("training".to_string(), self.training.frame()?),
+        ]))
+    }
+}
+
+/// Trains every shape on every (point, seed) stream, scores it on the test sentences and
+/// probes every stated fact.
+pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let p: Params = spec.analysis()?;
+    let n = spec.sentences as usize;
+    let test = n..n + p.test_sentences as usize;
+    let mut rows = Rows::default();
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            let corpus = Corpus::generate(&spec.generator_at(point, seed), test.end)?;
+            let exposures = corpus.fact_exposures(0..n);
+            let probes = every_stated_fact(&corpus, &exposures, n as f64);
+            for shape in &spec.models {
+                let (model, train, run) = train_shape(spec, &corpus, shape, index, env)?;
+                let at = At {
+                    sweep: &point.label,
+                    point: shape_label(&model),
+                    seed,
+                    model: &model,
+                };
+                let run_label = format!("{} {}", point.label, at.point);
+                rows.training.push_run(&run_label, seed, &run.state, &train);
+                let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
+                rows.roles.push(&eval);
+                rows.push_scaling(&at);
+                let results =
+                    probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
+                rows.push_facts(&at, known_by_bucket(&probes, &results));
+            }
+        }
+    }
+    rows.frames()
+}

@@ -1,0 +1,109 @@
+//! The figure of model-scaling at one sweep point: test excess and facts known against
+//! model size.
+
+use skm_report::{Figure, Scale, Series, Style};
+use skm_theory::exponents;
+
+use super::measured::Measured;
+use super::shape_label;
+use crate::bayes_learning_curve::slug;
+use crate::spec::{Point, Spec};
+use crate::{FigureOut, num};
+
+/// What a sweep point's figure draws.
+pub(super) struct Drawn<'a> {
+    pub point: &'a Point,
+    pub m: &'a Measured,
+    /// C6's fitted slope.
+    pub c6_slope: f64,
+    /// C8's fitted slope.
+    pub c8_slope: f64,
+}
+
+impl Drawn<'_> {
+    /// Both panels, with the caption (models trained `steps` steps).
+    pub fn figure(&self, spec: &Spec, steps: usize) -> FigureOut {
+        let label = &self.point.label;
+        let shapes = spec.models.iter().map(shape_label).collect::<Vec<_>>();
+        FigureOut {
+            stem: format!("model-scaling-{}", slug(label)),
+            caption: format!(
+                "Left: test bits per token minus the oracle's against non-embedding parameters P, for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences; dashed: the theory slope through the smallest model. Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
+                shapes = shapes.join(", "),
+                sentences = num(spec.sentences as f64),
+                seeds = spec.seeds.len(),
+            ),
+            panels: vec![self.excess_panel(), self.known_panel()],
+        }
+    }
+
+    fn excess_panel(&self) -> Figure {
+        let [excess, _, _] = self.m.means();
+        let positive = excess.iter().all(|&(_, y)| y > 0.0);
+        let p_max = excess.last().map_or(1.0, |p| p.0);
+        let theory_slope = -exponents::model_scaling_exponent(self.point.generator.alpha);
+        let mut series = vec![Series {
+            label: format!("transformers, fit slope {}", num(self.c6_slope)),
+            points: excess.clone(),
+            style: Style::LinePoints,
+            color: 0,
+        }];
+        if let Some(&(p0, y0)) = excess.first().filter(|_| positive) {
+            series.push(Series {
+                label: format!("theory slope -(1 - alpha)/alpha = {}", num(theory_slope)),
+                points: vec![(p0, y0), (p_max, y0 * (p_max / p0).powf(theory_slope))],
+                style: Style::Dashed,
+                color: 3,
+            });
+        }
+        Figure {
+            title: format!("Test excess against model size, {}", self.point.label),
+            x_label: "non-embedding parameters P".into(),
+            y_label: "model minus oracle (bits/token)".into(),
+            x_scale: Scale::Log,
+            y_scale: if positive { Scale::Log } else { Scale::Linear },
+            series,
+            markers: Vec::new(),
+        }
+    }
+
+    fn known_panel(&self) -> Figure {
+        let [excess, known, _] = self.m.means();
+        let (p_min, p_max) = (
+            excess.first().map_or(1.0, |p| p.0),
+            excess.last().map_or(1.0, |p| p.0),
+        );
+        let stated = self.m.stated();
+        let mut series = vec![
+            Series {
+                label: format!("facts known, fit slope {}", num(self.c8_slope)),
+                points: known.clone(),
+                style: Style::LinePoints,
+                color: 0,
+            },
+            Series {
+                label: format!("facts stated in the stream ({})", num(stated)),
+                points: vec![(p_min, stated), (p_max, stated)],
+                style: Style::Dashed,
+                color: 6,
+            },
+        ];
+        if let Some(&(p0, y0)) = known.first() {
+            series.push(Series {
+                label: "linear (slope 1)".into(),
+                points: vec![(p0, y0), (p_max, y0 * p_max / p0)],
+                style: Style::Dashed,
+                color: 3,
+            });
+        }
+        Figure {
+            title: format!("Facts known against model size, {}", self.point.label),
+            x_label: "non-embedding parameters P".into(),
+            y_label: "stated facts answered correctly".into(),
+            x_scale: Scale::Log,
+            y_scale: Scale::Log,
+            series,
+            markers: Vec::new(),
+        }
+    }
+}

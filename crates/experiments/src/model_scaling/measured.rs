@@ -1,0 +1,146 @@
+//! What model-scaling's frames say at one sweep point: the excess curves by seed and the
+//! facts known by model, seed and exposure bucket.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::{Curve, FrameSet, Frames, curves_by_seed, floats, mean_curve, rows_where};
+
+/// Facts known of those stated in one exposure bucket of one model, pooled over seeds.
+pub(super) struct BucketFacts {
+    /// The model's label (`d=.. L=..`).
+    pub model: String,
+    /// The bucket's label (times stated).
+    pub bucket: String,
+    pub known: f64,
+    pub stated: f64,
+}
+
+/// The frames of one sweep point, as the claims, figures and text read them.
+pub(super) struct Measured {
+    /// Test excess over the oracle (bits/token, all tokens) against non-embedding
+    /// parameters, one curve per seed.
+    pub excess: Vec<Curve>,
+    /// Facts known against non-embedding parameters, one curve per seed; a model that knows
+    /// no fact counts as half a fact (log 0 is undefined): the curves fitted and drawn.
+    pub known: Vec<Curve>,
+    /// The same with the true counts.
+    pub known_raw: Vec<Curve>,
+    /// (seed, non-embedding parameters) -> (facts known, facts stated), over buckets.
+    pub totals: BTreeMap<(u64, u64), (f64, f64)>,
+    /// (non-embedding parameters, bucket order) -> facts known of those stated.
+    pub by_bucket: BTreeMap<(u64, u64), BucketFacts>,
+}
+
+impl Measured {
+    /// Reads the `scaling` and `facts` frames at the sweep point `label`.
+    pub fn of(frames: &Frames, label: &str) -> Result<Self> {
+        let all = rows_where(
+            &rows_where(frames.frame("scaling")?, "sweep", label)?,
+            "role",
+            "all",
+        )?;
+        let excess = curves_by_seed(&all, "non_embedding_parameters", "excess_bits_per_token")?;
+        let facts = &rows_where(frames.frame("facts")?, "sweep", label)?;
+        let totals = totals(facts)?;
+        let (known, known_raw) = known_curves(&totals);
+        Ok(Measured {
+            excess,
+            known,
+            known_raw,
+            totals,
+            by_bucket: by_bucket(facts)?,
+        })
+    }
+
+    /// Whether some model of some seed knows no fact.
+    pub fn none_known(&self) -> bool {
+        self.known_raw.iter().any(|c| c.1.contains(&0.0))
+    }
+
+    /// The facts stated in the stream (the most of any seed).
+    pub fn stated(&self) -> f64 {
+        self.totals.values().map(|t| t.1).fold(0.0, f64::max)
+    }
+
+    /// The smallest and the largest model's non-embedding parameters (each once).
+    pub fn extreme_sizes(&self) -> BTreeSet<u64> {
+        let sizes: Vec<u64> = self.totals.keys().map(|k| k.1).collect();
+        [sizes.iter().min(), sizes.iter().max()]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    /// Mean over seeds of the excess, of the facts known (as fitted) and of the true counts.
+    pub fn means(&self) -> [Vec<(f64, f64)>; 3] {
+        [
+            mean_curve(&self.excess),
+            mean_curve(&self.known),
+            mean_curve(&self.known_raw),
+        ]
+    }
+}
+
+/// Facts known and stated per (seed, non-embedding parameters), summed over buckets.
+fn totals(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), (f64, f64)>> {
+    let (seed, params, known, stated) = (
+        floats(facts, "seed")?,
+        floats(facts, "non_embedding_parameters")?,
+        floats(facts, "known_facts")?,
+        floats(facts, "stated_facts")?,
+    );
+    let mut totals: BTreeMap<(u64, u64), (f64, f64)> = BTreeMap::new();
+    for i in 0..seed.len() {
+        let entry = totals
+            .entry((seed[i] as u64, params[i] as u64))
+            .or_default();
+        entry.0 += known[i];
+        entry.1 += stated[i];
+    }
+    Ok(totals)
+}
+
+/// Per-seed curves of facts known against parameters: floored at half a fact, and raw.
+fn known_curves(totals: &BTreeMap<(u64, u64), (f64, f64)>) -> (Vec<Curve>, Vec<Curve>) {
+    let mut floored: BTreeMap<u64, Curve> = BTreeMap::new();
+    let mut raw: BTreeMap<u64, Curve> = BTreeMap::new();
+    for (&(seed, params), &(known, _)) in totals {
+        let curve = floored.entry(seed).or_default();
+        curve.0.push(params as f64);
+        curve.1.push(known.max(0.5));
+        let curve = raw.entry(seed).or_default();
+        curve.0.push(params as f64);
+        curve.1.push(known);
+    }
+    (floored.into_values().collect(), raw.into_values().collect())
+}
+
+/// Facts known of those stated per (model, bucket), pooled over seeds, with their labels.
+fn by_bucket(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), BucketFacts>> {
+    let params = floats(facts, "non_embedding_parameters")?;
+    let (known, stated) = (
+        floats(facts, "known_facts")?,
+        floats(facts, "stated_facts")?,
+    );
+    let order = floats(facts, "bucket_order")?;
+    let labels = facts.column("point")?.str()?;
+    let buckets = facts.column("bucket")?.str()?;
+    let mut by_bucket: BTreeMap<(u64, u64), BucketFacts> = BTreeMap::new();
+    for i in 0..facts.height() {
+        let entry = by_bucket
+            .entry((params[i] as u64, order[i] as u64))
+            .or_insert_with(|| BucketFacts {
+                model: labels.get(i).unwrap_or_default().to_string(),
+                bucket: buckets.get(i).unwrap_or_default().to_string(),
+                known: 0.0,
+                stated: 0.0,
+            });
+        entry.known += known[i];
+        entry.stated += stated[i];
+    }
+    Ok(by_bucket)
+}

@@ -1,0 +1,131 @@
+//! model-scaling (C6, C8): transformers of growing width and depth trained for the same
+//! number of steps on one fixed stream; their test excess over the exact oracle, and the
+//! facts they know, against their parameters.
+//!
+//! Theory: a model of P parameters stores the facts of the entities it can afford, about
+//! `m ~ P` of them (C8, linear capacity), and the excess of the rest falls like
+//! `P^-((1 - alpha)/alpha)` (C6). Every fact stated in the training stream is probed.
+//!
+//! `params` reads the `[analysis]` table, `compute` trains and probes the models (frames),
+//! `measured` reads the frames back per sweep point, `claims` holds the rules of C6 and C8,
+//! `figures` and `text` draw and tell what was measured.
+
+mod claims;
+mod compute;
+mod figures;
+mod measured;
+mod params;
+mod text;
+
+use anyhow::{Context, Result};
+use skm_generator::Corpus;
+use skm_report::bootstrap_slope;
+use skm_trainer::{ModelConfig, TrainConfig};
+
+use super::training::{Trained, configs, trained, training_steps};
+use super::{Analysis, CONFIDENCE, Env, Experiment, Frames, RESAMPLES};
+use crate::spec::Spec;
+use measured::Measured;
+use params::Params;
+
+/// The model-scaling experiment.
+pub struct ModelScaling;
+
+/// `d=.. L=..`: a model shape's point label.
+pub fn shape_label(model: &ModelConfig) -> String {
+    format!("d={} L={}", model.d_model, model.n_layers)
+}
+
+/// The model of `shape` trained on the first `spec.sentences` sentences of `corpus` (seed
+/// index `index`), through the checkpoint cache: model-scaling trains it, hallucination
+/// reads it.
+pub fn train_shape(
+    spec: &Spec,
+    corpus: &Corpus,
+    shape: &ModelConfig,
+    index: usize,
+    env: &Env<'_>,
+) -> Result<(ModelConfig, TrainConfig, Trained)> {
+    let (_, train_config) = configs(spec)?;
+    let model = ModelConfig {
+        vocab_size: corpus.world.vocabulary.size(),
+        ..shape.clone()
+    };
+    let train = TrainConfig {
+        seed: train_config.seed.wrapping_add(index as u64),
+        ..train_config.clone()
+    };
+    let n = spec.sentences as usize;
+    let run = trained(spec, env, corpus, 0..n, n..n, &model, &train)
+        .with_context(|| format!("training {}", shape_label(&model)))?;
+    Ok((model, train, run))
+}
+
+impl Experiment for ModelScaling {
+    fn name(&self) -> &'static str {
+        "model-scaling"
+    }
+
+    fn check(&self, spec: &Spec) -> Result<()> {
+        params::check(spec)
+    }
+
+    fn work(&self, spec: &Spec) -> u64 {
+        training_steps(spec, spec.models.len())
+    }
+
+    fn unit(&self) -> &'static str {
+        "steps"
+    }
+
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        compute::compute(spec, env)
+    }
+
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
+        let p: Params = spec.analysis()?;
+        let (_, train_config) = configs(spec)?;
+        let mut analysis = Analysis {
+            figures: Vec::new(),
+            claims: Vec::new(),
+            body: String::new(),
+        };
+        let mut prose = Vec::new();
+        for point in &spec.points {
+            let m = Measured::of(frames, &point.label)?;
+            let alpha = point.generator.alpha;
+            let c6 = claims::excess_exponent(
+                self.name(),
+                &point.label,
+                alpha,
+                &m.excess,
+                spec.base_seed(),
+            )?;
+            let (fit, interval) =
+                bootstrap_slope(&m.known, RESAMPLES, CONFIDENCE, spec.base_seed())
+                    .context("fitting C8")?;
+            let c8 = claims::linear_capacity(
+                self.name(),
+                &point.label,
+                &fit,
+                interval,
+                p.linear_tolerance,
+                m.stated(),
+                m.none_known(),
+            );
+            let figure = figures::Drawn {
+                point,
+                m: &m,
+                c6_slope: c6.measured,
+                c8_slope: fit.slope,
+            };
+            analysis
+                .figures
+                .push(figure.figure(spec, train_config.steps));
+            prose.push(text::point(point, &m, &c6, &c8));
+            analysis.claims.extend([c6, c8]);
+        }
+        analysis.body = text::body(spec, train_config, p.test_sentences, &prose);
+        Ok(analysis)
+    }
+}

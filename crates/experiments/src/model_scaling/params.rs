@@ -1,0 +1,42 @@
+//! The `[analysis]` table of model-scaling and its checks.
+
+use anyhow::{Result, ensure};
+use serde::Deserialize;
+
+use crate::spec::Spec;
+use crate::training::configs;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// Sentences after the training stream: the test set.
+    pub test_sentences: u64,
+    /// C8: the largest |slope - 1| of log(facts known) against log(parameters) that still
+    /// counts as linear.
+    pub linear_tolerance: f64,
+}
+
+/// Checks the `[analysis]` table, the model and training tables, and the model shapes.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    configs(spec)?;
+    ensure!(
+        (2..=10_000_000).contains(&p.test_sentences),
+        "{file}: analysis.test_sentences = {} is out of range: allowed 2..=10000000",
+        p.test_sentences
+    );
+    ensure!(
+        p.linear_tolerance > 0.0 && p.linear_tolerance < 1.0,
+        "{file}: analysis.linear_tolerance = {} is out of range: allowed 0 < linear_tolerance < 1",
+        p.linear_tolerance
+    );
+    ensure!(
+        spec.models.len() >= 2,
+        "{file}: profiles.{}.models has {} shape(s): allowed at least 2 model shapes to fit a slope",
+        spec.profile.as_str(),
+        spec.models.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! The prose of model-scaling: one paragraph per sweep point and the section's body.
+
+use skm_report::Claim;
+use skm_trainer::TrainConfig;
+
+use super::measured::Measured;
+use super::shape_label;
+use crate::num;
+use crate::spec::{Point, Spec};
+
+/// `P = ..: excess .. bits/token, .. facts known (.. bits per parameter)` per model.
+fn per_model(m: &Measured, bits_per_fact: f64) -> String {
+    let [excess, _, known_raw] = m.means();
+    excess
+        .iter()
+        .zip(&known_raw)
+        .map(|(&(params, e), &(_, k))| {
+            format!(
+                "P = {params}: excess {e} bits/token, {k} facts known ({bits} bits per parameter)",
+                params = num(params),
+                e = num(e),
+                k = num(k),
+                bits = num(k * bits_per_fact / params),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Facts known of those stated by times stated, for the smallest and the largest model: a
+/// model limited by capacity misses facts whatever their exposures, one limited by the data
+/// misses the rarely stated ones.
+fn by_exposure(m: &Measured) -> String {
+    m.extreme_sizes()
+        .into_iter()
+        .map(|size| {
+            let rows: Vec<_> = m.by_bucket.iter().filter(|(k, _)| k.0 == size).collect();
+            let model = rows.first().map_or(String::new(), |(_, v)| v.model.clone());
+            let list = rows
+                .iter()
+                .map(|(_, b)| format!("{}: {}/{}", b.bucket, num(b.known), num(b.stated)))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("{model}: {list}")
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The paragraph of one sweep point.
+pub(super) fn point(point: &Point, m: &Measured, c6: &Claim, c8: &Claim) -> String {
+    let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
+    format!(
+        "At {label}: {per_model}. The excess falls with slope {c6_slope} (95% interval {c6_lo} to {c6_hi}) against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8_slope} (interval {c8_lo} to {c8_hi}) against 1 (linear): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the non-embedding parameters. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        label = point.label,
+        per_model = per_model(m, bits_per_fact),
+        c6_slope = num(c6.measured),
+        c6_lo = num(c6.lo),
+        c6_hi = num(c6.hi),
+        theory = num(c6.theory),
+        c6_verdict = c6.verdict,
+        c8_slope = num(c8.measured),
+        c8_lo = num(c8.lo),
+        c8_hi = num(c8.hi),
+        c8_verdict = c8.verdict,
+        bits = num(bits_per_fact),
+        by_exposure = by_exposure(m),
+    )
+}
+
+/// The section: the setup, then the paragraphs of the sweep points.
+pub(super) fn body(
+    spec: &Spec,
+    train: &TrainConfig,
+    test_sentences: u64,
+    prose: &[String],
+) -> String {
+    let shapes = spec.models.iter().map(shape_label).collect::<Vec<_>>();
+    format!(
+        "Transformers of shapes {shapes} (context {context}) are trained for the same {steps} steps of {batch} windows (AdamW, peak rate {peak}, cosine decay to {min}) on one stream of {sentences} sentences, then scored on {test_sentences} test sentences beside the oracle, and probed on every fact stated in the stream (the template prefix up to the value slot, read at the argmax). P counts the parameters outside the token and position embeddings (Kaplan et al.'s N).\n\n{points}",
+        shapes = shapes.join(", "),
+        context = spec.models.first().map_or(0, |m| m.context),
+        steps = train.steps,
+        batch = train.batch_size,
+        peak = train.learning_rate,
+        min = train.min_learning_rate,
+        sentences = num(spec.sentences as f64),
+        points = prose.join("\n\n"),
+    )
+}
