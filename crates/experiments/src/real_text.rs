@@ -347,36 +347,87 @@ impl Experiment for RealText {
                 },
             ],
         };
-        let body = format!(
-            "If text is a Syntax-Knowledge stream, the Pitman-Yor discount alpha of its knowledge shows in the word statistics, and the theory turns it into scaling exponents: 1 - alpha for data and (1 - alpha)/alpha for parameters. We read `{} {}`: {} words, {} distinct. Heaps' law over the last {} decades of the text gives alpha = {} (R^2 = {}); Zipf's law over ranks {} to {} gives a slope of {}, i.e. alpha = {} (Zipf's exponent is 1/alpha). With the Heaps alpha the predicted exponents are {} for data and {} for parameters; with the Zipf alpha {} and {}. Published LLM fits: {} for data and {} for parameters. C13 with the Heaps alpha: data **{}**, parameters **{}**; with the Zipf alpha: data **{}**, parameters **{}**.\n\nWords are the maximal runs of ASCII letters, lower-cased, after dropping each verse reference; the Heaps and Zipf estimates of alpha differ, as they do for natural text, because word frequencies are not a Pitman-Yor stream of fixed alpha; which estimate is used decides the verdict, so both are checked.",
-            p.program,
-            p.arguments.join(" "),
+        let body = body(&Summary {
+            corpus: format!("{} {}", p.program, p.arguments.join(" ")),
             words,
             vocabulary,
-            num((1.0 / p.heaps_fit_from).log10()),
-            num(alpha),
-            num(heaps.r_squared),
+            decades: num((1.0 / p.heaps_fit_from).log10()),
+            alpha: num(alpha),
+            heaps_r2: num(heaps.r_squared),
             zipf_from,
             zipf_to,
-            num(zipf.slope),
-            num(alpha_zipf),
-            num(data_exponent),
-            num(parameter_exponent),
-            num(1.0 - alpha_zipf),
-            num((1.0 - alpha_zipf) / alpha_zipf),
-            cited(|r| r.1),
-            cited(|r| r.2),
-            claims[0].verdict,
-            claims[1].verdict,
-            claims[2].verdict,
-            claims[3].verdict,
-        );
+            zipf_slope: num(zipf.slope),
+            alpha_zipf: num(alpha_zipf),
+            exponents_heaps: [num(data_exponent), num(parameter_exponent)],
+            exponents_zipf: [num(1.0 - alpha_zipf), num((1.0 - alpha_zipf) / alpha_zipf)],
+            published: [cited(|r| r.1), cited(|r| r.2)],
+            verdicts: [
+                claims[0].verdict,
+                claims[1].verdict,
+                claims[2].verdict,
+                claims[3].verdict,
+            ],
+        });
         Ok(Analysis {
             figures: vec![figure],
             claims,
             body,
         })
     }
+}
+
+/// The numbers the section's text quotes, formatted.
+struct Summary {
+    /// `program arguments`.
+    corpus: String,
+    words: f64,
+    vocabulary: f64,
+    /// Decades of the text the Heaps fit covers.
+    decades: String,
+    /// Heaps alpha and the fit's R^2.
+    alpha: String,
+    heaps_r2: String,
+    /// Zipf fit: ranks, slope and the alpha it implies.
+    zipf_from: f64,
+    zipf_to: f64,
+    zipf_slope: String,
+    alpha_zipf: String,
+    /// Predicted (data, parameter) exponents with the Heaps and the Zipf alpha.
+    exponents_heaps: [String; 2],
+    exponents_zipf: [String; 2],
+    /// Published (data, parameter) exponents, cited.
+    published: [String; 2],
+    /// C13: (data, parameters) with the Heaps alpha, then with the Zipf alpha.
+    verdicts: [Verdict; 4],
+}
+
+/// The section's text.
+fn body(s: &Summary) -> String {
+    let Summary {
+        corpus,
+        words,
+        vocabulary,
+        decades,
+        alpha,
+        heaps_r2,
+        zipf_from,
+        zipf_to,
+        zipf_slope,
+        alpha_zipf,
+        ..
+    } = s;
+    let [heaps_data, heaps_parameters] = &s.exponents_heaps;
+    let [zipf_data, zipf_parameters] = &s.exponents_zipf;
+    let [published_data, published_parameters] = &s.published;
+    let [
+        c13_heaps_data,
+        c13_heaps_parameters,
+        c13_zipf_data,
+        c13_zipf_parameters,
+    ] = s.verdicts;
+    format!(
+        "If text is a Syntax-Knowledge stream, the Pitman-Yor discount alpha of its knowledge shows in the word statistics, and the theory turns it into scaling exponents: 1 - alpha for data and (1 - alpha)/alpha for parameters. We read `{corpus}`: {words} words, {vocabulary} distinct. Heaps' law over the last {decades} decades of the text gives alpha = {alpha} (R^2 = {heaps_r2}); Zipf's law over ranks {zipf_from} to {zipf_to} gives a slope of {zipf_slope}, i.e. alpha = {alpha_zipf} (Zipf's exponent is 1/alpha). With the Heaps alpha the predicted exponents are {heaps_data} for data and {heaps_parameters} for parameters; with the Zipf alpha {zipf_data} and {zipf_parameters}. Published LLM fits: {published_data} for data and {published_parameters} for parameters. C13 with the Heaps alpha: data **{c13_heaps_data}**, parameters **{c13_heaps_parameters}**; with the Zipf alpha: data **{c13_zipf_data}**, parameters **{c13_zipf_parameters}**.\n\nWords are the maximal runs of ASCII letters, lower-cased, after dropping each verse reference; the Heaps and Zipf estimates of alpha differ, as they do for natural text, because word frequencies are not a Pitman-Yor stream of fixed alpha; which estimate is used decides the verdict, so both are checked."
+    )
 }
 
 #[cfg(test)]

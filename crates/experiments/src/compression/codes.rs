@@ -1,0 +1,81 @@
+//! What the analysis reads off one point's frames: bits per token of every coder.
+
+use anyhow::{Result, ensure};
+
+use super::CODERS;
+use crate::{FrameSet, Frames, floats, rows_where};
+
+/// One point's codes: bits per token of each coder per seed, and the transformer's pass.
+pub(super) struct Codes {
+    /// Bits per token of each coder (in the order of [`CODERS`]), one value per seed, in seed
+    /// order.
+    pub values: Vec<Vec<f64>>,
+    /// Their seed means.
+    pub means: Vec<f64>,
+    /// Seeds (values of the oracle).
+    pub seeds: usize,
+    /// Seed mean of the tokens the transformer coded (those of its full batches).
+    pub coded: f64,
+    /// Seed mean of the tokens in the stream.
+    pub stream_tokens: f64,
+    /// Steps of the transformer's pass.
+    pub steps: f64,
+    /// The transformer's mean loss over the last tenth of the steps (seeds pooled), in bits.
+    pub late_bits: f64,
+    /// Bytes per token written for the byte coders (seed mean).
+    pub token_bytes: f64,
+}
+
+/// The mean of `v` (NaN when empty).
+pub(super) fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+impl Codes {
+    /// The codes of point `label`.
+    pub fn read(frames: &Frames, label: &str) -> Result<Self> {
+        let codes = rows_where(frames.frame("codes")?, "point", label)?;
+        let training = rows_where(frames.frame("training")?, "point", label)?;
+        let mut values = Vec::new();
+        for (key, _) in CODERS {
+            let v = floats(&rows_where(&codes, "coder", key)?, "bits_per_token")?;
+            ensure!(!v.is_empty(), "compression: no {key} rows at {label}");
+            values.push(v);
+        }
+        let means: Vec<f64> = values.iter().map(|v| mean(v)).collect();
+        let seeds = values[0].len();
+        let transformer_rows = rows_where(&codes, "coder", "transformer")?;
+        let coded = mean(&floats(&transformer_rows, "coded_tokens")?);
+        let stream_tokens = mean(&floats(&transformer_rows, "stream_tokens")?);
+        let steps = floats(&training, "step")?.into_iter().fold(-1.0, f64::max) + 1.0;
+        // The transformer's rate at the end of the pass: its mean loss over the last tenth
+        // of the steps (seeds pooled), in bits.
+        let losses = floats(&training, "loss_nats")?;
+        let late: Vec<f64> = floats(&training, "step")?
+            .into_iter()
+            .zip(&losses)
+            .filter(|&(step, _)| step >= (0.9 * steps).floor())
+            .map(|(_, &loss)| loss / std::f64::consts::LN_2)
+            .collect();
+        Ok(Self {
+            values,
+            means,
+            seeds,
+            coded,
+            stream_tokens,
+            steps,
+            late_bits: mean(&late),
+            token_bytes: mean(&floats(&transformer_rows, "token_bytes")?),
+        })
+    }
+
+    /// `name bits` for each coder, `, `-separated.
+    pub fn listing(&self) -> String {
+        CODERS
+            .iter()
+            .zip(&self.means)
+            .map(|(&(_, name), &m)| format!("{name} {}", crate::num(m)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}

@@ -1,0 +1,245 @@
+//! The frames of compression: `codes` (one row per stream and coder), `training` (the
+//! transformer's prequential pass) and `sentences`.
+
+use anyhow::{Context, Result, ensure};
+use polars::prelude::*;
+use skm_trainer::{Device, ModelConfig, TrainConfig, Trainer};
+
+use super::CODERS;
+use super::coders::{ByteCoder, serialize, token_width};
+use super::params::Params;
+use crate::measure::{Stream, measure};
+use crate::spec::{Point, Spec};
+use crate::training::{LossRows, configs};
+use crate::{Env, Frames, Progress, concat};
+
+/// What every row of `codes` says about its stream.
+struct StreamKey<'a> {
+    point: &'a str,
+    alpha: f64,
+    seed: u64,
+    /// Tokens in the stream.
+    tokens: u64,
+    /// Bytes per token when written for the byte coders.
+    token_bytes: usize,
+}
+
+/// Columns of the frames.
+#[derive(Default)]
+struct Rows {
+    // codes: one row per (point, seed, coder)
+    c_point: Vec<String>,
+    c_alpha: Vec<f64>,
+    c_seed: Vec<u64>,
+    c_order: Vec<u32>,
+    c_coder: Vec<&'static str>,
+    c_tokens: Vec<u64>,
+    c_stream_tokens: Vec<u64>,
+    c_token_bytes: Vec<u32>,
+    c_bits: Vec<f64>,
+    training: LossRows,
+}
+
+impl Rows {
+    /// One row of `codes`: `coder` spent `bits` on `tokens` tokens of `stream`.
+    fn code(
+        &mut self,
+        stream: &StreamKey,
+        coder: &'static str,
+        tokens: u64,
+        bits: f64,
+    ) -> Result<()> {
+        let order = CODERS
+            .iter()
+            .position(|&(key, _)| key == coder)
+            .with_context(|| format!("unknown coder {coder:?}"))?;
+        self.c_point.push(stream.point.into());
+        self.c_alpha.push(stream.alpha);
+        self.c_seed.push(stream.seed);
+        self.c_order.push(order as u32);
+        self.c_coder.push(coder);
+        self.c_tokens.push(tokens);
+        self.c_stream_tokens.push(stream.tokens);
+        self.c_token_bytes.push(stream.token_bytes as u32);
+        self.c_bits.push(bits);
+        Ok(())
+    }
+
+    fn frames(self) -> Result<Frames> {
+        let per_token: Vec<f64> = self
+            .c_bits
+            .iter()
+            .zip(&self.c_tokens)
+            .map(|(&bits, &tokens)| bits / tokens as f64)
+            .collect();
+        let codes = df!(
+            "point" => self.c_point,
+            "alpha" => self.c_alpha,
+            "seed" => self.c_seed,
+            "order" => self.c_order,
+            "coder" => self.c_coder,
+            "coded_tokens" => self.c_tokens,
+            "stream_tokens" => self.c_stream_tokens,
+            "token_bytes" => self.c_token_bytes,
+            "bits" => self.c_bits,
+            "bits_per_token" => per_token,
+        )?;
+        let training = self.training.frame()?;
+        Ok(Frames::from([
+            ("codes".to_string(), codes),
+            ("training".to_string(), training),
+        ]))
+    }
+}
+
+/// Full batches of `B` windows of `T` tokens in a stream of `tokens` tokens:
+/// `floor(floor((tokens - 1) / T) / B)`, the steps of one prequential pass.
+fn full_batches(tokens: usize, context: usize, batch: usize) -> usize {
+    tokens.saturating_sub(1) / context / batch
+}
+
+/// The training config of one pass over a stream with `batches` full batches: `steps =
+/// min(train.steps, batches)` (so the cosine decay ends with the pass) and the warmup capped
+/// at it; the seed is offset by the seed's index, as in train-smoke.
+fn pass_config(train: &TrainConfig, batches: usize, index: usize) -> TrainConfig {
+    let steps = train.steps.min(batches);
+    TrainConfig {
+        seed: train.seed.wrapping_add(index as u64),
+        steps,
+        warmup_steps: train.warmup_steps.min(steps),
+        ..train.clone()
+    }
+}
+
+/// Codes every (point, seed) stream six ways.
+pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let p: Params = spec.analysis()?;
+    let (model, train) = configs(spec)?;
+    let coding = Coding {
+        spec,
+        p: &p,
+        model,
+        train,
+        device: &spec.device.unwrap_or_default().device()?,
+        progress: env.progress,
+    };
+    let mut rows = Rows::default();
+    let mut sentences = Vec::new();
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            sentences.push(coding.stream(point, index, seed, &mut rows)?);
+        }
+    }
+    let mut frames = rows.frames()?;
+    frames.insert("sentences".into(), concat(sentences)?);
+    Ok(frames)
+}
+
+/// What coding a stream needs besides the stream.
+struct Coding<'a> {
+    spec: &'a Spec,
+    p: &'a Params,
+    model: &'a ModelConfig,
+    train: &'a TrainConfig,
+    device: &'a Device,
+    progress: &'a dyn Progress,
+}
+
+impl Coding<'_> {
+    /// The rows of one (point, seed) stream; its `sentences` frame.
+    fn stream(&self, point: &Point, index: usize, seed: u64, rows: &mut Rows) -> Result<DataFrame> {
+        let generator = self.spec.generator_at(point, seed);
+        self.progress.set_message("oracle and Bayes learner");
+        let stream = measure(&point.label, &generator, self.spec.sentences, &())?;
+        let tokens = &stream.corpus.tokens;
+        let n_tokens = tokens.len() as u64;
+        let key = StreamKey {
+            point: &point.label,
+            alpha: generator.alpha,
+            seed,
+            tokens: n_tokens,
+            token_bytes: token_width(stream.corpus.world.vocabulary.size()),
+        };
+        let oracle: f64 = stream.oracle.iter().map(|r| r.total()).sum();
+        let bayes: f64 = stream.bayes.iter().map(|r| r.total()).sum();
+        rows.code(&key, "oracle", n_tokens, oracle)?;
+        rows.code(&key, "bayes", n_tokens, bayes)?;
+        self.transformer(&key, &stream, index, rows)?;
+
+        // The general-purpose coders, on the whole stream.
+        self.progress.set_message("gzip, xz, zstd");
+        let bytes = serialize(tokens, key.token_bytes);
+        for (name, coder) in ByteCoder::all(self.p) {
+            let size = coder.size(name, &bytes)?;
+            rows.code(&key, name, n_tokens, 8.0 * size as f64)?;
+        }
+        stream.sentences_frame()
+    }
+
+    /// The transformer's row: one prequential pass over the stream.
+    fn transformer(
+        &self,
+        key: &StreamKey,
+        stream: &Stream,
+        index: usize,
+        rows: &mut Rows,
+    ) -> Result<()> {
+        let (label, seed, progress) = (key.point, key.seed, self.progress);
+        let corpus = &stream.corpus;
+        let tokens = &corpus.tokens;
+        let model = ModelConfig {
+            vocab_size: corpus.world.vocabulary.size(),
+            ..self.model.clone()
+        };
+        let batches = full_batches(tokens.len(), model.context, self.train.batch_size);
+        ensure!(
+            batches >= 1,
+            "{}: the stream of {label} seed {seed} has {} tokens, fewer than one batch of \
+             train.batch_size x model.context + 1 = {} tokens: raise profiles.{}.sentences",
+            self.spec.path.display(),
+            tokens.len(),
+            self.train.batch_size * model.context + 1,
+            self.spec.profile.as_str()
+        );
+        let train = pass_config(self.train, batches, index);
+        let tokens_per_step = (train.batch_size * model.context) as u64;
+        let mut trainer = Trainer::new(&model, &train, self.device)?;
+        let mut counted = 0;
+        let code = skm_trainer::prequential(&mut trainer, tokens, |_, outcome| {
+            rows.training.push(label, seed, outcome);
+            // Sentences whose tokens are all coded so far (targets 1..=coded).
+            let coded = (outcome.step as u64 + 1) * tokens_per_step;
+            let done = corpus.offsets[1..].partition_point(|&o| o as u64 <= coded + 1);
+            progress.inc((done - counted) as u64);
+            counted = done;
+            progress.trained(tokens_per_step, outcome.loss);
+            Ok(())
+        })
+        .with_context(|| format!("coding {label} seed {seed} with the transformer"))?;
+        progress.inc((corpus.sentences.len() - counted) as u64);
+        rows.code(key, "transformer", code.tokens, code.bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_pass_has_as_many_steps_as_full_batches() {
+        // 99 targets make 12 windows of 8, 4 batches of 3.
+        assert_eq!(full_batches(100, 8, 3), 4);
+        assert_eq!(full_batches(24, 8, 3), 0);
+        assert_eq!(full_batches(0, 8, 3), 0);
+        let train = TrainConfig {
+            steps: 1_000,
+            warmup_steps: 10,
+            ..TrainConfig::spec()
+        };
+        let pass = pass_config(&train, 4, 2);
+        assert_eq!((pass.steps, pass.warmup_steps, pass.seed), (4, 4, 2));
+        assert!(pass.validate().is_ok());
+        let capped = pass_config(&train, 5_000, 0);
+        assert_eq!((capped.steps, capped.warmup_steps), (1_000, 10));
+    }
+}

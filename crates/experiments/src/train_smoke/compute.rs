@@ -1,0 +1,281 @@
+//! The frames of train-smoke and acquisition: `evaluations` (held-out bits by role),
+//! `probes` (one row per probed fact per evaluation) and `training` (one row per step).
+
+use std::collections::BTreeSet;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use skm_generator::Corpus;
+use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_label};
+use skm_trainer::{Device, ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles};
+
+use super::params::Params;
+use crate::measure::log_grid;
+use crate::spec::{Point, Spec};
+use crate::training::{LossRows, ROLES, RoleRows, configs};
+use crate::{Env, Frames, Progress};
+
+/// The bucket label of never-seen entities (fresh names).
+pub(super) const NEVER_SEEN: &str = "never seen";
+
+/// The probe's bucket under `strata`: -1 for a never-seen entity.
+fn bucket_of(probe: &Probe, strata: Strata) -> i32 {
+    match (probe.entity, strata) {
+        (None, _) => -1,
+        (Some(_), Strata::Exposures) => exposure_bucket(probe.exposures) as i32,
+        (Some(_), Strata::Weight) => {
+            exposure_bucket(probe.expected_exposures.round() as u64) as i32
+        }
+    }
+}
+
+fn bucket_name(bucket: i32) -> String {
+    match u32::try_from(bucket) {
+        Err(_) => NEVER_SEEN.into(),
+        Ok(b) => exposure_bucket_label(b),
+    }
+}
+
+/// Steps at which the model is evaluated: 0, then a log grid up to the budget.
+pub(crate) fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
+    std::iter::once(0)
+        .chain(
+            log_grid(steps as u64, per_decade)
+                .into_iter()
+                .map(|s| s as usize),
+        )
+        .collect()
+}
+
+/// Columns of the frames, filled one evaluation at a time.
+#[derive(Default)]
+struct Rows {
+    // evaluations
+    e_point: Vec<String>,
+    e_seed: Vec<u64>,
+    e_step: Vec<u64>,
+    e_tokens: Vec<u64>,
+    e_roles: RoleRows,
+    // probes
+    p_point: Vec<String>,
+    p_seed: Vec<u64>,
+    p_step: Vec<u64>,
+    p_epochs: Vec<f64>,
+    p_probe: Vec<u32>,
+    p_entity: Vec<i64>,
+    p_attribute: Vec<u32>,
+    p_exposures: Vec<u64>,
+    p_bucket: Vec<String>,
+    p_bucket_order: Vec<i32>,
+    p_expected: Vec<f64>,
+    p_weight: Vec<f64>,
+    p_answer: Vec<&'static str>,
+    p_true: Vec<f64>,
+    p_argmax: Vec<f64>,
+    p_valid: Vec<f64>,
+    p_entropy: Vec<f64>,
+    training: LossRows,
+}
+
+/// What one evaluation needs besides the model.
+struct Probing<'a> {
+    label: &'a str,
+    seed: u64,
+    corpus: &'a Corpus,
+    heldout: std::ops::Range<usize>,
+    probes: &'a [Probe],
+    strata: Strata,
+    batch: usize,
+    tokens_per_step: u64,
+    /// Tokens of the training stream: `epochs = step B T / train_tokens`.
+    train_tokens: u64,
+}
+
+impl Rows {
+    /// One evaluation: held-out bits by role, then every probe.
+    fn evaluate(&mut self, at: &Probing, trainer: &Trainer) -> skm_trainer::Result<()> {
+        let model = trainer.eval_model();
+        let step = trainer.state().step as u64;
+        let eval = evaluate_roles(model, at.corpus, at.heldout.clone(), at.batch)?;
+        self.e_roles.push(&eval);
+        for _ in ROLES {
+            self.e_point.push(at.label.into());
+            self.e_seed.push(at.seed);
+            self.e_step.push(step);
+            self.e_tokens.push(step * at.tokens_per_step);
+        }
+        let results = probe::evaluate(model, &at.corpus.world, at.probes, at.batch)?;
+        for (i, (probe, result)) in at.probes.iter().zip(&results).enumerate() {
+            self.probe(at, step, i, probe, result);
+        }
+        Ok(())
+    }
+
+    /// One row of `probes`: probe `i` at `step`.
+    fn probe(
+        &mut self,
+        at: &Probing,
+        step: u64,
+        i: usize,
+        probe: &Probe,
+        result: &probe::ProbeResult,
+    ) {
+        self.p_point.push(at.label.into());
+        self.p_seed.push(at.seed);
+        self.p_step.push(step);
+        self.p_epochs
+            .push((step * at.tokens_per_step) as f64 / at.train_tokens as f64);
+        self.p_probe.push(i as u32);
+        self.p_entity.push(probe.entity.map_or(-1, i64::from));
+        self.p_attribute.push(u32::from(probe.attribute));
+        self.p_exposures.push(probe.exposures);
+        let bucket = bucket_of(probe, at.strata);
+        self.p_bucket.push(bucket_name(bucket));
+        self.p_bucket_order.push(bucket);
+        self.p_expected.push(probe.expected_exposures);
+        self.p_weight.push(probe.weight);
+        self.p_answer.push(result.answer.as_str());
+        self.p_true.push(result.p_true);
+        self.p_argmax.push(result.p_argmax);
+        self.p_valid.push(result.valid_mass);
+        self.p_entropy.push(result.entropy_bits);
+    }
+
+    fn frames(self) -> Result<Frames> {
+        let mut evaluations = df!(
+            "point" => self.e_point,
+            "seed" => self.e_seed,
+            "step" => self.e_step,
+            "tokens" => self.e_tokens,
+        )?;
+        evaluations.hstack_mut(&self.e_roles.columns())?;
+        let correct: Vec<bool> = self.p_answer.iter().map(|a| *a == "correct").collect();
+        let probes = df!(
+            "point" => self.p_point,
+            "seed" => self.p_seed,
+            "step" => self.p_step,
+            "epochs" => self.p_epochs,
+            "probe" => self.p_probe,
+            "entity" => self.p_entity,
+            "attribute" => self.p_attribute,
+            "exposures" => self.p_exposures,
+            "bucket" => self.p_bucket,
+            "bucket_order" => self.p_bucket_order,
+            "expected_exposures" => self.p_expected,
+            "weight" => self.p_weight,
+            "answer" => self.p_answer,
+            "correct" => correct,
+            "p_true" => self.p_true,
+            "p_argmax" => self.p_argmax,
+            "valid_mass" => self.p_valid,
+            "entropy_bits" => self.p_entropy,
+        )?;
+        let training = self.training.frame()?;
+        Ok(Frames::from([
+            ("evaluations".to_string(), evaluations),
+            ("probes".to_string(), probes),
+            ("training".to_string(), training),
+        ]))
+    }
+}
+
+/// Trains one model per (point, seed) stream, evaluating and probing it at log-spaced steps.
+pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let p: Params = spec.analysis()?;
+    let device = spec.device.unwrap_or_default().device()?;
+    let mut rows = Rows::default();
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            let stream = Stream::new(spec, &p, point, index, seed)?;
+            stream.train_and_probe(&p, &device, &mut rows, env.progress)?;
+        }
+    }
+    rows.frames()
+}
+
+/// One (point, seed) stream: its corpus (training sentences, then held-out ones) and the
+/// configs of the model trained on it.
+struct Stream<'a> {
+    point: &'a Point,
+    seed: u64,
+    corpus: Corpus,
+    train_sentences: usize,
+    model: ModelConfig,
+    train: TrainConfig,
+}
+
+impl<'a> Stream<'a> {
+    fn new(spec: &Spec, p: &Params, point: &'a Point, index: usize, seed: u64) -> Result<Self> {
+        let (model_config, train_config) = configs(spec)?;
+        let train_sentences = spec.sentences as usize;
+        let generator = spec.generator_at(point, seed);
+        let corpus = Corpus::generate(&generator, train_sentences + p.heldout_sentences as usize)?;
+        let model = ModelConfig {
+            vocab_size: corpus.world.vocabulary.size(),
+            ..model_config.clone()
+        };
+        let train = TrainConfig {
+            seed: train_config.seed.wrapping_add(index as u64),
+            ..train_config.clone()
+        };
+        Ok(Self {
+            point,
+            seed,
+            corpus,
+            train_sentences,
+            model,
+            train,
+        })
+    }
+
+    /// Trains the stream's model, evaluating it at step 0 and at every evaluation step.
+    fn train_and_probe(
+        &self,
+        p: &Params,
+        device: &Device,
+        rows: &mut Rows,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let (label, seed, corpus) = (&self.point.label, self.seed, &self.corpus);
+        let split = corpus.offsets[self.train_sentences];
+        let (train_tokens, heldout_tokens) = corpus.tokens.split_at(split);
+        let probes = probe::stratified(
+            corpus,
+            0..self.train_sentences,
+            p.probe_strata,
+            p.probes_per_bucket,
+            seed,
+        )?;
+        let probing = Probing {
+            label,
+            seed,
+            corpus,
+            heldout: self.train_sentences..corpus.sentences.len(),
+            probes: &probes,
+            strata: p.probe_strata,
+            batch: self.train.batch_size,
+            tokens_per_step: (self.train.batch_size * self.model.context) as u64,
+            train_tokens: train_tokens.len() as u64,
+        };
+        let at = evaluation_steps(self.train.steps, p.evaluations_per_decade);
+        let mut trainer = Trainer::new(&self.model, &self.train, device)?;
+        rows.evaluate(&probing, &trainer)?;
+        skm_trainer::run(
+            &mut trainer,
+            train_tokens,
+            heldout_tokens,
+            &RunOptions::default(),
+            |trainer, outcome| {
+                rows.training.push(label, seed, outcome);
+                progress.inc(1);
+                progress.trained(probing.tokens_per_step, outcome.loss);
+                if at.contains(&trainer.state().step) {
+                    rows.evaluate(&probing, trainer)?;
+                }
+                Ok(())
+            },
+        )
+        .with_context(|| format!("training at {label} seed {seed}"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,146 @@
+//! train-smoke and acquisition: one transformer trained on one stream, evaluated at
+//! log-spaced steps: held-out bits by role beside the oracle, and fact probes by frequency
+//! bucket, against steps and against exposures (C4, C7).
+//!
+//! `train-smoke` is the smallest experiment that exercises the whole neural path (generator
+//! -> trainer -> probes -> frames -> figure); its `default` profile trains a real model for a
+//! few minutes on a CPU. `acquisition` is the same measurement with its own TOML (buckets by
+//! true weight, denser evaluations, a longer run).
+//!
+//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`curves`] the seed means
+//! the analysis reads off them, [`claims`] the rules of C4 and C7, [`figures`] and [`text`]
+//! the figure and the prose.
+
+mod claims;
+mod compute;
+mod curves;
+mod figures;
+mod params;
+mod text;
+
+use anyhow::Result;
+
+pub(super) use compute::evaluation_steps;
+
+use self::claims::Settled;
+use self::curves::PointCurves;
+use self::params::Params;
+use self::text::PointText;
+use super::training::{configs, training_steps};
+use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
+use crate::spec::{Point, Spec};
+
+/// One train-and-probe experiment; `name` is its TOML's stem.
+pub struct TrainAndProbe {
+    /// `train-smoke` or `acquisition`.
+    pub name: &'static str,
+}
+
+impl Experiment for TrainAndProbe {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn check(&self, spec: &Spec) -> Result<()> {
+        params::check(spec)
+    }
+
+    fn work(&self, spec: &Spec) -> u64 {
+        training_steps(spec, 1)
+    }
+
+    fn unit(&self) -> &'static str {
+        "steps"
+    }
+
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        compute::frames(spec, env)
+    }
+
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
+        let p: Params = spec.analysis()?;
+        let configs = configs(spec)?;
+        let mut analysis = Analysis {
+            figures: Vec::new(),
+            claims: Vec::new(),
+            body: String::new(),
+        };
+        let mut prose = Vec::new();
+        for point in &spec.points {
+            let evals = rows_where(frames.frame("evaluations")?, "point", &point.label)?;
+            let probes = rows_where(frames.frame("probes")?, "point", &point.label)?;
+            let curves = PointCurves::read(evals, probes)?;
+            prose.extend(self.analyse_point(spec, point, &p, &curves, &mut analysis)?);
+        }
+        analysis.body = text::body(spec, &p, configs, &prose);
+        Ok(analysis)
+    }
+}
+
+impl TrainAndProbe {
+    /// The claims and figure of one point, into `analysis`; its paragraphs.
+    fn analyse_point(
+        &self,
+        spec: &Spec,
+        point: &Point,
+        p: &Params,
+        curves: &PointCurves,
+        analysis: &mut Analysis,
+    ) -> Result<[String; 2]> {
+        let label = point.label.as_str();
+        let knowledge = [
+            curves.settles("name", p.floor_bits)?,
+            curves.settles("value", p.floor_bits)?,
+        ]
+        .into_iter()
+        .map(|s| s.unwrap_or(f64::INFINITY))
+        .fold(f64::INFINITY, f64::min);
+        let settled = Settled {
+            syntax: curves.settles("syntax", p.floor_bits)?,
+            // not measurable: knowledge does not settle within the run.
+            knowledge: Some(knowledge).filter(|k| k.is_finite()),
+            last_step: curves.last_step,
+        };
+        let c4 = claims::c4(self.name, label, &settled, p.floor_bits, p.decades);
+        let acquired = curves.acquired(p.known_accuracy)?;
+        let labelled: Vec<(String, Option<f64>)> = acquired
+            .iter()
+            .map(|(b, a)| (curves.buckets[b].clone(), *a))
+            .collect();
+        let c7 = claims::c7_order(self.name, label, &labelled, p.known_accuracy);
+        let known = curves.known_after(&acquired);
+        let c7_exposures =
+            claims::c7_exposures(self.name, label, &known, p.known_accuracy, p.exposure_slope)?;
+        let (model, _) = configs(spec)?;
+        analysis
+            .figures
+            .push(figures::figure(label, curves, p, model, spec.seeds.len())?);
+        let paragraphs = text::point_paragraphs(
+            &PointText {
+                label,
+                curves,
+                settled: &settled,
+                acquisition: &claims::acquisition_listing(&labelled),
+                seen_list: &claims::seen_listing(&known),
+                calibrated: 1.0 / point.generator.values_per_attribute as f64,
+                claims: [&c4, &c7, &c7_exposures],
+            },
+            p,
+        )?;
+        analysis.claims.extend([c4, c7, c7_exposures]);
+        Ok(paragraphs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn evaluation_steps_start_at_zero_and_end_at_the_budget() {
+        let steps = evaluation_steps(1000, 3);
+        assert_eq!(steps.first(), Some(&0));
+        assert_eq!(steps.last(), Some(&1000));
+        assert!(steps.contains(&1) && steps.contains(&10) && steps.contains(&100));
+    }
+}
