@@ -123,39 +123,45 @@ fn trim_zeros(s: String) -> String {
     }
 }
 
-/// "[lo, hi]", or "—" when the interval is unknown (both ends NaN).
-fn interval(c: &Claim) -> String {
-    if c.lo.is_nan() && c.hi.is_nan() {
-        "—".into()
-    } else {
-        format!("[{}, {}]", format_number(c.lo), format_number(c.hi))
-    }
-}
-
-/// Columns of every claims table (per section and summary).
-const CLAIM_HEADER: [&str; 7] = [
+/// Columns of every claims table (per section and summary). "Measured" is the estimate as
+/// known (a value with its interval and the interval's method, one run, a bound, or why it
+/// is not measurable); "Reference" is the PASS rule ("inside: 0.5", "≥ 2", "0.5 ± 0.05",
+/// "order").
+const CLAIM_HEADER: [&str; 6] = [
     "Claim",
     "Variant",
     "Statement",
     "Measured",
-    "Theory",
-    "95% interval",
+    "Reference",
     "Verdict",
 ];
 
-/// Columns right-aligned in Markdown tables.
-const NUMERIC: [&str; 3] = ["Measured", "Theory", "95% interval"];
+/// Columns right-aligned in tables: the rule is one short number. "Measured" mixes numbers
+/// with words (a method, a reason), which read best left-aligned.
+const NUMERIC: [&str; 1] = ["Reference"];
 
-fn claim_cells(c: &Claim) -> [String; 7] {
+fn claim_cells(c: &Claim) -> [String; 6] {
     [
         c.id.clone(),
         c.variant.clone(),
         c.statement.clone(),
-        format_number(c.measured),
-        format_number(c.theory),
-        interval(c),
-        c.verdict.to_string(),
+        c.estimate_text(),
+        c.rule_text(),
+        c.verdict().to_string(),
     ]
+}
+
+/// "12 of 36 checks pass, 20 fail, 4 not measurable."
+fn summary_line(claims: &[Claim]) -> String {
+    let count = |v: Verdict| claims.iter().filter(|c| c.verdict() == v).count();
+    let failed = count(Verdict::Fail);
+    format!(
+        "{} of {} checks pass, {failed} {}, {} not measurable.",
+        count(Verdict::Pass),
+        claims.len(),
+        if failed == 1 { "fails" } else { "fail" },
+        count(Verdict::NotMeasurable),
+    )
 }
 
 /// How each claim was measured, one entry per distinct (id, detail); the
@@ -222,12 +228,7 @@ pub fn markdown(report: &Report) -> String {
             &CLAIM_HEADER,
             report.claims.iter().map(claim_cells),
         );
-        let passed = report
-            .claims
-            .iter()
-            .filter(|c| c.verdict == Verdict::Pass)
-            .count();
-        let _ = write!(md, "{passed} of {} checks pass.\n\n", report.claims.len());
+        let _ = write!(md, "{}\n\n", summary_line(&report.claims));
     }
     let provenance = provenance_rows(report);
     if !provenance.is_empty() {
@@ -298,6 +299,7 @@ th.num{text-align:right}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.pass{color:#1a7f37;font-weight:700}
 td.fail{color:#cf222e;font-weight:700}
+td.unmeasured{color:#6e7781;font-weight:700}
 ul.how{font-size:.95rem;color:#333}
 code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#efefeb;padding:.1em .3em;border-radius:3px}
 ";
@@ -354,12 +356,7 @@ pub fn html(report: &Report) -> String {
         h.push_str("<p>No claims were checked.</p>\n");
     } else {
         html_claims(&mut h, &report.claims);
-        let passed = report
-            .claims
-            .iter()
-            .filter(|c| c.verdict == Verdict::Pass)
-            .count();
-        let _ = writeln!(h, "<p>{passed} of {} checks pass.</p>", report.claims.len());
+        let _ = writeln!(h, "<p>{}</p>", escape(&summary_line(&report.claims)));
     }
     h.push_str("</section>\n");
     let provenance = provenance_rows(report);
@@ -392,21 +389,21 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
     }
     h.push_str("</tr>\n");
     for c in claims {
-        let [id, variant, statement, measured, theory, ci, verdict] = claim_cells(c);
-        let class = match c.verdict {
+        let [id, variant, statement, measured, reference, verdict] = claim_cells(c);
+        let class = match c.verdict() {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
+            Verdict::NotMeasurable => "unmeasured",
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
             escape(&id),
             escape(&variant),
             inline(&statement),
             escape(&measured),
-            escape(&theory),
-            escape(&ci),
+            escape(&reference),
             escape(&verdict),
         );
     }
@@ -526,26 +523,67 @@ fn closing_star(s: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn claim(id: &str, variant: &str, measured: f64, verdict: Verdict) -> Claim {
-        Claim {
-            id: id.into(),
-            variant: variant.into(),
-            experiment: "data-statistics".into(),
-            statement: "Heaps exponent equals *1/alpha*".into(),
-            measured,
-            theory: 0.5,
-            lo: measured - 0.0123,
-            hi: measured + 0.0123,
-            verdict,
-            detail: "Pooled log-log OLS over 5 seeds; PASS if the 95% CI contains theory.".into(),
-        }
+    use crate::claims::{Estimate, Rule, Side};
+
+    /// A C1 row: the fitted exponent with a bootstrap interval, PASS when it holds 0.5.
+    fn exponent(variant: &str, measured: f64) -> Claim {
+        Claim::judged(
+            "C1",
+            variant,
+            "data-statistics",
+            "Heaps exponent equals *1/alpha*",
+            Estimate::Interval {
+                value: measured,
+                lo: measured - 0.0123,
+                hi: measured + 0.0123,
+                method: "95% bootstrap over 5 seeds".into(),
+            },
+            Rule::ReferenceInside { reference: 0.5 },
+            "Pooled log-log OLS over 5 seeds; PASS if the 95% interval contains theory.",
+        )
+    }
+
+    /// One claim of every other estimate kind, for the tables.
+    fn others() -> Vec<Claim> {
+        let claim = |id: &str, statement: &str, estimate, rule, detail: &str| {
+            Claim::judged(id, "", "train-smoke", statement, estimate, rule, detail)
+        };
+        vec![
+            claim(
+                "C4",
+                "Syntax is learned decades before knowledge",
+                Estimate::Bound {
+                    value: 1.2,
+                    side: Side::AtLeast,
+                },
+                Rule::AtLeast { threshold: 2.0 },
+                "Knowledge had not settled when the run ended: the gap is a lower bound.",
+            ),
+            claim(
+                "C8",
+                "Loss is linear in |x| for frequent entities",
+                Estimate::SingleRun { value: 1.04 },
+                Rule::Within {
+                    reference: 1.0,
+                    tolerance: 0.05,
+                },
+                "Slope of one run; PASS within 0.05 of 1.",
+            ),
+            claim(
+                "C12",
+                "The trained model compresses better than gzip",
+                Estimate::NotMeasurable {
+                    reason: "no model was trained".into(),
+                },
+                Rule::Order { holds: false },
+                "Bits per token of every coder, every seed.",
+            ),
+        ]
     }
 
     fn report() -> Report {
-        let claims = vec![
-            claim("C1", "alpha=0.5", 0.50312, Verdict::Pass),
-            claim("C1", "alpha=0.8", 0.9, Verdict::Fail),
-        ];
+        let mut claims = vec![exponent("alpha=0.5", 0.50312), exponent("alpha=0.8", 0.9)];
+        claims.extend(others());
         Report {
             title: "Understanding LLM behaviours via compression: results".into(),
             introduction: "We reproduce the *data* experiments.\nAll runs use `seed=0..5`.\n\n\
@@ -626,7 +664,11 @@ mod tests {
         assert!(page.contains("&lt;Heaps&#39; law&gt;"));
         assert!(page.contains("<td class=\"fail\">FAIL</td>"));
         assert!(page.contains("<td class=\"pass\">PASS</td>"));
+        assert!(page.contains("<td class=\"unmeasured\">NOT MEASURABLE</td>"));
         assert!(page.contains("<em>1/alpha</em>"));
+        assert!(page.contains("<td>≥ 1.2</td><td class=\"num\">≥ 2</td>"));
+        assert!(page.contains("<p>2 of 5 checks pass, 1 fails, 2 not measurable.</p>"));
+        assert!(!page.contains("95% interval</th>"));
     }
 
     #[test]
