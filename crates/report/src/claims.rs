@@ -667,6 +667,15 @@ impl Columns<'_> {
     }
 
     fn opt_text(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
+        // Numbers would cast to text without complaint: a text column must hold text.
+        if let Ok(col) = self.df.column(name)
+            && !matches!(col.dtype(), DataType::String | DataType::Null)
+        {
+            return Err(column_error(
+                name,
+                format!("expected text, found {}", col.dtype()),
+            ));
+        }
         let col = self.get(name, &DataType::String)?;
         let values = col.str().map_err(|e| column_error(name, e.to_string()))?;
         Ok(values.iter().map(|v| v.map(str::to_owned)).collect())
@@ -1238,6 +1247,10 @@ mod tests {
         assert_eq!(
             failing_column(read_with(Column::new("measured".into(), vec!["x"; n]))),
             "measured"
+        );
+        assert_eq!(
+            failing_column(read_with(Column::new("id".into(), vec![1.0; n]))),
+            "id"
         );
         let mut df = claims_frame(&sample()).unwrap();
         df.drop_in_place("rule").unwrap();
