@@ -1,4 +1,9 @@
-//! Claim checks (one row per claim and variant) and their Parquet storage.
+//! Typed claim checks (one row per claim and variant) and their Parquet storage.
+//!
+//! A [`Claim`] pairs an [`Estimate`] (what was measured and how well it is known) with a
+//! [`Rule`] (when the claim passes). Its [`Verdict`] is never set by hand: [`Claim::judged`]
+//! computes it with [`judge`], a pure function of the two, so every PASS in a report follows
+//! from the numbers shown next to it.
 
 use std::fmt;
 use std::fs::File;
@@ -8,7 +13,199 @@ use std::str::FromStr;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::paper::format_number;
 use crate::{ReportError, sibling};
+
+/// Which side of a [`Estimate::Bound`] is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Side {
+    /// The true value is at least the bound.
+    AtLeast,
+    /// The true value is at most the bound.
+    AtMost,
+}
+
+/// What was measured, and how well it is known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Estimate {
+    /// A value with an interval and the interval's method, e.g. "t-interval over 5 seeds"
+    /// or "95% bootstrap over 8 seeds".
+    Interval {
+        /// The point estimate.
+        value: f64,
+        /// Lower end of the interval.
+        lo: f64,
+        /// Upper end of the interval.
+        hi: f64,
+        /// How the interval was made, in words.
+        method: String,
+    },
+    /// A value from a single run: no interval.
+    SingleRun {
+        /// The measured value.
+        value: f64,
+    },
+    /// Only a bound is known (e.g. "knowledge had not settled when the run ended": the gap
+    /// is at least `value`).
+    Bound {
+        /// The bound.
+        value: f64,
+        /// Whether the true value lies above (`AtLeast`) or below (`AtMost`) it.
+        side: Side,
+    },
+    /// Could not be measured; the reason in words.
+    NotMeasurable {
+        /// Why, e.g. "syntax never settled in the run".
+        reason: String,
+    },
+}
+
+impl Estimate {
+    /// The point value, or the bound; `None` when not measurable.
+    pub fn value(&self) -> Option<f64> {
+        match *self {
+            Self::Interval { value, .. }
+            | Self::SingleRun { value }
+            | Self::Bound { value, .. } => Some(value),
+            Self::NotMeasurable { .. } => None,
+        }
+    }
+
+    /// `(lo, hi)` of an [`Estimate::Interval`], else `None`.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        match *self {
+            Self::Interval { lo, hi, .. } => Some((lo, hi)),
+            _ => None,
+        }
+    }
+
+    /// The kind as stored in the `estimate` column of a claims frame: "interval",
+    /// "single run", "at least", "at most" or "not measurable".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Interval { .. } => "interval",
+            Self::SingleRun { .. } => "single run",
+            Self::Bound {
+                side: Side::AtLeast,
+                ..
+            } => "at least",
+            Self::Bound {
+                side: Side::AtMost, ..
+            } => "at most",
+            Self::NotMeasurable { .. } => "not measurable",
+        }
+    }
+}
+
+impl fmt::Display for Estimate {
+    /// "0.52 [0.48, 0.55] (t-interval over 5 seeds)", "0.52 (one run)", "≥ 2.1", "≤ 2.1" or
+    /// "not measurable: reason"; numbers to 4 significant digits ([`format_number`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Interval {
+                value,
+                lo,
+                hi,
+                method,
+            } => write!(
+                f,
+                "{} [{}, {}] ({method})",
+                format_number(*value),
+                format_number(*lo),
+                format_number(*hi)
+            ),
+            Self::SingleRun { value } => write!(f, "{} (one run)", format_number(*value)),
+            Self::Bound {
+                value,
+                side: Side::AtLeast,
+            } => write!(f, "≥ {}", format_number(*value)),
+            Self::Bound {
+                value,
+                side: Side::AtMost,
+            } => write!(f, "≤ {}", format_number(*value)),
+            Self::NotMeasurable { reason } => write!(f, "not measurable: {reason}"),
+        }
+    }
+}
+
+/// The PASS rule of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Rule {
+    /// PASS when `reference` lies inside the estimate's interval: `lo ≤ reference ≤ hi`.
+    ReferenceInside {
+        /// The value theory predicts.
+        reference: f64,
+    },
+    /// PASS when the value is at least `threshold`: `value ≥ threshold`.
+    AtLeast {
+        /// The smallest passing value.
+        threshold: f64,
+    },
+    /// PASS when the value is at most `threshold`: `value ≤ threshold`.
+    AtMost {
+        /// The largest passing value.
+        threshold: f64,
+    },
+    /// PASS when `|value − reference| ≤ tolerance`.
+    Within {
+        /// The value theory predicts.
+        reference: f64,
+        /// The largest passing distance from it.
+        tolerance: f64,
+    },
+    /// An order between measured quantities, decided by the experiment (e.g. "transformer
+    /// bits < gzip bits < ... for every seed"): `holds` says whether it held.
+    Order {
+        /// Whether the order held.
+        holds: bool,
+    },
+}
+
+impl Rule {
+    /// The reference value or threshold; `None` for [`Rule::Order`].
+    pub fn reference(&self) -> Option<f64> {
+        match *self {
+            Self::ReferenceInside { reference } | Self::Within { reference, .. } => Some(reference),
+            Self::AtLeast { threshold } | Self::AtMost { threshold } => Some(threshold),
+            Self::Order { .. } => None,
+        }
+    }
+
+    /// The kind as stored in the `rule` column of a claims frame: "reference inside",
+    /// "at least", "at most", "within" or "order".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::ReferenceInside { .. } => "reference inside",
+            Self::AtLeast { .. } => "at least",
+            Self::AtMost { .. } => "at most",
+            Self::Within { .. } => "within",
+            Self::Order { .. } => "order",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    /// "inside: 0.5", "≥ 2", "≤ 0.1", "0.5 ± 0.05" or "order".
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Self::ReferenceInside { reference } => {
+                write!(f, "inside: {}", format_number(reference))
+            }
+            Self::AtLeast { threshold } => write!(f, "≥ {}", format_number(threshold)),
+            Self::AtMost { threshold } => write!(f, "≤ {}", format_number(threshold)),
+            Self::Within {
+                reference,
+                tolerance,
+            } => write!(
+                f,
+                "{} ± {}",
+                format_number(reference),
+                format_number(tolerance)
+            ),
+            Self::Order { .. } => f.write_str("order"),
+        }
+    }
+}
 
 /// Outcome of checking one claim against its PASS rule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -17,19 +214,18 @@ pub enum Verdict {
     Pass,
     /// It does not.
     Fail,
+    /// The measurement cannot decide the rule (nothing measured, only a bound that does not
+    /// settle it, an estimate the rule does not apply to, or a non-finite number).
+    NotMeasurable,
 }
 
 impl Verdict {
-    /// `Pass` if `ok`, else `Fail`.
-    pub fn from_bool(ok: bool) -> Self {
-        if ok { Self::Pass } else { Self::Fail }
-    }
-
-    /// "PASS" or "FAIL".
+    /// "PASS", "FAIL" or "NOT MEASURABLE".
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pass => "PASS",
             Self::Fail => "FAIL",
+            Self::NotMeasurable => "NOT MEASURABLE",
         }
     }
 }
@@ -43,19 +239,228 @@ impl fmt::Display for Verdict {
 impl FromStr for Verdict {
     type Err = ReportError;
 
+    /// The inverse of [`Verdict::as_str`].
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "PASS" => Ok(Self::Pass),
             "FAIL" => Ok(Self::Fail),
+            "NOT MEASURABLE" => Ok(Self::NotMeasurable),
             other => Err(ReportError::InvalidData(format!(
-                "verdict must be PASS or FAIL, got {other:?}"
+                "verdict must be PASS, FAIL or NOT MEASURABLE, got {other:?}"
             ))),
         }
     }
 }
 
+/// What [`judge`] decided: a [`Verdict`], with the reason when the rule could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Judgement {
+    /// The rule held.
+    Pass,
+    /// The rule did not hold.
+    Fail,
+    /// The rule could not be decided; why, in words.
+    NotMeasurable {
+        /// E.g. the estimate's own reason, or "a single run has no interval to contain the
+        /// reference".
+        reason: String,
+    },
+}
+
+impl Judgement {
+    /// The verdict alone.
+    pub fn verdict(&self) -> Verdict {
+        match self {
+            Self::Pass => Verdict::Pass,
+            Self::Fail => Verdict::Fail,
+            Self::NotMeasurable { .. } => Verdict::NotMeasurable,
+        }
+    }
+
+    /// Why the rule could not be decided; `None` for PASS and FAIL.
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Self::NotMeasurable { reason } => Some(reason),
+            Self::Pass | Self::Fail => None,
+        }
+    }
+
+    fn from_bool(pass: bool) -> Self {
+        if pass { Self::Pass } else { Self::Fail }
+    }
+
+    fn not_measurable(reason: impl Into<String>) -> Self {
+        Self::NotMeasurable {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Decides `rule` on `estimate`. Total: every combination has a verdict, and no non-finite
+/// number ever passes.
+///
+/// In order:
+/// 1. A [`Estimate::NotMeasurable`] estimate is NOT MEASURABLE, with its own reason.
+/// 2. A non-finite number in the estimate (value, bound or interval end) or the rule
+///    (reference, threshold, tolerance), an interval with `lo > hi` or a negative tolerance
+///    is NOT MEASURABLE, with a reason naming the number.
+/// 3. [`Rule::Order`]: PASS when `holds`, else FAIL (the estimate only reports a value).
+/// 4. [`Rule::ReferenceInside`]: an interval passes when `lo ≤ reference ≤ hi`, else fails.
+///    A single run or a bound has no interval to contain the reference: NOT MEASURABLE.
+/// 5. [`Rule::AtLeast`], [`Rule::AtMost`], [`Rule::Within`] on an interval or a single run
+///    compare the point value (`value ≥ t`, `value ≤ t`, `|value − r| ≤ tol`). For an
+///    interval this is deliberate: these rules are margins around a prediction stated for
+///    the value itself, and the interval is shown beside it for the reader to weigh.
+/// 6. The same rules on a bound decide only when the bound settles them whatever the true
+///    value is, else NOT MEASURABLE (the true value may still go either way):
+///    * AtLeast `t`: bound "≥ v" with `v ≥ t` passes; bound "≤ v" with `v < t` fails.
+///    * AtMost `t`: bound "≤ v" with `v ≤ t` passes; bound "≥ v" with `v > t` fails.
+///    * Within `r ± tol`: fails when the bound excludes the whole band, i.e. "≥ v" with
+///      `v > r + tol` or "≤ v" with `v < r − tol`; a bound never proves a PASS.
+pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
+    if let Estimate::NotMeasurable { reason } = estimate {
+        return Judgement::not_measurable(reason.clone());
+    }
+    if let Some(problem) = estimate_problem(estimate).or_else(|| rule_problem(rule)) {
+        return Judgement::not_measurable(problem);
+    }
+    match (*rule, estimate) {
+        (Rule::Order { holds }, _) => Judgement::from_bool(holds),
+        (Rule::ReferenceInside { reference }, Estimate::Interval { lo, hi, .. }) => {
+            Judgement::from_bool(*lo <= reference && reference <= *hi)
+        }
+        (Rule::ReferenceInside { .. }, Estimate::SingleRun { .. }) => {
+            Judgement::not_measurable("a single run has no interval to contain the reference")
+        }
+        (Rule::ReferenceInside { .. }, Estimate::Bound { .. }) => {
+            Judgement::not_measurable("only a bound is known: no interval to contain the reference")
+        }
+        (
+            Rule::AtLeast { threshold },
+            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+        ) => Judgement::from_bool(*value >= threshold),
+        (
+            Rule::AtMost { threshold },
+            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+        ) => Judgement::from_bool(*value <= threshold),
+        (
+            Rule::Within {
+                reference,
+                tolerance,
+            },
+            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+        ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
+        (Rule::AtLeast { threshold }, &Estimate::Bound { value, side }) => match side {
+            Side::AtLeast if value >= threshold => Judgement::Pass,
+            Side::AtMost if value < threshold => Judgement::Fail,
+            _ => undecided_bound(value, side, &format!("≥ {}", format_number(threshold))),
+        },
+        (Rule::AtMost { threshold }, &Estimate::Bound { value, side }) => match side {
+            Side::AtMost if value <= threshold => Judgement::Pass,
+            Side::AtLeast if value > threshold => Judgement::Fail,
+            _ => undecided_bound(value, side, &format!("≤ {}", format_number(threshold))),
+        },
+        (
+            Rule::Within {
+                reference,
+                tolerance,
+            },
+            &Estimate::Bound { value, side },
+        ) => {
+            let excluded = match side {
+                Side::AtLeast => value > reference + tolerance,
+                Side::AtMost => value < reference - tolerance,
+            };
+            if excluded {
+                Judgement::Fail
+            } else {
+                let band = format!(
+                    "within {} ± {}",
+                    format_number(reference),
+                    format_number(tolerance)
+                );
+                undecided_bound(value, side, &band)
+            }
+        }
+        (_, Estimate::NotMeasurable { .. }) => {
+            unreachable!("not-measurable estimates return before the match")
+        }
+    }
+}
+
+/// The reason for a bound that does not settle the rule `wanted` ("≥ 2", "within 1 ± 0.1").
+fn undecided_bound(value: f64, side: Side, wanted: &str) -> Judgement {
+    let known = match side {
+        Side::AtLeast => "at least",
+        Side::AtMost => "at most",
+    };
+    Judgement::not_measurable(format!(
+        "only a bound is known (the value is {known} {}): the true value may or may not be {wanted}",
+        format_number(value)
+    ))
+}
+
+/// Names the first non-finite or inconsistent number of a measurable estimate.
+fn estimate_problem(estimate: &Estimate) -> Option<String> {
+    let numbers: &[(&str, f64)] = match *estimate {
+        Estimate::Interval { value, lo, hi, .. } => &[
+            ("measured value", value),
+            ("interval's lower end", lo),
+            ("interval's upper end", hi),
+        ],
+        Estimate::SingleRun { value } => &[("measured value", value)],
+        Estimate::Bound { value, .. } => &[("bound", value)],
+        Estimate::NotMeasurable { .. } => &[],
+    };
+    if let Some(problem) = non_finite(numbers) {
+        return Some(problem);
+    }
+    match *estimate {
+        Estimate::Interval { lo, hi, .. } if lo > hi => Some(format!(
+            "the interval is reversed: lower end {} > upper end {}",
+            format_number(lo),
+            format_number(hi)
+        )),
+        _ => None,
+    }
+}
+
+/// Names the first non-finite or inconsistent number of a rule.
+fn rule_problem(rule: &Rule) -> Option<String> {
+    let numbers: &[(&str, f64)] = match *rule {
+        Rule::ReferenceInside { reference } => &[("reference", reference)],
+        Rule::AtLeast { threshold } | Rule::AtMost { threshold } => &[("threshold", threshold)],
+        Rule::Within {
+            reference,
+            tolerance,
+        } => &[("reference", reference), ("tolerance", tolerance)],
+        Rule::Order { .. } => &[],
+    };
+    if let Some(problem) = non_finite(numbers) {
+        return Some(problem);
+    }
+    match *rule {
+        Rule::Within { tolerance, .. } if tolerance < 0.0 => Some(format!(
+            "the tolerance {} is negative",
+            format_number(tolerance)
+        )),
+        _ => None,
+    }
+}
+
+/// "the measured value is NaN" for the first non-finite `(name, value)`.
+fn non_finite(numbers: &[(&str, f64)]) -> Option<String> {
+    numbers
+        .iter()
+        .find(|(_, v)| !v.is_finite())
+        .map(|(name, v)| format!("the {name} is {}", format_number(*v)))
+}
+
 /// One checked claim of the paper, as measured by one experiment.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Built only by [`Claim::judged`] (or read back by [`claims_from_frame`]), so its verdict is
+/// always `judge(estimate, rule)`: the estimate, rule and judgement are private to keep it so.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Claim {
     /// Claim identifier, e.g. "C1".
     pub id: String,
@@ -65,100 +470,361 @@ pub struct Claim {
     pub experiment: String,
     /// The claim in words.
     pub statement: String,
-    /// Measured value (e.g. a fitted exponent).
-    pub measured: f64,
-    /// Value theory predicts.
-    pub theory: f64,
-    /// Lower end of the measurement's confidence interval.
-    pub lo: f64,
-    /// Upper end of the measurement's confidence interval.
-    pub hi: f64,
-    /// Whether the PASS rule held.
-    pub verdict: Verdict,
     /// One sentence: how it was measured and what the PASS rule is.
     pub detail: String,
+    estimate: Estimate,
+    rule: Rule,
+    judgement: Judgement,
+}
+
+impl Claim {
+    /// A claim whose verdict is [`judge`]`(&estimate, &rule)`.
+    pub fn judged(
+        id: impl Into<String>,
+        variant: impl Into<String>,
+        experiment: impl Into<String>,
+        statement: impl Into<String>,
+        estimate: Estimate,
+        rule: Rule,
+        detail: impl Into<String>,
+    ) -> Self {
+        let judgement = judge(&estimate, &rule);
+        Self {
+            id: id.into(),
+            variant: variant.into(),
+            experiment: experiment.into(),
+            statement: statement.into(),
+            detail: detail.into(),
+            estimate,
+            rule,
+            judgement,
+        }
+    }
+
+    /// What was measured.
+    pub fn estimate(&self) -> &Estimate {
+        &self.estimate
+    }
+
+    /// The PASS rule.
+    pub fn rule(&self) -> &Rule {
+        &self.rule
+    }
+
+    /// The full judgement (verdict and, when not measurable, why).
+    pub fn judgement(&self) -> &Judgement {
+        &self.judgement
+    }
+
+    /// PASS, FAIL or NOT MEASURABLE.
+    pub fn verdict(&self) -> Verdict {
+        self.judgement.verdict()
+    }
+
+    /// Why the claim is not measurable; `None` when it passed or failed.
+    pub fn reason(&self) -> Option<&str> {
+        self.judgement.reason()
+    }
+
+    /// The measured value, or the bound when only a bound is known; `None` when not
+    /// measurable.
+    pub fn measured(&self) -> Option<f64> {
+        self.estimate.value()
+    }
+
+    /// The rule's reference value or threshold; `None` for an order.
+    pub fn reference(&self) -> Option<f64> {
+        self.rule.reference()
+    }
+
+    /// `(lo, hi)` when the estimate has an interval.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        self.estimate.interval()
+    }
+
+    /// The estimate in words: "0.52 [0.48, 0.55] (t-interval over 5 seeds)",
+    /// "0.52 (one run)", "≥ 2.1" or "not measurable: reason".
+    pub fn estimate_text(&self) -> String {
+        self.estimate.to_string()
+    }
+
+    /// The rule in words: "inside: 0.5", "≥ 2", "≤ 0.1", "0.5 ± 0.05" or "order".
+    pub fn rule_text(&self) -> String {
+        self.rule.to_string()
+    }
 }
 
 /// Column names of a claims frame, in order.
-const COLUMNS: [&str; 10] = [
+pub const CLAIM_COLUMNS: [&str; 16] = [
     "id",
     "variant",
     "experiment",
     "statement",
+    "estimate",
     "measured",
-    "theory",
     "lo",
     "hi",
+    "interval_method",
+    "rule",
+    "reference",
+    "tolerance",
+    "order_holds",
     "verdict",
+    "reason",
     "detail",
 ];
 
-/// One row per claim with columns `id, variant, experiment, statement` (String),
-/// `measured, theory, lo, hi` (Float64), `verdict` (String "PASS"/"FAIL"), `detail` (String).
+/// One row per claim, flat for readers in any language:
+///
+/// | column | type | value |
+/// | --- | --- | --- |
+/// | `id`, `variant`, `experiment`, `statement` | str | as in [`Claim`] |
+/// | `estimate` | str | [`Estimate::kind`]: "interval", "single run", "at least", "at most", "not measurable" |
+/// | `measured` | f64 | the value or bound; null when not measurable |
+/// | `lo`, `hi` | f64 | the interval; null unless an interval |
+/// | `interval_method` | str | null unless an interval |
+/// | `rule` | str | [`Rule::kind`]: "reference inside", "at least", "at most", "within", "order" |
+/// | `reference` | f64 | the reference or threshold; null for an order |
+/// | `tolerance` | f64 | null unless within |
+/// | `order_holds` | bool | null unless an order |
+/// | `verdict` | str | "PASS", "FAIL", "NOT MEASURABLE" |
+/// | `reason` | str | why not measurable, else null |
+/// | `detail` | str | as in [`Claim`] |
 pub fn claims_frame(claims: &[Claim]) -> Result<DataFrame, ReportError> {
     let text = |name: &str, f: fn(&Claim) -> &str| {
         Column::new(name.into(), claims.iter().map(f).collect::<Vec<_>>())
     };
-    let num = |name: &str, f: fn(&Claim) -> f64| {
+    let opt_text = |name: &str, f: fn(&Claim) -> Option<&str>| {
         Column::new(name.into(), claims.iter().map(f).collect::<Vec<_>>())
     };
+    let num = |name: &str, f: fn(&Claim) -> Option<f64>| {
+        Column::new(name.into(), claims.iter().map(f).collect::<Vec<_>>())
+    };
+    let flag = |name: &str, f: fn(&Claim) -> Option<bool>| {
+        Column::new(name.into(), claims.iter().map(f).collect::<Vec<_>>())
+    };
+    let c = CLAIM_COLUMNS;
     let df = DataFrame::new(
         claims.len(),
         vec![
-            text(COLUMNS[0], |c| &c.id),
-            text(COLUMNS[1], |c| &c.variant),
-            text(COLUMNS[2], |c| &c.experiment),
-            text(COLUMNS[3], |c| &c.statement),
-            num(COLUMNS[4], |c| c.measured),
-            num(COLUMNS[5], |c| c.theory),
-            num(COLUMNS[6], |c| c.lo),
-            num(COLUMNS[7], |c| c.hi),
-            text(COLUMNS[8], |c| c.verdict.as_str()),
-            text(COLUMNS[9], |c| &c.detail),
+            text(c[0], |c| &c.id),
+            text(c[1], |c| &c.variant),
+            text(c[2], |c| &c.experiment),
+            text(c[3], |c| &c.statement),
+            text(c[4], |c| c.estimate.kind()),
+            num(c[5], Claim::measured),
+            num(c[6], |c| c.interval().map(|(lo, _)| lo)),
+            num(c[7], |c| c.interval().map(|(_, hi)| hi)),
+            opt_text(c[8], |c| match &c.estimate {
+                Estimate::Interval { method, .. } => Some(method),
+                _ => None,
+            }),
+            text(c[9], |c| c.rule.kind()),
+            num(c[10], Claim::reference),
+            num(c[11], |c| match c.rule {
+                Rule::Within { tolerance, .. } => Some(tolerance),
+                _ => None,
+            }),
+            flag(c[12], |c| match c.rule {
+                Rule::Order { holds } => Some(holds),
+                _ => None,
+            }),
+            text(c[13], |c| c.verdict().as_str()),
+            opt_text(c[14], Claim::reason),
+            text(c[15], |c| &c.detail),
         ],
     )?;
     Ok(df)
 }
 
-/// Inverse of [`claims_frame`]. Numeric columns may have any numeric dtype;
-/// nulls in numeric columns read as NaN, nulls in text columns are an error.
-pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
-    let text = |name: &str| -> Result<Vec<String>, ReportError> {
-        df.column(name)?
-            .str()?
-            .iter()
-            .map(|v| {
-                v.map(str::to_owned)
-                    .ok_or_else(|| ReportError::InvalidData(format!("null in column {name:?}")))
-            })
+/// The frame's columns, read once, each cast to the type [`claims_frame`] writes.
+struct Columns<'a> {
+    df: &'a DataFrame,
+}
+
+/// A column-named error for [`claims_from_frame`].
+fn column_error(column: &str, message: impl Into<String>) -> ReportError {
+    ReportError::Column {
+        column: column.to_owned(),
+        message: message.into(),
+    }
+}
+
+impl Columns<'_> {
+    fn get(&self, name: &str, dtype: &DataType) -> Result<Column, ReportError> {
+        let col = self
+            .df
+            .column(name)
+            .map_err(|_| column_error(name, "missing"))?;
+        // A column of nulls only (as other writers may store one) reads as any type;
+        // anything else must cast without losing values.
+        col.strict_cast(dtype).map_err(|e| {
+            column_error(
+                name,
+                format!("expected {dtype}, found {}: {e}", col.dtype()),
+            )
+        })
+    }
+
+    fn opt_text(&self, name: &str) -> Result<Vec<Option<String>>, ReportError> {
+        // Numbers would cast to text without complaint: a text column must hold text.
+        if let Ok(col) = self.df.column(name)
+            && !matches!(col.dtype(), DataType::String | DataType::Null)
+        {
+            return Err(column_error(
+                name,
+                format!("expected text, found {}", col.dtype()),
+            ));
+        }
+        let col = self.get(name, &DataType::String)?;
+        let values = col.str().map_err(|e| column_error(name, e.to_string()))?;
+        Ok(values.iter().map(|v| v.map(str::to_owned)).collect())
+    }
+
+    fn text(&self, name: &str) -> Result<Vec<String>, ReportError> {
+        self.opt_text(name)?
+            .into_iter()
+            .enumerate()
+            .map(|(row, v)| v.ok_or_else(|| column_error(name, format!("null in row {row}"))))
             .collect()
-    };
-    let num = |name: &str| -> Result<Vec<f64>, ReportError> {
-        let col = df.column(name)?.cast(&DataType::Float64)?;
-        Ok(col.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-    };
-    let [id, variant, experiment, statement, verdict, detail] = [
-        COLUMNS[0], COLUMNS[1], COLUMNS[2], COLUMNS[3], COLUMNS[8], COLUMNS[9],
-    ]
-    .map(text);
-    let [measured, theory, lo, hi] = [COLUMNS[4], COLUMNS[5], COLUMNS[6], COLUMNS[7]].map(num);
+    }
+
+    fn num(&self, name: &str) -> Result<Vec<Option<f64>>, ReportError> {
+        let col = self.get(name, &DataType::Float64)?;
+        let values = col.f64().map_err(|e| column_error(name, e.to_string()))?;
+        Ok(values.iter().collect())
+    }
+
+    fn flag(&self, name: &str) -> Result<Vec<Option<bool>>, ReportError> {
+        let col = self.get(name, &DataType::Boolean)?;
+        let values = col.bool().map_err(|e| column_error(name, e.to_string()))?;
+        Ok(values.iter().collect())
+    }
+}
+
+/// `value`, or an error naming `column` and `row` when it is null.
+fn required<T>(value: Option<T>, column: &str, row: usize, kind: &str) -> Result<T, ReportError> {
+    value.ok_or_else(|| column_error(column, format!("null in row {row}, needed for {kind:?}")))
+}
+
+/// Inverse of [`claims_frame`]. Numeric columns may have any numeric dtype and a column of
+/// nulls may have any dtype. Errors name the column: a missing one, a wrong type, a null
+/// where the row's kind needs a value, an unknown kind, or a verdict or reason that is not
+/// the one [`judge`] gives for the row's estimate and rule.
+pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
+    let cols = Columns { df };
+    let c = CLAIM_COLUMNS;
+    let [
+        id,
+        variant,
+        experiment,
+        statement,
+        estimate,
+        rule,
+        verdict,
+        detail,
+    ] = [c[0], c[1], c[2], c[3], c[4], c[9], c[13], c[15]].map(|name| cols.text(name));
+    let [measured, lo, hi, reference, tolerance] =
+        [c[5], c[6], c[7], c[10], c[11]].map(|name| cols.num(name));
+    let (method, reason, holds) = (
+        cols.opt_text(c[8])?,
+        cols.opt_text(c[14])?,
+        cols.flag(c[12])?,
+    );
     let (id, variant, experiment, statement) = (id?, variant?, experiment?, statement?);
-    let (verdict, detail) = (verdict?, detail?);
-    let (measured, theory, lo, hi) = (measured?, theory?, lo?, hi?);
+    let (estimate, rule, verdict, detail) = (estimate?, rule?, verdict?, detail?);
+    let (measured, lo, hi) = (measured?, lo?, hi?);
+    let (reference, tolerance) = (reference?, tolerance?);
     (0..df.height())
         .map(|i| {
-            Ok(Claim {
-                id: id[i].clone(),
-                variant: variant[i].clone(),
-                experiment: experiment[i].clone(),
-                statement: statement[i].clone(),
-                measured: measured[i],
-                theory: theory[i],
-                lo: lo[i],
-                hi: hi[i],
-                verdict: verdict[i].parse()?,
-                detail: detail[i].clone(),
-            })
+            let kind = estimate[i].as_str();
+            let value = || required(measured[i], c[5], i, kind);
+            let estimate = match kind {
+                "interval" => Estimate::Interval {
+                    value: value()?,
+                    lo: required(lo[i], c[6], i, kind)?,
+                    hi: required(hi[i], c[7], i, kind)?,
+                    method: required(method[i].clone(), c[8], i, kind)?,
+                },
+                "single run" => Estimate::SingleRun { value: value()? },
+                "at least" => Estimate::Bound {
+                    value: value()?,
+                    side: Side::AtLeast,
+                },
+                "at most" => Estimate::Bound {
+                    value: value()?,
+                    side: Side::AtMost,
+                },
+                "not measurable" => Estimate::NotMeasurable {
+                    reason: required(reason[i].clone(), c[14], i, kind)?,
+                },
+                other => {
+                    return Err(column_error(
+                        c[4],
+                        format!("unknown estimate kind {other:?} in row {i}"),
+                    ));
+                }
+            };
+            let kind = rule[i].as_str();
+            let reference = || required(reference[i], c[10], i, kind);
+            let rule = match kind {
+                "reference inside" => Rule::ReferenceInside {
+                    reference: reference()?,
+                },
+                "at least" => Rule::AtLeast {
+                    threshold: reference()?,
+                },
+                "at most" => Rule::AtMost {
+                    threshold: reference()?,
+                },
+                "within" => Rule::Within {
+                    reference: reference()?,
+                    tolerance: required(tolerance[i], c[11], i, kind)?,
+                },
+                "order" => Rule::Order {
+                    holds: required(holds[i], c[12], i, kind)?,
+                },
+                other => {
+                    return Err(column_error(
+                        c[9],
+                        format!("unknown rule kind {other:?} in row {i}"),
+                    ));
+                }
+            };
+            let claim = Claim::judged(
+                &id[i],
+                &variant[i],
+                &experiment[i],
+                &statement[i],
+                estimate,
+                rule,
+                &detail[i],
+            );
+            // The stored verdict and reason must be the ones the rule gives: a file whose
+            // verdicts were edited, or written under another rule, is not silently re-judged.
+            let stored: Verdict = verdict[i]
+                .parse()
+                .map_err(|e: ReportError| column_error(c[13], format!("row {i}: {e}")))?;
+            if stored != claim.verdict() {
+                return Err(column_error(
+                    c[13],
+                    format!(
+                        "row {i} says {stored} but its estimate and rule give {}",
+                        claim.verdict()
+                    ),
+                ));
+            }
+            if reason[i].as_deref() != claim.reason() {
+                return Err(column_error(
+                    c[14],
+                    format!(
+                        "row {i} says {:?} but its estimate and rule give {:?}",
+                        reason[i],
+                        claim.reason()
+                    ),
+                ));
+            }
+            Ok(claim)
         })
         .collect()
 }
@@ -200,32 +866,291 @@ pub fn read_parquet(path: &Path) -> Result<DataFrame, ReportError> {
 mod tests {
     use super::*;
 
+    fn interval(value: f64, lo: f64, hi: f64) -> Estimate {
+        Estimate::Interval {
+            value,
+            lo,
+            hi,
+            method: "t-interval over 5 seeds".into(),
+        }
+    }
+
+    fn single(value: f64) -> Estimate {
+        Estimate::SingleRun { value }
+    }
+
+    fn at_least(value: f64) -> Estimate {
+        Estimate::Bound {
+            value,
+            side: Side::AtLeast,
+        }
+    }
+
+    fn at_most(value: f64) -> Estimate {
+        Estimate::Bound {
+            value,
+            side: Side::AtMost,
+        }
+    }
+
+    fn unmeasured() -> Estimate {
+        Estimate::NotMeasurable {
+            reason: "syntax never settled".into(),
+        }
+    }
+
+    const INSIDE: Rule = Rule::ReferenceInside { reference: 0.5 };
+    const AT_LEAST: Rule = Rule::AtLeast { threshold: 2.0 };
+    const AT_MOST: Rule = Rule::AtMost { threshold: 0.1 };
+    const WITHIN: Rule = Rule::Within {
+        reference: 1.0,
+        tolerance: 0.1,
+    };
+
+    /// The verdict, and the reason when not measurable.
+    fn check(estimate: Estimate, rule: Rule) -> (Verdict, String) {
+        let j = judge(&estimate, &rule);
+        (j.verdict(), j.reason().unwrap_or_default().to_owned())
+    }
+
+    fn verdict(estimate: Estimate, rule: Rule) -> Verdict {
+        check(estimate, rule).0
+    }
+
+    use Verdict::{Fail, NotMeasurable as Nm, Pass};
+
+    #[test]
+    fn rule_reference_inside() {
+        assert_eq!(verdict(interval(0.52, 0.48, 0.55), INSIDE), Pass);
+        assert_eq!(verdict(interval(0.5, 0.5, 0.5), INSIDE), Pass, "ends count");
+        assert_eq!(verdict(interval(0.6, 0.55, 0.65), INSIDE), Fail);
+        assert_eq!(verdict(interval(0.4, 0.3, 0.45), INSIDE), Fail);
+        let (v, why) = check(single(0.5), INSIDE);
+        assert_eq!(
+            (v, why.as_str()),
+            (Nm, "a single run has no interval to contain the reference")
+        );
+        assert_eq!(verdict(at_least(0.1), INSIDE), Nm);
+        assert_eq!(verdict(at_most(0.9), INSIDE), Nm);
+    }
+
+    #[test]
+    fn rule_at_least() {
+        for e in [interval(2.5, 1.0, 3.0), single(2.0)] {
+            assert_eq!(verdict(e, AT_LEAST), Pass);
+        }
+        // An interval's point value decides, even when the interval reaches the threshold.
+        for e in [interval(1.9, 1.5, 2.5), single(1.99)] {
+            assert_eq!(verdict(e, AT_LEAST), Fail);
+        }
+        assert_eq!(verdict(at_least(2.0), AT_LEAST), Pass);
+        let (v, why) = check(at_least(1.5), AT_LEAST);
+        assert_eq!(v, Nm);
+        assert!(why.contains("at least 1.5") && why.contains("≥ 2"), "{why}");
+        assert_eq!(verdict(at_most(1.9), AT_LEAST), Fail);
+        assert_eq!(verdict(at_most(2.0), AT_LEAST), Nm);
+    }
+
+    #[test]
+    fn rule_at_most() {
+        for e in [interval(0.05, 0.0, 0.2), single(0.1)] {
+            assert_eq!(verdict(e, AT_MOST), Pass);
+        }
+        for e in [interval(0.2, 0.05, 0.3), single(0.11)] {
+            assert_eq!(verdict(e, AT_MOST), Fail);
+        }
+        assert_eq!(verdict(at_most(0.1), AT_MOST), Pass);
+        assert_eq!(verdict(at_most(0.2), AT_MOST), Nm);
+        assert_eq!(verdict(at_least(0.2), AT_MOST), Fail);
+        assert_eq!(verdict(at_least(0.1), AT_MOST), Nm);
+    }
+
+    #[test]
+    fn rule_within() {
+        for e in [interval(1.05, 0.9, 1.2), single(0.95), single(1.09)] {
+            assert_eq!(verdict(e, WITHIN), Pass);
+        }
+        // Both ends of the band pass (values exact in binary, so the edge is the edge).
+        let band = Rule::Within {
+            reference: 1.0,
+            tolerance: 0.25,
+        };
+        assert_eq!(verdict(single(0.75), band), Pass);
+        assert_eq!(verdict(single(1.25), band), Pass);
+        for e in [interval(1.2, 1.0, 1.4), single(0.85)] {
+            assert_eq!(verdict(e, WITHIN), Fail);
+        }
+        // A bound fails only when it excludes the whole band 0.9..=1.1; it never passes.
+        assert_eq!(verdict(at_least(1.2), WITHIN), Fail);
+        assert_eq!(verdict(at_least(1.0), WITHIN), Nm);
+        assert_eq!(verdict(at_least(0.5), WITHIN), Nm);
+        assert_eq!(verdict(at_most(0.8), WITHIN), Fail);
+        assert_eq!(verdict(at_most(1.0), WITHIN), Nm);
+        assert_eq!(verdict(at_most(1.5), WITHIN), Nm);
+    }
+
+    #[test]
+    fn rule_order() {
+        let holds = Rule::Order { holds: true };
+        let broken = Rule::Order { holds: false };
+        for e in [
+            interval(1.0, 0.9, 1.1),
+            single(1.0),
+            at_least(1.0),
+            at_most(1.0),
+        ] {
+            assert_eq!(verdict(e.clone(), holds), Pass);
+            assert_eq!(verdict(e, broken), Fail);
+        }
+        assert_eq!(verdict(unmeasured(), holds), Nm);
+    }
+
+    #[test]
+    fn not_measurable_estimates_keep_their_reason() {
+        for rule in [
+            INSIDE,
+            AT_LEAST,
+            AT_MOST,
+            WITHIN,
+            Rule::Order { holds: true },
+        ] {
+            assert_eq!(
+                check(unmeasured(), rule),
+                (Nm, "syntax never settled".into())
+            );
+        }
+    }
+
+    #[test]
+    fn non_finite_numbers_never_pass() {
+        let cases = [
+            (
+                single(f64::NAN),
+                Rule::Order { holds: true },
+                "the measured value is NaN",
+            ),
+            (
+                interval(0.5, f64::NEG_INFINITY, 1.0),
+                INSIDE,
+                "the interval's lower end is −∞",
+            ),
+            (
+                interval(0.5, 0.0, f64::INFINITY),
+                INSIDE,
+                "the interval's upper end is ∞",
+            ),
+            (at_least(f64::NAN), AT_LEAST, "the bound is NaN"),
+            (
+                single(0.5),
+                Rule::ReferenceInside {
+                    reference: f64::NAN,
+                },
+                "the reference is NaN",
+            ),
+            (
+                single(3.0),
+                Rule::AtLeast {
+                    threshold: f64::NAN,
+                },
+                "the threshold is NaN",
+            ),
+            (
+                single(0.0),
+                Rule::AtMost {
+                    threshold: f64::NAN,
+                },
+                "the threshold is NaN",
+            ),
+            (
+                single(1.0),
+                Rule::Within {
+                    reference: 1.0,
+                    tolerance: f64::INFINITY,
+                },
+                "the tolerance is ∞",
+            ),
+            (
+                single(1.0),
+                Rule::Within {
+                    reference: 1.0,
+                    tolerance: -0.1,
+                },
+                "the tolerance -0.1 is negative",
+            ),
+            (
+                interval(0.5, 0.6, 0.4),
+                INSIDE,
+                "the interval is reversed: lower end 0.6 > upper end 0.4",
+            ),
+        ];
+        for (estimate, rule, why) in cases {
+            assert_eq!(check(estimate, rule), (Nm, why.into()));
+        }
+    }
+
+    #[test]
+    fn texts() {
+        let claim = |e: Estimate, r: Rule| Claim::judged("C1", "", "x", "s", e, r, "d");
+        let c = claim(interval(0.52, 0.48, 0.55), INSIDE);
+        assert_eq!(
+            c.estimate_text(),
+            "0.52 [0.48, 0.55] (t-interval over 5 seeds)"
+        );
+        assert_eq!(c.rule_text(), "inside: 0.5");
+        assert_eq!(
+            (c.measured(), c.reference(), c.interval()),
+            (Some(0.52), Some(0.5), Some((0.48, 0.55)))
+        );
+        assert_eq!(c.verdict(), Pass);
+        let c = claim(single(0.52), WITHIN);
+        assert_eq!(
+            (c.estimate_text(), c.rule_text()),
+            ("0.52 (one run)".into(), "1 ± 0.1".into())
+        );
+        assert_eq!(c.interval(), None);
+        let c = claim(at_least(2.1), AT_LEAST);
+        assert_eq!(
+            (c.estimate_text(), c.rule_text()),
+            ("≥ 2.1".into(), "≥ 2".into())
+        );
+        let c = claim(at_most(0.05), AT_MOST);
+        assert_eq!(
+            (c.estimate_text(), c.rule_text()),
+            ("≤ 0.05".into(), "≤ 0.1".into())
+        );
+        let c = claim(unmeasured(), Rule::Order { holds: true });
+        assert_eq!(c.estimate_text(), "not measurable: syntax never settled");
+        assert_eq!(
+            (c.rule_text(), c.measured(), c.reference()),
+            ("order".into(), None, None)
+        );
+        assert_eq!(c.reason(), Some("syntax never settled"));
+        for v in [Pass, Fail, Nm] {
+            assert_eq!(v.as_str().parse::<Verdict>().unwrap(), v);
+        }
+    }
+
+    /// One claim of every estimate kind and every rule kind, and a NaN value.
     fn sample() -> Vec<Claim> {
+        let claim = |id: &str, e: Estimate, r: Rule| {
+            Claim::judged(
+                id,
+                "alpha=0.5",
+                "data-statistics",
+                "Heaps' law exponent is 1/alpha",
+                e,
+                r,
+                "detail",
+            )
+        };
         vec![
-            Claim {
-                id: "C1".into(),
-                variant: "alpha=0.5".into(),
-                experiment: "data-statistics".into(),
-                statement: "Heaps' law exponent is 1/alpha".into(),
-                measured: 0.512,
-                theory: 0.5,
-                lo: 0.49,
-                hi: 0.53,
-                verdict: Verdict::Pass,
-                detail: "Log-log OLS over 5 seeds; PASS if theory in 95% CI.".into(),
-            },
-            Claim {
-                id: "C2".into(),
-                variant: String::new(),
-                experiment: "two-part-code".into(),
-                statement: "Optimal model size grows with data".into(),
-                measured: f64::NAN,
-                theory: 1.0,
-                lo: f64::NEG_INFINITY,
-                hi: 2.0,
-                verdict: Verdict::Fail,
-                detail: "No fit possible.".into(),
-            },
+            claim("C1", interval(0.512, 0.49, 0.53), INSIDE),
+            claim("C2", single(0.5), WITHIN),
+            claim("C3", at_least(2.5), AT_LEAST),
+            claim("C4", at_most(0.5), AT_MOST),
+            claim("C5", unmeasured(), Rule::Order { holds: false }),
+            claim("C6", single(f64::NAN), Rule::Order { holds: true }),
+            claim("C7", single(1.0), INSIDE),
         ]
     }
 
@@ -240,10 +1165,32 @@ mod tests {
         let claims = sample();
         let df = claims_frame(&claims).unwrap();
         let names: Vec<_> = df.get_column_names().iter().map(|s| s.as_str()).collect();
-        assert_eq!(names, COLUMNS);
+        assert_eq!(names, CLAIM_COLUMNS);
+        let verdicts: Vec<_> = df
+            .column("verdict")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
         assert_eq!(
-            df.column("verdict").unwrap().str().unwrap().get(1),
-            Some("FAIL")
+            verdicts,
+            [
+                "PASS",
+                "FAIL",
+                "PASS",
+                "NOT MEASURABLE",
+                "NOT MEASURABLE",
+                "NOT MEASURABLE",
+                "NOT MEASURABLE"
+            ]
+        );
+        let measured = df.column("measured").unwrap().f64().unwrap();
+        assert_eq!(measured.get(4), None, "not measurable is null");
+        assert!(
+            measured.get(5).is_some_and(f64::is_nan),
+            "a NaN value stays NaN"
         );
         assert!(same(&claims_from_frame(&df).unwrap(), &claims));
         assert!(
@@ -253,15 +1200,61 @@ mod tests {
         );
     }
 
-    #[test]
-    fn bad_verdict_is_an_error() {
+    /// `claims_from_frame` of the sample with `column` replaced.
+    fn read_with(column: Column) -> Result<Vec<Claim>, ReportError> {
         let mut df = claims_frame(&sample()).unwrap();
-        df.with_column(Column::new("verdict".into(), ["PASS", "maybe"]))
-            .unwrap();
-        assert!(matches!(
-            claims_from_frame(&df),
-            Err(ReportError::InvalidData(_))
-        ));
+        df.with_column(column).unwrap();
+        claims_from_frame(&df)
+    }
+
+    fn failing_column(result: Result<Vec<Claim>, ReportError>) -> String {
+        match result {
+            Err(ReportError::Column { column, .. }) => column,
+            other => panic!("expected a column error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reading_errors_name_the_column() {
+        let n = sample().len();
+        let mut verdicts = vec!["PASS"; n];
+        verdicts[0] = "maybe";
+        assert_eq!(
+            failing_column(read_with(Column::new("verdict".into(), verdicts.clone()))),
+            "verdict"
+        );
+        verdicts[0] = "FAIL";
+        assert_eq!(
+            failing_column(read_with(Column::new("verdict".into(), verdicts))),
+            "verdict"
+        );
+        let mut kinds = vec!["interval"; n];
+        kinds[1] = "guess";
+        assert_eq!(
+            failing_column(read_with(Column::new("estimate".into(), kinds))),
+            "estimate"
+        );
+        let nulls: Vec<Option<f64>> = vec![None; n];
+        assert_eq!(
+            failing_column(read_with(Column::new("lo".into(), nulls))),
+            "lo"
+        );
+        let nulls: Vec<Option<String>> = vec![None; n];
+        assert_eq!(
+            failing_column(read_with(Column::new("reason".into(), nulls))),
+            "reason"
+        );
+        assert_eq!(
+            failing_column(read_with(Column::new("measured".into(), vec!["x"; n]))),
+            "measured"
+        );
+        assert_eq!(
+            failing_column(read_with(Column::new("id".into(), vec![1.0; n]))),
+            "id"
+        );
+        let mut df = claims_frame(&sample()).unwrap();
+        df.drop_in_place("rule").unwrap();
+        assert_eq!(failing_column(claims_from_frame(&df)), "rule");
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! vectors) into:
 //!
 //! * power-law fits with bootstrap confidence intervals ([`fit`]),
-//! * a table of PASS/FAIL checks of the paper's claims ([`claims`]),
+//! * typed checks of the paper's claims, each an estimate judged by a rule (PASS, FAIL
+//!   or NOT MEASURABLE), and their flat Parquet table ([`claims`]),
 //! * figures rendered to SVG and PNG from a declarative description ([`figure`]),
 //! * a Markdown and a self-contained HTML report ([`paper`]).
 //!
@@ -24,8 +25,8 @@ pub mod fit;
 pub mod paper;
 
 pub use claims::{
-    Claim, Verdict, claims_frame, claims_from_frame, read_parquet, write_parquet,
-    write_parquet_with_metadata,
+    CLAIM_COLUMNS, Claim, Estimate, Judgement, Rule, Side, Verdict, claims_frame,
+    claims_from_frame, judge, read_parquet, write_parquet, write_parquet_with_metadata,
 };
 pub use figure::{
     Figure, Marker, Scale, Series, Style, render_files, render_panels_files, render_panels_svg,
@@ -59,10 +60,19 @@ pub enum ReportError {
         /// What went wrong.
         message: String,
     },
-    /// A frame has the right columns but values that make no sense (e.g. a
-    /// verdict that is neither PASS nor FAIL, or a null).
+    /// A value that makes no sense (e.g. an unknown verdict).
     #[error("invalid data: {0}")]
     InvalidData(String),
+    /// A column of a claims frame is missing, has the wrong type, or holds a value that makes
+    /// no sense for its row (a null where the row's kind needs a value, an unknown kind, a
+    /// verdict its rule does not give).
+    #[error("column {column:?}: {message}")]
+    Column {
+        /// The column's name.
+        column: String,
+        /// What is wrong, naming the row where there is one.
+        message: String,
+    },
 }
 
 impl ReportError {

@@ -5,6 +5,8 @@ use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+
 use crate::claims::{Claim, Verdict};
 use crate::{ReportError, write_atomic};
 
@@ -123,39 +125,45 @@ fn trim_zeros(s: String) -> String {
     }
 }
 
-/// "[lo, hi]", or "—" when the interval is unknown (both ends NaN).
-fn interval(c: &Claim) -> String {
-    if c.lo.is_nan() && c.hi.is_nan() {
-        "—".into()
-    } else {
-        format!("[{}, {}]", format_number(c.lo), format_number(c.hi))
-    }
-}
-
-/// Columns of every claims table (per section and summary).
-const CLAIM_HEADER: [&str; 7] = [
+/// Columns of every claims table (per section and summary). "Measured" is the estimate as
+/// known (a value with its interval and the interval's method, one run, a bound, or why it
+/// is not measurable); "Reference" is the PASS rule ("inside: 0.5", "≥ 2", "0.5 ± 0.05",
+/// "order").
+const CLAIM_HEADER: [&str; 6] = [
     "Claim",
     "Variant",
     "Statement",
     "Measured",
-    "Theory",
-    "95% interval",
+    "Reference",
     "Verdict",
 ];
 
-/// Columns right-aligned in Markdown tables.
-const NUMERIC: [&str; 3] = ["Measured", "Theory", "95% interval"];
+/// Columns right-aligned in tables: the rule is one short number. "Measured" mixes numbers
+/// with words (a method, a reason), which read best left-aligned.
+const NUMERIC: [&str; 1] = ["Reference"];
 
-fn claim_cells(c: &Claim) -> [String; 7] {
+fn claim_cells(c: &Claim) -> [String; 6] {
     [
         c.id.clone(),
         c.variant.clone(),
         c.statement.clone(),
-        format_number(c.measured),
-        format_number(c.theory),
-        interval(c),
-        c.verdict.to_string(),
+        c.estimate_text(),
+        c.rule_text(),
+        c.verdict().to_string(),
     ]
+}
+
+/// "12 of 36 checks pass, 20 fail, 4 not measurable."
+fn summary_line(claims: &[Claim]) -> String {
+    let count = |v: Verdict| claims.iter().filter(|c| c.verdict() == v).count();
+    let failed = count(Verdict::Fail);
+    format!(
+        "{} of {} checks pass, {failed} {}, {} not measurable.",
+        count(Verdict::Pass),
+        claims.len(),
+        if failed == 1 { "fails" } else { "fail" },
+        count(Verdict::NotMeasurable),
+    )
 }
 
 /// How each claim was measured, one entry per distinct (id, detail); the
@@ -222,12 +230,7 @@ pub fn markdown(report: &Report) -> String {
             &CLAIM_HEADER,
             report.claims.iter().map(claim_cells),
         );
-        let passed = report
-            .claims
-            .iter()
-            .filter(|c| c.verdict == Verdict::Pass)
-            .count();
-        let _ = write!(md, "{passed} of {} checks pass.\n\n", report.claims.len());
+        let _ = write!(md, "{}\n\n", summary_line(&report.claims));
     }
     let provenance = provenance_rows(report);
     if !provenance.is_empty() {
@@ -298,13 +301,15 @@ th.num{text-align:right}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.pass{color:#1a7f37;font-weight:700}
 td.fail{color:#cf222e;font-weight:700}
+td.unmeasured{color:#6e7781;font-weight:700}
 ul.how{font-size:.95rem;color:#333}
 code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#efefeb;padding:.1em .3em;border-radius:3px}
 ";
 
 /// The report as one self-contained HTML page: inline CSS, figures as
-/// inline SVG, no external resources. Bodies and captions go through the
-/// small Markdown converter [`markdown_to_html`]; every text is escaped.
+/// inline SVG, no external resources. Bodies go through [`markdown_to_html`],
+/// titles, captions and table cells through [`inline`] (both CommonMark, with
+/// raw HTML escaped); every other text is escaped.
 pub fn html(report: &Report) -> String {
     let mut h = String::new();
     let _ = write!(
@@ -354,12 +359,7 @@ pub fn html(report: &Report) -> String {
         h.push_str("<p>No claims were checked.</p>\n");
     } else {
         html_claims(&mut h, &report.claims);
-        let passed = report
-            .claims
-            .iter()
-            .filter(|c| c.verdict == Verdict::Pass)
-            .count();
-        let _ = writeln!(h, "<p>{passed} of {} checks pass.</p>", report.claims.len());
+        let _ = writeln!(h, "<p>{}</p>", escape(&summary_line(&report.claims)));
     }
     h.push_str("</section>\n");
     let provenance = provenance_rows(report);
@@ -392,21 +392,21 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
     }
     h.push_str("</tr>\n");
     for c in claims {
-        let [id, variant, statement, measured, theory, ci, verdict] = claim_cells(c);
-        let class = match c.verdict {
+        let [id, variant, statement, measured, reference, verdict] = claim_cells(c);
+        let class = match c.verdict() {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
+            Verdict::NotMeasurable => "unmeasured",
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+             <td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
             escape(&id),
             escape(&variant),
             inline(&statement),
             escape(&measured),
-            escape(&theory),
-            escape(&ci),
+            escape(&reference),
             escape(&verdict),
         );
     }
@@ -429,96 +429,53 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Converts the small Markdown subset used in bodies to HTML: paragraphs
-/// separated by blank lines, bullet lists (lines starting with `- ` or
-/// `* `; indented lines continue an item), and the inline forms of
-/// [`inline`]. Anything else, including math, passes through as escaped text.
+/// Converts Markdown (CommonMark, no extensions) to HTML with `pulldown-cmark`.
+///
+/// Text is escaped by the HTML writer. Raw HTML in the input is escaped too, never passed
+/// through: CommonMark would copy `<b>` or an HTML block verbatim, and the report is built
+/// from experiment output that may hold any characters. No extension is enabled, so math in
+/// plain text (`L(n) ~ n^-0.5`, `2 * 3`, `$x$`) stays as written.
 pub fn markdown_to_html(md: &str) -> String {
-    enum Block {
-        Para(Vec<String>),
-        List(Vec<String>),
-    }
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut open = false; // whether the last block still takes lines
-    for line in md.lines() {
-        let text = line.trim();
-        if text.is_empty() {
-            open = false;
-            continue;
-        }
-        let item = text.strip_prefix("- ").or_else(|| text.strip_prefix("* "));
-        match (item, blocks.last_mut()) {
-            (Some(item), Some(Block::List(items))) if open => items.push(item.to_owned()),
-            (Some(item), _) => blocks.push(Block::List(vec![item.to_owned()])),
-            (None, Some(Block::Para(lines))) if open => lines.push(text.to_owned()),
-            (None, Some(Block::List(items))) if open && line.starts_with([' ', '\t']) => {
-                if let Some(last) = items.last_mut() {
-                    last.push(' ');
-                    last.push_str(text);
-                }
-            }
-            (None, _) => blocks.push(Block::Para(vec![text.to_owned()])),
-        }
-        open = true;
-    }
     let mut out = String::new();
-    for block in blocks {
-        match block {
-            Block::Para(lines) => {
-                let _ = writeln!(out, "<p>{}</p>", inline(&lines.join(" ")));
-            }
-            Block::List(items) => {
-                out.push_str("<ul>\n");
-                for item in items {
-                    let _ = writeln!(out, "<li>{}</li>", inline(&item));
-                }
-                out.push_str("</ul>\n");
-            }
-        }
-    }
+    pulldown_cmark::html::push_html(
+        &mut out,
+        escape_raw_html(Parser::new_ext(md, Options::empty())),
+    );
     out
 }
 
-/// Inline Markdown to escaped HTML: `` `code` ``, `**bold**` and `*emphasis*`
-/// (an asterisk only opens emphasis before a non-space and closes it after
-/// one, so `a * b` in plain-text math stays as it is).
+/// Inline Markdown of one line (a title, caption, table cell) to escaped HTML, without the
+/// paragraph around it: `` `code` ``, `**bold**`, `*emphasis*` and the rest of CommonMark's
+/// inline forms. Newlines become spaces. A text that would not be a single paragraph
+/// (one starting like a heading, a list item or a quote, e.g. "1. x" or "# x") is shown
+/// literally instead, since such a line is a label, not a block.
 pub fn inline(text: &str) -> String {
-    let mut out = String::new();
-    let mut rest = text;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix('`')
-            && let Some(end) = after.find('`')
-        {
-            let _ = write!(out, "<code>{}</code>", escape(&after[..end]));
-            rest = &after[end + 1..];
-        } else if let Some(after) = rest.strip_prefix("**")
-            && let Some(end) = after.find("**").filter(|&e| e > 0)
-        {
-            let _ = write!(out, "<strong>{}</strong>", inline(&after[..end]));
-            rest = &after[end + 2..];
-        } else if let Some(after) = rest.strip_prefix('*')
-            && after.starts_with(|c: char| !c.is_whitespace() && c != '*')
-            && let Some(end) = closing_star(after)
-        {
-            let _ = write!(out, "<em>{}</em>", inline(&after[..end]));
-            rest = &after[end + 1..];
-        } else {
-            out.push_str(&escape(&rest[..c.len_utf8()]));
-            rest = &rest[c.len_utf8()..];
-        }
+    let line = one_line(text);
+    let mut events = Parser::new_ext(&line, Options::empty()).collect::<Vec<_>>();
+    let single_paragraph = matches!(events.first(), Some(Event::Start(Tag::Paragraph)))
+        && matches!(events.last(), Some(Event::End(TagEnd::Paragraph)))
+        && events
+            .iter()
+            .filter(|e| matches!(e, Event::Start(Tag::Paragraph)))
+            .count()
+            == 1;
+    if !single_paragraph {
+        return escape(&line);
     }
+    events.pop();
+    let mut out = String::new();
+    pulldown_cmark::html::push_html(&mut out, escape_raw_html(events.into_iter().skip(1)));
     out
 }
 
-/// Byte offset of the `*` closing an emphasis in `s`: a single asterisk
-/// right after a non-space character.
-fn closing_star(s: &str) -> Option<usize> {
-    s.char_indices().find_map(|(i, c)| {
-        let after_text = s[..i]
-            .chars()
-            .next_back()
-            .is_some_and(|p| !p.is_whitespace());
-        (c == '*' && after_text && !s[i + 1..].starts_with('*')).then_some(i)
+/// Turns raw HTML into text, so the HTML writer escapes it; an HTML block becomes a
+/// paragraph of that text.
+fn escape_raw_html<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    events.map(|event| match event {
+        Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+        Event::Start(Tag::HtmlBlock) => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::HtmlBlock) => Event::End(TagEnd::Paragraph),
+        other => other,
     })
 }
 
@@ -526,26 +483,67 @@ fn closing_star(s: &str) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn claim(id: &str, variant: &str, measured: f64, verdict: Verdict) -> Claim {
-        Claim {
-            id: id.into(),
-            variant: variant.into(),
-            experiment: "data-statistics".into(),
-            statement: "Heaps exponent equals *1/alpha*".into(),
-            measured,
-            theory: 0.5,
-            lo: measured - 0.0123,
-            hi: measured + 0.0123,
-            verdict,
-            detail: "Pooled log-log OLS over 5 seeds; PASS if the 95% CI contains theory.".into(),
-        }
+    use crate::claims::{Estimate, Rule, Side};
+
+    /// A C1 row: the fitted exponent with a bootstrap interval, PASS when it holds 0.5.
+    fn exponent(variant: &str, measured: f64) -> Claim {
+        Claim::judged(
+            "C1",
+            variant,
+            "data-statistics",
+            "Heaps exponent equals *1/alpha*",
+            Estimate::Interval {
+                value: measured,
+                lo: measured - 0.0123,
+                hi: measured + 0.0123,
+                method: "95% bootstrap over 5 seeds".into(),
+            },
+            Rule::ReferenceInside { reference: 0.5 },
+            "Pooled log-log OLS over 5 seeds; PASS if the 95% interval contains theory.",
+        )
+    }
+
+    /// One claim of every other estimate kind, for the tables.
+    fn others() -> Vec<Claim> {
+        let claim = |id: &str, statement: &str, estimate, rule, detail: &str| {
+            Claim::judged(id, "", "train-smoke", statement, estimate, rule, detail)
+        };
+        vec![
+            claim(
+                "C4",
+                "Syntax is learned decades before knowledge",
+                Estimate::Bound {
+                    value: 1.2,
+                    side: Side::AtLeast,
+                },
+                Rule::AtLeast { threshold: 2.0 },
+                "Knowledge had not settled when the run ended: the gap is a lower bound.",
+            ),
+            claim(
+                "C8",
+                "Loss is linear in |x| for frequent entities",
+                Estimate::SingleRun { value: 1.04 },
+                Rule::Within {
+                    reference: 1.0,
+                    tolerance: 0.05,
+                },
+                "Slope of one run; PASS within 0.05 of 1.",
+            ),
+            claim(
+                "C12",
+                "The trained model compresses better than gzip",
+                Estimate::NotMeasurable {
+                    reason: "no model was trained".into(),
+                },
+                Rule::Order { holds: false },
+                "Bits per token of every coder, every seed.",
+            ),
+        ]
     }
 
     fn report() -> Report {
-        let claims = vec![
-            claim("C1", "alpha=0.5", 0.50312, Verdict::Pass),
-            claim("C1", "alpha=0.8", 0.9, Verdict::Fail),
-        ];
+        let mut claims = vec![exponent("alpha=0.5", 0.50312), exponent("alpha=0.8", 0.9)];
+        claims.extend(others());
         Report {
             title: "Understanding LLM behaviours via compression: results".into(),
             introduction: "We reproduce the *data* experiments.\nAll runs use `seed=0..5`.\n\n\
@@ -608,9 +606,26 @@ mod tests {
             "a <em>b</em> <strong>c</strong> <code>&lt;d&gt;</code> 2 * 3 &amp; x*y"
         );
         assert_eq!(inline("**unclosed"), "**unclosed");
+        assert_eq!(inline("two\nlines"), "two lines");
+        // Lines that would be blocks (an ordered list, a heading) are labels: shown as written.
+        assert_eq!(inline("1. x"), "1. x");
+        assert_eq!(inline("# <x>"), "# &lt;x&gt;");
         assert_eq!(
             markdown_to_html("p1 line\nmore\n\n- a\n  cont\n- b\n\np2"),
-            "<p>p1 line more</p>\n<ul>\n<li>a cont</li>\n<li>b</li>\n</ul>\n<p>p2</p>\n"
+            "<p>p1 line\nmore</p>\n<ul>\n<li>a\ncont</li>\n<li>b</li>\n</ul>\n<p>p2</p>\n"
+        );
+    }
+
+    #[test]
+    fn raw_html_is_escaped_not_passed_through() {
+        assert_eq!(
+            inline("a <b>bold</b> <script>x</script>"),
+            "a &lt;b&gt;bold&lt;/b&gt; &lt;script&gt;x&lt;/script&gt;"
+        );
+        assert_eq!(
+            markdown_to_html("<div onclick=\"x\">\nhi\n</div>\n\ntext <i>it</i>"),
+            "<p>&lt;div onclick=\"x\"&gt;\nhi\n&lt;/div&gt;\n</p>\n\
+             <p>text &lt;i&gt;it&lt;/i&gt;</p>\n"
         );
     }
 
@@ -623,10 +638,14 @@ mod tests {
         }
         let without_ns = page.replace("http://www.w3.org/2000/svg", "");
         assert!(!without_ns.contains("http"), "external reference in page");
-        assert!(page.contains("&lt;Heaps&#39; law&gt;"));
+        assert!(page.contains("&lt;Heaps' law&gt;"));
         assert!(page.contains("<td class=\"fail\">FAIL</td>"));
         assert!(page.contains("<td class=\"pass\">PASS</td>"));
+        assert!(page.contains("<td class=\"unmeasured\">NOT MEASURABLE</td>"));
         assert!(page.contains("<em>1/alpha</em>"));
+        assert!(page.contains("<td>≥ 1.2</td><td class=\"num\">≥ 2</td>"));
+        assert!(page.contains("<p>2 of 5 checks pass, 1 fails, 2 not measurable.</p>"));
+        assert!(!page.contains("95% interval</th>"));
     }
 
     #[test]

@@ -10,13 +10,19 @@
 //! Its code length is the Bayes mixture code `-log2 P(x_1..x_n)`, exchangeable in the order
 //! of the sentences.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 use skm_generator::{Sentence, Slot, Token, Vocabulary, World};
 
 use crate::TheoryError;
-use crate::hash::FastMap;
 use crate::templates::Templates;
+
+/// The learner's maps from integer name codes: foldhash's folded-multiply hasher, much faster
+/// than SipHash on integer keys (several lookups per sentence), with a fixed seed. The maps
+/// are only looked up, never iterated, so no result depends on the seed; it is fixed anyway
+/// so that a run's memory layout and timing do not vary from process to process.
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// Most name tokens a configuration allows (`GeneratorConfig::validate`).
 const MAX_NAME_TOKENS: usize = 16;

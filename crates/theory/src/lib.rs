@@ -18,7 +18,6 @@
 pub mod bayes;
 pub mod capacity;
 pub mod exponents;
-mod hash;
 pub mod oracle;
 pub mod pycrp;
 mod roles;
