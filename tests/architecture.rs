@@ -53,5 +53,9 @@ fn data_flows_one_way() {
     assert!(graph["skm-report"].is_empty(), "{:?}", graph["skm-report"]);
     // Every crate of the workspace is in the list.
     let crates = std::fs::read_dir(root.join("crates")).unwrap().count();
-    assert_eq!(crates + 1, layers.len(), "a crate is missing from the layers");
+    assert_eq!(
+        crates + 1,
+        layers.len(),
+        "a crate is missing from the layers"
+    );
 }

@@ -7,24 +7,20 @@ use std::process::Command;
 use skm_experiments::spec::ProfileName;
 use skm_pipeline::{Reproduce, workspace_root};
 
-const FILES: [&str; 11] = [
-    "data-statistics",
-    "bayes-learning-curve",
-    "structure-function",
-    "train-smoke",
-    "acquisition",
-    "data-scaling",
-    "model-scaling",
-    "hallucination",
-    "fine-tuning",
-    "compression",
-    "real-text",
-];
+/// The experiment files (from the registry) and the claim catalog.
+fn files() -> Vec<String> {
+    let mut files: Vec<String> = skm_experiments::registry()
+        .iter()
+        .map(|e| e.name().to_string())
+        .collect();
+    files.push("claims".into());
+    files
+}
 
 /// A copy of the experiment files with `edit` applied to `file`; returns the error text.
 fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) -> String {
     let experiments = tempfile::tempdir().unwrap();
-    for name in FILES {
+    for name in files() {
         let text =
             std::fs::read_to_string(workspace_root().join(format!("experiments/{name}.toml")))
                 .unwrap();
@@ -70,6 +66,25 @@ fn malformed_toml() {
         &[],
     );
     contains_all(&error, &["data-statistics.toml", "alpha"]);
+}
+
+#[test]
+fn a_claim_the_catalog_does_not_state() {
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("claims = [\"C1\", \"C2\"]", "claims = [\"C1\", \"C99\"]"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "data-statistics.toml",
+            "experiment.claims",
+            "C99",
+            "claims.toml",
+            "C13",
+        ],
+    );
 }
 
 #[test]

@@ -203,20 +203,49 @@ fn claim_table_lists_every_claim_of_the_experiments() {
         assert!(table.iter().any(|c| c.id == id), "claim {id} missing");
     }
     for claim in &table {
-        assert!(
-            claim.measured.is_finite(),
-            "{} {}: measured {}",
-            claim.id,
-            claim.variant,
-            claim.measured
-        );
-        assert!(
-            claim.lo <= claim.hi,
-            "{} {}: interval",
-            claim.id,
-            claim.variant
-        );
+        let (id, variant) = (&claim.id, &claim.variant);
+        match claim.measured() {
+            Some(value) => assert!(value.is_finite(), "{id} {variant}: measured {value}"),
+            None => assert!(
+                claim.reason().is_some(),
+                "{id} {variant}: no value, no reason"
+            ),
+        }
+        if let Some((lo, hi)) = claim.interval() {
+            assert!(lo <= hi, "{id} {variant}: interval [{lo}, {hi}]");
+        }
         assert!(!claim.detail.is_empty());
+    }
+    // Each experiment emits exactly the claims its file declares, and claims.toml states them.
+    let experiments = workspace_root().join("experiments");
+    let catalog: toml::Table =
+        toml::from_str(&std::fs::read_to_string(experiments.join("claims.toml")).unwrap()).unwrap();
+    for (spec, _) in skm_pipeline::load_specs(&experiments, ProfileName::Smoke, &[]).unwrap() {
+        if spec.experiment == "real-text" && !corpus_installed() {
+            continue;
+        }
+        let mut emitted: Vec<&str> = table
+            .iter()
+            .filter(|c| c.experiment == spec.experiment)
+            .map(|c| c.id.as_str())
+            .collect();
+        emitted.dedup();
+        let mut declared: Vec<&str> = spec.meta.claims.iter().map(String::as_str).collect();
+        declared.sort_by_key(|id| id.trim_start_matches('C').parse::<u32>().unwrap_or(0));
+        emitted.sort_by_key(|id| id.trim_start_matches('C').parse::<u32>().unwrap_or(0));
+        emitted.dedup();
+        assert_eq!(
+            emitted, declared,
+            "{}: claims emitted and declared",
+            spec.experiment
+        );
+        for id in declared {
+            let entry = catalog.get(id).and_then(|e| e.as_table());
+            let entry = entry.unwrap_or_else(|| panic!("claims.toml has no [{id}]"));
+            for key in ["statement", "measured", "rule"] {
+                assert!(entry.contains_key(key), "claims.toml: [{id}] has no {key}");
+            }
+        }
     }
     // C1 and C2 once per alpha of the sweep.
     assert_eq!(table.iter().filter(|c| c.id == "C1").count(), 3);
@@ -297,6 +326,35 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
     assert_eq!(claims, shared);
 }
 
+/// The smoke claim table, one line per check: what was measured, the rule and the verdict.
+#[test]
+fn the_claim_table_matches_its_snapshot() {
+    let (_, claims) = smoke();
+    let lines: Vec<String> = claims
+        .iter()
+        .filter(|c| c.experiment != "real-text")
+        .map(|c| {
+            format!(
+                "{} | {} | {} | {} | {} | {}",
+                c.id,
+                c.variant,
+                c.experiment,
+                c.estimate_text(),
+                c.rule_text(),
+                c.judgement().reason().map_or_else(
+                    || c.verdict().to_string(),
+                    |r| format!("{}: {r}", c.verdict())
+                )
+            )
+        })
+        .collect();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(workspace_root().join("tests/snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    // Real text is left out: CI has the corpus, a laptop may not.
+    settings.bind(|| insta::assert_snapshot!("claims__smoke", lines.join("\n")));
+}
+
 #[test]
 fn every_figure_matches_its_snapshot() {
     let (out, _) = smoke();
@@ -332,7 +390,8 @@ fn every_figure_matches_its_snapshot() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter_map(|f| f.strip_suffix(".snap").map(str::to_owned))
-        .filter(|name| !referenced.contains(name) && !name.starts_with("claims"))
+        // The claim table's snapshot belongs to its own test.
+        .filter(|name| !referenced.contains(name) && name != "claims__smoke")
         .filter(|name| corpus_installed() || !name.starts_with("real-text__"))
         .collect();
     assert!(

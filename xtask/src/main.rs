@@ -9,6 +9,7 @@ use skm_experiments::spec::{ProfileName, Spec};
 use skm_generator::Generator;
 use skm_pipeline::store::Layout;
 use skm_pipeline::{Reproduce, git_revision, load_specs, workspace_root};
+use skm_report::Verdict;
 use skm_trainer::DeviceKind;
 
 /// skm: reproduce "Understanding LLM Behaviors via Compression" from one command.
@@ -94,6 +95,33 @@ fn main() -> ExitCode {
     }
 }
 
+/// The claim table on the console, and how many checks pass, fail or cannot be measured.
+fn print_claims(claims: &[skm_report::Claim]) {
+    println!(
+        "{:<5} {:<22} {:<40} {:<16} {:<15} statement",
+        "claim", "variant", "measured", "reference", "verdict"
+    );
+    for c in claims {
+        println!(
+            "{:<5} {:<22} {:<40} {:<16} {:<15} {}",
+            c.id,
+            c.variant,
+            c.estimate_text(),
+            c.rule_text(),
+            c.verdict().as_str(),
+            c.statement
+        );
+    }
+    let count = |v: Verdict| claims.iter().filter(|c| c.verdict() == v).count();
+    println!(
+        "{} of {} claim checks pass, {} fail, {} not measurable",
+        count(Verdict::Pass),
+        claims.len(),
+        count(Verdict::Fail),
+        count(Verdict::NotMeasurable)
+    );
+}
+
 fn run(cli: Cli) -> Result<()> {
     match cli.task {
         Task::Reproduce {
@@ -118,26 +146,7 @@ fn run(cli: Cli) -> Result<()> {
                 progress: true,
             };
             let claims = skm_pipeline::reproduce(&options)?;
-            println!(
-                "{:<5} {:<22} {:>10} {:>10}  {:<8} statement",
-                "claim", "variant", "measured", "theory", "verdict"
-            );
-            for c in &claims {
-                println!(
-                    "{:<5} {:<22} {:>10.4} {:>10.4}  {:<8} {}",
-                    c.id,
-                    c.variant,
-                    c.measured,
-                    c.theory,
-                    c.verdict.as_str(),
-                    c.statement
-                );
-            }
-            let passed = claims
-                .iter()
-                .filter(|c| c.verdict == skm_report::Verdict::Pass)
-                .count();
-            println!("{passed} of {} claim checks pass", claims.len());
+            print_claims(&claims);
             if whole {
                 let paper = Layout::new(&out, profile).paper_dir().join("index.html");
                 println!("paper: {}", paper.display());

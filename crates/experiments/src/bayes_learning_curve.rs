@@ -4,7 +4,7 @@ use anyhow::{Result, ensure};
 use polars::prelude::*;
 use serde::Deserialize;
 use skm_generator::Role;
-use skm_report::{Claim, Figure, Scale, Series, Style, Verdict};
+use skm_report::{Claim, Estimate, Figure, Rule, Scale, Series, Side, Style};
 use skm_theory::{RoleBits, exponents};
 
 use super::{
@@ -170,41 +170,54 @@ impl Experiment for BayesLearningCurve {
                 .into_iter()
                 .map(|n| n.unwrap_or(f64::INFINITY))
                 .fold(f64::INFINITY, f64::min);
-            let (measured, lower_bound) = match syntax_at {
-                None => (f64::NEG_INFINITY, false),
-                Some(s) if knowledge_at.is_infinite() => ((n_max / s).log10(), true),
-                Some(s) => ((knowledge_at / s).log10(), false),
+            let lower_bound = syntax_at.is_some() && knowledge_at.is_infinite();
+            let gap = match syntax_at {
+                None => Estimate::NotMeasurable {
+                    reason: format!(
+                        "the syntax excess never settles below {} bits within N = {}",
+                        p.floor_bits, spec.sentences
+                    ),
+                },
+                Some(s) if lower_bound => Estimate::Bound {
+                    value: (n_max / s).log10(),
+                    side: Side::AtLeast,
+                },
+                Some(s) => Estimate::SingleRun {
+                    value: (knowledge_at / s).log10(),
+                },
             };
-            let c4 = Claim {
-                id: "C4".into(),
-                variant: format!("{} Bayes", point.label),
-                experiment: self.name().into(),
-                statement: "Syntax is learned before knowledge: syntax excess reaches its floor orders of magnitude earlier than name/value excess".into(),
-                measured,
-                theory: p.decades,
-                lo: measured,
-                hi: if lower_bound { f64::INFINITY } else { measured },
-                verdict: Verdict::from_bool(measured >= p.decades),
-                detail: format!(
+            let c4 = Claim::judged(
+                "C4",
+                format!("{} Bayes", point.label),
+                self.name(),
+                "Syntax is learned before knowledge: syntax excess reaches its floor orders of magnitude earlier than name/value excess",
+                gap,
+                Rule::AtLeast {
+                    threshold: p.decades,
+                },
+                format!(
                     "Decades between the N from which the seed-mean per-sentence excess stays below {} bits for syntax ({}) and for the earlier of name and value ({}){}; PASS when at least {}.",
                     p.floor_bits,
                     syntax_at.map_or("never".into(), num),
-                    if knowledge_at.is_infinite() { format!("not within N = {}", spec.sentences) } else { num(knowledge_at) },
+                    if knowledge_at.is_infinite() {
+                        format!("not within N = {}", spec.sentences)
+                    } else {
+                        num(knowledge_at)
+                    },
                     if lower_bound { ", a lower bound" } else { "" },
                     p.decades
                 ),
-            };
+            );
             prose.push(format!(
-                "At {}: the syntax excess falls with exponent {} (interval {} to {}; theory -1), the knowledge excess with exponent {} (interval {} to {}; theory alpha - 1 = {}). Syntax settles below {} bits per sentence at N = {}, knowledge {}: {} decades{} apart. C3 syntax **{}**, C3 knowledge **{}**, C4 **{}**.",
+                "At {}: the syntax excess falls with exponent {} (theory -1), the knowledge excess with exponent {} (theory alpha - 1 = {}). Syntax settles below {} bits per sentence at N = {}, knowledge {}: the gap in decades is {}. C3 syntax **{}**, C3 knowledge **{}**, C4 **{}**.",
                 point.label,
-                num(syntax.measured), num(syntax.lo), num(syntax.hi),
-                num(knowledge.measured), num(knowledge.lo), num(knowledge.hi), num(alpha - 1.0),
+                syntax.estimate_text(),
+                knowledge.estimate_text(), num(alpha - 1.0),
                 p.floor_bits,
                 syntax_at.map_or("never".into(), num),
                 if knowledge_at.is_infinite() { format!("not within N = {}", spec.sentences) } else { format!("at N = {}", num(knowledge_at)) },
-                num(measured),
-                if lower_bound { " or more" } else { "" },
-                syntax.verdict, knowledge.verdict, c4.verdict
+                c4.estimate_text(),
+                syntax.verdict(), knowledge.verdict(), c4.verdict()
             ));
 
             let mut series = Vec::new();

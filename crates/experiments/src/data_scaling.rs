@@ -205,7 +205,10 @@ impl Experiment for DataScaling {
             let positive = transformer.iter().all(|&(_, y)| y > 0.0);
             let mut series = vec![
                 Series {
-                    label: format!("transformer, fit slope {}", num(claim.measured)),
+                    label: format!(
+                        "transformer, fit slope {}",
+                        claim.measured().map_or("n/a".into(), num)
+                    ),
                     points: transformer.clone(),
                     style: Style::LinePoints,
                     color: 0,
@@ -281,7 +284,7 @@ impl Experiment for DataScaling {
                 .collect::<Vec<_>>()
                 .join("; ");
             prose.push(format!(
-                "At {}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {} (from N = {} to {}); {}. The fitted slope is {} (95% interval {} to {}) against the theory's alpha - 1 = {}; the Bayes learner's slope over the same N is {}. C5 **{}**.",
+                "At {}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {} (from N = {} to {}); {}. The fitted slope is {} against the theory's alpha - 1 = {}; the Bayes learner's slope over the same N is {}. C5 **{}**.",
                 point.label,
                 kept.iter().map(|s| num(*s)).collect::<Vec<_>>().join(", "),
                 num(n_min),
@@ -295,12 +298,10 @@ impl Experiment for DataScaling {
                         train_config.steps
                     )
                 },
-                num(claim.measured),
-                num(claim.lo),
-                num(claim.hi),
+                claim.estimate_text(),
                 num(alpha - 1.0),
                 bayes_fit.map_or("n/a".into(), |f| num(f.slope)),
-                claim.verdict,
+                claim.verdict(),
             ));
             claims.push(claim);
         }

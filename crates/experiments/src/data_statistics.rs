@@ -124,8 +124,8 @@ impl Experiment for DataStatistics {
             }
             .check(&measured, spec.base_seed())?;
             prose.push(format!(
-                "At {}, K_N grows with exponent {} (95% interval {} to {}); the exact E[K_N] over the same window has slope {} (asymptotically alpha = {}): **{}**.",
-                point.label, num(c1.measured), num(c1.lo), num(c1.hi), num(theory), alpha, c1.verdict
+                "At {}, K_N grows with exponent {}; the exact E[K_N] over the same window has slope {} (asymptotically alpha = {}): **{}**.",
+                point.label, c1.estimate_text(), num(theory), alpha, c1.verdict()
             ));
             claims.push(c1);
 
@@ -191,17 +191,23 @@ impl Experiment for DataStatistics {
             .check(&zipf_window, spec.base_seed());
             match c2 {
                 Ok(c2) => {
+                    let (slope, reference) = (
+                        c2.measured().unwrap_or(f64::NAN),
+                        c2.reference().unwrap_or(f64::NAN),
+                    );
                     prose.push(format!(
-                        "Ranked counts fall with slope {} (95% interval {} to {}) against -1/alpha = {}: **{}**.",
-                        num(c2.measured), num(c2.lo), num(c2.hi), num(c2.theory), c2.verdict
+                        "Ranked counts fall with slope {} against -1/alpha = {}: **{}**.",
+                        c2.estimate_text(),
+                        num(reference),
+                        c2.verdict()
                     ));
                     // The theory line starts where the fit window starts, at the fitted height.
                     if let Some(first) = zipf_window.first().filter(|w| !w.0.is_empty()) {
                         let (r0, last) = (first.0[0], *first.0.last().unwrap_or(&first.0[0]));
-                        let y0 = (c2.measured * r0.ln() + intercept(&zipf_window)?).exp();
+                        let y0 = (slope * r0.ln() + intercept(&zipf_window)?).exp();
                         zipf_series.push(Series {
                             label: format!("slope -1/alpha, {}", point.label),
-                            points: vec![(r0, y0), (last, y0 * (last / r0).powf(c2.theory))],
+                            points: vec![(r0, y0), (last, y0 * (last / r0).powf(reference))],
                             style: Style::Dashed,
                             color,
                         });

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
-use skm_report::{Claim, Figure, Verdict, bootstrap_slope};
+use skm_report::{Claim, Estimate, Figure, Interval, LogLogFit, Rule, bootstrap_slope};
 
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
@@ -294,8 +294,8 @@ pub const RESAMPLES: usize = 2_000;
 pub const CONFIDENCE: f64 = 0.95;
 
 /// An exponent claim: fits `log y` on `log x` pooling the seeds' curves, with a 95%
-/// bootstrap interval over seeds (over points for a single seed); PASS when the interval
-/// contains `theory`.
+/// bootstrap interval over seeds; PASS when the interval contains `theory`. With one seed
+/// there is no interval (see [`slope_estimate`]), and the claim is not measurable.
 pub struct ExponentCheck<'a> {
     /// Claim id, e.g. "C1".
     pub id: &'a str,
@@ -316,33 +316,44 @@ impl ExponentCheck<'_> {
     pub fn check(&self, curves: &[(Vec<f64>, Vec<f64>)], seed: u64) -> Result<Claim> {
         let (fit, interval) = bootstrap_slope(curves, RESAMPLES, CONFIDENCE, seed)
             .with_context(|| format!("fitting {} ({})", self.id, self.variant))?;
-        let pass = interval.contains(self.theory);
-        Ok(Claim {
-            id: self.id.into(),
-            variant: self.variant.into(),
-            experiment: self.experiment.into(),
-            statement: self.statement.into(),
-            measured: fit.slope,
-            theory: self.theory,
-            lo: interval.lo,
-            hi: interval.hi,
-            verdict: Verdict::from_bool(pass),
-            detail: format!(
+        let (estimate, method) = slope_estimate(&fit, interval, curves.len());
+        Ok(Claim::judged(
+            self.id,
+            self.variant,
+            self.experiment,
+            self.statement,
+            estimate,
+            Rule::ReferenceInside {
+                reference: self.theory,
+            },
+            format!(
                 "Slope of {} on log-log axes, {} points from {} seed(s) pooled \
-                 (R^2 = {:.3}); 95% bootstrap interval over {}; PASS when it contains the theory value.",
+                 (R^2 = {:.3}); {method}; PASS when the interval contains the theory value.",
                 self.fitted,
                 fit.n_points,
                 curves.len(),
                 fit.r_squared,
-                // `bootstrap_slope` resamples seeds, or the points of a single seed's curve.
-                if curves.len() == 1 {
-                    "the points"
-                } else {
-                    "seeds"
-                }
             ),
-        })
+        ))
     }
+}
+
+/// A fitted slope as an estimate, and its method in words: with several seeds, the slope with
+/// its 95% bootstrap interval over seeds; with one seed, the slope of a single run and no
+/// interval (resampling the points of one curve says nothing about another seed's curve).
+pub fn slope_estimate(fit: &LogLogFit, interval: Interval, seeds: usize) -> (Estimate, String) {
+    if seeds == 1 {
+        let method = "one seed, so no interval".to_string();
+        return (Estimate::SingleRun { value: fit.slope }, method);
+    }
+    let method = format!("95% bootstrap over {seeds} seeds");
+    let estimate = Estimate::Interval {
+        value: fit.slope,
+        lo: interval.lo,
+        hi: interval.hi,
+        method: method.clone(),
+    };
+    (estimate, method)
 }
 
 /// `value` rounded for prose.

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use anyhow::{Context, Result, ensure};
 use polars::prelude::*;
 use serde::Deserialize;
-use skm_report::{Claim, Figure, Scale, Series, Style, Verdict, fit_loglog};
+use skm_report::{Claim, Estimate, Figure, Rule, Scale, Series, Style, Verdict, fit_loglog};
 
 use super::{
     Analysis, Env, Experiment, FigureOut, FrameSet, Frames, TextSource, check_fraction, floats, num,
@@ -231,21 +231,22 @@ impl Experiment for RealText {
                      source: &str,
                      pick: fn(&(&str, f64, f64)) -> f64| {
             let (lo, hi) = published(pick);
-            Claim {
-                id: "C13".into(),
+            Claim::judged(
+                "C13",
                 variant,
-                experiment: self.name().into(),
-                statement: "Real text: the alpha of its word statistics predicts scaling exponents (1 - alpha for data, (1 - alpha)/alpha for parameters) among the published LLM ones".into(),
-                measured,
-                theory: (lo + hi) / 2.0,
-                lo: measured,
-                hi: measured,
-                verdict: Verdict::from_bool((lo..=hi).contains(&measured)),
-                detail: format!(
-                    "{source}; one corpus, so no interval. Theory column: the middle of the published values ({}); PASS when the prediction lies between them.",
+                self.name(),
+                "Real text: the alpha of its word statistics predicts scaling exponents (1 - alpha for data, (1 - alpha)/alpha for parameters) among the published LLM ones",
+                Estimate::SingleRun { value: measured },
+                // Between the published values: their middle, plus or minus half their span.
+                Rule::Within {
+                    reference: (lo + hi) / 2.0,
+                    tolerance: (hi - lo) / 2.0,
+                },
+                format!(
+                    "{source}; one corpus, so no interval. Reference: the middle of the published values ({}); PASS when the prediction lies between them.",
                     cited(pick)
                 ),
-            }
+            )
         };
         let mut claims = Vec::new();
         for (name, a, source) in [
@@ -362,10 +363,10 @@ impl Experiment for RealText {
             exponents_zipf: [num(1.0 - alpha_zipf), num((1.0 - alpha_zipf) / alpha_zipf)],
             published: [cited(|r| r.1), cited(|r| r.2)],
             verdicts: [
-                claims[0].verdict,
-                claims[1].verdict,
-                claims[2].verdict,
-                claims[3].verdict,
+                claims[0].verdict(),
+                claims[1].verdict(),
+                claims[2].verdict(),
+                claims[3].verdict(),
             ],
         });
         Ok(Analysis {

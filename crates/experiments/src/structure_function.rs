@@ -127,8 +127,8 @@ impl Experiment for StructureFunction {
             let min_counts = curves_by_seed(&optima, "n", "min_stored_count")?;
             let mean_min = mean_curve(&min_counts);
             prose.push(format!(
-                "At {}: m*(N) grows with exponent {} (95% interval {} to {}) against alpha = {}: **{}**. The least-seen stored entity has, averaged over seeds, {} at the smallest N and {} at the largest.",
-                point.label, num(c11.measured), num(c11.lo), num(c11.hi), alpha, c11.verdict,
+                "At {}: m*(N) grows with exponent {} against alpha = {}: **{}**. The least-seen stored entity has, averaged over seeds, {} at the smallest N and {} at the largest.",
+                point.label, c11.estimate_text(), alpha, c11.verdict(),
                 mean_min.first().map_or("-".into(), |p| format!("{} sentences", num(p.1))),
                 mean_min.last().map_or("-".into(), |p| format!("{} sentences", num(p.1))),
             ));

@@ -110,6 +110,7 @@ pub fn load_specs(
             );
         }
     }
+    let catalog = load::claim_catalog(dir)?;
     let mut loaded = Vec::new();
     for experiment in registry() {
         let name = experiment.name();
@@ -121,6 +122,19 @@ pub fn load_specs(
             bail!("{}: missing experiment file for {name}", path.display());
         }
         let spec = load::load(&path, profile)?;
+        if let Some(id) = spec
+            .meta
+            .claims
+            .iter()
+            .find(|id| !catalog.contains_key(*id))
+        {
+            bail!(
+                "{}: experiment.claims names {id:?}, which {} does not state: allowed {}",
+                path.display(),
+                dir.join("claims.toml").display(),
+                catalog.keys().cloned().collect::<Vec<_>>().join(", ")
+            );
+        }
         experiment.check(&spec)?;
         loaded.push((spec, experiment));
     }

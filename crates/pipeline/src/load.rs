@@ -425,3 +425,24 @@ fn check_generator(point: &Point, profile: &Profile, name: ProfileName) -> Resul
     }
     Ok(())
 }
+
+/// One entry of `experiments/claims.toml`: a claim of the paper, stated once.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimText {
+    /// What the paper says.
+    pub statement: String,
+    /// What skm measures for it.
+    pub measured: String,
+    /// The PASS rule in words.
+    pub rule: String,
+}
+
+/// The claim catalog `claims.toml` of the experiments folder `dir`, by claim id.
+pub fn claim_catalog(dir: &Path) -> Result<BTreeMap<String, ClaimText>> {
+    let path = dir.join("claims.toml");
+    let file = path.display();
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("{file}: cannot read the claim catalog"))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))
+}

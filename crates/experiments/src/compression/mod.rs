@@ -70,7 +70,7 @@ impl Experiment for Compression {
             analysis
                 .figures
                 .push(figures::figure(label, &codes, configs.0, several));
-            prose.push(text::point_paragraph(label, &codes, claim.verdict)?);
+            prose.push(text::point_paragraph(label, &codes, &claim)?);
             analysis.claims.push(claim);
         }
         analysis.body = text::body(spec, &p, configs, &prose);

@@ -1,7 +1,7 @@
 //! The section's prose: how the six codes are made, then per point what they cost.
 
 use anyhow::{Context, Result};
-use skm_report::Verdict;
+use skm_report::Claim;
 use skm_trainer::{ModelConfig, TrainConfig};
 
 use super::CODERS;
@@ -11,8 +11,9 @@ use crate::num;
 use crate::spec::Spec;
 use crate::training::model_label;
 
-/// The paragraph of point `label`: each code's cost and C12's verdict.
-pub(super) fn point_paragraph(label: &str, codes: &Codes, verdict: Verdict) -> Result<String> {
+/// The paragraph of point `label`: each code's cost and C12's verdict (with the reason when
+/// it is not measurable).
+pub(super) fn point_paragraph(label: &str, codes: &Codes, c12: &Claim) -> Result<String> {
     let m = &codes.means;
     let (best, best_bits) = CODERS[3..]
         .iter()
@@ -32,8 +33,12 @@ pub(super) fn point_paragraph(label: &str, codes: &Codes, verdict: Verdict) -> R
         "longer"
     };
     let best_bits = num(best_bits);
+    let verdict = c12.verdict();
+    let reason = c12
+        .reason()
+        .map_or(String::new(), |r| format!(" (not measurable: {r})"));
     Ok(format!(
-        "At {label}: the oracle needs {oracle} bits per token, the Bayes learner {bayes} ({redundancy} more), and the transformer {transformer} over one pass ({excess_ratio} times the Bayes learner's excess over the oracle; over the last tenth of the pass its batches cost {late} bits per token). The best general-purpose coder is {best} at {best_bits} bits per token (gzip {gzip}, xz {xz}, zstd {zstd}), so the transformer's code is {gap} bits per token {shorter} than it. C12 **{verdict}**."
+        "At {label}: the oracle needs {oracle} bits per token, the Bayes learner {bayes} ({redundancy} more), and the transformer {transformer} over one pass ({excess_ratio} times the Bayes learner's excess over the oracle; over the last tenth of the pass its batches cost {late} bits per token). The best general-purpose coder is {best} at {best_bits} bits per token (gzip {gzip}, xz {xz}, zstd {zstd}), so the transformer's code is {gap} bits per token {shorter} than it. C12 **{verdict}**{reason}."
     ))
 }
 

@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use polars::prelude::*;
-use skm_report::{Figure, Scale, Series, Style};
+use skm_report::{Estimate, Figure, Scale, Series, Style};
 use skm_trainer::ModelConfig;
 
-use super::claims::{self, ForgettingText, Learning, Relapse, forgetting_rule, format_rule};
+use super::claims::{self, ForgettingText, Learning, Relapse, forgetting_rule};
 use super::compute::bucket_name;
 use super::params::{Params, tune_config};
 use super::qa::{COPIES, NEVER_SEEN};
@@ -175,8 +175,6 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
         // C10 format.
         let (format_u, facts_u) = (format("unknown"), facts("unknown"));
         let (format_k, facts_k) = (format("known"), facts("known"));
-        let format_at = first_reach(&format_u, p.format_accuracy);
-        let facts_at = first_reach(&facts_u, p.known_accuracy);
         let theory = ((attributes * p.tune_entities) as f64).log10();
         let learning = Learning {
             format_u: &format_u,
@@ -404,11 +402,17 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             num(ends(&facts_u).1),
             reach(&facts_k, p.known_accuracy),
             num(ends(&facts_k).1),
-            format_claim.verdict,
-            // not measurable: the format never reaches its threshold (the claim stores 0).
-            match format_rule(format_at, facts_at, last_step, p.decades) {
-                None => "not measurable: the format does not reach its threshold".to_string(),
-                Some(_) => format!("{} decades apart", num(format_claim.measured)),
+            format_claim.verdict(),
+            match format_claim.estimate() {
+                Estimate::NotMeasurable { reason } => format!("not measurable: {reason}"),
+                Estimate::Bound { value, .. } => format!(
+                    "at least {} decades apart (the facts never reach their threshold)",
+                    num(*value)
+                ),
+                estimate => format!(
+                    "{} decades apart",
+                    estimate.value().map_or_else(|| "n/a".into(), num)
+                ),
             },
             num(theory),
             p.decades,
@@ -419,7 +423,7 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             list(&ends_k),
             lost_pair(&ends_u),
             lost_pair(&ends_k),
-            forgetting_claim.verdict,
+            forgetting_claim.verdict(),
         ));
         let known_qa_text = if known_facts == 0 {
             "no held-out fact was known before tuning, so hallucination on known facts is not measured".to_string()
@@ -437,7 +441,7 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             num(c_u),
             num(c_k),
             num(calibrated),
-            hallucination_claim.verdict,
+            hallucination_claim.verdict(),
         ));
         claims.extend([format_claim, forgetting_claim, hallucination_claim]);
     }

@@ -1,23 +1,33 @@
 //! The claims of fine-tuning (C10), one function each, and their rules.
 
-use skm_report::{Claim, Verdict};
+use skm_report::{Claim, Estimate, Rule, Side};
 
 use super::analyse::{ends, first_reach, reach};
 use super::params::Params;
 use crate::num;
 
 /// C10 format: decades of steps between the format reaching its threshold and the new facts
-/// reaching theirs (the last step when they never do: a lower bound). `None` when the format
-/// never reaches its threshold; else the gap and whether it is at least `decades`.
-pub(super) fn format_rule(
+/// reaching theirs: one run's gap, or a lower bound (against the last step `last`) when the
+/// facts never do; not measurable when the format never reaches its threshold.
+pub(super) fn format_estimate(
     format_at: Option<f64>,
     facts_at: Option<f64>,
     last: f64,
-    decades: f64,
-) -> Option<(f64, bool)> {
-    let format_at = format_at?;
-    let gap = (facts_at.unwrap_or(last) / format_at).log10();
-    Some((gap, gap >= decades))
+) -> Estimate {
+    let Some(format_at) = format_at else {
+        return Estimate::NotMeasurable {
+            reason: "the format never reaches its threshold within the run".into(),
+        };
+    };
+    match facts_at {
+        Some(facts_at) => Estimate::SingleRun {
+            value: (facts_at / format_at).log10(),
+        },
+        None => Estimate::Bound {
+            value: (last / format_at).log10(),
+            side: Side::AtLeast,
+        },
+    }
 }
 
 /// C10 forgetting: of the buckets `(bucket, accuracy before, accuracy after)` whose accuracy
@@ -48,8 +58,9 @@ pub(super) struct Learning<'a> {
 }
 
 /// C10 format: the unknown arm learns the QA format at least `p.decades` decades of steps
-/// before its new facts (theory: `log10(A E)`, `ae = A E` facts tuned). FAIL, not
-/// measurable, when the format never reaches its threshold.
+/// before its new facts (theory: `log10(A E)`, `ae = A E` facts tuned). NOT MEASURABLE
+/// when the format never reaches its threshold; a lower bound (the facts never reach
+/// theirs) decides only when it already reaches `p.decades`.
 pub(super) fn format(
     experiment: &str,
     label: &str,
@@ -67,56 +78,21 @@ pub(super) fn format(
     let format_at = first_reach(format_u, p.format_accuracy);
     let facts_at = first_reach(facts_u, p.known_accuracy);
     let theory = (ae as f64).log10();
-    // not measurable (the None arm): the format never reaches its threshold; 0 with an
-    // unbounded interval.
-    match format_rule(format_at, facts_at, last_step, p.decades) {
-        Some((gap, pass)) => Claim {
-            id: "C10".into(),
-            variant: format!("{} format", label),
-            experiment: experiment.into(),
-            statement:
-                "Fine-tuning learns a new format (QA syntax) in few steps and new facts slowly"
-                    .into(),
-            measured: gap,
-            theory,
-            lo: gap,
-            hi: gap,
-            verdict: Verdict::from_bool(pass),
-            detail: format!(
-                "Unknown arm: held-out QA probes get a value of the asked attribute for a share {} of them first at step {}; the tuned new facts are answered correctly for a share {} {} (end: {}); measured = log10 of the ratio of those steps{} = {} decades; PASS when >= {}. Theory: log10(A E) = {} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of A E = {} facts). Known arm: the format reaches {} {}, its tuned facts reach {} {}.",
-                p.format_accuracy,
-                num(format_at.unwrap_or(f64::NAN)),
-                p.known_accuracy,
-                reach(facts_u, p.known_accuracy),
-                num(ends(facts_u).1),
-                if facts_at.is_none() {
-                    " (the last step for the facts: a lower bound)"
-                } else {
-                    ""
-                },
-                num(gap),
-                p.decades,
-                num(theory),
-                ae,
-                p.format_accuracy,
-                reach(format_k, p.format_accuracy),
-                p.known_accuracy,
-                reach(facts_k, p.known_accuracy),
-            ),
-        },
-        None => Claim {
-            id: "C10".into(),
-            variant: format!("{} format", label),
-            experiment: experiment.into(),
-            statement:
-                "Fine-tuning learns a new format (QA syntax) in few steps and new facts slowly"
-                    .into(),
-            measured: 0.0,
-            theory,
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-            verdict: Verdict::Fail,
-            detail: format!(
+    let estimate = format_estimate(format_at, facts_at, last_step);
+    let rule = Rule::AtLeast {
+        threshold: p.decades,
+    };
+    let statement = "Fine-tuning learns a new format (QA syntax) in few steps and new facts slowly";
+    let variant = format!("{} format", label);
+    let Some(gap) = estimate.value() else {
+        return Claim::judged(
+            "C10",
+            variant,
+            experiment,
+            statement,
+            estimate,
+            rule,
+            format!(
                 "Unknown arm: the share of held-out QA probes answered with a value of the asked attribute never reaches {} (end: {}), so the format is not learned within the run, while the tuned new facts are answered correctly for a share {} {} (end: {}). Known arm: the format ends at {}, its tuned facts reach {} {}. Theory: log10(A E) = {} decades between format and facts.",
                 p.format_accuracy,
                 num(ends(format_u).1),
@@ -128,8 +104,37 @@ pub(super) fn format(
                 reach(facts_k, p.known_accuracy),
                 num(theory),
             ),
+        );
+    };
+    let detail = format!(
+        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {} of them first at step {}; the tuned new facts are answered correctly for a share {} {} (end: {}); measured = log10 of the ratio of those steps{} = {} decades; PASS when >= {}{}. Theory: log10(A E) = {} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of A E = {} facts). Known arm: the format reaches {} {}, its tuned facts reach {} {}.",
+        p.format_accuracy,
+        num(format_at.unwrap_or(f64::NAN)),
+        p.known_accuracy,
+        reach(facts_u, p.known_accuracy),
+        num(ends(facts_u).1),
+        if facts_at.is_none() {
+            " (the last step for the facts: a lower bound)"
+        } else {
+            ""
         },
-    }
+        num(gap),
+        p.decades,
+        if facts_at.is_none() {
+            " (a lower bound only when it already is)"
+        } else {
+            ""
+        },
+        num(theory),
+        ae,
+        p.format_accuracy,
+        reach(format_k, p.format_accuracy),
+        p.known_accuracy,
+        reach(facts_k, p.known_accuracy),
+    );
+    Claim::judged(
+        "C10", variant, experiment, statement, estimate, rule, detail,
+    )
 }
 
 /// The prose lists of C10 forgetting's detail (`_u` unknown arm, `_k` known arm).
@@ -144,7 +149,7 @@ pub(super) struct ForgettingText {
 
 /// C10 forgetting: in the unknown arm, the rarest qualifying bucket `(bucket, before, after)`
 /// of `ends_u` loses a share of its accuracy larger by at least `p.min_difference` than the
-/// most frequent one; FAIL, not measurable, when fewer than two buckets qualify.
+/// most frequent one; NOT MEASURABLE when fewer than two buckets qualify.
 pub(super) fn forgetting(
     experiment: &str,
     label: &str,
@@ -152,24 +157,27 @@ pub(super) fn forgetting(
     ends_u: &[(i32, f64, f64)],
     text: &ForgettingText,
 ) -> Claim {
-    let rule = forgetting_rule(ends_u, p.forgetting_min_accuracy);
-    // Not measurable (fewer than two qualifying buckets): 0 with an unbounded interval.
-    let measured = rule.map_or(0.0, |((_, r), (_, f))| r - f);
-    let (lo, hi) = match rule {
-        Some(_) => (measured, measured),
-        None => (f64::NEG_INFINITY, f64::INFINITY),
+    let estimate = match forgetting_rule(ends_u, p.forgetting_min_accuracy) {
+        Some(((_, rare), (_, frequent))) => Estimate::SingleRun {
+            value: rare - frequent,
+        },
+        None => Estimate::NotMeasurable {
+            reason: format!(
+                "fewer than two buckets have template accuracy >= {} before tuning",
+                p.forgetting_min_accuracy
+            ),
+        },
     };
-    Claim {
-        id: "C10".into(),
-        variant: format!("{} forgetting", label),
-        experiment: experiment.into(),
-        statement: "Fine-tuning forgets rare pre-trained facts first".into(),
-        measured,
-        theory: 0.0,
-        lo,
-        hi,
-        verdict: Verdict::from_bool(rule.is_some() && measured >= p.min_difference),
-        detail: format!(
+    Claim::judged(
+        "C10",
+        format!("{} forgetting", label),
+        experiment,
+        "Fine-tuning forgets rare pre-trained facts first",
+        estimate,
+        Rule::AtLeast {
+            threshold: p.min_difference,
+        },
+        format!(
             "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({}): of the buckets with accuracy >= {} before, the rarest and the most frequent: {}; measured = the rarer's share lost minus the frequent's; PASS when >= {}. Known arm ({}): {}.",
             text.list_u,
             p.forgetting_min_accuracy,
@@ -178,7 +186,7 @@ pub(super) fn forgetting(
             text.list_k,
             text.lost_k,
         ),
-    }
+    )
 }
 
 /// What C10 hallucination reads: held-out facts known before tuning, asked in QA format.
@@ -195,31 +203,36 @@ pub(super) struct Relapse {
 }
 
 /// C10 hallucination: tuning on unknown facts raises the hallucinated share of known facts
-/// by at least `p.min_difference` over tuning on known facts; FAIL, not measurable, when no
+/// by at least `p.min_difference` over tuning on known facts; NOT MEASURABLE when no
 /// held-out fact was known before tuning.
 pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relapse) -> Claim {
     let (known_facts, heldout_facts, last_step) = (r.known_facts, r.heldout_facts, r.last_step);
     let (h_u, h_k) = r.hallucinated;
-    // Not measurable without known held-out facts: 0 with an unbounded interval.
-    let measurable = known_facts > 0 && (h_u - h_k).is_finite();
-    let difference = if measurable { h_u - h_k } else { 0.0 };
-    let (lo, hi) = if measurable {
-        (difference, difference)
+    let estimate = if known_facts == 0 {
+        Estimate::NotMeasurable {
+            reason: "no held-out fact was known before tuning".into(),
+        }
+    } else if !(h_u - h_k).is_finite() {
+        Estimate::NotMeasurable {
+            reason: format!(
+                "the hallucinated shares ({} and {}) have no finite difference",
+                num(h_u),
+                num(h_k)
+            ),
+        }
     } else {
-        (f64::NEG_INFINITY, f64::INFINITY)
+        Estimate::SingleRun { value: h_u - h_k }
     };
-    Claim {
-        id: "C10".into(),
-        variant: format!("{} hallucination", label),
-        experiment: experiment.into(),
-        statement: "Tuning on unknown facts raises hallucination more than tuning on known facts"
-            .into(),
-        measured: difference,
-        theory: 0.0,
-        lo,
-        hi,
-        verdict: Verdict::from_bool(measurable && difference >= p.min_difference),
-        detail: format!(
+    Claim::judged(
+        "C10",
+        format!("{} hallucination", label),
+        experiment,
+        "Tuning on unknown facts raises hallucination more than tuning on known facts",
+        estimate,
+        Rule::AtLeast {
+            threshold: p.min_difference,
+        },
+        format!(
             "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes), asked in QA format after {} tuning steps: hallucinated (a wrong value of the attribute) {} after tuning on unknown facts, {} after tuning on known facts (correct: {} and {}); measured = the difference; PASS when >= {}.",
             num(last_step),
             num(h_u),
@@ -228,5 +241,5 @@ pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relap
             num(r.correct.1),
             p.min_difference,
         ),
-    }
+    )
 }

@@ -75,13 +75,14 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::analyse::first_reach;
-    use super::claims::{forgetting_rule, format_rule};
+    use super::claims::{forgetting_rule, format_estimate};
     use super::compute::{fresh_entities, known_arm};
     use super::params::{Params, tune_config};
     use super::qa::{COPIES, Qa, tuning_stream};
     use crate::train_smoke::evaluation_steps;
     use skm_generator::GeneratorConfig;
     use skm_generator::{Corpus, Token, Vocabulary};
+    use skm_report::{Estimate, Rule, Side, Verdict, judge};
     use skm_trainer::TrainConfig;
 
     fn corpus() -> Corpus {
@@ -188,16 +189,40 @@ mod tests {
 
     #[test]
     fn the_format_rule_counts_decades_between_format_and_facts() {
-        let (gap, pass) = format_rule(Some(3.0), Some(300.0), 1000.0, 1.0).expect("reached");
-        assert!((gap - 2.0).abs() < 1e-12 && pass);
+        let rule = Rule::AtLeast { threshold: 1.0 };
+        let verdict = |e: &Estimate| judge(e, &rule).verdict();
+        let e = format_estimate(Some(3.0), Some(300.0), 1000.0);
+        assert!(matches!(e, Estimate::SingleRun { value } if (value - 2.0).abs() < 1e-12));
+        assert_eq!(verdict(&e), Verdict::Pass);
+        let e = format_estimate(Some(30.0), Some(100.0), 1000.0);
+        assert!(matches!(e, Estimate::SingleRun { .. }));
+        assert_eq!(verdict(&e), Verdict::Fail);
+        // Facts never learned: the last step gives a lower bound, which passes once it
+        // reaches the threshold and otherwise does not decide.
+        let e = format_estimate(Some(10.0), None, 1000.0);
+        assert!(matches!(
+            e,
+            Estimate::Bound { value, side: Side::AtLeast } if (value - 2.0).abs() < 1e-12
+        ));
+        assert_eq!(verdict(&e), Verdict::Pass);
+        let e = format_estimate(Some(300.0), None, 1000.0);
+        assert!(matches!(
+            e,
+            Estimate::Bound {
+                side: Side::AtLeast,
+                ..
+            }
+        ));
+        assert_eq!(verdict(&e), Verdict::NotMeasurable);
+        // The format never learned: nothing is measured.
+        let e = format_estimate(None, Some(10.0), 1000.0);
         assert_eq!(
-            format_rule(Some(30.0), Some(100.0), 1000.0, 1.0).map(|r| r.1),
-            Some(false)
+            e,
+            Estimate::NotMeasurable {
+                reason: "the format never reaches its threshold within the run".into()
+            }
         );
-        // Facts never learned: the last step gives a lower bound.
-        let (gap, pass) = format_rule(Some(10.0), None, 1000.0, 1.0).expect("reached");
-        assert!((gap - 2.0).abs() < 1e-12 && pass);
-        assert_eq!(format_rule(None, Some(10.0), 1000.0, 1.0), None);
+        assert_eq!(verdict(&e), Verdict::NotMeasurable);
         let curve = [(0.0, 0.95), (1.0, 0.2), (3.0, 0.9), (10.0, 0.8)];
         assert_eq!(first_reach(&curve, 0.9), Some(3.0));
         assert_eq!(first_reach(&curve, 0.99), None);

@@ -40,9 +40,12 @@ impl Lists {
     }
 }
 
-/// A rank correlation in prose, `n/a` when not measurable.
-fn correlation(r: Option<f64>) -> String {
-    r.map_or("n/a".into(), num)
+/// A claim's rank correlation in prose, `not measurable: reason` when there is none.
+fn correlation(c: &Claim) -> String {
+    match c.measured() {
+        Some(r) => num(r),
+        None => format!("not measurable: {}", c.reason().unwrap_or("no value")),
+    }
 }
 
 /// The paragraph of one sweep point; `c9` = [unseen, frequency, size].
@@ -55,7 +58,7 @@ pub(super) fn point(
     c9: &[Claim; 3],
 ) -> String {
     format!(
-        "At {label}, largest model ({model}): never-seen entities get a malformed answer in {malformed} of probes and a hallucinated one in {hallucinated}, with mean argmax probability {confidence} against the Bayes learner's 1/|V_j| = {chance}; the valid-value mass is {valid}. Hallucinated share by times stated: {shares}; facts never stated: {unstated}. Hallucinated share of stated facts by model: {sizes}. C9 (unseen) **{unseen}**, C9 (frequency) **{frequency}** (rank correlation {r_frequency}), C9 (size) **{size}** (rank correlation {r_size}).",
+        "At {label}, largest model ({model}): never-seen entities get a malformed answer in {malformed} of probes and a hallucinated one in {hallucinated}, with mean argmax probability {confidence} against the Bayes learner's 1/|V_j| = {chance}; the valid-value mass is {valid}. Hallucinated share by times stated: {shares}; facts never stated: {unstated}. Hallucinated share of stated facts by model: {sizes}. C9 (unseen) **{unseen}**{unseen_reason}, C9 (frequency) **{frequency}** (rank correlation {r_frequency}), C9 (size) **{size}** (rank correlation {r_size}).",
         malformed = num(s.fresh.malformed),
         hallucinated = num(s.fresh.hallucinated),
         confidence = num(s.fresh.confidence),
@@ -64,11 +67,14 @@ pub(super) fn point(
         shares = lists.shares,
         unstated = num(s.unstated.hallucinated),
         sizes = lists.sizes,
-        unseen = c9[0].verdict,
-        frequency = c9[1].verdict,
-        r_frequency = correlation(s.by_frequency),
-        size = c9[2].verdict,
-        r_size = correlation(s.by_size),
+        unseen = c9[0].verdict(),
+        unseen_reason = c9[0]
+            .reason()
+            .map_or(String::new(), |r| format!(" (not measurable: {r})")),
+        frequency = c9[1].verdict(),
+        r_frequency = correlation(&c9[1]),
+        size = c9[2].verdict(),
+        r_size = correlation(&c9[2]),
     )
 }
 

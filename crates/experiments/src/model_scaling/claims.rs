@@ -2,7 +2,7 @@
 //! knowledge capacity).
 
 use anyhow::Result;
-use skm_report::{Claim, Interval, LogLogFit, Verdict};
+use skm_report::{Claim, Interval, LogLogFit, Rule};
 use skm_theory::exponents;
 
 use crate::{Curve, ExponentCheck, num};
@@ -28,13 +28,14 @@ pub(super) fn excess_exponent(
 }
 
 /// C8: facts known grow linearly with parameters; PASS when the fitted slope is within
-/// `tolerance` of 1. `stated` is the facts stated in the stream, `none_known` whether some
+/// `tolerance` of 1. `interval` is the 95% bootstrap interval of the slope over `curves`
+/// curves (one per seed), `stated` the facts stated in the stream, `none_known` whether some
 /// model knew none (fitted as half a fact).
 pub(super) fn linear_capacity(
     experiment: &str,
     variant: &str,
-    fit: &LogLogFit,
-    interval: Interval,
+    (fit, interval): (&LogLogFit, Interval),
+    curves: usize,
     tolerance: f64,
     stated: f64,
     none_known: bool,
@@ -44,28 +45,30 @@ pub(super) fn linear_capacity(
     } else {
         ""
     };
-    Claim {
-        id: "C8".into(),
-        variant: variant.into(),
-        experiment: experiment.into(),
-        statement: "Knowledge capacity: facts known grow about linearly with parameters".into(),
-        measured: fit.slope,
-        theory: 1.0,
-        lo: interval.lo,
-        hi: interval.hi,
-        verdict: Verdict::from_bool((fit.slope - 1.0).abs() <= tolerance),
-        detail: format!(
-            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(non-embedding parameters), {n_points} points (R^2 = {r_squared:.3}), 95% bootstrap interval; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
+    let (estimate, method) = crate::slope_estimate(fit, interval, curves);
+    Claim::judged(
+        "C8",
+        variant,
+        experiment,
+        "Knowledge capacity: facts known grow about linearly with parameters",
+        estimate,
+        Rule::Within {
+            reference: 1.0,
+            tolerance,
+        },
+        format!(
+            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(non-embedding parameters), {n_points} points (R^2 = {r_squared:.3}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
             n_points = fit.n_points,
             r_squared = fit.r_squared,
             stated = num(stated),
         ),
-    }
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skm_report::{Estimate, Verdict};
 
     /// Per-seed power laws `x^slope` on four sizes.
     fn power_laws(slopes: &[f64]) -> Vec<Curve> {
@@ -85,15 +88,16 @@ mod tests {
     fn c6_passes_when_the_interval_holds_the_theory_slope() {
         // alpha = 0.5: theory slope -1; the seeds scatter around it.
         let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-1.2, -0.8]), 1).unwrap();
-        assert_eq!((claim.id.as_str(), claim.theory), ("C6", -1.0));
-        assert!(claim.lo <= -1.0 && -1.0 <= claim.hi);
-        assert_eq!(claim.verdict, Verdict::Pass);
+        assert_eq!((claim.id.as_str(), claim.reference()), ("C6", Some(-1.0)));
+        let (lo, hi) = claim.interval().unwrap();
+        assert!(lo <= -1.0 && -1.0 <= hi);
+        assert_eq!(claim.verdict(), Verdict::Pass);
     }
 
     #[test]
     fn c6_fails_when_the_interval_misses_the_theory_slope() {
         let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-0.3, -0.2]), 1).unwrap();
-        assert_eq!(claim.verdict, Verdict::Fail);
+        assert_eq!(claim.verdict(), Verdict::Fail);
         // Not measurable (one model size): no slope, an error rather than a claim.
         let one_size = vec![(vec![1e3], vec![2.0]), (vec![1e3], vec![3.0])];
         assert!(excess_exponent("e", "v", 0.5, &one_size, 1).is_err());
@@ -111,17 +115,34 @@ mod tests {
     #[test]
     fn c8_passes_within_the_tolerance_of_a_linear_slope() {
         let interval = Interval { lo: 0.7, hi: 1.1 };
-        let claim = linear_capacity("e", "v", &fit(0.9), interval, 0.2, 120.0, false);
-        assert_eq!((claim.measured, claim.lo, claim.hi), (0.9, 0.7, 1.1));
-        assert_eq!(claim.verdict, Verdict::Pass);
+        let claim = linear_capacity("e", "v", (&fit(0.9), interval), 3, 0.2, 120.0, false);
+        assert_eq!(
+            claim.estimate(),
+            &Estimate::Interval {
+                value: 0.9,
+                lo: 0.7,
+                hi: 1.1,
+                method: "95% bootstrap over 3 seeds".into(),
+            }
+        );
+        assert_eq!(
+            claim.rule(),
+            &Rule::Within {
+                reference: 1.0,
+                tolerance: 0.2
+            }
+        );
+        assert_eq!(claim.verdict(), Verdict::Pass);
         assert!(!claim.detail.contains("half a fact"));
     }
 
     #[test]
     fn c8_fails_beyond_the_tolerance_and_says_when_a_model_knew_nothing() {
         let interval = Interval { lo: 0.2, hi: 0.6 };
-        let claim = linear_capacity("e", "v", &fit(0.4), interval, 0.2, 120.0, true);
-        assert_eq!(claim.verdict, Verdict::Fail);
+        let claim = linear_capacity("e", "v", (&fit(0.4), interval), 1, 0.2, 120.0, true);
+        assert_eq!(claim.verdict(), Verdict::Fail);
+        assert_eq!(claim.estimate(), &Estimate::SingleRun { value: 0.4 });
+        assert!(claim.detail.contains("one seed, so no interval"));
         assert!(claim.detail.contains("half a fact"));
         // C8 has no not-measurable case: a slope that cannot be fitted is an error upstream.
     }

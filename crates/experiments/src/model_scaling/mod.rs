@@ -107,8 +107,8 @@ impl Experiment for ModelScaling {
             let c8 = claims::linear_capacity(
                 self.name(),
                 &point.label,
-                &fit,
-                interval,
+                (&fit, interval),
+                m.known.len(),
                 p.linear_tolerance,
                 m.stated(),
                 m.none_known(),
@@ -116,7 +116,7 @@ impl Experiment for ModelScaling {
             let figure = figures::Drawn {
                 point,
                 m: &m,
-                c6_slope: c6.measured,
+                c6_slope: c6.measured().unwrap_or(f64::NAN),
                 c8_slope: fit.slope,
             };
             analysis

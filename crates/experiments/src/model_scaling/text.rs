@@ -51,18 +51,15 @@ fn by_exposure(m: &Measured) -> String {
 pub(super) fn point(point: &Point, m: &Measured, c6: &Claim, c8: &Claim) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
-        "At {label}: {per_model}. The excess falls with slope {c6_slope} (95% interval {c6_lo} to {c6_hi}) against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8_slope} (interval {c8_lo} to {c8_hi}) against 1 (linear): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the non-embedding parameters. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        "At {label}: {per_model}. The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the non-embedding parameters. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
         label = point.label,
         per_model = per_model(m, bits_per_fact),
-        c6_slope = num(c6.measured),
-        c6_lo = num(c6.lo),
-        c6_hi = num(c6.hi),
-        theory = num(c6.theory),
-        c6_verdict = c6.verdict,
-        c8_slope = num(c8.measured),
-        c8_lo = num(c8.lo),
-        c8_hi = num(c8.hi),
-        c8_verdict = c8.verdict,
+        c6 = c6.estimate_text(),
+        theory = c6.reference().map_or_else(|| "n/a".into(), num),
+        c6_verdict = c6.verdict(),
+        c8 = c8.estimate_text(),
+        c8_rule = c8.rule_text(),
+        c8_verdict = c8.verdict(),
         bits = num(bits_per_fact),
         by_exposure = by_exposure(m),
     )

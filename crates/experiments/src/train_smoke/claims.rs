@@ -2,7 +2,7 @@
 //! (knowledge in order of frequency; after a constant number of exposures).
 
 use anyhow::Result;
-use skm_report::{Claim, Verdict, fit_loglog};
+use skm_report::{Claim, Estimate, Rule, Side, fit_loglog};
 
 use crate::num;
 
@@ -26,18 +26,21 @@ pub(super) fn c4(
 ) -> Claim {
     let last_step = settled.last_step;
     // Step 0 is "before any training": count it as step 1 on the log scale.
-    let (measured, lo, hi) = match (settled.syntax, settled.knowledge) {
-        // not measurable: syntax never settles, so the run shows no separation (0 decades,
-        // interval unbounded).
-        (None, _) => (0.0, f64::NEG_INFINITY, f64::INFINITY),
-        (Some(s), None) => {
-            let bound = (last_step / s.max(1.0)).log10();
-            (bound, bound, f64::INFINITY)
-        }
-        (Some(s), Some(k)) => {
-            let gap = (k.max(1.0) / s.max(1.0)).log10();
-            (gap, gap, gap)
-        }
+    let estimate = match (settled.syntax, settled.knowledge) {
+        (None, _) => Estimate::NotMeasurable {
+            reason: format!(
+                "syntax never stays below {floor_bits} bits/token within the {} steps of the run",
+                num(last_step)
+            ),
+        },
+        // Knowledge has not settled by the end of the run: the gap is at least this.
+        (Some(s), None) => Estimate::Bound {
+            value: (last_step / s.max(1.0)).log10(),
+            side: Side::AtLeast,
+        },
+        (Some(s), Some(k)) => Estimate::SingleRun {
+            value: (k.max(1.0) / s.max(1.0)).log10(),
+        },
     };
     let lower_bound = settled.syntax.is_some() && settled.knowledge.is_none();
     let syntax = settled.syntax.map_or_else(|| "never".to_string(), num);
@@ -46,20 +49,17 @@ pub(super) fn c4(
         Some(k) => format!("step {}", num(k)),
     };
     let bound = if lower_bound { ", a lower bound" } else { "" };
-    Claim {
-        id: "C4".into(),
-        variant: format!("{label} transformer"),
-        experiment: experiment.into(),
-        statement: "Syntax is learned before knowledge by a trained transformer: its held-out syntax excess reaches the floor well before the name/value excess".into(),
-        measured,
-        theory: decades,
-        lo,
-        hi,
-        verdict: Verdict::from_bool(settled.syntax.is_some() && measured >= decades),
-        detail: format!(
-            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; PASS when at least {decades}."
+    Claim::judged(
+        "C4",
+        format!("{label} transformer"),
+        experiment,
+        "Syntax is learned before knowledge by a trained transformer: its held-out syntax excess reaches the floor well before the name/value excess",
+        estimate,
+        Rule::AtLeast { threshold: decades },
+        format!(
+            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; PASS when at least {decades} (a lower bound only when it already is)."
         ),
-    }
+    )
 }
 
 /// `bucket: first step known` for each stated bucket, `; `-separated.
@@ -93,20 +93,21 @@ pub(super) fn c7_order(
     // No bucket known: 0 inversions, but FAIL (nothing was acquired in any order).
     let any_known = acquired.iter().any(|(_, a)| a.is_some());
     let acquisition = acquisition_listing(acquired);
-    Claim {
-        id: "C7".into(),
-        variant: format!("{label} order"),
-        experiment: experiment.into(),
-        statement: "Knowledge is acquired in order of frequency: facts stated more often are known at an earlier step".into(),
-        measured: inversions as f64,
-        theory: 0.0,
-        lo: inversions as f64,
-        hi: inversions as f64,
-        verdict: Verdict::from_bool(inversions == 0 && any_known),
-        detail: format!(
+    Claim::judged(
+        "C7",
+        format!("{label} order"),
+        experiment,
+        "Knowledge is acquired in order of frequency: facts stated more often are known at an earlier step",
+        Estimate::SingleRun {
+            value: inversions as f64,
+        },
+        Rule::Order {
+            holds: inversions == 0 && any_known,
+        },
+        format!(
             "First evaluated step at which the seed-mean probe accuracy of each exposure bucket reaches {known_accuracy} ({acquisition}); measured = pairs of buckets where the rarer is known strictly earlier; PASS when none is and at least one bucket is known."
         ),
-    }
+    )
 }
 
 /// `mean exposures -> seen when known` for each known bucket, `; `-separated.
@@ -130,47 +131,50 @@ pub(super) fn c7_exposures(
 ) -> Result<Claim> {
     let statement =
         "A fact becomes known after a roughly constant number of exposures, whatever its frequency";
+    let variant = format!("{label} exposures");
+    // |slope| <= exposure_slope around 0, a constant number of exposures.
+    let rule = Rule::Within {
+        reference: 0.0,
+        tolerance: exposure_slope,
+    };
     let n = known.len();
     if n < 2 {
-        // not measurable: fewer than two buckets are known, so there is no slope.
-        return Ok(Claim {
-            id: "C7".into(),
-            variant: format!("{label} exposures"),
-            experiment: experiment.into(),
-            statement: statement.into(),
-            measured: 0.0,
-            theory: 0.0,
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-            verdict: Verdict::Fail,
-            detail: format!(
+        return Ok(Claim::judged(
+            "C7",
+            variant,
+            experiment,
+            statement,
+            Estimate::NotMeasurable {
+                reason: format!(
+                    "only {n} bucket(s) reach accuracy {known_accuracy} within the run: no slope"
+                ),
+            },
+            rule,
+            format!(
                 "Only {n} bucket(s) reach accuracy {known_accuracy} within the run: no slope can be measured."
             ),
-        });
+        ));
     }
     let (x, y): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
     let fit = fit_loglog(&x, &y)?;
     let seen_list = seen_listing(known);
-    Ok(Claim {
-        id: "C7".into(),
-        variant: format!("{label} exposures"),
-        experiment: experiment.into(),
-        statement: statement.into(),
-        measured: fit.slope,
-        theory: 0.0,
-        // One run, so no interval: lo = hi = the slope.
-        lo: fit.slope,
-        hi: fit.slope,
-        verdict: Verdict::from_bool(fit.slope.abs() <= exposure_slope),
-        detail: format!(
+    Ok(Claim::judged(
+        "C7",
+        variant,
+        experiment,
+        statement,
+        Estimate::SingleRun { value: fit.slope },
+        rule,
+        format!(
             "Slope of log(exposures seen when the bucket first reaches accuracy {known_accuracy}) against log(the bucket's mean exposures in the stream), over the {n} buckets that reach it (mean exposures -> seen when known: {seen_list}); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {exposure_slope}. One run, so no interval."
         ),
-    })
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skm_report::Verdict;
 
     fn settled(syntax: Option<f64>, knowledge: Option<f64>) -> Settled {
         Settled {
@@ -183,35 +187,50 @@ mod tests {
     #[test]
     fn c4_passes_when_syntax_settles_decades_earlier() {
         let c = c4("x", "base", &settled(Some(10.0), Some(1000.0)), 0.1, 1.0);
-        assert_eq!(c.verdict, Verdict::Pass);
-        assert_eq!((c.measured, c.lo, c.hi), (2.0, 2.0, 2.0));
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert_eq!(c.estimate(), &Estimate::SingleRun { value: 2.0 });
+        assert_eq!((c.interval(), c.reference()), (None, Some(1.0)));
         // Step 0 counts as step 1.
         let c = c4("x", "base", &settled(Some(0.0), Some(100.0)), 0.1, 1.0);
-        assert_eq!((c.measured, c.verdict), (2.0, Verdict::Pass));
+        assert_eq!((c.measured(), c.verdict()), (Some(2.0), Verdict::Pass));
     }
 
     #[test]
     fn c4_fails_when_the_gap_is_too_small() {
         let c = c4("x", "base", &settled(Some(100.0), Some(300.0)), 0.1, 1.0);
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert!(c.measured < 1.0);
+        assert_eq!(c.verdict(), Verdict::Fail);
+        assert!(c.measured().is_some_and(|m| m < 1.0));
     }
 
     #[test]
     fn c4_knowledge_never_settling_gives_a_lower_bound() {
         let c = c4("x", "base", &settled(Some(1.0), None), 0.1, 1.0);
-        assert_eq!((c.measured, c.lo, c.hi), (3.0, 3.0, f64::INFINITY));
-        assert_eq!(c.verdict, Verdict::Pass);
+        let bound = Estimate::Bound {
+            value: 3.0,
+            side: Side::AtLeast,
+        };
+        assert_eq!(c.estimate(), &bound);
+        assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains("not within 1000 steps), a lower bound"));
+        // A lower bound short of the threshold does not decide: the gap may still reach it.
         let c = c4("x", "base", &settled(Some(500.0), None), 0.1, 1.0);
-        assert_eq!(c.verdict, Verdict::Fail);
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert!(c.measured().is_some_and(|m| m < 1.0));
+        assert!(
+            c.reason()
+                .is_some_and(|r| r.contains("only a bound is known"))
+        );
     }
 
     #[test]
     fn c4_is_not_measurable_when_syntax_never_settles() {
         let c = c4("x", "base", &settled(None, Some(10.0)), 0.1, 1.0);
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert_eq!((c.lo, c.hi), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert_eq!((c.measured(), c.interval()), (None, None));
+        assert_eq!(
+            c.reason(),
+            Some("syntax never stays below 0.1 bits/token within the 1000 steps of the run")
+        );
         assert!(c.detail.contains("(step never)"));
     }
 
@@ -226,7 +245,8 @@ mod tests {
     #[test]
     fn c7_order_passes_when_frequent_buckets_are_known_first() {
         let c = c7_order("x", "base", &buckets(&[None, Some(100.0), Some(10.0)]), 0.5);
-        assert_eq!((c.measured, c.verdict), (0.0, Verdict::Pass));
+        assert_eq!((c.measured(), c.verdict()), (Some(0.0), Verdict::Pass));
+        assert_eq!(c.rule(), &Rule::Order { holds: true });
         assert!(c.detail.contains("b0: not reached; b1: 100; b2: 10"));
     }
 
@@ -234,36 +254,41 @@ mod tests {
     fn c7_order_fails_on_an_inversion() {
         let c = c7_order("x", "base", &buckets(&[Some(10.0), Some(100.0), None]), 0.5);
         // b0 before b1, b0 before b2, b1 before b2.
-        assert_eq!((c.measured, c.verdict), (3.0, Verdict::Fail));
+        assert_eq!((c.measured(), c.verdict()), (Some(3.0), Verdict::Fail));
     }
 
     #[test]
     fn c7_order_fails_when_no_bucket_is_known() {
         let c = c7_order("x", "base", &buckets(&[None, None]), 0.5);
-        assert_eq!((c.measured, c.verdict), (0.0, Verdict::Fail));
+        assert_eq!((c.measured(), c.verdict()), (Some(0.0), Verdict::Fail));
     }
 
     #[test]
     fn c7_exposures_passes_on_a_constant_number_of_exposures() {
         let known = [(1.0, 50.0), (10.0, 50.0), (100.0, 50.0)];
         let c = c7_exposures("x", "base", &known, 0.5, 0.3).unwrap();
-        assert_eq!(c.verdict, Verdict::Pass);
-        assert!(c.measured.abs() < 1e-9);
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(c.measured().is_some_and(|m| m.abs() < 1e-9));
+        assert_eq!(c.interval(), None, "one run, no interval");
     }
 
     #[test]
     fn c7_exposures_fails_on_a_constant_number_of_steps() {
         let known = [(1.0, 5.0), (10.0, 50.0), (100.0, 500.0)];
         let c = c7_exposures("x", "base", &known, 0.5, 0.3).unwrap();
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert!((c.measured - 1.0).abs() < 1e-9);
+        assert_eq!(c.verdict(), Verdict::Fail);
+        assert!(c.measured().is_some_and(|m| (m - 1.0).abs() < 1e-9));
     }
 
     #[test]
     fn c7_exposures_is_not_measurable_with_one_known_bucket() {
         let c = c7_exposures("x", "base", &[(10.0, 50.0)], 0.5, 0.3).unwrap();
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert_eq!((c.lo, c.hi), (f64::NEG_INFINITY, f64::INFINITY));
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert_eq!(c.measured(), None);
+        assert_eq!(
+            c.reason(),
+            Some("only 1 bucket(s) reach accuracy 0.5 within the run: no slope")
+        );
         assert!(c.detail.starts_with("Only 1 bucket(s)"));
     }
 }

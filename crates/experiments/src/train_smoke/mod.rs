@@ -97,7 +97,7 @@ impl TrainAndProbe {
         .fold(f64::INFINITY, f64::min);
         let settled = Settled {
             syntax: curves.settles("syntax", p.floor_bits)?,
-            // not measurable: knowledge does not settle within the run.
+            // `None` when knowledge does not settle within the run: C4 is then a lower bound.
             knowledge: Some(knowledge).filter(|k| k.is_finite()),
             last_step: curves.last_step,
         };

@@ -56,7 +56,7 @@ pub(super) fn point_paragraphs(t: &PointText, p: &Params) -> Result<[String; 2]>
     let (label, last_step, acquisition) = (t.label, t.curves.last_step, t.acquisition);
     let (floor, known) = (p.floor_bits, p.known_accuracy);
     let [c4, c7, c7_exposures] = t.claims;
-    let (c4, c7) = (&c4.verdict, &c7.verdict);
+    let (c4, c7) = (c4.verdict(), c7.verdict());
     let state = format!(
         "At {label}: after {last_step} steps the held-out excess over the oracle is {syntax} bits/token for syntax, {name} for names and {value} for values. Syntax stays below {floor} bits/token {syntax_from}, knowledge {knowledge_from}. Probe accuracy first reaches {known} (by bucket): {acquisition}. Never-seen entities: the argmax is malformed for {malformed} of the probes, the mass on the attribute's valid values is {valid_mass} and the argmax's probability {p_argmax} (a calibrated model would put 1/|V_j| = {calibrated} on each value). C4 **{c4}**, C7 (order) **{c7}**."
     );
@@ -65,10 +65,13 @@ pub(super) fn point_paragraphs(t: &PointText, p: &Params) -> Result<[String; 2]>
     } else {
         t.seen_list
     };
+    let slope = match (c7_exposures.measured(), c7_exposures.reason()) {
+        (Some(slope), _) => format!("slope {}", num(slope)),
+        (None, reason) => format!("not measurable: {}", reason.unwrap_or("no slope")),
+    };
     let exposures = format!(
-        "Exposures seen when a bucket is first known (its mean exposures -> seen): {seen}; C7 (exposures) **{}** (slope {}).",
-        c7_exposures.verdict,
-        num(c7_exposures.measured),
+        "Exposures seen when a bucket is first known (its mean exposures -> seen): {seen}; C7 (exposures) **{}** ({slope}).",
+        c7_exposures.verdict(),
     );
     Ok([state, exposures])
 }
