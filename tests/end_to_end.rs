@@ -674,3 +674,78 @@ fn every_profile_of_every_experiment_is_valid() {
         assert_eq!(specs.len(), skm_experiments::registry().len());
     }
 }
+
+/// A `reproduce` killed in the middle of training (the process aborts, as under `kill -9`,
+/// with no final checkpoint) leaves its partial run; the next `reproduce` resumes it from the
+/// last checkpoint and ends with the frames and claims of a run never killed.
+#[test]
+fn a_killed_reproduce_resumes_to_the_same_results() {
+    let out = tempfile::tempdir().unwrap();
+    let reproduce = |abort_after: Option<&str>| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
+        command.args([
+            "reproduce",
+            "--profile",
+            "smoke",
+            "--only",
+            "data-scaling",
+            "--out",
+        ]);
+        command.arg(out.path());
+        command.env_remove("SKM_ABORT_AFTER_STEPS");
+        if let Some(step) = abort_after {
+            command.env("SKM_ABORT_AFTER_STEPS", step);
+        }
+        command.output().unwrap()
+    };
+    let killed = reproduce(Some("7"));
+    assert!(!killed.status.success(), "the aborted run must fail");
+    let stderr = String::from_utf8_lossy(&killed.stderr);
+    assert!(stderr.contains("aborting after step 7"), "{stderr}");
+    let checkpoints = out.path().join("results/smoke/checkpoints");
+    let entries = || -> Vec<String> {
+        std::fs::read_dir(&checkpoints)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let partial = entries();
+    assert_eq!(partial.len(), 1, "one partial run is left: {partial:?}");
+    assert!(partial[0].ends_with(".partial"), "{partial:?}");
+    assert!(
+        !out.path().join("results/smoke/runs/data-scaling").exists(),
+        "no run was committed"
+    );
+
+    let resumed = reproduce(None);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(
+        entries().iter().all(|e| !e.ends_with(".partial")),
+        "the partial run became a cached model: {:?}",
+        entries()
+    );
+    let (shared, all) = smoke();
+    for frame in ["scaling", "training"] {
+        let path =
+            |root: &Path| root.join(format!("results/smoke/runs/data-scaling/{frame}.parquet"));
+        let (a, b) = (
+            read_parquet(&path(out.path())).unwrap(),
+            read_parquet(&path(shared)).unwrap(),
+        );
+        assert!(a.equals_missing(&b), "{frame} differs after resuming");
+    }
+    // `--only` leaves the claim table to a whole run: the console prints the claims.
+    let expected: Vec<String> = all
+        .iter()
+        .filter(|c| c.experiment == "data-scaling")
+        .map(|c| c.estimate_text())
+        .collect();
+    let console = String::from_utf8_lossy(&resumed.stdout);
+    for estimate in expected {
+        assert!(console.contains(&estimate), "{estimate} not in:\n{console}");
+    }
+}

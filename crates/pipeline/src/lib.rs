@@ -155,7 +155,8 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     }
     // `--force` retrains the models the selected experiments ask for, each once; the other
     // models of the cache stay.
-    let cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
+    let mut cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
+    cache.abort_after = abort_after()?;
     for (spec, _) in &mut specs {
         spec.set_device(options.device);
     }
@@ -232,6 +233,16 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         })?;
         eprintln!("{}: computed in {wall} s", spec.experiment);
     }
+    if options.only.is_empty() {
+        // Every model of every experiment is now finished: a partial run left is of a recipe
+        // no experiment asks for any more (older code or files), and would never resume.
+        for path in models::remove_partial_runs(&layout.checkpoints())? {
+            eprintln!(
+                "removed {}, a partial run no experiment needs",
+                path.display()
+            );
+        }
+    }
     paper::write(
         &layout,
         &options.experiments_dir,
@@ -239,6 +250,17 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         &source_hash,
         &options.only,
     )
+}
+
+/// `SKM_ABORT_AFTER_STEPS`: the fault injection of the kill-and-resume test (see
+/// [`CheckpointCache::abort_after`]); unset or empty for every real run.
+fn abort_after() -> Result<Option<usize>> {
+    match std::env::var("SKM_ABORT_AFTER_STEPS") {
+        Ok(value) if !value.is_empty() => value.parse().map(Some).with_context(|| {
+            format!("SKM_ABORT_AFTER_STEPS = {value:?} is not a step count: allowed 1, 2, ...")
+        }),
+        _ => Ok(None),
+    }
 }
 
 /// Writes `results/<profile>/claims.parquet` from the analysed runs, stamped with each run's

@@ -27,6 +27,10 @@ pub struct CheckpointCache {
     /// The keys of the models this process trained, shared by every spec of one `reproduce`
     /// (so a model that `--force` retrains is trained once however many experiments read it).
     pub trained: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>>,
+    /// Fault injection for the kill-and-resume test: the process aborts, as under `kill -9`
+    /// (no destructor, no final checkpoint), when a training run finishes this step
+    /// (`SKM_ABORT_AFTER_STEPS`, read by `reproduce`).
+    pub abort_after: Option<usize>,
 }
 
 impl CheckpointCache {
@@ -37,6 +41,7 @@ impl CheckpointCache {
             code: code.to_string(),
             retrain,
             trained: Default::default(),
+            abort_after: None,
         }
     }
 
@@ -59,6 +64,28 @@ impl CheckpointCache {
             set.insert(hash.to_string());
         }
     }
+}
+
+/// Removes the partial runs (`.<hash>.partial/`) of the checkpoint cache `dir`; returns
+/// what it removed.
+pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if name.is_some_and(|n| n.starts_with('.') && n.ends_with(".partial")) {
+            std::fs::remove_dir_all(&path)
+                .with_context(|| format!("removing {}", path.display()))?;
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    Ok(removed)
 }
 
 /// Everything that determines a trained model: its cache key is the hash of this.
@@ -185,6 +212,13 @@ impl CheckpointCache {
             heldout_tokens,
             &options,
             |_, outcome| {
+                if self.abort_after == Some(outcome.step + 1) {
+                    eprintln!(
+                        "aborting after step {} (SKM_ABORT_AFTER_STEPS)",
+                        outcome.step + 1
+                    );
+                    std::process::abort();
+                }
                 progress.inc(1);
                 progress.trained(tokens_per_step, outcome.loss);
                 Ok(())
@@ -358,5 +392,32 @@ mod tests {
         let entries: Vec<_> = std::fs::read_dir(base.join("killed")).unwrap().collect();
         assert_eq!(entries.len(), 1, "the partial run became the cached model");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn only_partial_runs_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in [".aa.partial", "aa", ".bb.partial", ".tmp-1"] {
+            std::fs::create_dir(dir.path().join(name)).unwrap();
+        }
+        let removed = remove_partial_runs(dir.path()).unwrap();
+        assert_eq!(
+            removed,
+            [
+                dir.path().join(".aa.partial"),
+                dir.path().join(".bb.partial")
+            ]
+        );
+        let mut left: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".tmp-1", "aa"]);
+        assert!(
+            remove_partial_runs(&dir.path().join("missing"))
+                .unwrap()
+                .is_empty()
+        );
     }
 }
