@@ -216,6 +216,11 @@ fn claim_table_lists_every_claim_of_the_experiments() {
         }
         assert!(!claim.detail.is_empty());
     }
+    // The paper states every claim of the catalog once, before the sections.
+    let paper = std::fs::read_to_string(out.join("results/smoke/paper/index.md")).unwrap();
+    for id in ["C1", "C7", "C13"] {
+        assert!(paper.contains(&format!("- **{id}.** ")), "{id} not stated");
+    }
     // Each experiment emits exactly the claims its file declares, and claims.toml states them.
     let experiments = workspace_root().join("experiments");
     let catalog: toml::Table =

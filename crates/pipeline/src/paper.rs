@@ -1,6 +1,7 @@
 //! From finished runs to the figures, the claim table and the paper, at the places
 //! [`Layout`] gives the profile (`figures/` and `paper/` only for the default profile).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -11,6 +12,7 @@ use skm_trainer::DeviceKind;
 use skm_experiments::spec::{ProfileName, Spec};
 use skm_experiments::{Analysis, registry};
 
+use crate::load::ClaimText;
 use crate::store::{self, Layout, Provenance, RunStatus};
 
 /// A finished, current run and what it concludes.
@@ -116,7 +118,9 @@ pub fn write(
         return Ok(selected);
     }
     crate::collect_claims(layout, &runs)?;
+    let catalog = crate::load::claim_catalog(experiments_dir)?;
     let mut report = report(&runs, profile, device)?;
+    report.introduction.push_str(&claims_list(&catalog));
     report.sections.extend(skipped);
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     skm_report::paper::write_markdown(&report, &dir.join("index.md"))?;
@@ -197,6 +201,30 @@ fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
     let tmp = path.with_file_name(".skm-stamp.svg.tmp");
     std::fs::write(&tmp, stamped).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// The claims of `experiments/claims.toml` as a Markdown list: what the paper says, what skm
+/// measures, and the PASS rule, in the order C1, C2, ...
+fn claims_list(catalog: &BTreeMap<String, ClaimText>) -> String {
+    let mut ids: Vec<&String> = catalog.keys().collect();
+    ids.sort_by_key(|id| {
+        (
+            id.trim_start_matches('C')
+                .parse::<u32>()
+                .unwrap_or(u32::MAX),
+            *id,
+        )
+    });
+    let mut list =
+        String::from("\n\nThe claims checked, as `experiments/claims.toml` states them:\n\n");
+    for id in ids {
+        let claim = &catalog[id];
+        list.push_str(&format!(
+            "- **{id}.** {} *Measured:* {} *Rule:* {}\n",
+            claim.statement, claim.measured, claim.rule
+        ));
+    }
+    list
 }
 
 fn report(runs: &[Run], profile: ProfileName, device: DeviceKind) -> Result<Report> {
