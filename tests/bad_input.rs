@@ -29,15 +29,9 @@ fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) ->
     }
     let out = tempfile::tempdir().unwrap();
     let result = skm_pipeline::reproduce(&Reproduce {
-        profile: ProfileName::Smoke,
         only: only.iter().map(|s| s.to_string()).collect(),
-        force: false,
         experiments_dir: experiments.path().to_path_buf(),
-        out: out.path().to_path_buf(),
-        sources: workspace_root(),
-        revision: "test".into(),
-        progress: false,
-        device: skm_trainer::DeviceKind::Cpu,
+        ..Reproduce::new(ProfileName::Smoke, out.path())
     });
     let error = format!("{:#}", result.expect_err("bad input must fail"));
     assert_nothing_written(out.path());

@@ -15,15 +15,9 @@ mod paper_in_browser;
 
 fn options(out: &Path, force: bool) -> Reproduce {
     Reproduce {
-        profile: ProfileName::Smoke,
-        only: Vec::new(),
         force,
-        experiments_dir: workspace_root().join("experiments"),
-        out: out.to_path_buf(),
-        sources: workspace_root(),
         revision: "test-revision".into(),
-        progress: false,
-        device: skm_trainer::DeviceKind::Cpu,
+        ..Reproduce::new(ProfileName::Smoke, out)
     }
 }
 

@@ -54,6 +54,24 @@ pub struct Reproduce {
     pub device: DeviceKind,
 }
 
+impl Reproduce {
+    /// Every experiment of this workspace at `profile` into `out`: no `--force`, no progress
+    /// bars, the CPU, and the revision `unknown` (set [`Reproduce::revision`] for provenance).
+    pub fn new(profile: ProfileName, out: &Path) -> Self {
+        Reproduce {
+            profile,
+            only: Vec::new(),
+            force: false,
+            experiments_dir: workspace_root().join("experiments"),
+            out: out.to_path_buf(),
+            sources: workspace_root(),
+            revision: "unknown".into(),
+            progress: false,
+            device: DeviceKind::Cpu,
+        }
+    }
+}
+
 /// The workspace root (this crate lives in `crates/pipeline`).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
