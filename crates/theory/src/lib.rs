@@ -30,8 +30,9 @@ pub use bayes::BayesLearner;
 pub use capacity::{StructureFunction, StructurePoint, optimal_entities, structure_function};
 pub use oracle::Oracle;
 pub use pycrp::{
-    expected_distinct, expected_distinct_asymptote, expected_distinct_closed_form,
-    expected_distinct_curve,
+    distinct_variance, expected_distinct, expected_distinct_asymptote,
+    expected_distinct_closed_form, expected_distinct_curve, expected_spectrum,
+    expected_tail_counts,
 };
 pub use roles::RoleBits;
 

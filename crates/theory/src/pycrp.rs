@@ -1,5 +1,7 @@
 //! The expected number of distinct entities of a Pitman-Yor Chinese restaurant process
-//! (claim C1, Heaps' law): exact recursion, closed form and asymptote.
+//! (claim C1, Heaps' law): exact recursion, closed form and asymptote; and the exact
+//! finite-N laws the claims compare with: the expected frequency spectrum `E[K_{N,j}]`, the
+//! expected tail count `G_N(c)` (Zipf's law with the axes swapped, claim C2) and `Var K_N`.
 //!
 //! Domain of every function: discount `0 <= alpha < 1`, concentration `beta > -alpha`, and
 //! `beta > 0` when `alpha = 0` (the generator's own ranges). Outside it they return NaN.
@@ -97,6 +99,75 @@ pub fn expected_distinct_asymptote(alpha: f64, beta: f64, n: u64) -> f64 {
     ln_gamma_ratio(beta + alpha, 1.0 - alpha).exp() / alpha * n.powf(alpha)
 }
 
+/// The expected frequency spectrum after `N` sentences: `spectrum[j - 1] = E[K_{N,j}]`, the
+/// expected number of entities seen exactly `j` times, `j = 1..=N`:
+/// `E[K_{N,j}] = C(N, j) B(j - alpha, N - j + beta + alpha) / B(1 - alpha, beta + alpha)`
+/// (Pitman 2006, Combinatorial Stochastic Processes, section 3.3).
+///
+/// Evaluated without large cancelling terms: `E[K_{N,1}] = N (beta + alpha)_{N-1} /
+/// (beta + 1)_{N-1}` (rising factorials, from [`ln_gamma_ratio`]) and the ratio of
+/// neighbours `E[K_{N,j+1}] / E[K_{N,j}] = (N - j)(j - alpha) / ((j + 1)(N - j - 1 + beta +
+/// alpha))`, all of whose factors are positive. Checks: `sum_j E[K_{N,j}] = E[K_N]` and
+/// `sum_j j E[K_{N,j}] = N`. Empty for `N = 0`; NaN outside the domain.
+pub fn expected_spectrum(alpha: f64, beta: f64, n: usize) -> Vec<f64> {
+    if !valid(alpha, beta) {
+        return vec![f64::NAN; n];
+    }
+    let mut spectrum = Vec::with_capacity(n);
+    if n == 0 {
+        return spectrum;
+    }
+    let steps = (n - 1) as f64;
+    let nf = n as f64;
+    let mut current =
+        nf * (ln_gamma_ratio(beta + alpha, steps) - ln_gamma_ratio(beta + 1.0, steps)).exp();
+    for j in 1..=n {
+        spectrum.push(current);
+        let jf = j as f64;
+        current *= (nf - jf) * (jf - alpha) / ((jf + 1.0) * (nf - jf - 1.0 + beta + alpha));
+    }
+    spectrum
+}
+
+/// The expected tail counts after `N` sentences: `tail[c - 1] = G_N(c) = sum_{j >= c}
+/// E[K_{N,j}]`, the expected number of entities seen at least `c` times, `c = 1..=N`
+/// (`G_N(1) = E[K_N]`). Plotted against `c` it is Zipf's law with the axes swapped: for large
+/// `N`, `G_N(c)` falls like `c^(-alpha)` over the middle of the range.
+pub fn expected_tail_counts(alpha: f64, beta: f64, n: usize) -> Vec<f64> {
+    let spectrum = expected_spectrum(alpha, beta, n);
+    let mut tail = vec![0.0; n];
+    let mut sum = 0.0;
+    // Summed from the rare end: the small terms first.
+    for j in (0..n).rev() {
+        sum += spectrum[j];
+        tail[j] = sum;
+    }
+    tail
+}
+
+/// `Var K_N` by the exact recursion of the first two moments of the PYCRP: with
+/// `K_{n+1} = K_n + Bernoulli(p_n)`, `p_n = (beta + alpha K_n)/(n + beta)` for `n >= 1`
+/// (and `K_1 = 1`),
+/// `E[K_{n+1}^2] = E[K_n^2] + (2 (beta E[K_n] + alpha E[K_n^2]) + beta + alpha E[K_n]) / (n + beta)`.
+/// O(N) time, stable on the whole domain (also `beta <= 0`). NaN outside it.
+pub fn distinct_variance(alpha: f64, beta: f64, n: u64) -> f64 {
+    if !valid(alpha, beta) {
+        return f64::NAN;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    let (mut first, mut second) = (1.0f64, 1.0f64);
+    for i in 1..n {
+        let denominator = i as f64 + beta;
+        let next_second =
+            second + (2.0 * (beta * first + alpha * second) + beta + alpha * first) / denominator;
+        first = step(alpha, beta, i, first);
+        second = next_second;
+    }
+    (second - first * first).max(0.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +232,56 @@ mod tests {
             assert!(expected_distinct_asymptote(alpha, beta, 10).is_nan());
             assert!(expected_distinct_curve(alpha, beta, 3)[3].is_nan());
         }
+    }
+
+    #[test]
+    fn spectrum_sums_to_the_distinct_count_and_to_n() {
+        for (alpha, beta) in PARAMETERS {
+            for n in [1usize, 2, 3, 10, 1_000, 100_000] {
+                let spectrum = expected_spectrum(alpha, beta, n);
+                assert_eq!(spectrum.len(), n);
+                assert!(spectrum.iter().all(|&e| e >= 0.0 && e.is_finite()));
+                let tables: f64 = spectrum.iter().sum();
+                let customers: f64 = spectrum
+                    .iter()
+                    .enumerate()
+                    .map(|(j, e)| (j + 1) as f64 * e)
+                    .sum();
+                let k = expected_distinct_closed_form(alpha, beta, n as u64);
+                assert!(
+                    relative(tables, k) < 1e-9,
+                    "alpha {alpha} beta {beta} n {n}"
+                );
+                assert!(
+                    relative(customers, n as f64) < 1e-9,
+                    "alpha {alpha} beta {beta} n {n}"
+                );
+                let tail = expected_tail_counts(alpha, beta, n);
+                assert!(relative(tail[0], tables) < 1e-12);
+                assert!(tail.windows(2).all(|w| w[0] >= w[1]));
+            }
+        }
+    }
+
+    #[test]
+    fn small_spectra_match_the_predictive() {
+        // Two customers: one table of two with probability (1 - alpha)/(1 + beta).
+        for (alpha, beta) in PARAMETERS {
+            let together = (1.0 - alpha) / (1.0 + beta);
+            let spectrum = expected_spectrum(alpha, beta, 2);
+            assert!(relative(spectrum[1], together) < 1e-12);
+            assert!(relative(spectrum[0], 2.0 * (1.0 - together)) < 1e-12);
+        }
+    }
+
+    #[test]
+    fn variance_matches_small_cases() {
+        for (alpha, beta) in PARAMETERS {
+            assert_eq!(distinct_variance(alpha, beta, 1), 0.0);
+            // K_2 - 1 is Bernoulli((beta + alpha)/(1 + beta)).
+            let p = (beta + alpha) / (1.0 + beta);
+            assert!((distinct_variance(alpha, beta, 2) - p * (1.0 - p)).abs() < 1e-12);
+        }
+        assert!(distinct_variance(1.5, 1.0, 10).is_nan());
     }
 }

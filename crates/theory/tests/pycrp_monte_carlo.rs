@@ -44,3 +44,44 @@ fn mean_distinct_count_matches_expectation() {
         );
     }
 }
+
+/// The expected tail counts `G_N(c)` and `Var K_N` against the generator's corpora.
+#[test]
+fn tail_counts_and_variance_match_simulation() {
+    const N: usize = 2_000;
+    const REPLICATES: u64 = 300;
+    for (alpha, beta) in [(0.5, 1.0), (0.3, 5.0), (0.7, 0.5), (0.5, -0.3)] {
+        let worlds: Vec<Vec<u64>> = (0..REPLICATES)
+            .map(|seed| {
+                let corpus = Corpus::generate(&config(alpha, beta, seed + 1_000), N).unwrap();
+                corpus.world.counts.clone()
+            })
+            .collect();
+        let tail = skm_theory::expected_tail_counts(alpha, beta, N);
+        let r = REPLICATES as f64;
+        for c in [1u64, 2, 5, 20, 100] {
+            let seen: Vec<f64> = worlds
+                .iter()
+                .map(|counts| counts.iter().filter(|&&k| k >= c).count() as f64)
+                .collect();
+            let mean = seen.iter().sum::<f64>() / r;
+            let variance = seen.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / (r - 1.0);
+            let standard_error = (variance / r).sqrt().max(1e-9);
+            let expected = tail[c as usize - 1];
+            assert!(
+                (mean - expected).abs() < 4.0 * standard_error,
+                "alpha {alpha} beta {beta} c {c}: mean {mean} vs G_N(c) {expected} (se {standard_error})"
+            );
+        }
+        // Var K_N: the sample variance over 300 replicates is within about 8% (one standard
+        // error, for a roughly normal K_N); 30% is well beyond four.
+        let k: Vec<f64> = worlds.iter().map(|counts| counts.len() as f64).collect();
+        let mean = k.iter().sum::<f64>() / r;
+        let sample = k.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1.0);
+        let exact = skm_theory::distinct_variance(alpha, beta, N as u64);
+        assert!(
+            (sample / exact - 1.0).abs() < 0.3,
+            "alpha {alpha} beta {beta}: sample variance {sample} vs exact {exact}"
+        );
+    }
+}
