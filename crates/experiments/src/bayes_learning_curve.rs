@@ -13,6 +13,8 @@ use super::{
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;
+// Still imported from here by hallucination, fine_tuning and model_scaling.
+pub(crate) use crate::slug;
 
 pub struct BayesLearningCurve;
 
@@ -41,20 +43,6 @@ fn role_bits(bits: &RoleBits, role: &str) -> f64 {
         "value" => bits.get(Role::Value),
         _ => bits.get(Role::Noise),
     }
-}
-
-/// File-name-safe form of a point label.
-pub fn slug(label: &str) -> String {
-    label
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 impl Experiment for BayesLearningCurve {

@@ -14,13 +14,12 @@ use skm_report::{Figure, Scale, Series, Style, fit_loglog};
 use skm_theory::{BayesLearner, Oracle, exponents};
 use skm_trainer::{TrainConfig, evaluate_roles};
 
-use super::bayes_learning_curve::slug;
 use super::training::{
     LossRows, ROLES, RoleRows, configs, model_label, role_of, trained, training_steps,
 };
 use super::{
     Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, curves_by_seed, floats,
-    mean_curve, num, rows_where,
+    mean_curve, num, rows_where, slug,
 };
 use crate::spec::Spec;
 
