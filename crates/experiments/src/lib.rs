@@ -360,3 +360,17 @@ pub fn slope_estimate(fit: &LogLogFit, interval: Interval, seeds: usize) -> (Est
 pub fn num(value: f64) -> String {
     skm_report::paper::format_number(value)
 }
+
+/// File-name-safe form of a point label.
+pub fn slug(label: &str) -> String {
+    label
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}

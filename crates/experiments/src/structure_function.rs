@@ -6,10 +6,9 @@ use serde::Deserialize;
 use skm_report::{Figure, Marker, Scale, Series, Style};
 use skm_theory::{capacity, exponents};
 
-use super::bayes_learning_curve::slug;
 use super::{
     Analysis, Env, Experiment, ExponentCheck, FigureOut, FrameSet, Frames, check_fraction, concat,
-    curves_by_seed, for_each_stream, mean_curve, num, rows_where, window,
+    curves_by_seed, for_each_stream, mean_curve, num, rows_where, slug, window,
 };
 use crate::measure::log_grid;
 use crate::spec::Spec;

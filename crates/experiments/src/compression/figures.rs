@@ -5,7 +5,7 @@ use skm_trainer::ModelConfig;
 
 use super::CODERS;
 use super::codes::Codes;
-use crate::bayes_learning_curve::slug;
+use crate::slug;
 use crate::training::model_label;
 use crate::{FigureOut, num};
 

@@ -10,7 +10,7 @@ use super::compute::NEVER_SEEN;
 use super::curves::PointCurves;
 use super::params::Params;
 use crate::FigureOut;
-use crate::bayes_learning_curve::slug;
+use crate::slug;
 use crate::training::model_label;
 
 /// The roles drawn in the left panel, in colour order.

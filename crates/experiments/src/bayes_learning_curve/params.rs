@@ -1,0 +1,44 @@
+//! The `[analysis]` table of bayes-learning-curve, and its check.
+
+use anyhow::{Result, ensure};
+use serde::Deserialize;
+
+use crate::check_fraction;
+use crate::spec::Spec;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// Width of the sentence bins: this many per decade of N.
+    pub bins_per_decade: u32,
+    /// Exponent fits use bins from `fit_from * N` on.
+    pub fit_from: f64,
+    /// C4: a role has reached its floor once its excess stays below this (bits/sentence).
+    pub floor_bits: f64,
+    /// C4: how many decades earlier syntax must reach its floor than knowledge.
+    pub decades: f64,
+}
+
+/// Checks the table of `spec`.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    ensure!(
+        (1..=50).contains(&p.bins_per_decade),
+        "{file}: analysis.bins_per_decade = {} is out of range: allowed 1..=50",
+        p.bins_per_decade
+    );
+    check_fraction(spec, "fit_from", p.fit_from)?;
+    ensure!(
+        p.floor_bits > 0.0,
+        "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
+        p.floor_bits
+    );
+    ensure!(
+        p.decades > 0.0,
+        "{file}: analysis.decades = {} is out of range: allowed > 0",
+        p.decades
+    );
+    Ok(())
+}

@@ -1,0 +1,159 @@
+//! The frames of data-scaling: per (point, seed, N) the early-stopped transformer's and the
+//! Bayes learner's test excess by role, and the training losses.
+
+use std::ops::Range;
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+use skm_generator::Corpus;
+use skm_theory::{BayesLearner, Oracle};
+use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
+
+use super::params::Params;
+use crate::spec::{Point, Spec};
+use crate::training::{LossRows, ROLES, RoleRows, configs, role_of, trained};
+use crate::{Env, Frames};
+
+/// Columns of the `scaling` frame, one row per (point, seed, N, role).
+#[derive(Default)]
+struct Rows {
+    point: Vec<String>,
+    seed: Vec<u64>,
+    sentences: Vec<u64>,
+    train_tokens: Vec<u64>,
+    steps: Vec<u64>,
+    kept_step: Vec<u64>,
+    roles: RoleRows,
+    bayes: Vec<f64>,
+    training: LossRows,
+}
+
+/// The sentences of one stream: held out for early stopping, then the test set.
+struct Split {
+    heldout: Range<usize>,
+    test: Range<usize>,
+}
+
+/// The frames: `scaling` and `training`.
+pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let p: Params = spec.analysis()?;
+    let largest = spec.sentences as usize;
+    let heldout = largest..largest + p.heldout_sentences as usize;
+    let test = heldout.end..heldout.end + p.test_sentences as usize;
+    let split = Split { heldout, test };
+    let mut rows = Rows::default();
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            stream(spec, env, point, (index, seed), &split, &mut rows)?;
+        }
+    }
+    let mut scaling = df!(
+        "point" => rows.point,
+        "seed" => rows.seed,
+        "sentences" => rows.sentences,
+        "train_tokens" => rows.train_tokens,
+        "steps" => rows.steps,
+        "kept_step" => rows.kept_step,
+    )?;
+    scaling.hstack_mut(&rows.roles.columns())?;
+    scaling.with_column(Column::new(
+        "bayes_excess_bits_per_token".into(),
+        rows.bayes,
+    ))?;
+    Ok(Frames::from([
+        ("scaling".to_string(), scaling),
+        ("training".to_string(), rows.training.frame()?),
+    ]))
+}
+
+/// The rows of one seed's stream at `point`: a transformer trained on each prefix N of
+/// `spec.sizes`, and the Bayes learner after the same N sentences.
+fn stream(
+    spec: &Spec,
+    env: &Env<'_>,
+    point: &Point,
+    (index, seed): (usize, u64),
+    split: &Split,
+    rows: &mut Rows,
+) -> Result<()> {
+    let (model_config, train_config) = configs(spec)?;
+    let corpus = Corpus::generate(&spec.generator_at(point, seed), split.test.end)?;
+    let model = ModelConfig {
+        vocab_size: corpus.world.vocabulary.size(),
+        ..model_config.clone()
+    };
+    let train = TrainConfig {
+        seed: train_config.seed.wrapping_add(index as u64),
+        ..train_config.clone()
+    };
+    let mut bayes = BayesLearner::new(&corpus.world)?;
+    let mut observed = 0;
+    let mut scratch = Vec::new();
+    for &n in &spec.sizes {
+        let n = n as usize;
+        for i in observed..n {
+            scratch.clear();
+            bayes.observe(
+                &corpus.sentences[i],
+                corpus.sentence_tokens(i),
+                &mut scratch,
+            )?;
+        }
+        observed = n;
+        let label = format!("{} N={n}", point.label);
+        let run = trained(
+            spec,
+            env,
+            &corpus,
+            0..n,
+            split.heldout.clone(),
+            &model,
+            &train,
+        )
+        .with_context(|| format!("training at {label} seed {seed}"))?;
+        rows.training.push_run(&label, seed, &run.state, &train);
+        let eval = evaluate_roles(&run.model, &corpus, split.test.clone(), train.batch_size)?;
+        rows.roles.push(&eval);
+        for (bayes_tokens, bayes_excess) in bayes_by_role(&bayes, &corpus, split.test.clone())? {
+            rows.point.push(point.label.clone());
+            rows.seed.push(seed);
+            rows.sentences.push(n as u64);
+            rows.train_tokens.push(corpus.offsets[n] as u64);
+            rows.steps.push(run.state.step as u64);
+            rows.kept_step.push(run.kept_step as u64);
+            rows.bayes.push(bayes_excess / bayes_tokens as f64);
+        }
+    }
+    Ok(())
+}
+
+/// The Bayes learner's excess over the oracle on `sentences` (scored without learning), as
+/// `(tokens, excess bits)` per role of [`ROLES`]. Unlike the transformer it also scores each
+/// sentence's first token, which is a syntax token coded the same by both.
+fn bayes_by_role(
+    bayes: &BayesLearner,
+    corpus: &Corpus,
+    sentences: Range<usize>,
+) -> Result<Vec<(u64, f64)>> {
+    let oracle = Oracle::new(&corpus.world)?;
+    let vocabulary = &corpus.world.vocabulary;
+    let mut totals = vec![(0u64, 0.0f64); ROLES.len()];
+    let (mut learner_bits, mut oracle_bits) = (Vec::new(), Vec::new());
+    for i in sentences {
+        learner_bits.clear();
+        oracle_bits.clear();
+        let tokens = corpus.sentence_tokens(i);
+        bayes.score(&corpus.sentences[i], tokens, &mut learner_bits)?;
+        oracle.sentence_bits(&corpus.sentences[i], &mut oracle_bits)?;
+        for ((&token, &b), &o) in tokens.iter().zip(&learner_bits).zip(&oracle_bits) {
+            let role = vocabulary.role(token);
+            for (slot, name) in ROLES.iter().enumerate() {
+                if role_of(name).is_none_or(|r| r == role) {
+                    totals[slot].0 += 1;
+                    totals[slot].1 += b - o;
+                }
+            }
+        }
+    }
+    Ok(totals)
+}

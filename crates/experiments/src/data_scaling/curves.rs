@@ -1,0 +1,94 @@
+//! The curves of one point the analysis reads off the `scaling` frame.
+
+use anyhow::Result;
+use polars::prelude::DataFrame;
+use skm_report::{LogLogFit, fit_loglog};
+
+use crate::{Curve, curves_by_seed, floats, mean_curve, num, rows_where};
+
+/// The test excess of one point against N, and what the prose says about its runs.
+pub(super) struct PointCurves {
+    /// The transformer's excess (all tokens), one curve per seed.
+    pub seeds: Vec<Curve>,
+    /// Its seed mean.
+    pub transformer: Vec<(f64, f64)>,
+    /// The Bayes learner's seed-mean excess, and its log-log fit when there is one.
+    pub bayes: Vec<(f64, f64)>,
+    pub bayes_fit: Option<LogLogFit>,
+    /// The step of each kept checkpoint.
+    pub kept: Vec<f64>,
+    /// The N whose run spent the whole step budget, formatted.
+    pub budget_limited: Vec<String>,
+    /// The transformer's seed-mean excess by role: syntax, name, value.
+    pub roles: Vec<(&'static str, Vec<(f64, f64)>)>,
+}
+
+impl PointCurves {
+    /// The curves of the point's `rows` of the `scaling` frame; `budget` is the step budget.
+    pub fn read(rows: &DataFrame, budget: usize) -> Result<Self> {
+        let all = rows_where(rows, "role", "all")?;
+        let seeds = curves_by_seed(&all, "sentences", "excess_bits_per_token")?;
+        let bayes = mean_curve(&curves_by_seed(
+            &all,
+            "sentences",
+            "bayes_excess_bits_per_token",
+        )?);
+        let bayes_fit = {
+            let (x, y): (Vec<f64>, Vec<f64>) = bayes.iter().copied().unzip();
+            fit_loglog(&x, &y).ok()
+        };
+        let steps = floats(&all, "steps")?;
+        let sentences = floats(&all, "sentences")?;
+        let mut roles = Vec::new();
+        for role in ["syntax", "name", "value"] {
+            let by_role = rows_where(rows, "role", role)?;
+            let curves = curves_by_seed(&by_role, "sentences", "excess_bits_per_token")?;
+            roles.push((role, mean_curve(&curves)));
+        }
+        Ok(Self {
+            transformer: mean_curve(&seeds),
+            seeds,
+            bayes,
+            bayes_fit,
+            kept: floats(&all, "kept_step")?,
+            budget_limited: budget_limited(&steps, &sentences, budget),
+            roles,
+        })
+    }
+
+    /// The smallest and the largest N (1 when there is none).
+    pub fn n_range(&self) -> (f64, f64) {
+        (
+            self.transformer.first().map_or(1.0, |p| p.0),
+            self.transformer.last().map_or(1.0, |p| p.0),
+        )
+    }
+
+    /// Whether every mean excess is positive (a log axis can show it).
+    pub fn positive(&self) -> bool {
+        self.transformer.iter().all(|&(_, y)| y > 0.0)
+    }
+}
+
+/// Runs that spent the whole step budget were still improving: the N of each, formatted.
+fn budget_limited(steps: &[f64], sentences: &[f64], budget: usize) -> Vec<String> {
+    steps
+        .iter()
+        .zip(sentences)
+        .filter(|(steps, _)| **steps as usize >= budget)
+        .map(|(_, n)| num(*n))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_limited_lists_the_runs_that_spent_the_budget() {
+        let steps = [40.0, 100.0, 100.0];
+        let sentences = [10.0, 100.0, 1000.0];
+        assert_eq!(budget_limited(&steps, &sentences, 100), ["100", "1000"]);
+        assert!(budget_limited(&steps, &sentences, 101).is_empty());
+    }
+}

@@ -1,0 +1,80 @@
+//! data-scaling (C5): one transformer shape trained, with early stopping on held-out loss, on
+//! stream prefixes of N sentences over 1.5 decades or more; its test excess over the exact
+//! oracle against N, beside the Bayes learner's after the same N sentences.
+//!
+//! Theory: the knowledge part of the excess falls like `N^-(1 - alpha)` (the syntax part,
+//! like `1/N`, is gone early), so `log(loss - H)` against `log N` has slope `alpha - 1`. `H`
+//! is known exactly (the oracle on the same test tokens), so no irreducible term is fitted.
+//!
+//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`curves`] the seed means
+//! the analysis reads off them, [`claims`] the rule of C5, [`figures`] and [`text`] the
+//! figure and the prose.
+
+mod claims;
+mod compute;
+mod curves;
+mod figures;
+mod params;
+mod text;
+
+use anyhow::Result;
+
+use self::curves::PointCurves;
+use self::params::Params;
+use super::training::{configs, training_steps};
+use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
+use crate::spec::Spec;
+
+/// The data-scaling experiment.
+pub struct DataScaling;
+
+impl Experiment for DataScaling {
+    fn name(&self) -> &'static str {
+        "data-scaling"
+    }
+
+    fn check(&self, spec: &Spec) -> Result<()> {
+        params::check(spec)
+    }
+
+    fn work(&self, spec: &Spec) -> u64 {
+        training_steps(spec, spec.sizes.len())
+    }
+
+    fn unit(&self) -> &'static str {
+        "steps"
+    }
+
+    fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+        compute::frames(spec, env)
+    }
+
+    fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
+        let p: Params = spec.analysis()?;
+        let (model, train) = configs(spec)?;
+        let mut analysis = Analysis {
+            figures: Vec::new(),
+            claims: Vec::new(),
+            body: String::new(),
+        };
+        let mut prose = Vec::new();
+        for point in &spec.points {
+            let point = (point.label.as_str(), point.generator.alpha);
+            let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
+            let curves = PointCurves::read(&rows, train.steps)?;
+            let c5 = claims::c5(
+                self.name(),
+                point.0,
+                point.1,
+                &curves.seeds,
+                spec.base_seed(),
+            )?;
+            let figure = figures::figure(spec, point, &curves, &c5, model);
+            analysis.figures.push(figure);
+            prose.push(text::point_paragraph(point, &curves, &c5, train.steps));
+            analysis.claims.push(c5);
+        }
+        analysis.body = text::body(spec, &p, (model, train), &prose);
+        Ok(analysis)
+    }
+}

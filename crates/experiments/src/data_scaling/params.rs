@@ -1,0 +1,44 @@
+//! The `[analysis]` table of data-scaling, and its check.
+
+use anyhow::{Result, ensure};
+use serde::Deserialize;
+
+use crate::spec::Spec;
+use crate::training::configs;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// Sentences after the largest training stream: the early-stopping set.
+    pub heldout_sentences: u64,
+    /// Sentences after those: the test set, the same for every N.
+    pub test_sentences: u64,
+}
+
+/// Checks the table (and the sizes and training config) of `spec`.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    let (_, train) = configs(spec)?;
+    ensure!(
+        (2..=10_000_000).contains(&p.heldout_sentences)
+            && (2..=10_000_000).contains(&p.test_sentences),
+        "{file}: analysis.heldout_sentences = {} and analysis.test_sentences = {} are out of range: allowed 2..=10000000",
+        p.heldout_sentences,
+        p.test_sentences
+    );
+    ensure!(
+        spec.sizes.len() >= 2,
+        "{file}: profiles.{}.sizes has {} value(s): allowed at least 2 stream sizes N to fit a slope",
+        spec.profile.as_str(),
+        spec.sizes.len()
+    );
+    ensure!(
+        train.eval_every > 0 && train.patience.is_some(),
+        "{file}: train.eval_every = {} and train.patience = {:?}: data-scaling stops early on held-out loss, so both must be set (eval_every >= 1, patience >= 1)",
+        train.eval_every,
+        train.patience
+    );
+    Ok(())
+}

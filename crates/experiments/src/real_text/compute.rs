@@ -1,0 +1,126 @@
+//! The frames of real-text: the Heaps curve, the rank-frequency table and the corpus record.
+
+use std::collections::HashMap;
+
+use anyhow::{Context, Result, ensure};
+use polars::prelude::*;
+
+use super::params::Params;
+use crate::measure::log_grid;
+use crate::spec::Spec;
+use crate::{Env, Frames};
+
+/// Lower-case words of `text`: maximal runs of ASCII letters, after dropping each line's
+/// first word when `strip_first_word`; at most `lines` lines.
+pub(super) fn words(text: &str, lines: usize, strip_first_word: bool) -> Vec<String> {
+    let mut words = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()).take(lines) {
+        let line = if strip_first_word {
+            line.trim_start()
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, rest)| rest)
+        } else {
+            line
+        };
+        words.extend(
+            line.split(|c: char| !c.is_ascii_alphabetic())
+                .filter(|w| !w.is_empty())
+                .map(str::to_ascii_lowercase),
+        );
+    }
+    words
+}
+
+/// The first 8 bytes of the SHA-256 of `text`, in hexadecimal: the corpus frame records
+/// which text was read.
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The frames: `heaps`, `rank_frequency` and `corpus`.
+pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
+    let p: Params = spec.analysis()?;
+    let text = env
+        .text
+        .with_context(|| format!("{}: no corpus text was handed in", spec.experiment))?;
+    let lines = usize::try_from(spec.sentences).context("sentences does not fit in memory")?;
+    let words = words(text, lines, p.strip_first_word);
+    ensure!(!words.is_empty(), "{}: no words in the corpus", p.program);
+    env.progress.inc(spec.sentences);
+    let (heaps, counts) = heaps(&words, p.points_per_decade)?;
+    let ranked = ranked(counts);
+    let rank_frequency = df!(
+        "rank" => (1..=ranked.len() as u64).collect::<Vec<_>>(),
+        "word" => ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "count" => ranked.iter().map(|r| r.1).collect::<Vec<_>>(),
+    )?;
+    let corpus = df!(
+        "program" => [p.corpus()],
+        "lines" => [text.lines().filter(|l| !l.trim().is_empty()).take(lines).count() as u64],
+        "words" => [words.len() as u64],
+        "distinct_words" => [ranked.len() as u64],
+        "text_sha256" => [sha256_hex(text)],
+    )?;
+    Ok(Frames::from([
+        ("heaps".to_string(), heaps),
+        ("rank_frequency".to_string(), rank_frequency),
+        ("corpus".to_string(), corpus),
+    ]))
+}
+
+/// Heaps: distinct words after n words, on a log grid; and every word's count.
+fn heaps(words: &[String], points_per_decade: u32) -> Result<(DataFrame, HashMap<&str, u64>)> {
+    let grid = log_grid(words.len() as u64, points_per_decade);
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    let mut distinct = Vec::with_capacity(grid.len());
+    let mut next = grid.iter().peekable();
+    for (i, word) in words.iter().enumerate() {
+        *counts.entry(word).or_default() += 1;
+        if next.peek() == Some(&&(i as u64 + 1)) {
+            distinct.push(counts.len() as u64);
+            next.next();
+        }
+    }
+    Ok((df!("n" => grid, "distinct" => distinct)?, counts))
+}
+
+/// Zipf: counts by rank; ties broken alphabetically so the frame is deterministic.
+fn ranked(counts: HashMap<&str, u64>) -> Vec<(&str, u64)> {
+    let mut ranked: Vec<(&str, u64)> = counts.into_iter().collect();
+    ranked.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    ranked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_drop_references_and_punctuation() {
+        let text = "Ge1:1 In the beginning God created.\n\nGe1:2 And the earth's form;\nGe1:3 x";
+        assert_eq!(
+            words(text, 2, true),
+            [
+                "in",
+                "the",
+                "beginning",
+                "god",
+                "created",
+                "and",
+                "the",
+                "earth",
+                "s",
+                "form"
+            ]
+        );
+        assert_eq!(words(text, 1, false)[..2], ["ge", "in"]);
+    }
+
+    #[test]
+    fn ranked_breaks_ties_alphabetically() {
+        let counts = HashMap::from([("b", 2), ("a", 2), ("c", 5)]);
+        assert_eq!(ranked(counts), [("c", 5), ("a", 2), ("b", 2)]);
+    }
+}

@@ -1,0 +1,61 @@
+//! The `[analysis]` table of real-text, and its check.
+
+use anyhow::{Result, ensure};
+use serde::Deserialize;
+
+use crate::check_fraction;
+use crate::spec::Spec;
+
+/// The `[analysis]` table.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Params {
+    /// The program that prints the corpus, one line per verse (or sentence).
+    pub program: String,
+    /// Its arguments.
+    pub arguments: Vec<String>,
+    /// How to install it, for the message when it is missing.
+    pub install: String,
+    /// Drop the first word of every line (a verse reference such as `Ge1:1`).
+    pub strip_first_word: bool,
+    /// Points of the Heaps curve per decade of words.
+    pub points_per_decade: u32,
+    /// Heaps fit window: `n` from `heaps_fit_from * N` to `N` words.
+    pub heaps_fit_from: f64,
+    /// Zipf fit: ranks from this one on...
+    pub zipf_min_rank: u64,
+    /// ...while the word occurs at least this often.
+    pub zipf_min_count: u64,
+}
+
+impl Params {
+    /// `program arguments`: the command that prints the corpus.
+    pub fn corpus(&self) -> String {
+        format!("{} {}", self.program, self.arguments.join(" "))
+    }
+
+    /// Decades of the text the Heaps fit covers, for prose.
+    pub fn heaps_decades(&self) -> String {
+        crate::num((1.0 / self.heaps_fit_from).log10())
+    }
+}
+
+/// Checks the table of `spec`.
+pub(super) fn check(spec: &Spec) -> Result<()> {
+    let p: Params = spec.analysis()?;
+    let file = spec.path.display();
+    ensure!(
+        (1..=50).contains(&p.points_per_decade),
+        "{file}: analysis.points_per_decade = {} is out of range: allowed 1..=50",
+        p.points_per_decade
+    );
+    ensure!(
+        p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
+        "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
+    );
+    ensure!(
+        !p.program.is_empty(),
+        "{file}: analysis.program is empty: name the program that prints the corpus"
+    );
+    check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)
+}
