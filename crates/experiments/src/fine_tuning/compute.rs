@@ -1,17 +1,20 @@
 //! The frames of fine-tuning: pre-training, the probe sets, the two tuned arms and their
 //! probes at log-spaced steps.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, Token, World};
 use skm_trainer::init::SplitMix64;
-use skm_trainer::probe::{self, Answer, Probe, ProbeResult, Strata, exposure_bucket};
+use skm_trainer::probe::{
+    self, Answer, FreshNames, NEVER_SEEN, Probe, ProbeResult, Strata, bucket_label, bucket_of,
+    random_value,
+};
 use skm_trainer::{Device, Gpt, ModelConfig, RunOptions, TrainConfig, Trainer};
 
 use super::params::{Params, tune_config};
-use super::qa::{ARMS, NEVER_SEEN, Qa, TUNE_SALT, tuning_stream};
+use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
 use crate::training::{LossRows, configs};
@@ -25,38 +28,14 @@ pub(super) fn fresh_entities(
     taken: &[Probe],
     seed: u64,
 ) -> Result<Vec<Probe>> {
-    let names = world.vocabulary.names_range();
-    let mut used: HashSet<Vec<Token>> = (0..world.entities.len())
-        .map(|k| world.entities.name(k).to_vec())
-        .chain(taken.iter().map(|p| p.name.clone()))
-        .collect();
-    ensure!(
-        ((used.len() + count) as f64) <= world.config.name_space() / 2.0,
-        "{} names need a name space of at least twice that; it has {}: raise name_tokens or name_vocab",
-        used.len() + count,
-        world.config.name_space()
-    );
+    let mut fresh = FreshNames::new(world, taken.iter().map(|p| p.name.clone()), count)?;
     let mut rng = SplitMix64::new(seed ^ TUNE_SALT.rotate_left(17));
     let mut probes = Vec::with_capacity(count * world.config.attributes);
-    while probes.len() < count * world.config.attributes {
-        let name: Vec<Token> = (0..world.config.name_tokens)
-            .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
-            .collect();
-        if !used.insert(name.clone()) {
-            continue;
-        }
+    for _ in 0..count {
+        let name = fresh.draw(&mut rng);
         for attribute in 0..world.config.attributes {
-            let values = world.vocabulary.attribute_values(attribute);
-            probes.push(Probe {
-                entity: None,
-                attribute: attribute as u16,
-                name: name.clone(),
-                value: values.start + rng.below(u64::from(values.end - values.start)) as Token,
-                exposures: 0,
-                expected_exposures: 0.0,
-                entity_sentences: 0,
-                weight: 0.0,
-            });
+            let value = random_value(world, attribute, &mut rng);
+            probes.push(Probe::never_seen(name.clone(), attribute as u16, value));
         }
     }
     Ok(probes)
@@ -118,21 +97,6 @@ pub(super) fn known_arm(candidates: &[(u32, u64)], known: &[usize], entities: us
         .take(entities)
         .map(|(_, _, k)| k)
         .collect()
-}
-
-/// The probe's bucket by true frequency: -1 for a never-seen entity.
-pub(super) fn bucket_of(probe: &Probe) -> i32 {
-    match probe.entity {
-        None => -1,
-        Some(_) => exposure_bucket(probe.expected_exposures.round() as u64) as i32,
-    }
-}
-
-pub(super) fn bucket_name(bucket: i32) -> String {
-    match u32::try_from(bucket) {
-        Err(_) => NEVER_SEEN.into(),
-        Ok(b) => probe::exposure_bucket_label(b),
-    }
 }
 
 /// A set of probes and what the experiment knows of each.
@@ -228,8 +192,8 @@ impl Rows {
         self.attribute.push(u32::from(probe.attribute));
         self.exposures.push(probe.exposures);
         self.expected.push(probe.expected_exposures);
-        let bucket = bucket_of(probe);
-        self.bucket.push(bucket_name(bucket));
+        let bucket = bucket_of(probe, Strata::Weight);
+        self.bucket.push(bucket_label(bucket));
         self.bucket_order.push(bucket);
         self.known_before.push(set.known_before[i]);
         self.answer.push(result.answer.as_str());

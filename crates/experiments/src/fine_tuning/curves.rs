@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use polars::prelude::*;
+use skm_trainer::probe::NEVER_SEEN;
 
-use super::qa::NEVER_SEEN;
 use crate::num;
 
 /// One row of the `probes` frame, as the analysis reads it.

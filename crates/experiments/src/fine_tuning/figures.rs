@@ -3,8 +3,8 @@
 
 use skm_report::{Figure, Scale, Series, Style};
 use skm_trainer::ModelConfig;
+use skm_trainer::probe::bucket_label;
 
-use super::compute::bucket_name;
 use super::curves::{PointCurves, from_step_one};
 use super::text;
 use crate::bayes_learning_curve::slug;
@@ -85,7 +85,7 @@ fn forgetting(c: &PointCurves) -> Vec<Series> {
     let buckets = c.unknown.by_bucket.iter().zip(&c.known.by_bucket).rev();
     for (i, ((b, curve_u), (_, curve_k))) in buckets.enumerate() {
         let color = COLORS[i % COLORS.len()];
-        let name = format!("expected {} times", bucket_name(*b));
+        let name = format!("expected {} times", bucket_label(*b));
         forgetting.push(series(&name, curve_u, Style::LinePoints, color));
         forgetting.push(series("", curve_k, Style::Dashed, color));
     }

@@ -2,10 +2,10 @@
 //! details of the C10 claims.
 
 use skm_report::{Claim, Estimate};
+use skm_trainer::probe::bucket_label;
 use skm_trainer::{ModelConfig, TrainConfig};
 
 use super::claims::{Learning, Relapse, forgetting_rule};
-use super::compute::bucket_name;
 use super::curves::{PointCurves, ends, reach};
 use super::params::Params;
 use super::qa::COPIES;
@@ -89,7 +89,7 @@ fn setup_paragraph(t: &PointText) -> String {
         .unknown
         .bucket_ends()
         .iter()
-        .map(|&(b, before, _)| format!("{}: {}", bucket_name(b), num(before)))
+        .map(|&(b, before, _)| format!("{}: {}", bucket_label(b), num(before)))
         .collect::<Vec<_>>()
         .join("; ");
     let (label, known_facts, heldout_facts, facts_tuned) =
@@ -184,7 +184,7 @@ impl ForgettingText {
                 .map(|&(b, before, after)| {
                     format!(
                         "{bucket} ({probes} probes): {before} -> {after}",
-                        bucket = bucket_name(b),
+                        bucket = bucket_label(b),
                         probes = curves.probes_in.get(&b).copied().unwrap_or(0),
                         before = num(before),
                         after = num(after),
@@ -199,9 +199,9 @@ impl ForgettingText {
                 |((rare, lost_rare), (frequent, lost_frequent))| {
                     format!(
                         "{rare} loses {lost_rare} of its accuracy, {frequent} loses {lost_frequent}",
-                        rare = bucket_name(rare),
+                        rare = bucket_label(rare),
                         lost_rare = num(lost_rare),
-                        frequent = bucket_name(frequent),
+                        frequent = bucket_label(frequent),
                         lost_frequent = num(lost_frequent),
                     )
                 },
