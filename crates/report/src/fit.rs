@@ -191,6 +191,47 @@ fn quantile(s: &[f64], p: f64) -> f64 {
     }
 }
 
+/// Spearman's rank correlation of `x` and `y`: Pearson's correlation of their ranks,
+///
+/// `rho = sum_i (r_i - mean r)(s_i - mean s) / sqrt(sum_i (r_i - mean r)^2 sum_i (s_i - mean s)^2)`,
+///
+/// where `r_i` is the rank of `x_i` among `x` and `s_i` that of `y_i` among `y` (from 0, ties
+/// sharing their average rank). `None` when the lengths differ, below 2 points, or when either
+/// is constant (its ranks have no variance).
+pub fn rank_correlation(x: &[f64], y: &[f64]) -> Option<f64> {
+    if x.len() != y.len() || x.len() < 2 {
+        return None;
+    }
+    let (rx, ry) = (ranks(x), ranks(y));
+    let n = x.len() as f64;
+    let (mx, my) = (rx.iter().sum::<f64>() / n, ry.iter().sum::<f64>() / n);
+    let cov: f64 = rx.iter().zip(&ry).map(|(a, b)| (a - mx) * (b - my)).sum();
+    let (vx, vy): (f64, f64) = (
+        rx.iter().map(|a| (a - mx).powi(2)).sum(),
+        ry.iter().map(|b| (b - my).powi(2)).sum(),
+    );
+    (vx > 0.0 && vy > 0.0).then(|| cov / (vx * vy).sqrt())
+}
+
+/// The rank of each value of `v` from 0, ties sharing their average rank.
+fn ranks(v: &[f64]) -> Vec<f64> {
+    let mut order: Vec<usize> = (0..v.len()).collect();
+    order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+    let mut ranks = vec![0.0; v.len()];
+    let mut i = 0;
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && v[order[j + 1]] == v[order[i]] {
+            j += 1;
+        }
+        for &k in &order[i..=j] {
+            ranks[k] = (i + j) as f64 / 2.0;
+        }
+        i = j + 1;
+    }
+    ranks
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +355,28 @@ mod tests {
             // Nominal coverage is 95%; allow for bootstrap undercoverage with few curves.
             assert!(covered >= 16, "{n_curves} curves: covered {covered}/20");
         }
+    }
+
+    #[test]
+    fn ties_get_their_average_rank() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![2.5, 0.0, 2.5, 1.0]);
+        assert_eq!(ranks(&[5.0, 5.0, 5.0]), vec![1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn rank_correlation_of_monotone_reversed_tied_and_constant_inputs() {
+        let x = [1.0, 2.0, 3.0, 4.0];
+        // Any increasing transform keeps the ranks: +1; any decreasing one: -1.
+        assert_eq!(rank_correlation(&x, &[10.0, 20.0, 25.0, 90.0]), Some(1.0));
+        assert_eq!(rank_correlation(&x, &[4.0, 3.0, 2.0, 1.0]), Some(-1.0));
+        let r = rank_correlation(&x, &[1.0, 3.0, 2.0, 4.0]).unwrap();
+        assert!((r - 0.8).abs() < 1e-12);
+        // Ties: y ranks 0, 1.5, 1.5, 3 against 0, 1, 2, 3.
+        let r = rank_correlation(&x, &[1.0, 2.0, 2.0, 5.0]).unwrap();
+        assert!((r - 4.5 / (5.0f64 * 4.5).sqrt()).abs() < 1e-12, "{r}");
+        assert_eq!(rank_correlation(&x, &[1.0, 1.0, 1.0, 1.0]), None);
+        assert_eq!(rank_correlation(&[2.0, 2.0], &[1.0, 3.0]), None);
+        assert_eq!(rank_correlation(&[1.0], &[1.0]), None);
+        assert_eq!(rank_correlation(&x, &[1.0, 2.0]), None);
     }
 }

@@ -32,7 +32,7 @@ pub use figure::{
     Figure, Marker, Scale, Series, Style, render_files, render_panels_files, render_panels_svg,
     render_svg, series_from_columns,
 };
-pub use fit::{Interval, LogLogFit, bootstrap_slope, fit_loglog};
+pub use fit::{Interval, LogLogFit, bootstrap_slope, fit_loglog, rank_correlation};
 pub use paper::{FigureRef, Report, Section, write_html, write_markdown};
 
 /// Everything that can go wrong while building statistics, figures or reports.

@@ -305,30 +305,44 @@ const PROBE_SALT: u64 = 0x5EED_0FFA_C75A_1700;
 
 /// `count` entities with fresh names (distinct, and unlike every name of the world).
 fn never_seen(world: &World, count: usize, rng: &mut SplitMix64) -> Result<Vec<Probe>> {
-    let names = world.vocabulary.names_range();
-    let name_tokens = world.config.name_tokens;
-    let mut taken: HashSet<Vec<Token>> = (0..world.entities.len())
-        .map(|k| world.entities.name(k).to_vec())
-        .collect();
-    let space = world.config.name_space();
-    if (taken.len() + count) as f64 > space / 2.0 {
-        return Err(TrainerError::NameSpace {
-            names: taken.len() + count,
-            space,
-        });
-    }
-    let mut probes = Vec::with_capacity(count);
-    while probes.len() < count {
-        let name: Vec<Token> = (0..name_tokens)
-            .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
-            .collect();
-        if !taken.insert(name.clone()) {
-            continue;
+    let mut fresh = FreshNames::new(world, [], count)?;
+    Ok((0..count)
+        .map(|_| {
+            let name = fresh.draw(rng);
+            let attribute = rng.below(world.config.attributes as u64) as u16;
+            let value = random_value(world, usize::from(attribute), rng);
+            Probe::never_seen(name, attribute, value)
+        })
+        .collect())
+}
+
+/// The bucket label of never-seen entities (fresh names).
+pub const NEVER_SEEN: &str = "never seen";
+
+/// The bucket of `probe` under `strata`: the [`exposure_bucket`] of its exposures or of its
+/// expected exposures rounded to the nearest integer; -1 for a never-seen entity.
+pub fn bucket_of(probe: &Probe, strata: Strata) -> i32 {
+    match (probe.entity, strata) {
+        (None, _) => -1,
+        (Some(_), Strata::Exposures) => exposure_bucket(probe.exposures) as i32,
+        (Some(_), Strata::Weight) => {
+            exposure_bucket(probe.expected_exposures.round() as u64) as i32
         }
-        let attribute = rng.below(world.config.attributes as u64) as u16;
-        let values = world.vocabulary.attribute_values(usize::from(attribute));
-        let value = values.start + rng.below(u64::from(values.end - values.start)) as Token;
-        probes.push(Probe {
+    }
+}
+
+/// The label of a [`bucket_of`]: [`exposure_bucket_label`], or [`NEVER_SEEN`] below 0.
+pub fn bucket_label(bucket: i32) -> String {
+    match u32::try_from(bucket) {
+        Err(_) => NEVER_SEEN.into(),
+        Ok(b) => exposure_bucket_label(b),
+    }
+}
+
+impl Probe {
+    /// A fact of a never-seen entity: no exposures, no weight.
+    pub fn never_seen(name: Vec<Token>, attribute: u16, value: Token) -> Self {
+        Probe {
             entity: None,
             attribute,
             name,
@@ -337,9 +351,57 @@ fn never_seen(world: &World, count: usize, rng: &mut SplitMix64) -> Result<Vec<P
             expected_exposures: 0.0,
             entity_sentences: 0,
             weight: 0.0,
-        });
+        }
     }
-    Ok(probes)
+}
+
+/// A sampler of fresh names: distinct from each other, from every name of the world and from
+/// the names taken, each drawn token by token uniformly in the name tokens.
+pub struct FreshNames<'a> {
+    world: &'a World,
+    taken: HashSet<Vec<Token>>,
+}
+
+impl<'a> FreshNames<'a> {
+    /// A sampler for `count` names besides the world's and `taken`; an error when they all
+    /// would need more than half the name space (drawing would slow down).
+    pub fn new(
+        world: &'a World,
+        taken: impl IntoIterator<Item = Vec<Token>>,
+        count: usize,
+    ) -> Result<Self> {
+        let taken: HashSet<Vec<Token>> = (0..world.entities.len())
+            .map(|k| world.entities.name(k).to_vec())
+            .chain(taken)
+            .collect();
+        let space = world.config.name_space();
+        if (taken.len() + count) as f64 > space / 2.0 {
+            return Err(TrainerError::NameSpace {
+                names: taken.len() + count,
+                space,
+            });
+        }
+        Ok(FreshNames { world, taken })
+    }
+
+    /// The next fresh name from `rng` (a name already taken is drawn again).
+    pub fn draw(&mut self, rng: &mut SplitMix64) -> Vec<Token> {
+        let names = self.world.vocabulary.names_range();
+        loop {
+            let name: Vec<Token> = (0..self.world.config.name_tokens)
+                .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
+                .collect();
+            if self.taken.insert(name.clone()) {
+                return name;
+            }
+        }
+    }
+}
+
+/// A value of `attribute` uniform in its values `V_j`, from `rng`.
+pub fn random_value(world: &World, attribute: usize, rng: &mut SplitMix64) -> Token {
+    let values = world.vocabulary.attribute_values(attribute);
+    values.start + rng.below(u64::from(values.end - values.start)) as Token
 }
 
 #[cfg(test)]
@@ -538,5 +600,23 @@ mod tests {
             [1, 3, 4, 15, 16, 63, 64].map(exposure_bucket),
             [1, 1, 2, 2, 3, 3, 4]
         );
+    }
+
+    #[test]
+    fn buckets_of_seen_and_never_seen_probes() {
+        let probe = Probe {
+            entity: Some(3),
+            exposures: 5,
+            expected_exposures: 2.6,
+            ..Probe::never_seen(vec![1, 2], 0, 7)
+        };
+        assert_eq!(bucket_of(&probe, Strata::Exposures), 2);
+        assert_eq!(bucket_of(&probe, Strata::Weight), 1);
+        let fresh = Probe::never_seen(vec![1, 2], 0, 7);
+        assert_eq!(bucket_of(&fresh, Strata::Exposures), -1);
+        assert_eq!(bucket_of(&fresh, Strata::Weight), -1);
+        assert_eq!(bucket_label(-1), NEVER_SEEN);
+        assert_eq!(bucket_label(0), "0");
+        assert_eq!(bucket_label(2), "4-15");
     }
 }

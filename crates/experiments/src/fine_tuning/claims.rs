@@ -2,8 +2,9 @@
 
 use skm_report::{Claim, Estimate, Rule, Side};
 
-use super::analyse::{ends, first_reach, reach};
+use super::curves::first_reach;
 use super::params::Params;
+use super::text::{self, ForgettingText};
 use crate::num;
 
 /// C10 format: decades of steps between the format reaching its threshold and the new facts
@@ -69,14 +70,8 @@ pub(super) fn format(
     last_step: f64,
     ae: usize,
 ) -> Claim {
-    let Learning {
-        format_u,
-        facts_u,
-        format_k,
-        facts_k,
-    } = *learning;
-    let format_at = first_reach(format_u, p.format_accuracy);
-    let facts_at = first_reach(facts_u, p.known_accuracy);
+    let format_at = first_reach(learning.format_u, p.format_accuracy);
+    let facts_at = first_reach(learning.facts_u, p.known_accuracy);
     let theory = (ae as f64).log10();
     let estimate = format_estimate(format_at, facts_at, last_step);
     let rule = Rule::AtLeast {
@@ -85,66 +80,16 @@ pub(super) fn format(
     let statement = "Fine-tuning learns a new format (QA syntax) in few steps and new facts slowly";
     let variant = format!("{} format", label);
     let Some(gap) = estimate.value() else {
+        let detail = text::format_not_learned(p, learning, theory);
         return Claim::judged(
-            "C10",
-            variant,
-            experiment,
-            statement,
-            estimate,
-            rule,
-            format!(
-                "Unknown arm: the share of held-out QA probes answered with a value of the asked attribute never reaches {} (end: {}), so the format is not learned within the run, while the tuned new facts are answered correctly for a share {} {} (end: {}). Known arm: the format ends at {}, its tuned facts reach {} {}. Theory: log10(A E) = {} decades between format and facts.",
-                p.format_accuracy,
-                num(ends(format_u).1),
-                p.known_accuracy,
-                reach(facts_u, p.known_accuracy),
-                num(ends(facts_u).1),
-                num(ends(format_k).1),
-                p.known_accuracy,
-                reach(facts_k, p.known_accuracy),
-                num(theory),
-            ),
+            "C10", variant, experiment, statement, estimate, rule, detail,
         );
     };
-    let detail = format!(
-        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {} of them first at step {}; the tuned new facts are answered correctly for a share {} {} (end: {}); measured = log10 of the ratio of those steps{} = {} decades; PASS when >= {}{}. Theory: log10(A E) = {} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of A E = {} facts). Known arm: the format reaches {} {}, its tuned facts reach {} {}.",
-        p.format_accuracy,
-        num(format_at.unwrap_or(f64::NAN)),
-        p.known_accuracy,
-        reach(facts_u, p.known_accuracy),
-        num(ends(facts_u).1),
-        if facts_at.is_none() {
-            " (the last step for the facts: a lower bound)"
-        } else {
-            ""
-        },
-        num(gap),
-        p.decades,
-        if facts_at.is_none() {
-            " (a lower bound only when it already is)"
-        } else {
-            ""
-        },
-        num(theory),
-        ae,
-        p.format_accuracy,
-        reach(format_k, p.format_accuracy),
-        p.known_accuracy,
-        reach(facts_k, p.known_accuracy),
-    );
+    let format_at = format_at.unwrap_or(f64::NAN);
+    let detail = text::format_detail(p, learning, (format_at, facts_at), gap, (theory, ae));
     Claim::judged(
         "C10", variant, experiment, statement, estimate, rule, detail,
     )
-}
-
-/// The prose lists of C10 forgetting's detail (`_u` unknown arm, `_k` known arm).
-pub(super) struct ForgettingText {
-    /// Template accuracy before -> after tuning, by bucket.
-    pub list_u: String,
-    pub list_k: String,
-    /// The rarest and most frequent qualifying buckets' share lost, in words.
-    pub lost_u: String,
-    pub lost_k: String,
 }
 
 /// C10 forgetting: in the unknown arm, the rarest qualifying bucket `(bucket, before, after)`
@@ -155,7 +100,7 @@ pub(super) fn forgetting(
     label: &str,
     p: &Params,
     ends_u: &[(i32, f64, f64)],
-    text: &ForgettingText,
+    lists: &ForgettingText,
 ) -> Claim {
     let estimate = match forgetting_rule(ends_u, p.forgetting_min_accuracy) {
         Some(((_, rare), (_, frequent))) => Estimate::SingleRun {
@@ -177,15 +122,7 @@ pub(super) fn forgetting(
         Rule::AtLeast {
             threshold: p.min_difference,
         },
-        format!(
-            "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({}): of the buckets with accuracy >= {} before, the rarest and the most frequent: {}; measured = the rarer's share lost minus the frequent's; PASS when >= {}. Known arm ({}): {}.",
-            text.list_u,
-            p.forgetting_min_accuracy,
-            text.lost_u,
-            p.min_difference,
-            text.list_k,
-            text.lost_k,
-        ),
+        text::forgetting_detail(p, lists),
     )
 }
 
@@ -206,9 +143,8 @@ pub(super) struct Relapse {
 /// by at least `p.min_difference` over tuning on known facts; NOT MEASURABLE when no
 /// held-out fact was known before tuning.
 pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relapse) -> Claim {
-    let (known_facts, heldout_facts, last_step) = (r.known_facts, r.heldout_facts, r.last_step);
     let (h_u, h_k) = r.hallucinated;
-    let estimate = if known_facts == 0 {
+    let estimate = if r.known_facts == 0 {
         Estimate::NotMeasurable {
             reason: "no held-out fact was known before tuning".into(),
         }
@@ -232,14 +168,124 @@ pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relap
         Rule::AtLeast {
             threshold: p.min_difference,
         },
-        format!(
-            "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes), asked in QA format after {} tuning steps: hallucinated (a wrong value of the attribute) {} after tuning on unknown facts, {} after tuning on known facts (correct: {} and {}); measured = the difference; PASS when >= {}.",
-            num(last_step),
-            num(h_u),
-            num(h_k),
-            num(r.correct.0),
-            num(r.correct.1),
-            p.min_difference,
-        ),
+        text::hallucination_detail(p, r),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skm_report::Verdict;
+
+    fn params() -> Params {
+        toml::from_str(
+            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nmin_difference = 0.05",
+        )
+        .expect("params")
+    }
+
+    /// The format claim when the unknown arm's format and facts follow `format_u` and `facts_u`.
+    fn format_claim(format_u: &[(f64, f64)], facts_u: &[(f64, f64)]) -> Claim {
+        let flat = [(0.0, 0.0), (1000.0, 0.0)];
+        let learning = Learning {
+            format_u,
+            facts_u,
+            format_k: &flat,
+            facts_k: &flat,
+        };
+        format("fine-tuning", "base", &params(), &learning, 1000.0, 12)
+    }
+
+    #[test]
+    fn the_format_claim_passes_fails_and_is_not_measurable() {
+        let format_u = [(0.0, 0.0), (1.0, 0.5), (2.0, 0.95), (1000.0, 1.0)];
+        // Facts from step 200: two decades after the format.
+        let slow = [(0.0, 0.0), (2.0, 0.0), (200.0, 0.6), (1000.0, 0.9)];
+        let claim = format_claim(&format_u, &slow);
+        assert_eq!(claim.verdict(), Verdict::Pass);
+        assert!(
+            matches!(claim.estimate(), Estimate::SingleRun { value } if (value - 2.0).abs() < 1e-12)
+        );
+        assert!(
+            claim.detail.contains("first at step 2;"),
+            "{}",
+            claim.detail
+        );
+        // Facts from step 4: a third of a decade.
+        let fast = [(0.0, 0.0), (4.0, 0.6), (1000.0, 0.9)];
+        assert_eq!(format_claim(&format_u, &fast).verdict(), Verdict::Fail);
+        // Facts never learned: a lower bound of log10(1000 / 2) decades, which passes.
+        let never = [(0.0, 0.0), (1000.0, 0.1)];
+        let claim = format_claim(&format_u, &never);
+        assert_eq!(claim.verdict(), Verdict::Pass);
+        assert!(claim.detail.contains("a lower bound"));
+        // The format never learned.
+        let unformatted = [(0.0, 0.0), (1000.0, 0.5)];
+        let claim = format_claim(&unformatted, &slow);
+        assert_eq!(claim.verdict(), Verdict::NotMeasurable);
+        assert!(
+            claim
+                .detail
+                .contains("so the format is not learned within the run")
+        );
+    }
+
+    fn lists() -> ForgettingText {
+        ForgettingText {
+            list_u: "list u".into(),
+            list_k: "list k".into(),
+            lost_u: "lost u".into(),
+            lost_k: "lost k".into(),
+        }
+    }
+
+    #[test]
+    fn the_forgetting_claim_passes_fails_and_is_not_measurable() {
+        let claim =
+            |ends: &[(i32, f64, f64)]| forgetting("fine-tuning", "base", &params(), ends, &lists());
+        // The rare bucket loses everything, the frequent one a tenth.
+        let c = claim(&[(1, 0.8, 0.0), (3, 1.0, 0.9)]);
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(
+            matches!(c.estimate(), Estimate::SingleRun { value } if (value - 0.9).abs() < 1e-12)
+        );
+        assert!(c.detail.contains("(list u)") && c.detail.contains("Known arm (list k): lost k."));
+        // Both lose half.
+        assert_eq!(
+            claim(&[(1, 0.8, 0.4), (3, 1.0, 0.5)]).verdict(),
+            Verdict::Fail
+        );
+        // Only one bucket reaches the least accuracy before tuning.
+        let c = claim(&[(1, 0.1, 0.0), (3, 1.0, 0.5)]);
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert_eq!(
+            c.reason(),
+            Some("fewer than two buckets have template accuracy >= 0.3 before tuning")
+        );
+    }
+
+    #[test]
+    fn the_hallucination_claim_passes_fails_and_is_not_measurable() {
+        let claim = |known_facts: usize, hallucinated: (f64, f64)| {
+            let relapse = Relapse {
+                known_facts,
+                heldout_facts: 10,
+                last_step: 300.0,
+                hallucinated,
+                correct: (0.5, 0.7),
+            };
+            hallucination("fine-tuning", "base", &params(), &relapse)
+        };
+        let c = claim(5, (0.4, 0.1));
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(
+            matches!(c.estimate(), Estimate::SingleRun { value } if (value - 0.3).abs() < 1e-12)
+        );
+        assert!(c.detail.contains("5 of 10 probes"));
+        assert_eq!(claim(5, (0.1, 0.1)).verdict(), Verdict::Fail);
+        let c = claim(0, (0.4, 0.1));
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert_eq!(c.reason(), Some("no held-out fact was known before tuning"));
+        assert_eq!(claim(5, (f64::NAN, 0.1)).verdict(), Verdict::NotMeasurable);
+    }
 }

@@ -1,21 +1,24 @@
 //! The frames of fine-tuning: pre-training, the probe sets, the two tuned arms and their
 //! probes at log-spaced steps.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, Token, World};
 use skm_trainer::init::SplitMix64;
-use skm_trainer::probe::{self, Answer, Probe, ProbeResult, Strata, exposure_bucket};
-use skm_trainer::{ModelConfig, RunOptions, TrainConfig, Trainer};
+use skm_trainer::probe::{
+    self, Answer, FreshNames, NEVER_SEEN, Probe, ProbeResult, Strata, bucket_label, bucket_of,
+    random_value,
+};
+use skm_trainer::{Device, Gpt, ModelConfig, RunOptions, TrainConfig, Trainer};
 
 use super::params::{Params, tune_config};
-use super::qa::{ARMS, NEVER_SEEN, Qa, TUNE_SALT, tuning_stream};
+use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
 use crate::training::{LossRows, configs};
-use crate::{Env, Frames, concat};
+use crate::{Env, Frames, Progress, concat};
 
 /// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
 /// attribute, uniform in `V_j`: probes of all their facts, entity by entity.
@@ -25,38 +28,14 @@ pub(super) fn fresh_entities(
     taken: &[Probe],
     seed: u64,
 ) -> Result<Vec<Probe>> {
-    let names = world.vocabulary.names_range();
-    let mut used: HashSet<Vec<Token>> = (0..world.entities.len())
-        .map(|k| world.entities.name(k).to_vec())
-        .chain(taken.iter().map(|p| p.name.clone()))
-        .collect();
-    ensure!(
-        ((used.len() + count) as f64) <= world.config.name_space() / 2.0,
-        "{} names need a name space of at least twice that; it has {}: raise name_tokens or name_vocab",
-        used.len() + count,
-        world.config.name_space()
-    );
+    let mut fresh = FreshNames::new(world, taken.iter().map(|p| p.name.clone()), count)?;
     let mut rng = SplitMix64::new(seed ^ TUNE_SALT.rotate_left(17));
     let mut probes = Vec::with_capacity(count * world.config.attributes);
-    while probes.len() < count * world.config.attributes {
-        let name: Vec<Token> = (0..world.config.name_tokens)
-            .map(|_| names.start + rng.below(u64::from(names.end - names.start)) as Token)
-            .collect();
-        if !used.insert(name.clone()) {
-            continue;
-        }
+    for _ in 0..count {
+        let name = fresh.draw(&mut rng);
         for attribute in 0..world.config.attributes {
-            let values = world.vocabulary.attribute_values(attribute);
-            probes.push(Probe {
-                entity: None,
-                attribute: attribute as u16,
-                name: name.clone(),
-                value: values.start + rng.below(u64::from(values.end - values.start)) as Token,
-                exposures: 0,
-                expected_exposures: 0.0,
-                entity_sentences: 0,
-                weight: 0.0,
-            });
+            let value = random_value(world, attribute, &mut rng);
+            probes.push(Probe::never_seen(name.clone(), attribute as u16, value));
         }
     }
     Ok(probes)
@@ -118,21 +97,6 @@ pub(super) fn known_arm(candidates: &[(u32, u64)], known: &[usize], entities: us
         .take(entities)
         .map(|(_, _, k)| k)
         .collect()
-}
-
-/// The probe's bucket by true frequency: -1 for a never-seen entity.
-pub(super) fn bucket_of(probe: &Probe) -> i32 {
-    match probe.entity {
-        None => -1,
-        Some(_) => exposure_bucket(probe.expected_exposures.round() as u64) as i32,
-    }
-}
-
-pub(super) fn bucket_name(bucket: i32) -> String {
-    match u32::try_from(bucket) {
-        Err(_) => NEVER_SEEN.into(),
-        Ok(b) => probe::exposure_bucket_label(b),
-    }
 }
 
 /// A set of probes and what the experiment knows of each.
@@ -228,8 +192,8 @@ impl Rows {
         self.attribute.push(u32::from(probe.attribute));
         self.exposures.push(probe.exposures);
         self.expected.push(probe.expected_exposures);
-        let bucket = bucket_of(probe);
-        self.bucket.push(bucket_name(bucket));
+        let bucket = bucket_of(probe, Strata::Weight);
+        self.bucket.push(bucket_label(bucket));
         self.bucket_order.push(bucket);
         self.known_before.push(set.known_before[i]);
         self.answer.push(result.answer.as_str());
@@ -274,151 +238,76 @@ pub(super) fn phase_frame(rows: LossRows, phase: &str) -> Result<DataFrame> {
     Ok(frame)
 }
 
+/// One (point, seed) run: its corpus, QA format and configurations.
+struct Run<'a> {
+    label: &'a str,
+    seed: u64,
+    corpus: &'a Corpus,
+    qa: Qa,
+    model: ModelConfig,
+    train: TrainConfig,
+    tune: TrainConfig,
+}
+
+impl Run<'_> {
+    /// Counts a step on `progress`.
+    fn report(&self, progress: &dyn Progress, outcome: &skm_trainer::StepOutcome) {
+        progress.inc(1);
+        progress.trained(
+            (self.train.batch_size * self.model.context) as u64,
+            outcome.loss,
+        );
+    }
+}
+
 /// Pre-trains on every (point, seed) stream, then tunes both arms from the same weights,
 /// probing at log-spaced steps.
 pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
-    let progress = env.progress;
     let p: Params = spec.analysis()?;
     let (model_config, train_config) = configs(spec)?;
     let device = spec.device.unwrap_or_default().device()?;
-    let n = spec.sentences as usize;
     let mut rows = Rows::default();
     let mut training = Vec::new();
     for point in &spec.points {
         for (index, &seed) in spec.seeds.iter().enumerate() {
-            let corpus = Corpus::generate(&spec.generator_at(point, seed), n)?;
-            let world = &corpus.world;
-            let qa = Qa::new(world);
-            let model = ModelConfig {
-                vocab_size: qa.vocab_size(),
-                ..model_config.clone()
-            };
+            let corpus =
+                Corpus::generate(&spec.generator_at(point, seed), spec.sentences as usize)?;
+            let qa = Qa::new(&corpus.world);
             let train = TrainConfig {
                 seed: train_config.seed.wrapping_add(index as u64),
                 ..train_config.clone()
             };
-            let tune = TrainConfig {
-                seed: train.seed,
-                ..tune_config(&train, &p)
-            };
-            let tokens_per_step = (train.batch_size * model.context) as u64;
-            let report = |outcome: &skm_trainer::StepOutcome| {
-                progress.inc(1);
-                progress.trained(tokens_per_step, outcome.loss);
-            };
-
-            // Pre-training.
-            let mut base = Trainer::new(&model, &train, &device)?;
-            let mut losses = LossRows::default();
-            progress.set_message("pre-training");
-            skm_trainer::run(
-                &mut base,
-                &corpus.tokens,
-                &[],
-                &RunOptions::default(),
-                |_, outcome| {
-                    losses.push(&point.label, seed, outcome);
-                    report(outcome);
-                    Ok(())
+            let run = Run {
+                label: &point.label,
+                seed,
+                corpus: &corpus,
+                qa,
+                model: ModelConfig {
+                    vocab_size: qa.vocab_size(),
+                    ..model_config.clone()
                 },
-            )
-            .with_context(|| format!("pre-training at {} seed {seed}", point.label))?;
-            training.push(phase_frame(losses, "pre-training")?);
-
-            // What the pre-trained model knows.
-            let pretrained = base.eval_model();
-            let counts = Counts::new(&corpus, n);
-            let mut ranked: Vec<(u32, u64)> =
-                counts.entities.iter().map(|(&k, &c)| (k, c)).collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            ranked.truncate(4 * p.tune_entities);
-            let candidate_probes: Vec<Probe> = ranked
-                .iter()
-                .flat_map(|&(k, _)| counts.probes(world, k))
-                .collect();
-            let results = probe::evaluate(pretrained, world, &candidate_probes, train.batch_size)?;
-            let known: Vec<usize> = results
-                .chunks(world.config.attributes)
-                .map(|facts| facts.iter().filter(|r| r.answer == Answer::Correct).count())
-                .collect();
-            let tuned_known = known_arm(&ranked, &known, p.tune_entities);
-            let stratified =
-                probe::stratified(&corpus, 0..n, Strata::Weight, p.probes_per_bucket, seed)?;
-            let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified
-                .into_iter()
-                .filter(|q| q.entity.is_none_or(|k| !tuned_known.contains(&k)))
-                .partition(|q| q.entity.is_none());
-            // A never-seen entity's value can be right by chance; it is not known.
-            let known_before = |probes: &[Probe]| -> Result<Vec<bool>> {
-                let results = probe::evaluate(pretrained, world, probes, train.batch_size)?;
-                Ok(probes
-                    .iter()
-                    .zip(&results)
-                    .map(|(q, r)| q.entity.is_some() && r.answer == Answer::Correct)
-                    .collect())
+                tune: TrainConfig {
+                    seed: train.seed,
+                    ..tune_config(&train, &p)
+                },
+                train,
             };
-            let heldout_known = known_before(&heldout)?;
-            let never_seen_known = vec![false; never_seen.len()];
-            let arms = [
-                tuned_known
-                    .iter()
-                    .flat_map(|&k| counts.probes(world, k))
-                    .collect::<Vec<_>>(),
-                fresh_entities(world, p.tune_entities, &never_seen, seed)?,
-            ];
-
-            // The arms.
-            for (arm, tuned) in ARMS.into_iter().zip(&arms) {
-                let tuned_before = known_before(tuned)?;
-                let sets = [
-                    ProbeSet {
-                        name: "held-out",
-                        probes: &heldout,
-                        known_before: &heldout_known,
-                    },
-                    ProbeSet {
-                        name: NEVER_SEEN,
-                        probes: &never_seen,
-                        known_before: &never_seen_known,
-                    },
-                    ProbeSet {
-                        name: "tuned",
-                        probes: tuned,
-                        known_before: &tuned_before,
-                    },
-                ];
-                let sentences: Vec<Vec<Token>> = tuned
-                    .iter()
-                    .map(|q| qa.sentence(&q.name, usize::from(q.attribute), q.value))
-                    .collect();
-                let stream = tuning_stream(&sentences, seed);
-                let at = At {
-                    point: &point.label,
-                    seed,
+            let base = pretrain(&run, &device, env.progress, &mut training)?;
+            let sets = choose_probes(&run, &p, base.eval_model())?;
+            for (arm, tuned) in ARMS.into_iter().zip(&sets.arms) {
+                let tuning = Tuning {
                     arm,
-                    batch: train.batch_size,
+                    tuned,
+                    base: &base,
                 };
-                let steps = evaluation_steps(tune.steps, p.evaluations_per_decade);
-                let mut trainer = base.fine_tune(&tune)?;
-                rows.evaluate(&at, &trainer, world, qa, &sets)?;
-                let mut losses = LossRows::default();
-                progress.set_message(arm);
-                skm_trainer::run(
-                    &mut trainer,
-                    &stream,
-                    &[],
-                    &RunOptions::default(),
-                    |trainer, outcome| {
-                        losses.push(&point.label, seed, outcome);
-                        report(outcome);
-                        if steps.contains(&trainer.state().step) {
-                            rows.evaluate(&at, trainer, world, qa, &sets)?;
-                        }
-                        Ok(())
-                    },
-                )
-                .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", point.label))?;
-                training.push(phase_frame(losses, arm)?);
+                tune_arm(
+                    &run,
+                    &p,
+                    &tuning,
+                    &sets,
+                    env.progress,
+                    (&mut rows, &mut training),
+                )?;
             }
         }
     }
@@ -426,4 +315,173 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         ("probes".to_string(), rows.frame()?),
         ("training".to_string(), concat(training)?),
     ]))
+}
+
+/// Pre-trains on the run's whole stream; its losses go to `training`.
+fn pretrain(
+    run: &Run,
+    device: &Device,
+    progress: &dyn Progress,
+    training: &mut Vec<DataFrame>,
+) -> Result<Trainer> {
+    let mut base = Trainer::new(&run.model, &run.train, device)?;
+    let mut losses = LossRows::default();
+    progress.set_message("pre-training");
+    skm_trainer::run(
+        &mut base,
+        &run.corpus.tokens,
+        &[],
+        &RunOptions::default(),
+        |_, outcome| {
+            losses.push(run.label, run.seed, outcome);
+            run.report(progress, outcome);
+            Ok(())
+        },
+    )
+    .with_context(|| format!("pre-training at {} seed {}", run.label, run.seed))?;
+    training.push(phase_frame(losses, "pre-training")?);
+    Ok(base)
+}
+
+/// Whether `model` answers each template probe correctly; a never-seen entity's value can be
+/// right by chance, so it is never known.
+fn known_before(model: &Gpt, run: &Run, probes: &[Probe]) -> Result<Vec<bool>> {
+    let results = probe::evaluate(model, &run.corpus.world, probes, run.train.batch_size)?;
+    Ok(probes
+        .iter()
+        .zip(&results)
+        .map(|(q, r)| q.entity.is_some() && r.answer == Answer::Correct)
+        .collect())
+}
+
+/// The probe sets of one run.
+struct Sets {
+    heldout: Vec<Probe>,
+    /// Whether the pre-trained model knew each held-out fact.
+    heldout_known: Vec<bool>,
+    never_seen: Vec<Probe>,
+    /// Never known (all false).
+    never_seen_known: Vec<bool>,
+    /// The facts tuned, in [`ARMS`] order.
+    arms: [Vec<Probe>; 2],
+}
+
+impl Sets {
+    /// The sets probed in an arm that tunes `tuned` (`known_before`: known after
+    /// pre-training): held-out, never seen, tuned.
+    fn with_tuned<'a>(&'a self, tuned: &'a [Probe], known_before: &'a [bool]) -> [ProbeSet<'a>; 3] {
+        [
+            ProbeSet {
+                name: "held-out",
+                probes: &self.heldout,
+                known_before: &self.heldout_known,
+            },
+            ProbeSet {
+                name: NEVER_SEEN,
+                probes: &self.never_seen,
+                known_before: &self.never_seen_known,
+            },
+            ProbeSet {
+                name: "tuned",
+                probes: tuned,
+                known_before,
+            },
+        ]
+    }
+}
+
+/// The probe sets, from what the pre-trained model knows: the known arm's entities, a
+/// stratified held-out set without them, and the unknown arm's fresh entities.
+fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
+    let (corpus, world, n) = (run.corpus, &run.corpus.world, run.corpus.sentences.len());
+    let counts = Counts::new(corpus, n);
+    let mut ranked: Vec<(u32, u64)> = counts.entities.iter().map(|(&k, &c)| (k, c)).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(4 * p.tune_entities);
+    let candidate_probes: Vec<Probe> = ranked
+        .iter()
+        .flat_map(|&(k, _)| counts.probes(world, k))
+        .collect();
+    let results = probe::evaluate(pretrained, world, &candidate_probes, run.train.batch_size)?;
+    let known: Vec<usize> = results
+        .chunks(world.config.attributes)
+        .map(|facts| facts.iter().filter(|r| r.answer == Answer::Correct).count())
+        .collect();
+    let tuned_known = known_arm(&ranked, &known, p.tune_entities);
+    let stratified =
+        probe::stratified(corpus, 0..n, Strata::Weight, p.probes_per_bucket, run.seed)?;
+    let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified
+        .into_iter()
+        .filter(|q| q.entity.is_none_or(|k| !tuned_known.contains(&k)))
+        .partition(|q| q.entity.is_none());
+    let arms = [
+        tuned_known
+            .iter()
+            .flat_map(|&k| counts.probes(world, k))
+            .collect::<Vec<_>>(),
+        fresh_entities(world, p.tune_entities, &never_seen, run.seed)?,
+    ];
+    Ok(Sets {
+        heldout_known: known_before(pretrained, run, &heldout)?,
+        heldout,
+        never_seen_known: vec![false; never_seen.len()],
+        never_seen,
+        arms,
+    })
+}
+
+/// One arm: its name, the facts it tunes and the pre-trained trainer it starts from.
+struct Tuning<'a> {
+    arm: &'static str,
+    tuned: &'a [Probe],
+    base: &'a Trainer,
+}
+
+/// Tunes one arm from the pre-trained weights on its QA sentences, probing every set at
+/// step 0 and at the log-spaced steps; probes go to `rows`, losses to `training`.
+fn tune_arm(
+    run: &Run,
+    p: &Params,
+    t: &Tuning,
+    sets: &Sets,
+    progress: &dyn Progress,
+    (rows, training): (&mut Rows, &mut Vec<DataFrame>),
+) -> Result<()> {
+    let (world, qa, seed, arm) = (&run.corpus.world, run.qa, run.seed, t.arm);
+    let tuned_before = known_before(t.base.eval_model(), run, t.tuned)?;
+    let probe_sets = sets.with_tuned(t.tuned, &tuned_before);
+    let sentences: Vec<Vec<Token>> = t
+        .tuned
+        .iter()
+        .map(|q| qa.sentence(&q.name, usize::from(q.attribute), q.value))
+        .collect();
+    let stream = tuning_stream(&sentences, seed);
+    let at = At {
+        point: run.label,
+        seed,
+        arm,
+        batch: run.train.batch_size,
+    };
+    let steps = evaluation_steps(run.tune.steps, p.evaluations_per_decade);
+    let mut trainer = t.base.fine_tune(&run.tune)?;
+    rows.evaluate(&at, &trainer, world, qa, &probe_sets)?;
+    let mut losses = LossRows::default();
+    progress.set_message(arm);
+    skm_trainer::run(
+        &mut trainer,
+        &stream,
+        &[],
+        &RunOptions::default(),
+        |trainer, outcome| {
+            losses.push(run.label, seed, outcome);
+            run.report(progress, outcome);
+            if steps.contains(&trainer.state().step) {
+                rows.evaluate(&at, trainer, world, qa, &probe_sets)?;
+            }
+            Ok(())
+        },
+    )
+    .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", run.label))?;
+    training.push(phase_frame(losses, arm)?);
+    Ok(())
 }

@@ -22,14 +22,18 @@
 
 //!
 //! `params` reads the `[analysis]` table, `qa` is the QA format and the tuning stream,
-//! `compute` pre-trains, tunes and probes (frames), `claims` holds the C10 rules and
-//! `analyse` reads the frames back into figures, claims and text.
+//! `compute` pre-trains, tunes and probes (frames), `curves` reads the frames back into
+//! curves per point, `claims` holds the C10 rules, `figures` and `text` draw and tell them,
+//! and `analyse` puts them together.
 
 mod analyse;
 mod claims;
 mod compute;
+mod curves;
+mod figures;
 mod params;
 mod qa;
+mod text;
 
 use anyhow::Result;
 
@@ -74,9 +78,9 @@ impl Experiment for FineTuning {
 mod tests {
     use std::collections::BTreeSet;
 
-    use super::analyse::first_reach;
     use super::claims::{forgetting_rule, format_estimate};
     use super::compute::{fresh_entities, known_arm};
+    use super::curves::first_reach;
     use super::params::{Params, tune_config};
     use super::qa::{COPIES, Qa, tuning_stream};
     use crate::train_smoke::evaluation_steps;

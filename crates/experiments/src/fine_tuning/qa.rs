@@ -9,8 +9,6 @@ pub(super) const COPIES: usize = 16;
 pub(super) const TUNE_SALT: u64 = 0xF1_7E7D_0A5E_C0DE;
 /// The arms, in frame order.
 pub(super) const ARMS: [&str; 2] = ["known", "unknown"];
-/// The bucket label of never-seen entities.
-pub(super) const NEVER_SEEN: &str = "never seen";
 
 /// The QA format: its tokens follow the generator's vocabulary.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -4,17 +4,12 @@ use anyhow::Result;
 use polars::prelude::*;
 use skm_generator::Corpus;
 use skm_trainer::ModelConfig;
-use skm_trainer::probe::{
-    self, Probe, ProbeResult, Strata, exposure_bucket, exposure_bucket_label,
-};
+use skm_trainer::probe::{self, Probe, ProbeResult, Strata, bucket_label, bucket_of};
 
 use super::params::Params;
 use crate::model_scaling::{shape_label, train_shape};
 use crate::spec::Spec;
 use crate::{Env, Frames};
-
-/// The bucket label of never-seen entities.
-const NEVER_SEEN: &str = "never seen";
 
 /// Which model and stream a row belongs to.
 struct At<'a> {
@@ -47,10 +42,7 @@ struct Rows {
 
 impl Rows {
     fn push(&mut self, at: &At, probe: &Probe, result: &ProbeResult) {
-        let bucket = match probe.entity {
-            None => -1,
-            Some(_) => exposure_bucket(probe.exposures) as i32,
-        };
+        let bucket = bucket_of(probe, Strata::Exposures);
         self.sweep.push(at.sweep.to_string());
         self.point.push(shape_label(at.model));
         self.seed.push(at.seed);
@@ -60,10 +52,7 @@ impl Rows {
         self.entity.push(probe.entity.map_or(-1, i64::from));
         self.attribute.push(u32::from(probe.attribute));
         self.exposures.push(probe.exposures);
-        self.bucket.push(match u32::try_from(bucket) {
-            Ok(b) => exposure_bucket_label(b),
-            Err(_) => NEVER_SEEN.into(),
-        });
+        self.bucket.push(bucket_label(bucket));
         self.bucket_order.push(bucket);
         self.answer.push(result.answer.as_str());
         self.p_true.push(result.p_true);

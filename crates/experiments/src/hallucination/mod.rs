@@ -8,14 +8,13 @@
 //! not told with more confidence than chance.
 //!
 //! `params` reads the `[analysis]` table, `compute` probes the models (the `probes` frame),
-//! `table` pools it by model and bucket, `rank` is Spearman's correlation, `claims` holds
-//! the three C9 rules, `figures` and `text` draw and tell what was measured.
+//! `table` pools it by model and bucket (with Spearman's correlation,
+//! [`skm_report::rank_correlation`]), `claims` holds the three C9 rules, `figures` and `text` draw and tell what was measured.
 
 mod claims;
 mod compute;
 mod figures;
 mod params;
-mod rank;
 mod table;
 mod text;
 

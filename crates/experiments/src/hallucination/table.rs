@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use polars::prelude::*;
+use skm_report::rank_correlation;
 
-use super::rank::rank_correlation;
 use crate::floats;
 
 /// Answer shares and mean confidence of one (model, bucket).

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::Corpus;
-use skm_trainer::probe::{self, Probe, Strata, exposure_bucket, exposure_bucket_label};
+use skm_trainer::probe::{self, Probe, Strata, bucket_label, bucket_of};
 use skm_trainer::{Device, ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles};
 
 use super::params::Params;
@@ -14,27 +14,6 @@ use crate::measure::log_grid;
 use crate::spec::{Point, Spec};
 use crate::training::{LossRows, ROLES, RoleRows, configs};
 use crate::{Env, Frames, Progress};
-
-/// The bucket label of never-seen entities (fresh names).
-pub(super) const NEVER_SEEN: &str = "never seen";
-
-/// The probe's bucket under `strata`: -1 for a never-seen entity.
-fn bucket_of(probe: &Probe, strata: Strata) -> i32 {
-    match (probe.entity, strata) {
-        (None, _) => -1,
-        (Some(_), Strata::Exposures) => exposure_bucket(probe.exposures) as i32,
-        (Some(_), Strata::Weight) => {
-            exposure_bucket(probe.expected_exposures.round() as u64) as i32
-        }
-    }
-}
-
-fn bucket_name(bucket: i32) -> String {
-    match u32::try_from(bucket) {
-        Err(_) => NEVER_SEEN.into(),
-        Ok(b) => exposure_bucket_label(b),
-    }
-}
 
 /// Steps at which the model is evaluated: 0, then a log grid up to the budget.
 pub(crate) fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
@@ -130,7 +109,7 @@ impl Rows {
         self.p_attribute.push(u32::from(probe.attribute));
         self.p_exposures.push(probe.exposures);
         let bucket = bucket_of(probe, at.strata);
-        self.p_bucket.push(bucket_name(bucket));
+        self.p_bucket.push(bucket_label(bucket));
         self.p_bucket_order.push(bucket);
         self.p_expected.push(probe.expected_exposures);
         self.p_weight.push(probe.weight);

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use anyhow::{Result, ensure};
 use polars::prelude::*;
+use skm_trainer::probe::NEVER_SEEN;
 
-use super::compute::NEVER_SEEN;
 use crate::{floats, rows_where, settles_below};
 
 /// One point's rows of `evaluations` and `probes`, with the probe columns the curves use.

@@ -4,9 +4,8 @@
 use anyhow::Result;
 use skm_report::{Figure, Scale, Series, Style};
 use skm_trainer::ModelConfig;
-use skm_trainer::probe::Strata;
+use skm_trainer::probe::{NEVER_SEEN, Strata};
 
-use super::compute::NEVER_SEEN;
 use super::curves::PointCurves;
 use super::params::Params;
 use crate::FigureOut;
