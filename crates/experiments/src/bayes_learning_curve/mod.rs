@@ -20,8 +20,6 @@ use super::{
     settles_below,
 };
 use crate::spec::{Point, Spec};
-// Still imported from here by hallucination, fine_tuning and model_scaling.
-pub(crate) use crate::slug;
 
 pub struct BayesLearningCurve;
 

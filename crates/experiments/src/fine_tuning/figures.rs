@@ -7,7 +7,7 @@ use skm_trainer::probe::bucket_label;
 
 use super::curves::{PointCurves, from_step_one};
 use super::text;
-use crate::bayes_learning_curve::slug;
+use crate::slug;
 use crate::{FigureOut, num};
 
 /// Buckets, most frequent first, in colour.

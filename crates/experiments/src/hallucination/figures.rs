@@ -4,7 +4,7 @@
 use skm_report::{Figure, Scale, Series, Style};
 
 use super::table::{Stat, Summary, Table};
-use crate::bayes_learning_curve::slug;
+use crate::slug;
 use crate::spec::Point;
 use crate::{FigureOut, num};
 

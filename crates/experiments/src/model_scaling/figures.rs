@@ -6,7 +6,7 @@ use skm_theory::exponents;
 
 use super::measured::Measured;
 use super::shape_label;
-use crate::bayes_learning_curve::slug;
+use crate::slug;
 use crate::spec::{Point, Spec};
 use crate::{FigureOut, num};
 
