@@ -166,7 +166,6 @@ pub fn load_specs(
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
     let source = SourceKey::of(&options.sources, &options.experiments_dir)?;
-    let source_hash = source.hash();
     let layout = Layout::new(&options.out, options.profile);
     for path in store::remove_stale_temporaries(&options.out)? {
         eprintln!("removed {}, left by a killed run", path.display());
@@ -175,26 +174,55 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     // models of the cache stay.
     let mut cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
     cache.abort_after = abort_after()?;
-    for (spec, _) in &mut specs {
+    let runner = Runner {
+        options,
+        layout: &layout,
+        source_hash: source.hash(),
+        cache,
+    };
+    for (spec, experiment) in &mut specs {
         spec.set_device(options.device);
+        runner.run(spec, experiment.as_ref())?;
     }
-    for (spec, experiment) in &specs {
-        let corpus_text = match text::of(experiment.as_ref(), spec) {
-            Ok(text) => text,
-            Err(reason) => {
-                eprintln!("{}: skipped: {reason}", spec.experiment);
-                continue;
-            }
-        };
-        let (hash, text) = store::config_hash(spec)?;
-        let dir = layout.run_dir(&spec.experiment);
-        match store::run_status(&dir, &hash, &source_hash) {
-            RunStatus::Current(previous) if !options.force => {
+    if options.only.is_empty() {
+        // Every model of every experiment is now finished: a partial run left is of a recipe
+        // no experiment asks for any more (older code or files), and would never resume.
+        for path in models::remove_partial_runs(&layout.checkpoints())? {
+            let path = path.display();
+            eprintln!("removed {path}, a partial run no experiment needs");
+        }
+    }
+    paper::write(
+        &layout,
+        &options.experiments_dir,
+        options.device,
+        &runner.source_hash,
+        &options.only,
+    )
+}
+
+/// What every experiment of one `reproduce` shares.
+struct Runner<'a> {
+    options: &'a Reproduce,
+    layout: &'a Layout,
+    /// The source part of every run's key ([`SourceKey::hash`]).
+    source_hash: String,
+    cache: CheckpointCache,
+}
+
+impl Runner<'_> {
+    /// Computes `experiment` unless a current run exists (and `--force` is off) or it cannot
+    /// run on this machine (its corpus program is missing: skipped with the reason).
+    fn run(&self, spec: &Spec, experiment: &dyn Experiment) -> Result<()> {
+        let (hash, config) = store::config_hash(spec)?;
+        let dir = self.layout.run_dir(&spec.experiment);
+        match store::run_status(&dir, &hash, &self.source_hash) {
+            RunStatus::Current(previous) if !self.options.force => {
                 eprintln!(
-                    "{}: a run of config {hash} and sources {source_hash} exists ({} s); skipping (use --force to rerun)",
-                    spec.experiment, previous.wall_time_s
+                    "{}: a run of config {hash} and sources {} exists ({} s); skipping (use --force to rerun)",
+                    spec.experiment, self.source_hash, previous.wall_time_s
                 );
-                continue;
+                return Ok(());
             }
             RunStatus::Stale(reason) => {
                 eprintln!(
@@ -204,30 +232,44 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
             }
             _ => {}
         }
+        match text::of(experiment, spec) {
+            Ok(corpus_text) => {
+                let run = RunKey {
+                    dir: &dir,
+                    hash: &hash,
+                    config: &config,
+                };
+                self.compute(spec, experiment, &run, corpus_text.as_deref())
+            }
+            Err(reason) => {
+                eprintln!("{}: skipped: {reason}", spec.experiment);
+                Ok(())
+            }
+        }
+    }
+
+    /// Computes `experiment` into the run directory `run.dir` (written atomically, with its
+    /// provenance).
+    fn compute(
+        &self,
+        spec: &Spec,
+        experiment: &dyn Experiment,
+        run: &RunKey<'_>,
+        corpus_text: Option<&str>,
+    ) -> Result<()> {
         let start = Instant::now();
         let bar = Bar::new(
             experiment.work(spec),
             &spec.experiment,
             experiment.unit(),
-            options.progress,
+            self.options.progress,
         );
-        let seeds: Vec<String> = spec.seeds.iter().map(u64::to_string).collect();
-        let writer = RunWriter::create(
-            &dir,
-            vec![
-                ("skm.experiment".into(), spec.experiment.clone()),
-                ("skm.profile".into(), spec.profile.as_str().into()),
-                ("skm.config_hash".into(), hash.clone()),
-                ("skm.source_hash".into(), source_hash.clone()),
-                ("skm.seeds".into(), seeds.join(",")),
-                ("skm.git_revision".into(), options.revision.clone()),
-            ],
-        )?;
-        writer.write_text("config.toml", &text)?;
+        let writer = RunWriter::create(run.dir, self.stamp(spec, run.hash))?;
+        writer.write_text("config.toml", run.config)?;
         let env = Env {
             progress: &bar,
-            models: &cache,
-            text: corpus_text.as_deref(),
+            models: &self.cache,
+            text: corpus_text,
         };
         let frames = experiment
             .compute(spec, &env)
@@ -240,34 +282,38 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         writer.commit(&Provenance {
             experiment: spec.experiment.clone(),
             profile: spec.profile.as_str().into(),
-            config_hash: hash,
-            source_hash: source_hash.clone(),
+            config_hash: run.hash.to_string(),
+            source_hash: self.source_hash.clone(),
             seeds: spec.seeds.clone(),
-            git_revision: options.revision.clone(),
+            git_revision: self.options.revision.clone(),
             frames: frames.keys().cloned().collect(),
             crate_versions: store::crate_versions(),
             wall_time_s: wall,
             threads: rayon::current_num_threads(),
         })?;
         eprintln!("{}: computed in {wall} s", spec.experiment);
+        Ok(())
     }
-    if options.only.is_empty() {
-        // Every model of every experiment is now finished: a partial run left is of a recipe
-        // no experiment asks for any more (older code or files), and would never resume.
-        for path in models::remove_partial_runs(&layout.checkpoints())? {
-            eprintln!(
-                "removed {}, a partial run no experiment needs",
-                path.display()
-            );
-        }
+
+    /// The key-value stamp of every frame of a run of `spec` with config hash `hash`.
+    fn stamp(&self, spec: &Spec, hash: &str) -> Vec<(String, String)> {
+        let seeds: Vec<String> = spec.seeds.iter().map(u64::to_string).collect();
+        vec![
+            ("skm.experiment".into(), spec.experiment.clone()),
+            ("skm.profile".into(), spec.profile.as_str().into()),
+            ("skm.config_hash".into(), hash.to_string()),
+            ("skm.source_hash".into(), self.source_hash.clone()),
+            ("skm.seeds".into(), seeds.join(",")),
+            ("skm.git_revision".into(), self.options.revision.clone()),
+        ]
     }
-    paper::write(
-        &layout,
-        &options.experiments_dir,
-        options.device,
-        &source_hash,
-        &options.only,
-    )
+}
+
+/// Where a run goes and what keys it: its directory, config hash and resolved config text.
+struct RunKey<'a> {
+    dir: &'a Path,
+    hash: &'a str,
+    config: &'a str,
 }
 
 /// `SKM_ABORT_AFTER_STEPS`: the fault injection of the kill-and-resume test (see

@@ -77,7 +77,7 @@ const MAX_SEEDS: u32 = 1_000;
 pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
     let file = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
-    let parsed: ExperimentFile =
+    let mut parsed: ExperimentFile =
         toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))?;
     let stem = path
         .file_stem()
@@ -92,7 +92,7 @@ pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
     if let Some(source) = parsed.experiment.models_from.clone() {
         return reading(path, parsed, &source, profile);
     }
-    let Some(profiles) = parsed.profiles else {
+    let Some(profiles) = parsed.profiles.take() else {
         bail!("{file}: missing table [profiles] (smoke, default and full)");
     };
     let chosen = match profile {
@@ -100,120 +100,177 @@ pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
         ProfileName::Default => profiles.default,
         ProfileName::Full => profiles.full,
     };
-    let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
-    if !(1..=MAX_SENTENCES).contains(&chosen.sentences) {
-        bail!(
-            "{file}: {} = {} is out of range: allowed 1 <= sentences <= {MAX_SENTENCES}",
-            key("sentences"),
-            chosen.sentences
-        );
-    }
-    if !(1..=MAX_SEEDS).contains(&chosen.seeds) {
-        bail!(
-            "{file}: {} = {} is out of range: allowed 1 <= seeds <= {MAX_SEEDS}",
-            key("seeds"),
-            chosen.seeds
-        );
-    }
-    if let Some(&bad) = chosen
-        .sizes
-        .iter()
-        .find(|&&n| n == 0 || n > chosen.sentences)
-    {
-        bail!(
-            "{file}: {} contains {bad}: allowed 1 <= size <= sentences ({})",
-            key("sizes"),
-            chosen.sentences
-        );
-    }
-    let points = match &parsed.generator {
-        Some(generator) => {
-            resolve_points(generator, &chosen.sweep).map_err(|e| anyhow::anyhow!("{file}: {e}"))?
+    resolve(&parsed, &chosen, profile)
+        .map(|resolved| resolved.into_spec(stem, path, parsed, chosen, profile))
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))
+}
+
+/// What a file resolves to at one profile, beside the tables it copies as they are.
+struct Resolved {
+    points: Vec<Point>,
+    model: Option<ModelConfig>,
+    train: Option<TrainConfig>,
+    models: Vec<ModelConfig>,
+}
+
+impl Resolved {
+    fn into_spec(
+        self,
+        stem: &str,
+        path: &Path,
+        parsed: ExperimentFile,
+        chosen: Profile,
+        profile: ProfileName,
+    ) -> Spec {
+        let base_seed = parsed.generator.as_ref().map_or(0, |g| g.seed);
+        Spec {
+            experiment: stem.to_string(),
+            profile,
+            meta: parsed.experiment,
+            sentences: chosen.sentences,
+            seeds: (0..u64::from(chosen.seeds))
+                .map(|i| base_seed.wrapping_add(i))
+                .collect(),
+            sizes: chosen.sizes,
+            generator: parsed.generator,
+            sweep: chosen.sweep,
+            analysis: parsed.analysis,
+            device: self.model.is_some().then_some(DeviceKind::Cpu),
+            model: self.model,
+            train: self.train,
+            models: self.models,
+            points: self.points,
+            path: path.to_path_buf(),
         }
+    }
+}
+
+/// Checks the chosen profile and resolves the sweep points, the model and its training, and
+/// the swept model shapes; errors name the key (the caller adds the file).
+fn resolve(
+    parsed: &ExperimentFile,
+    chosen: &Profile,
+    profile: ProfileName,
+) -> Result<Resolved, String> {
+    check_profile(chosen, profile)?;
+    let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
+    let points = match &parsed.generator {
+        Some(generator) => resolve_points(generator, &chosen.sweep)?,
         None if chosen.sweep.is_empty() => Vec::new(),
-        None => bail!("{file}: {} needs a [generator] table", key("sweep")),
+        None => return Err(format!("{} needs a [generator] table", key("sweep"))),
     };
     for point in &points {
-        check_generator(point, &chosen, profile).map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+        check_generator(point, chosen, profile)?;
+    }
+    if parsed.generator.is_none() && parsed.model.is_some() {
+        return Err("a [model] table needs a [generator] table (its vocabulary)".into());
     }
     let vocab_size = parsed
         .generator
         .as_ref()
         .map_or(0, |g| Vocabulary::new(g).size());
-    if parsed.generator.is_none() && parsed.model.is_some() {
-        bail!("{file}: a [model] table needs a [generator] table (its vocabulary)");
+    let (model, train) = model_and_training(parsed, chosen, profile, vocab_size)?;
+    let models = model_shapes(parsed, chosen, profile, vocab_size)?;
+    Ok(Resolved {
+        points,
+        model,
+        train,
+        models,
+    })
+}
+
+/// The ranges of a profile's `sentences`, `seeds` and `sizes`.
+fn check_profile(chosen: &Profile, profile: ProfileName) -> Result<(), String> {
+    let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
+    if !(1..=MAX_SENTENCES).contains(&chosen.sentences) {
+        return Err(format!(
+            "{} = {} is out of range: allowed 1 <= sentences <= {MAX_SENTENCES}",
+            key("sentences"),
+            chosen.sentences
+        ));
     }
-    let (model, train) = match (&parsed.model, &parsed.train) {
+    if !(1..=MAX_SEEDS).contains(&chosen.seeds) {
+        return Err(format!(
+            "{} = {} is out of range: allowed 1 <= seeds <= {MAX_SEEDS}",
+            key("seeds"),
+            chosen.seeds
+        ));
+    }
+    match chosen
+        .sizes
+        .iter()
+        .find(|&&n| n == 0 || n > chosen.sentences)
+    {
+        Some(bad) => Err(format!(
+            "{} contains {bad}: allowed 1 <= size <= sentences ({})",
+            key("sizes"),
+            chosen.sentences
+        )),
+        None => Ok(()),
+    }
+}
+
+/// `[model]` and `[train]` with the profile's overrides, both or neither.
+fn model_and_training(
+    parsed: &ExperimentFile,
+    chosen: &Profile,
+    profile: ProfileName,
+    vocab_size: usize,
+) -> Result<(Option<ModelConfig>, Option<TrainConfig>), String> {
+    let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
+    match (&parsed.model, &parsed.train) {
         (None, None) => {
-            if let Some(section) = [("model", &chosen.model), ("train", &chosen.train)]
+            let overridden = [("model", &chosen.model), ("train", &chosen.train)]
                 .iter()
-                .find_map(|(name, table)| (!table.is_empty()).then_some(*name))
-            {
-                bail!(
-                    "{file}: {} overrides keys of a [{section}] table the file does not have",
+                .find_map(|(name, table)| (!table.is_empty()).then_some(*name));
+            match overridden {
+                Some(section) => Err(format!(
+                    "{} overrides keys of a [{section}] table the file does not have",
                     key(section)
-                );
+                )),
+                None => Ok((None, None)),
             }
-            (None, None)
         }
-        (Some(model), Some(train)) => (
-            Some(
-                model_config(model, &[(&chosen.model, key("model"))], vocab_size)
-                    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
-            ),
-            Some(
-                train_config(train, &chosen.train, profile)
-                    .map_err(|e| anyhow::anyhow!("{file}: {e}"))?,
-            ),
-        ),
-        (Some(_), None) => bail!("{file}: a [model] table needs a [train] table beside it"),
-        (None, Some(_)) => bail!("{file}: a [train] table needs a [model] table beside it"),
-    };
-    let models = match &parsed.model {
-        None if chosen.models.is_empty() => Vec::new(),
-        None => bail!(
-            "{file}: {} overrides keys of a [model] table the file does not have",
+        (Some(model), Some(train)) => Ok((
+            Some(model_config(
+                model,
+                &[(&chosen.model, key("model"))],
+                vocab_size,
+            )?),
+            Some(train_config(train, &chosen.train, profile)?),
+        )),
+        (Some(_), None) => Err("a [model] table needs a [train] table beside it".into()),
+        (None, Some(_)) => Err("a [train] table needs a [model] table beside it".into()),
+    }
+}
+
+/// The swept model shapes (`profiles.*.models`), each `[model]` with its overrides.
+fn model_shapes(
+    parsed: &ExperimentFile,
+    chosen: &Profile,
+    profile: ProfileName,
+    vocab_size: usize,
+) -> Result<Vec<ModelConfig>, String> {
+    let key = |k: &str| format!("profiles.{}.{k}", profile.as_str());
+    match &parsed.model {
+        None if chosen.models.is_empty() => Ok(Vec::new()),
+        None => Err(format!(
+            "{} overrides keys of a [model] table the file does not have",
             key("models")
-        ),
+        )),
         Some(base) => chosen
             .models
             .iter()
             .enumerate()
             .map(|(i, shape)| {
-                model_config(
-                    base,
-                    &[
-                        (&chosen.model, key("model")),
-                        (shape, key(&format!("models[{i}]"))),
-                    ],
-                    vocab_size,
-                )
-                .map_err(|e| anyhow::anyhow!("{file}: {e}"))
+                let layers = [
+                    (&chosen.model, key("model")),
+                    (shape, key(&format!("models[{i}]"))),
+                ];
+                model_config(base, &layers, vocab_size)
             })
-            .collect::<Result<_>>()?,
-    };
-    let device = model.is_some().then_some(DeviceKind::Cpu);
-    let base_seed = parsed.generator.as_ref().map_or(0, |g| g.seed);
-    let seeds = (0..u64::from(chosen.seeds))
-        .map(|i| base_seed.wrapping_add(i))
-        .collect();
-    Ok(Spec {
-        experiment: stem.to_string(),
-        profile,
-        meta: parsed.experiment,
-        sentences: chosen.sentences,
-        seeds,
-        sizes: chosen.sizes,
-        generator: parsed.generator,
-        sweep: chosen.sweep,
-        analysis: parsed.analysis,
-        model,
-        train,
-        models,
-        device,
-        points,
-        path: path.to_path_buf(),
-    })
+            .collect(),
+    }
 }
 
 /// A file with `models_from = "<source>"`: its own name, meta and analysis over the

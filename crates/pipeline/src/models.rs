@@ -10,7 +10,7 @@ use skm_trainer::{
     DeviceKind, ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, checkpoint,
 };
 use std::ops::Range;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::store;
 
@@ -133,81 +133,78 @@ impl CheckpointCache {
         progress: &dyn Progress,
         stop_after: Option<usize>,
     ) -> Result<Trained> {
-        let TrainRequest {
-            corpus,
-            train_sentences,
-            heldout_sentences,
-            model,
-            train,
-            device: device_kind,
-        } = request;
-        let (model, train, device_kind) = (*model, *train, *device_kind);
-        let (train_sentences, heldout_sentences) =
-            (train_sentences.clone(), heldout_sentences.clone());
-        let device = device_kind.device()?;
-        let code = self.code.as_str();
-        let recipe = Recipe {
-            generator: &corpus.world.config,
-            train_sentences: train_sentences.clone(),
-            // A run that never evaluates does not depend on the held-out set.
-            heldout_sentences: if train.eval_every > 0 {
-                heldout_sentences.clone()
-            } else {
-                0..0
-            },
-            model,
-            train,
-            device: device_kind,
-            code,
-        };
-        let hash =
-            store::hash_text(&toml::to_string(&recipe).context("serializing a training recipe")?);
+        let device = request.device.device()?;
+        let hash = self.key(request)?;
         let dir = self.dir.join(&hash);
         let reusable = self.reusable(&hash);
         if reusable && checkpoint::path_in(&dir, "last").exists() {
-            progress.inc(train.steps as u64);
+            progress.inc(request.train.steps as u64);
             return load(&dir, &device);
         }
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
-        // The partial run of a key has a stable name, so that the next process resumes a run that
-        // was killed; `--force` starts it afresh.
+        // The partial run of a key has a stable name, so that the next process resumes a run
+        // that was killed; `--force` starts it afresh.
         let scratch = dir.with_file_name(format!(".{hash}.partial"));
-        let run_config = TrainConfig {
-            checkpoint_every: match train.checkpoint_every {
-                0 => train.steps.div_ceil(RESUME_CHECKPOINTS).max(1),
-                k => k,
+        let (mut trainer, resumed_from) =
+            resume_or_start(request, &scratch, reusable, &device, progress)?;
+        self.train(request, &mut trainer, &scratch, stop_after, progress)?;
+        // An older directory of this key: unfinished (without `last`, nothing trusts it) or a
+        // finished model that `--force` retrained.
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir)
+                .with_context(|| format!("removing the unfinished {}", dir.display()))?;
+        }
+        std::fs::rename(&scratch, &dir)
+            .with_context(|| format!("moving {} to {}", scratch.display(), dir.display()))?;
+        self.record(&hash);
+        Ok(Trained {
+            resumed_from,
+            ..load(&dir, &device)?
+        })
+    }
+
+    /// The cache key of `request`: the hash of its [`Recipe`].
+    fn key(&self, request: &TrainRequest<'_>) -> Result<String> {
+        let recipe = Recipe {
+            generator: &request.corpus.world.config,
+            train_sentences: request.train_sentences.clone(),
+            // A run that never evaluates does not depend on the held-out set.
+            heldout_sentences: if request.train.eval_every > 0 {
+                request.heldout_sentences.clone()
+            } else {
+                0..0
             },
-            ..train.clone()
+            model: request.model,
+            train: request.train,
+            device: request.device,
+            code: &self.code,
         };
+        let text = toml::to_string(&recipe).context("serializing a training recipe")?;
+        Ok(store::hash_text(&text))
+    }
+
+    /// Runs `trainer` to the end of its budget (or early stopping), checkpointing into
+    /// `scratch`; an error when `stop_after` interrupted it.
+    fn train(
+        &self,
+        request: &TrainRequest<'_>,
+        trainer: &mut Trainer,
+        scratch: &Path,
+        stop_after: Option<usize>,
+        progress: &dyn Progress,
+    ) -> Result<()> {
+        let (corpus, model, train) = (request.corpus, request.model, request.train);
         let span = |r: &Range<usize>| corpus.offsets[r.start]..corpus.offsets[r.end];
-        let (train_tokens, heldout_tokens) = (
-            &corpus.tokens[span(&train_sentences)],
-            &corpus.tokens[span(&heldout_sentences)],
-        );
-        let partial = checkpoint::path_in(&scratch, "last");
-        let mut resumed_from = None;
-        let mut trainer = match Trainer::resume(&partial, &device) {
-            Ok(t) if reusable && t.model_config() == model && t.config() == &run_config => {
-                progress.inc(t.state().step as u64);
-                resumed_from = Some(t.state().step);
-                t
-            }
-            _ => {
-                if scratch.exists() {
-                    std::fs::remove_dir_all(&scratch)
-                        .with_context(|| format!("removing {}", scratch.display()))?;
-                }
-                Trainer::new(model, &run_config, &device)?
-            }
-        };
+        let train_tokens = &corpus.tokens[span(&request.train_sentences)];
+        let heldout_tokens = &corpus.tokens[span(&request.heldout_sentences)];
         let tokens_per_step = (train.batch_size * model.context) as u64;
         let options = RunOptions {
-            checkpoint_dir: Some(scratch.clone()),
+            checkpoint_dir: Some(scratch.to_path_buf()),
             stop_after,
         };
         let report = skm_trainer::run(
-            &mut trainer,
+            trainer,
             train_tokens,
             heldout_tokens,
             &options,
@@ -233,19 +230,41 @@ impl CheckpointCache {
             );
         }
         progress.inc(train.steps.saturating_sub(report.state.step) as u64);
-        // An older directory of this key: unfinished (without `last`, nothing trusts it) or a
-        // finished model that `--force` retrained.
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir)
-                .with_context(|| format!("removing the unfinished {}", dir.display()))?;
+        Ok(())
+    }
+}
+
+/// The trainer of `request`: resumed from the partial run in `scratch` when it holds one of
+/// the same model and training (and `reusable`), with the step it resumed from; else a new
+/// one, after removing whatever `scratch` held.
+fn resume_or_start(
+    request: &TrainRequest<'_>,
+    scratch: &Path,
+    reusable: bool,
+    device: &skm_trainer::Device,
+    progress: &dyn Progress,
+) -> Result<(Trainer, Option<usize>)> {
+    let train = request.train;
+    let run_config = TrainConfig {
+        checkpoint_every: match train.checkpoint_every {
+            0 => train.steps.div_ceil(RESUME_CHECKPOINTS).max(1),
+            k => k,
+        },
+        ..train.clone()
+    };
+    match Trainer::resume(&checkpoint::path_in(scratch, "last"), device) {
+        Ok(t) if reusable && t.model_config() == request.model && t.config() == &run_config => {
+            progress.inc(t.state().step as u64);
+            let step = t.state().step;
+            Ok((t, Some(step)))
         }
-        std::fs::rename(&scratch, &dir)
-            .with_context(|| format!("moving {} to {}", scratch.display(), dir.display()))?;
-        self.record(&hash);
-        Ok(Trained {
-            resumed_from,
-            ..load(&dir, &device)?
-        })
+        _ => {
+            if scratch.exists() {
+                std::fs::remove_dir_all(scratch)
+                    .with_context(|| format!("removing {}", scratch.display()))?;
+            }
+            Ok((Trainer::new(request.model, &run_config, device)?, None))
+        }
     }
 }
 
