@@ -1,6 +1,6 @@
 //! `cargo xtask`: reproduce the paper, list experiments, sample sentences.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -133,7 +133,6 @@ fn run(cli: Cli) -> Result<()> {
             device,
         } => {
             device.device()?;
-            let whole = only.is_empty();
             let options = Reproduce {
                 device,
                 profile,
@@ -142,16 +141,10 @@ fn run(cli: Cli) -> Result<()> {
                 experiments_dir: experiments,
                 sources: workspace_root(),
                 revision: git_revision(&workspace_root()),
-                out: out.clone(),
+                out,
                 progress: true,
             };
-            let claims = skm_pipeline::reproduce(&options)?;
-            print_claims(&claims);
-            if whole {
-                let paper = Layout::new(&out, profile).paper_dir().join("index.html");
-                println!("paper: {}", paper.display());
-            }
-            Ok(())
+            reproduce(&options)
         }
         Task::Bench {
             target: BenchTarget::Trainer,
@@ -162,52 +155,60 @@ fn run(cli: Cli) -> Result<()> {
             let shared = workspace_root().join("../shared");
             skm_pipeline::bench::trainer(&shared, runs, steps, warmup)
         }
-        Task::List { experiments } => {
-            for (spec, _) in load_specs(&experiments, ProfileName::Default, &[])? {
-                println!(
-                    "{:<22} {:<14} {}",
-                    spec.experiment,
-                    spec.meta.claims.join(","),
-                    spec.meta.title
-                );
-            }
-            Ok(())
-        }
+        Task::List { experiments } => list(&experiments),
         Task::Sample {
             experiment,
             sentences,
             experiments,
-        } => {
-            let specs = load_specs(
-                &experiments,
-                ProfileName::Smoke,
-                std::slice::from_ref(&experiment),
-            )?;
-            let (spec, _): &(Spec, _) = specs.first().context("no such experiment")?;
-            let point = spec.points.first().with_context(|| {
-                format!(
-                    "{}: the experiment generates no corpus (no [generator] table): nothing to sample",
-                    spec.experiment
-                )
-            })?;
-            let mut generator = Generator::new(&point.generator)?;
-            println!(
-                "{} ({}, seed {}):",
-                spec.experiment, point.label, point.generator.seed
-            );
-            let mut tokens = Vec::new();
-            for _ in 0..sentences {
-                tokens.clear();
-                let sentence = generator.next_sentence(&mut tokens)?;
-                println!(
-                    "  {:<60} [entity {}, attribute {}, template {}]",
-                    generator.vocabulary().render(&tokens),
-                    sentence.entity,
-                    sentence.attribute,
-                    sentence.template
-                );
-            }
-            Ok(())
-        }
+        } => sample(&experiments, &experiment, sentences),
     }
+}
+
+/// `reproduce`: the run, the claim table on the console and where the paper is.
+fn reproduce(options: &Reproduce) -> Result<()> {
+    let claims = skm_pipeline::reproduce(options)?;
+    print_claims(&claims);
+    if options.only.is_empty() {
+        let paper = Layout::new(&options.out, options.profile).paper_dir();
+        println!("paper: {}", paper.join("index.html").display());
+    }
+    Ok(())
+}
+
+/// `list`: each experiment with the claims it checks and its title.
+fn list(experiments: &Path) -> Result<()> {
+    for (spec, _) in load_specs(experiments, ProfileName::Default, &[])? {
+        let claims = spec.meta.claims.join(",");
+        println!("{:<22} {claims:<14} {}", spec.experiment, spec.meta.title);
+    }
+    Ok(())
+}
+
+/// `sample`: the first `sentences` sentences of an experiment's first corpus, readable.
+fn sample(experiments: &Path, experiment: &str, sentences: usize) -> Result<()> {
+    let only = [experiment.to_string()];
+    let specs = load_specs(experiments, ProfileName::Smoke, &only)?;
+    let (spec, _): &(Spec, _) = specs.first().context("no such experiment")?;
+    let point = spec.points.first().with_context(|| {
+        format!(
+            "{}: the experiment generates no corpus (no [generator] table): nothing to sample",
+            spec.experiment
+        )
+    })?;
+    let mut generator = Generator::new(&point.generator)?;
+    let seed = point.generator.seed;
+    println!("{} ({}, seed {seed}):", spec.experiment, point.label);
+    let mut tokens = Vec::new();
+    for _ in 0..sentences {
+        tokens.clear();
+        let sentence = generator.next_sentence(&mut tokens)?;
+        println!(
+            "  {:<60} [entity {}, attribute {}, template {}]",
+            generator.vocabulary().render(&tokens),
+            sentence.entity,
+            sentence.attribute,
+            sentence.template
+        );
+    }
+    Ok(())
 }
