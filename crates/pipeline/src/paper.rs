@@ -43,74 +43,27 @@ pub fn write(
     source_hash: &str,
     only: &[String],
 ) -> Result<Vec<Claim>> {
-    let profile = layout.profile;
-    let mut runs = Vec::new();
-    let mut skipped = Vec::new();
-    let mut missing = Vec::new();
+    let (mut runs, mut skipped, mut missing) = (Vec::new(), Vec::new(), Vec::new());
     for experiment in registry() {
-        let path = experiments_dir.join(format!("{}.toml", experiment.name()));
-        let mut spec = crate::load::load(&path, profile)?;
-        spec.set_device(device);
-        let (hash, _) = store::config_hash(&spec)?;
-        let dir = layout.run_dir(&spec.experiment);
-        let provenance = match store::run_status(&dir, &hash, source_hash) {
-            RunStatus::Current(provenance) => provenance,
-            status => {
-                if let Err(reason) = crate::text::of(experiment.as_ref(), &spec) {
-                    skipped.push(Section {
-                        title: spec.meta.title.clone(),
-                        body: format!("Not run on this machine: {reason}."),
-                        figures: Vec::new(),
-                        claims: Vec::new(),
-                    });
-                } else {
-                    let why = match status {
-                        RunStatus::Stale(reason) => format!("stale: {reason}"),
-                        _ => "no run".to_string(),
-                    };
-                    missing.push((spec.experiment.clone(), why));
-                }
-                continue;
-            }
-        };
-        let rerun = command(
-            profile,
+        match analysed(
+            layout,
+            experiments_dir,
+            experiment.as_ref(),
             device,
-            std::slice::from_ref(&spec.experiment),
-            true,
-        );
-        let frames = store::read_frames(&dir, &provenance)
-            .with_context(|| format!("{}: rerun it with `{rerun}`", spec.experiment))?;
-        let analysis = experiment
-            .analyse(&spec, &frames)
-            .with_context(|| format!("analysing {}", spec.experiment))?;
-        render_figures(layout, &spec.experiment, &analysis, &provenance)?;
-        runs.push(Run {
-            spec,
-            provenance,
-            analysis,
-        });
+            source_hash,
+        )? {
+            Outcome::Current(run) => runs.push(*run),
+            Outcome::Unavailable(section) => skipped.push(section),
+            Outcome::Missing(name, why) => missing.push((name, why)),
+        }
     }
     let selected: Vec<Claim> = runs
         .iter()
         .filter(|run| only.is_empty() || only.contains(&run.spec.experiment))
         .flat_map(|run| run.analysis.claims.iter().cloned())
         .collect();
-    let dir = layout.paper_dir();
     if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|(name, _)| name.clone()).collect();
-        let list: Vec<String> = missing
-            .iter()
-            .map(|(name, why)| format!("{name} ({why})"))
-            .collect();
-        let message = format!(
-            "{} and {} are written only from current runs, and these experiments have none at profile {}: {}. Make them with `{}`",
-            dir.display(),
-            layout.claims().display(),
-            profile.as_str(),
-            list.join("; "),
-            command(profile, device, &names, false)
-        );
+        let message = missing_message(layout, device, &missing);
         if only.is_empty() {
             bail!(message);
         }
@@ -119,13 +72,88 @@ pub fn write(
     }
     crate::collect_claims(layout, &runs)?;
     let catalog = crate::load::claim_catalog(experiments_dir)?;
-    let mut report = report(&runs, profile, device)?;
+    let mut report = report(&runs, layout.profile, device)?;
     report.introduction.push_str(&claims_list(&catalog));
     report.sections.extend(skipped);
+    let dir = layout.paper_dir();
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     skm_report::paper::write_markdown(&report, &dir.join("index.md"))?;
     skm_report::paper::write_html(&report, &dir.join("index.html"))?;
     Ok(selected)
+}
+
+/// What one experiment contributes to the paper.
+enum Outcome {
+    /// A current run, analysed, its figures rendered.
+    Current(Box<Run>),
+    /// It cannot run on this machine: a section saying why.
+    Unavailable(Section),
+    /// No current run: the experiment and why (no run, or stale).
+    Missing(String, String),
+}
+
+/// Analyses `experiment`'s current run and renders its figures, if it has one.
+fn analysed(
+    layout: &Layout,
+    experiments_dir: &Path,
+    experiment: &dyn skm_experiments::Experiment,
+    device: DeviceKind,
+    source_hash: &str,
+) -> Result<Outcome> {
+    let path = experiments_dir.join(format!("{}.toml", experiment.name()));
+    let mut spec = crate::load::load(&path, layout.profile)?;
+    spec.set_device(device);
+    let (hash, _) = store::config_hash(&spec)?;
+    let dir = layout.run_dir(&spec.experiment);
+    let provenance = match store::run_status(&dir, &hash, source_hash) {
+        RunStatus::Current(provenance) => provenance,
+        status => {
+            if let Err(reason) = crate::text::of(experiment, &spec) {
+                return Ok(Outcome::Unavailable(Section {
+                    title: spec.meta.title.clone(),
+                    body: format!("Not run on this machine: {reason}."),
+                    figures: Vec::new(),
+                    claims: Vec::new(),
+                }));
+            }
+            let why = match status {
+                RunStatus::Stale(reason) => format!("stale: {reason}"),
+                _ => "no run".to_string(),
+            };
+            return Ok(Outcome::Missing(spec.experiment.clone(), why));
+        }
+    };
+    let names = std::slice::from_ref(&spec.experiment);
+    let rerun = command(layout.profile, device, names, true);
+    let frames = store::read_frames(&dir, &provenance)
+        .with_context(|| format!("{}: rerun it with `{rerun}`", spec.experiment))?;
+    let analysis = experiment
+        .analyse(&spec, &frames)
+        .with_context(|| format!("analysing {}", spec.experiment))?;
+    render_figures(layout, &spec.experiment, &analysis, &provenance)?;
+    Ok(Outcome::Current(Box::new(Run {
+        spec,
+        provenance,
+        analysis,
+    })))
+}
+
+/// Why the paper is not written: the experiments without a current run, and the command
+/// that makes them.
+fn missing_message(layout: &Layout, device: DeviceKind, missing: &[(String, String)]) -> String {
+    let names: Vec<String> = missing.iter().map(|(name, _)| name.clone()).collect();
+    let list: Vec<String> = missing
+        .iter()
+        .map(|(name, why)| format!("{name} ({why})"))
+        .collect();
+    format!(
+        "{} and {} are written only from current runs, and these experiments have none at profile {}: {}. Make them with `{}`",
+        layout.paper_dir().display(),
+        layout.claims().display(),
+        layout.profile.as_str(),
+        list.join("; "),
+        command(layout.profile, device, &names, false)
+    )
 }
 
 /// The `cargo xtask reproduce` command that makes the runs of `experiments`.
