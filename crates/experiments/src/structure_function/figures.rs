@@ -1,0 +1,117 @@
+//! The figures of one structure-function point: the structure functions of the first seed,
+//! one curve per N with the optimum marked, and m*(N) beside K_N with a line of slope alpha.
+
+use anyhow::Result;
+use polars::prelude::DataFrame;
+use skm_report::{Figure, Marker, Scale, Series, Style};
+
+use crate::spec::Spec;
+use crate::{FigureOut, floats, num, slug};
+
+/// A curve as `(x, y)` points.
+type Points = Vec<(f64, f64)>;
+
+/// `structure-function-<point>` from the point's `curves` and `optimum` rows.
+pub(super) fn structure_function(
+    spec: &Spec,
+    label: &str,
+    (curves, optima): (&DataFrame, &DataFrame),
+) -> Result<FigureOut> {
+    let seed = spec.seeds[0];
+    let (ns, seeds) = (floats(curves, "n")?, floats(curves, "seed")?);
+    let (model, data, m) = (
+        floats(curves, "model_bits")?,
+        floats(curves, "data_bits")?,
+        floats(curves, "m")?,
+    );
+    let best = floats(optima, "m_star")?;
+    let (best_n, best_seed) = (floats(optima, "n")?, floats(optima, "seed")?);
+    let (mut series, mut markers) = (Vec::new(), Vec::new());
+    for (color, &n) in spec.sizes.iter().enumerate() {
+        let rows: Vec<usize> = (0..ns.len())
+            .filter(|&i| ns[i] == n as f64 && seeds[i] == seed as f64)
+            .collect();
+        let at = |i: usize| (model[i], data[i] / n as f64);
+        series.push(Series {
+            label: format!("N = {}", num(n as f64)),
+            points: rows.iter().map(|&i| at(i)).collect(),
+            style: Style::Line,
+            color,
+        });
+        let chosen =
+            (0..best.len()).find(|&i| best_n[i] == n as f64 && best_seed[i] == seed as f64);
+        if let Some(i) = chosen.and_then(|j| rows.iter().copied().find(|&i| m[i] == best[j])) {
+            markers.push(Marker {
+                label: if color == 0 {
+                    "two-part optimum".into()
+                } else {
+                    String::new()
+                },
+                point: at(i),
+                color,
+            });
+        }
+    }
+    Ok(FigureOut {
+        stem: format!("structure-function-{}", slug(label)),
+        caption: format!(
+            "Kolmogorov structure function of the corpus ({label}, seed {seed}): data bits per sentence of the capacity-limited learner against its model bits C(m), for each stream size N; the dot marks the two-part optimum min_m C(m) + N loss(m)."
+        ),
+        panels: vec![Figure {
+            title: format!("Structure function, {label}"),
+            x_label: "model bits C(m)".into(),
+            y_label: "data bits per sentence".into(),
+            x_scale: Scale::Log,
+            y_scale: Scale::Linear,
+            series,
+            markers,
+        }],
+    })
+}
+
+/// `optimal-entities-<point>`: the seed-mean m*(N) (`mean`) and K_N (`distinct`) against N,
+/// with a line of slope alpha from the first point at or after `from` up to `n_max`.
+pub(super) fn optimal_entities(
+    (label, alpha): (&str, f64),
+    (mean, distinct): (Points, Points),
+    (from, n_max): (f64, f64),
+) -> FigureOut {
+    let start = mean.iter().find(|(n, y)| *n >= from && *y > 0.0).copied();
+    let mut series = vec![
+        Series {
+            label: "m*(N), mean over seeds".into(),
+            points: mean,
+            style: Style::LinePoints,
+            color: 0,
+        },
+        Series {
+            label: "distinct entities K_N".into(),
+            points: distinct,
+            style: Style::Line,
+            color: 1,
+        },
+    ];
+    if let Some((n0, y0)) = start {
+        series.push(Series {
+            label: format!("slope alpha = {alpha}"),
+            points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha))],
+            style: Style::Dashed,
+            color: 0,
+        });
+    }
+    FigureOut {
+        stem: format!("optimal-entities-{}", slug(label)),
+        caption: format!(
+            "Entities stored by the two-part optimum, m*(N), against stream size N ({label}), beside all distinct entities K_N, with a line of slope alpha."
+        ),
+        panels: vec![Figure {
+            title: format!("Two-part optimum m*(N), {label}"),
+            x_label: "sentences N".into(),
+            y_label: "entities".into(),
+            x_scale: Scale::Log,
+            y_scale: Scale::Log,
+            series,
+            markers: Vec::new(),
+        }],
+    }
+}
