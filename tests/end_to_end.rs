@@ -244,6 +244,11 @@ fn claim_table_lists_every_claim_of_the_experiments() {
             for key in ["statement", "measured", "rule"] {
                 assert!(entry.contains_key(key), "claims.toml: [{id}] has no {key}");
             }
+            // Every row states its claim as the catalog does (stated once, there).
+            let statement = entry["statement"].as_str().unwrap();
+            for claim in table.iter().filter(|c| c.id == id) {
+                assert_eq!(claim.statement, statement, "{id} {}", claim.variant);
+            }
         }
     }
     // C1 and C2 once per alpha of the sweep.

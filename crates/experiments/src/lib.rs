@@ -303,8 +303,6 @@ pub struct ExponentCheck<'a> {
     pub variant: &'a str,
     /// Experiment name.
     pub experiment: &'a str,
-    /// The claim in words.
-    pub statement: &'a str,
     /// What was fitted, for the detail sentence.
     pub fitted: &'a str,
     /// The predicted exponent.
@@ -317,11 +315,10 @@ impl ExponentCheck<'_> {
         let (fit, interval) = bootstrap_slope(curves, RESAMPLES, CONFIDENCE, seed)
             .with_context(|| format!("fitting {} ({})", self.id, self.variant))?;
         let (estimate, method) = slope_estimate(&fit, interval, curves.len());
-        Ok(Claim::judged(
+        Ok(crate::claim(
             self.id,
             self.variant,
             self.experiment,
-            self.statement,
             estimate,
             Rule::ReferenceInside {
                 reference: self.theory,
@@ -336,6 +333,20 @@ impl ExponentCheck<'_> {
             ),
         ))
     }
+}
+
+/// A claim row of `experiment`, judged from `estimate` and `rule`. Its statement is left
+/// empty: the claim is stated once, in `experiments/claims.toml`, and the pipeline fills it
+/// in from there.
+pub fn claim(
+    id: &str,
+    variant: impl Into<String>,
+    experiment: &str,
+    estimate: Estimate,
+    rule: Rule,
+    detail: impl Into<String>,
+) -> Claim {
+    Claim::judged(id, variant, experiment, "", estimate, rule, detail)
 }
 
 /// A fitted slope as an estimate, and its method in words: with several seeds, the slope with

@@ -43,6 +43,7 @@ pub fn write(
     source_hash: &str,
     only: &[String],
 ) -> Result<Vec<Claim>> {
+    let catalog = crate::load::claim_catalog(experiments_dir)?;
     let (mut runs, mut skipped, mut missing) = (Vec::new(), Vec::new(), Vec::new());
     for experiment in registry() {
         match analysed(
@@ -52,7 +53,10 @@ pub fn write(
             device,
             source_hash,
         )? {
-            Outcome::Current(run) => runs.push(*run),
+            Outcome::Current(mut run) => {
+                state_claims(&mut run.analysis.claims, &catalog, experiments_dir)?;
+                runs.push(*run);
+            }
             Outcome::Unavailable(section) => skipped.push(section),
             Outcome::Missing(name, why) => missing.push((name, why)),
         }
@@ -71,7 +75,6 @@ pub fn write(
         return Ok(selected);
     }
     crate::collect_claims(layout, &runs)?;
-    let catalog = crate::load::claim_catalog(experiments_dir)?;
     let mut report = report(&runs, layout.profile, device)?;
     report.introduction.push_str(&claims_list(&catalog));
     report.sections.extend(skipped);
@@ -80,6 +83,27 @@ pub fn write(
     skm_report::paper::write_markdown(&report, &dir.join("index.md"))?;
     skm_report::paper::write_html(&report, &dir.join("index.html"))?;
     Ok(selected)
+}
+
+/// Gives each claim its statement from the catalog (`claims.toml` states each claim once);
+/// an error names a claim the catalog does not state.
+fn state_claims(
+    claims: &mut [Claim],
+    catalog: &BTreeMap<String, ClaimText>,
+    experiments_dir: &Path,
+) -> Result<()> {
+    for claim in claims {
+        let text = catalog.get(&claim.id).with_context(|| {
+            format!(
+                "{}: claim {} is not stated in {}",
+                claim.experiment,
+                claim.id,
+                experiments_dir.join("claims.toml").display()
+            )
+        })?;
+        claim.statement.clone_from(&text.statement);
+    }
+    Ok(())
 }
 
 /// What one experiment contributes to the paper.

@@ -19,7 +19,6 @@ pub(super) fn c3_syntax(
         id: "C3",
         variant: &format!("{label} syntax"),
         experiment,
-        statement: "Bayes redundancy, syntax part: per-sentence excess ~ 1/N (total ~ (d/2) log N)",
         fitted: "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N",
         theory: exponents::syntax_excess_exponent(),
     }
@@ -39,7 +38,6 @@ pub(super) fn c3_knowledge(
         id: "C3",
         variant: &format!("{label} knowledge"),
         experiment,
-        statement: "Bayes redundancy, knowledge part: per-sentence excess ~ N^(alpha-1) (total ~ N^alpha)",
         fitted: "the per-sentence knowledge (name + value) excess against N",
         theory: exponents::knowledge_excess_exponent(alpha),
     }
@@ -94,11 +92,10 @@ pub(super) fn c4(
     let syntax = settled.syntax.map_or("never".into(), num);
     let knowledge = settled.knowledge_text("");
     let bound = if lower_bound { ", a lower bound" } else { "" };
-    Claim::judged(
+    crate::claim(
         "C4",
         format!("{label} Bayes"),
         experiment,
-        "Syntax is learned before knowledge: syntax excess reaches its floor orders of magnitude earlier than name/value excess",
         gap,
         Rule::AtLeast { threshold: decades },
         format!(

@@ -73,11 +73,10 @@ pub(super) fn c12(experiment: &str, label: &str, codes: &Codes) -> Claim {
     let (coded, steps, stream_tokens) =
         (num(codes.coded), num(codes.steps), num(codes.stream_tokens));
     let bayes = num(codes.means[1]);
-    Claim::judged(
+    crate::claim(
         "C12",
         format!("{label} order"),
         experiment,
-        "Bits per token order as oracle < Bayes learner < transformer (prequential, one pass), and the transformer beats gzip, xz and zstd on the same stream",
         estimate,
         Rule::Order { holds },
         format!(

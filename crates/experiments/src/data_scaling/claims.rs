@@ -20,7 +20,6 @@ pub(super) fn c5(
         id: "C5",
         variant: label,
         experiment,
-        statement: "Data scaling of a trained transformer: test excess loss ~ N^-(1 - alpha)",
         fitted: "the test excess over the oracle (bits/token, all tokens, best early-stopped checkpoint) against training sentences N",
         theory: -exponents::data_scaling_exponent(alpha),
     }

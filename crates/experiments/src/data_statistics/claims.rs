@@ -25,7 +25,6 @@ pub(super) fn c1(
         id: "C1",
         variant: label,
         experiment,
-        statement: "Heaps: distinct entities K_N grow like N^alpha",
         fitted: "K_N against N over the last decades",
         theory,
     }
@@ -66,7 +65,6 @@ pub(super) fn c2(
         id: "C2",
         variant: label,
         experiment,
-        statement: "Zipf: ranked entity frequency falls like rank^(-1/alpha)",
         fitted: &format!("entity count against rank (ranks >= {min_rank}, counts >= {min_count})"),
         theory: -exponents::zipf_exponent(alpha),
     }

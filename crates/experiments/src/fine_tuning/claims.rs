@@ -77,19 +77,14 @@ pub(super) fn format(
     let rule = Rule::AtLeast {
         threshold: p.decades,
     };
-    let statement = "Fine-tuning learns a new format (QA syntax) in few steps and new facts slowly";
     let variant = format!("{} format", label);
     let Some(gap) = estimate.value() else {
         let detail = text::format_not_learned(p, learning, theory);
-        return Claim::judged(
-            "C10", variant, experiment, statement, estimate, rule, detail,
-        );
+        return crate::claim("C10", variant, experiment, estimate, rule, detail);
     };
     let format_at = format_at.unwrap_or(f64::NAN);
     let detail = text::format_detail(p, learning, (format_at, facts_at), gap, (theory, ae));
-    Claim::judged(
-        "C10", variant, experiment, statement, estimate, rule, detail,
-    )
+    crate::claim("C10", variant, experiment, estimate, rule, detail)
 }
 
 /// C10 forgetting: in the unknown arm, the rarest qualifying bucket `(bucket, before, after)`
@@ -113,11 +108,10 @@ pub(super) fn forgetting(
             ),
         },
     };
-    Claim::judged(
+    crate::claim(
         "C10",
         format!("{} forgetting", label),
         experiment,
-        "Fine-tuning forgets rare pre-trained facts first",
         estimate,
         Rule::AtLeast {
             threshold: p.min_difference,
@@ -159,11 +153,10 @@ pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relap
     } else {
         Estimate::SingleRun { value: h_u - h_k }
     };
-    Claim::judged(
+    crate::claim(
         "C10",
         format!("{} hallucination", label),
         experiment,
-        "Tuning on unknown facts raises hallucination more than tuning on known facts",
         estimate,
         Rule::AtLeast {
             threshold: p.min_difference,

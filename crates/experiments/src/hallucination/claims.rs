@@ -29,11 +29,10 @@ pub(super) fn unseen(
         }
     };
     let holds = fresh.malformed <= max_malformed && fresh.confidence > chance;
-    Claim::judged(
+    crate::claim(
         "C9",
         format!("{point} unseen, {model}"),
         experiment,
-        "For never-seen entities the model emits a well-formed value of the right attribute, wrong, with confidence above the Bayes-calibrated 1/|V_j|",
         estimate,
         Rule::Order { holds },
         format!(
@@ -69,11 +68,10 @@ pub(super) fn by_frequency(
     shares: &str,
     max_rank_correlation: f64,
 ) -> Claim {
-    Claim::judged(
+    crate::claim(
         "C9",
         format!("{point} frequency, {model}"),
         experiment,
-        "The hallucination rate falls with entity frequency",
         correlation_estimate(by_frequency),
         Rule::AtMost {
             threshold: max_rank_correlation,
@@ -94,11 +92,10 @@ pub(super) fn by_size(
     shares: &str,
     max_rank_correlation: f64,
 ) -> Claim {
-    Claim::judged(
+    crate::claim(
         "C9",
         format!("{point} size"),
         experiment,
-        "The hallucination rate falls with model size",
         correlation_estimate(by_size),
         Rule::AtMost {
             threshold: max_rank_correlation,

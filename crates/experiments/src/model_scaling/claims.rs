@@ -20,7 +20,6 @@ pub(super) fn excess_exponent(
         id: "C6",
         variant,
         experiment,
-        statement: "Model scaling of trained transformers: test excess loss ~ P^-((1 - alpha)/alpha)",
         fitted: "the test excess over the oracle (bits/token, all tokens) against non-embedding parameters P",
         theory: -exponents::model_scaling_exponent(alpha),
     }
@@ -46,11 +45,10 @@ pub(super) fn linear_capacity(
         ""
     };
     let (estimate, method) = crate::slope_estimate(fit, interval, curves);
-    Claim::judged(
+    crate::claim(
         "C8",
         variant,
         experiment,
-        "Knowledge capacity: facts known grow about linearly with parameters",
         estimate,
         Rule::Within {
             reference: 1.0,

@@ -93,11 +93,10 @@ pub(super) fn c13(
         Exponent::Parameters => format!("parameter exponent (1 - alpha)/alpha, {name} alpha"),
     };
     let (lo, hi) = exponent.range();
-    Claim::judged(
+    crate::claim(
         "C13",
         variant,
         experiment,
-        "Real text: the alpha of its word statistics predicts scaling exponents (1 - alpha for data, (1 - alpha)/alpha for parameters) among the published LLM ones",
         Estimate::SingleRun {
             value: exponent.predicted(alpha),
         },

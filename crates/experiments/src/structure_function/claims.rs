@@ -20,7 +20,6 @@ pub(super) fn c11(
         id: "C11",
         variant: label,
         experiment,
-        statement: "Structure function: the two-part optimum stores the entities seen more than a constant number of times, so m*(N) grows like N^alpha",
         fitted: "m*(N) against N",
         theory: exponents::optimal_entities_exponent(alpha),
     }

@@ -49,11 +49,10 @@ pub(super) fn c4(
         Some(k) => format!("step {}", num(k)),
     };
     let bound = if lower_bound { ", a lower bound" } else { "" };
-    Claim::judged(
+    crate::claim(
         "C4",
         format!("{label} transformer"),
         experiment,
-        "Syntax is learned before knowledge by a trained transformer: its held-out syntax excess reaches the floor well before the name/value excess",
         estimate,
         Rule::AtLeast { threshold: decades },
         format!(
@@ -93,11 +92,10 @@ pub(super) fn c7_order(
     // No bucket known: 0 inversions, but FAIL (nothing was acquired in any order).
     let any_known = acquired.iter().any(|(_, a)| a.is_some());
     let acquisition = acquisition_listing(acquired);
-    Claim::judged(
+    crate::claim(
         "C7",
         format!("{label} order"),
         experiment,
-        "Knowledge is acquired in order of frequency: facts stated more often are known at an earlier step",
         Estimate::SingleRun {
             value: inversions as f64,
         },
@@ -129,8 +127,6 @@ pub(super) fn c7_exposures(
     known_accuracy: f64,
     exposure_slope: f64,
 ) -> Result<Claim> {
-    let statement =
-        "A fact becomes known after a roughly constant number of exposures, whatever its frequency";
     let variant = format!("{label} exposures");
     // |slope| <= exposure_slope around 0, a constant number of exposures.
     let rule = Rule::Within {
@@ -139,11 +135,10 @@ pub(super) fn c7_exposures(
     };
     let n = known.len();
     if n < 2 {
-        return Ok(Claim::judged(
+        return Ok(crate::claim(
             "C7",
             variant,
             experiment,
-            statement,
             Estimate::NotMeasurable {
                 reason: format!(
                     "only {n} bucket(s) reach accuracy {known_accuracy} within the run: no slope"
@@ -158,11 +153,10 @@ pub(super) fn c7_exposures(
     let (x, y): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
     let fit = fit_loglog(&x, &y)?;
     let seen_list = seen_listing(known);
-    Ok(Claim::judged(
+    Ok(crate::claim(
         "C7",
         variant,
         experiment,
-        statement,
         Estimate::SingleRun { value: fit.slope },
         rule,
         format!(
