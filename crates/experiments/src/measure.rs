@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
-use skm_theory::{BayesLearner, Oracle, RoleBits};
+use skm_theory::{BayesLearner, Oracle, RoleBits, SplitByRole};
 
 use crate::Progress;
 

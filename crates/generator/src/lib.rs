@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use config::GeneratorConfig;
 pub use syntax::{Slot, Syntax, Template};
-pub use vocabulary::{CONNECTIVES, Role, Token, Vocabulary};
+pub use vocabulary::{CONNECTIVES, PerRole, Role, Token, Vocabulary};
 
 use crp::Crp;
 

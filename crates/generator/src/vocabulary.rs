@@ -22,6 +22,57 @@ pub enum Role {
     Noise,
 }
 
+/// One number per token role: the role-indexed quantities every measurement splits by
+/// (bits per role in skm-theory, scored tokens per role in skm-trainer). Serialized as the
+/// four fields `syntax`, `name`, `value`, `noise`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PerRole<T> {
+    /// Template words, heads and end of sentence.
+    pub syntax: T,
+    /// Entity-name tokens.
+    pub name: T,
+    /// Attribute values.
+    pub value: T,
+    /// Filler tokens.
+    pub noise: T,
+}
+
+impl<T: Copy + std::ops::Add<Output = T>> PerRole<T> {
+    /// The number of one role.
+    pub fn get(&self, role: Role) -> T {
+        match role {
+            Role::Syntax => self.syntax,
+            Role::Name => self.name,
+            Role::Value => self.value,
+            Role::Noise => self.noise,
+        }
+    }
+
+    /// Mutable access to the number of one role.
+    pub fn get_mut(&mut self, role: Role) -> &mut T {
+        match role {
+            Role::Syntax => &mut self.syntax,
+            Role::Name => &mut self.name,
+            Role::Value => &mut self.value,
+            Role::Noise => &mut self.noise,
+        }
+    }
+
+    /// `syntax + name + value + noise`, summed in that order.
+    pub fn total(&self) -> T {
+        self.syntax + self.name + self.value + self.noise
+    }
+}
+
+impl<T: Copy + std::ops::AddAssign> std::ops::AddAssign for PerRole<T> {
+    fn add_assign(&mut self, other: PerRole<T>) {
+        self.syntax += other.syntax;
+        self.name += other.name;
+        self.value += other.value;
+        self.noise += other.noise;
+    }
+}
+
 impl Role {
     /// All roles, in the order frames and figures list them.
     pub const ALL: [Role; 4] = [Role::Syntax, Role::Name, Role::Value, Role::Noise];

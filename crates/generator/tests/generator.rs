@@ -208,3 +208,23 @@ fn fact_exposures_count_the_sentences_stating_each_fact() {
     assert!(head.values().all(|&n| n > 0));
     assert!(corpus.fact_exposures(7..7).is_empty());
 }
+
+#[test]
+fn per_role_numbers_are_indexed_summed_and_added_by_role() {
+    use skm_generator::{PerRole, Role};
+    let mut bits = PerRole {
+        syntax: 1.0,
+        name: 2.0,
+        value: 4.0,
+        noise: 8.0,
+    };
+    assert_eq!(Role::ALL.map(|r| bits.get(r)), [1.0, 2.0, 4.0, 8.0]);
+    assert_eq!(bits.total(), 15.0);
+    *bits.get_mut(Role::Value) += 0.5;
+    bits += PerRole {
+        syntax: 1.0,
+        ..PerRole::default()
+    };
+    assert_eq!(bits.syntax, 2.0);
+    assert_eq!(bits.value, 4.5);
+}

@@ -34,7 +34,7 @@ pub use pycrp::{
     expected_distinct_closed_form, expected_distinct_curve, expected_spectrum,
     expected_tail_counts,
 };
-pub use roles::RoleBits;
+pub use roles::{RoleBits, SplitByRole};
 
 /// Errors of the predictors: inputs that do not belong to the world they are scored against.
 #[derive(Debug, thiserror::Error, PartialEq)]

@@ -7,7 +7,7 @@ use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use skm_generator::{Corpus, GeneratorConfig, Token};
-use skm_theory::{BayesLearner, Oracle, RoleBits};
+use skm_theory::{BayesLearner, Oracle, RoleBits, SplitByRole};
 
 /// A random small configuration and corpus length; the name space holds at least 64 names
 /// per sentence, so the generator never runs out of names.

@@ -7,8 +7,8 @@
 
 use std::ops::Range;
 
-use skm_generator::{Corpus, Role, Token};
-use skm_theory::{Oracle, RoleBits};
+use skm_generator::{Corpus, PerRole, Role, Token};
+use skm_theory::{Oracle, RoleBits, SplitByRole};
 
 use crate::data::{Batch, check_tokens, eval_windows};
 use crate::{Gpt, Result, TrainerError};
@@ -62,43 +62,7 @@ pub fn token_bits(model: &Gpt, tokens: &[Token], context: usize, batch: usize) -
 }
 
 /// Scored tokens per role.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RoleTokens {
-    /// Template words, heads and end of sentence.
-    pub syntax: u64,
-    /// Entity-name tokens.
-    pub name: u64,
-    /// Attribute values.
-    pub value: u64,
-    /// Filler tokens.
-    pub noise: u64,
-}
-
-impl RoleTokens {
-    /// The count of one role.
-    pub fn get(&self, role: Role) -> u64 {
-        match role {
-            Role::Syntax => self.syntax,
-            Role::Name => self.name,
-            Role::Value => self.value,
-            Role::Noise => self.noise,
-        }
-    }
-
-    fn get_mut(&mut self, role: Role) -> &mut u64 {
-        match role {
-            Role::Syntax => &mut self.syntax,
-            Role::Name => &mut self.name,
-            Role::Value => &mut self.value,
-            Role::Noise => &mut self.noise,
-        }
-    }
-
-    /// All scored tokens.
-    pub fn total(&self) -> u64 {
-        self.syntax + self.name + self.value + self.noise
-    }
-}
+pub type RoleTokens = PerRole<u64>;
 
 /// The model's and the oracle's code lengths of the same held-out tokens, split by role.
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
