@@ -14,7 +14,7 @@ use skm_trainer::{
 use crate::spec::Spec;
 use crate::{Env, Progress};
 
-/// The model and training configurations of a spec (checked by `Spec::load`).
+/// The model and training configurations of a spec (checked by `skm_pipeline::load`).
 pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
     let file = spec.path.display();
     let name = &spec.experiment;
