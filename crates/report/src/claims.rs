@@ -726,107 +726,140 @@ pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
     ] = [c[0], c[1], c[2], c[3], c[4], c[9], c[13], c[15]].map(|name| cols.text(name));
     let [measured, lo, hi, reference, tolerance] =
         [c[5], c[6], c[7], c[10], c[11]].map(|name| cols.num(name));
-    let (method, reason, holds) = (
-        cols.opt_text(c[8])?,
-        cols.opt_text(c[14])?,
-        cols.flag(c[12])?,
-    );
+    let columns = RowColumns {
+        estimate: estimate?,
+        measured: measured?,
+        lo: lo?,
+        hi: hi?,
+        method: cols.opt_text(c[8])?,
+        rule: rule?,
+        reference: reference?,
+        tolerance: tolerance?,
+        holds: cols.flag(c[12])?,
+        reason: cols.opt_text(c[14])?,
+    };
     let (id, variant, experiment, statement) = (id?, variant?, experiment?, statement?);
-    let (estimate, rule, verdict, detail) = (estimate?, rule?, verdict?, detail?);
-    let (measured, lo, hi) = (measured?, lo?, hi?);
-    let (reference, tolerance) = (reference?, tolerance?);
+    let (verdict, detail) = (verdict?, detail?);
     (0..df.height())
         .map(|i| {
-            let kind = estimate[i].as_str();
-            let value = || required(measured[i], c[5], i, kind);
-            let estimate = match kind {
-                "interval" => Estimate::Interval {
-                    value: value()?,
-                    lo: required(lo[i], c[6], i, kind)?,
-                    hi: required(hi[i], c[7], i, kind)?,
-                    method: required(method[i].clone(), c[8], i, kind)?,
-                },
-                "single run" => Estimate::SingleRun { value: value()? },
-                "at least" => Estimate::Bound {
-                    value: value()?,
-                    side: Side::AtLeast,
-                },
-                "at most" => Estimate::Bound {
-                    value: value()?,
-                    side: Side::AtMost,
-                },
-                "not measurable" => Estimate::NotMeasurable {
-                    reason: required(reason[i].clone(), c[14], i, kind)?,
-                },
-                other => {
-                    return Err(column_error(
-                        c[4],
-                        format!("unknown estimate kind {other:?} in row {i}"),
-                    ));
-                }
-            };
-            let kind = rule[i].as_str();
-            let reference = || required(reference[i], c[10], i, kind);
-            let rule = match kind {
-                "reference inside" => Rule::ReferenceInside {
-                    reference: reference()?,
-                },
-                "at least" => Rule::AtLeast {
-                    threshold: reference()?,
-                },
-                "at most" => Rule::AtMost {
-                    threshold: reference()?,
-                },
-                "within" => Rule::Within {
-                    reference: reference()?,
-                    tolerance: required(tolerance[i], c[11], i, kind)?,
-                },
-                "order" => Rule::Order {
-                    holds: required(holds[i], c[12], i, kind)?,
-                },
-                other => {
-                    return Err(column_error(
-                        c[9],
-                        format!("unknown rule kind {other:?} in row {i}"),
-                    ));
-                }
-            };
             let claim = Claim::judged(
                 &id[i],
                 &variant[i],
                 &experiment[i],
                 &statement[i],
-                estimate,
-                rule,
+                columns.estimate(i)?,
+                columns.rule(i)?,
                 &detail[i],
             );
-            // The stored verdict and reason must be the ones the rule gives: a file whose
-            // verdicts were edited, or written under another rule, is not silently re-judged.
-            let stored: Verdict = verdict[i]
-                .parse()
-                .map_err(|e: ReportError| column_error(c[13], format!("row {i}: {e}")))?;
-            if stored != claim.verdict() {
-                return Err(column_error(
-                    c[13],
-                    format!(
-                        "row {i} says {stored} but its estimate and rule give {}",
-                        claim.verdict()
-                    ),
-                ));
-            }
-            if reason[i].as_deref() != claim.reason() {
-                return Err(column_error(
-                    c[14],
-                    format!(
-                        "row {i} says {:?} but its estimate and rule give {:?}",
-                        reason[i],
-                        claim.reason()
-                    ),
-                ));
-            }
+            check_stored(&claim, &verdict[i], columns.reason[i].as_deref(), i)?;
             Ok(claim)
         })
         .collect()
+}
+
+/// The columns of a claims frame that make a row's estimate and rule.
+struct RowColumns {
+    estimate: Vec<String>,
+    measured: Vec<Option<f64>>,
+    lo: Vec<Option<f64>>,
+    hi: Vec<Option<f64>>,
+    method: Vec<Option<String>>,
+    rule: Vec<String>,
+    reference: Vec<Option<f64>>,
+    tolerance: Vec<Option<f64>>,
+    holds: Vec<Option<bool>>,
+    reason: Vec<Option<String>>,
+}
+
+impl RowColumns {
+    /// The estimate of row `i`, from its kind and the columns that kind needs.
+    fn estimate(&self, i: usize) -> Result<Estimate, ReportError> {
+        let c = CLAIM_COLUMNS;
+        let kind = self.estimate[i].as_str();
+        let value = || required(self.measured[i], c[5], i, kind);
+        Ok(match kind {
+            "interval" => Estimate::Interval {
+                value: value()?,
+                lo: required(self.lo[i], c[6], i, kind)?,
+                hi: required(self.hi[i], c[7], i, kind)?,
+                method: required(self.method[i].clone(), c[8], i, kind)?,
+            },
+            "single run" => Estimate::SingleRun { value: value()? },
+            "at least" => Estimate::Bound {
+                value: value()?,
+                side: Side::AtLeast,
+            },
+            "at most" => Estimate::Bound {
+                value: value()?,
+                side: Side::AtMost,
+            },
+            "not measurable" => Estimate::NotMeasurable {
+                reason: required(self.reason[i].clone(), c[14], i, kind)?,
+            },
+            other => {
+                let message = format!("unknown estimate kind {other:?} in row {i}");
+                return Err(column_error(c[4], message));
+            }
+        })
+    }
+
+    /// The rule of row `i`, from its kind and the columns that kind needs.
+    fn rule(&self, i: usize) -> Result<Rule, ReportError> {
+        let c = CLAIM_COLUMNS;
+        let kind = self.rule[i].as_str();
+        let reference = || required(self.reference[i], c[10], i, kind);
+        Ok(match kind {
+            "reference inside" => Rule::ReferenceInside {
+                reference: reference()?,
+            },
+            "at least" => Rule::AtLeast {
+                threshold: reference()?,
+            },
+            "at most" => Rule::AtMost {
+                threshold: reference()?,
+            },
+            "within" => Rule::Within {
+                reference: reference()?,
+                tolerance: required(self.tolerance[i], c[11], i, kind)?,
+            },
+            "order" => Rule::Order {
+                holds: required(self.holds[i], c[12], i, kind)?,
+            },
+            other => {
+                let message = format!("unknown rule kind {other:?} in row {i}");
+                return Err(column_error(c[9], message));
+            }
+        })
+    }
+}
+
+/// The stored verdict and reason of row `i` must be the ones its estimate and rule give: a
+/// file whose verdicts were edited, or written under another rule, is not silently re-judged.
+fn check_stored(
+    claim: &Claim,
+    verdict: &str,
+    reason: Option<&str>,
+    i: usize,
+) -> Result<(), ReportError> {
+    let c = CLAIM_COLUMNS;
+    let stored: Verdict = verdict
+        .parse()
+        .map_err(|e: ReportError| column_error(c[13], format!("row {i}: {e}")))?;
+    if stored != claim.verdict() {
+        let message = format!(
+            "row {i} says {stored} but its estimate and rule give {}",
+            claim.verdict()
+        );
+        return Err(column_error(c[13], message));
+    }
+    if reason != claim.reason() {
+        let message = format!(
+            "row {i} says {reason:?} but its estimate and rule give {:?}",
+            claim.reason()
+        );
+        return Err(column_error(c[14], message));
+    }
+    Ok(())
 }
 
 /// Writes `df` to `path` as Parquet, atomically (via `<path>.tmp`, then a rename).
