@@ -349,6 +349,17 @@ pub fn claim(
     Claim::judged(id, variant, experiment, "", estimate, rule, detail)
 }
 
+/// A value read off the curve of one seed (a single run's), or off the mean curve of `seeds`
+/// seeds, which has no interval (and is not one run's).
+pub fn point_estimate(value: f64, seeds: usize) -> Estimate {
+    if seeds == 1 {
+        Estimate::SingleRun { value }
+    } else {
+        let basis = format!("mean curve of {seeds} seeds");
+        Estimate::NoInterval { value, basis }
+    }
+}
+
 /// A fitted slope as an estimate, and its method in words: with several seeds, the slope with
 /// its 95% bootstrap interval over seeds; with one seed, the slope of a single run and no
 /// interval (resampling the points of one curve says nothing about another seed's curve).

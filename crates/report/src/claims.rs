@@ -45,6 +45,14 @@ pub enum Estimate {
         /// The measured value.
         value: f64,
     },
+    /// A value with no interval that is not one run's, e.g. read off the mean curve of
+    /// several seeds; `basis` says how it was obtained ("mean curve of 8 seeds").
+    NoInterval {
+        /// The measured value.
+        value: f64,
+        /// How it was obtained, in words.
+        basis: String,
+    },
     /// Only a bound is known (e.g. "knowledge had not settled when the run ended": the gap
     /// is at least `value`).
     Bound {
@@ -66,6 +74,7 @@ impl Estimate {
         match *self {
             Self::Interval { value, .. }
             | Self::SingleRun { value }
+            | Self::NoInterval { value, .. }
             | Self::Bound { value, .. } => Some(value),
             Self::NotMeasurable { .. } => None,
         }
@@ -80,11 +89,12 @@ impl Estimate {
     }
 
     /// The kind as stored in the `estimate` column of a claims frame: "interval",
-    /// "single run", "at least", "at most" or "not measurable".
+    /// "single run", "no interval", "at least", "at most" or "not measurable".
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Interval { .. } => "interval",
             Self::SingleRun { .. } => "single run",
+            Self::NoInterval { .. } => "no interval",
             Self::Bound {
                 side: Side::AtLeast,
                 ..
@@ -115,6 +125,9 @@ impl fmt::Display for Estimate {
                 format_number(*hi)
             ),
             Self::SingleRun { value } => write!(f, "{} (one run)", format_number(*value)),
+            Self::NoInterval { value, basis } => {
+                write!(f, "{} ({basis}, no interval)", format_number(*value))
+            }
             Self::Bound {
                 value,
                 side: Side::AtLeast,
@@ -332,23 +345,32 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
         (Rule::ReferenceInside { .. }, Estimate::SingleRun { .. }) => {
             Judgement::not_measurable("a single run has no interval to contain the reference")
         }
+        (Rule::ReferenceInside { .. }, Estimate::NoInterval { basis, .. }) => {
+            Judgement::not_measurable(format!("{basis}: no interval to contain the reference"))
+        }
         (Rule::ReferenceInside { .. }, Estimate::Bound { .. }) => {
             Judgement::not_measurable("only a bound is known: no interval to contain the reference")
         }
         (
             Rule::AtLeast { threshold },
-            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+            Estimate::Interval { value, .. }
+            | Estimate::SingleRun { value }
+            | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool(*value >= threshold),
         (
             Rule::AtMost { threshold },
-            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+            Estimate::Interval { value, .. }
+            | Estimate::SingleRun { value }
+            | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool(*value <= threshold),
         (
             Rule::Within {
                 reference,
                 tolerance,
             },
-            Estimate::Interval { value, .. } | Estimate::SingleRun { value },
+            Estimate::Interval { value, .. }
+            | Estimate::SingleRun { value }
+            | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
         (Rule::AtLeast { threshold }, &Estimate::Bound { value, side }) => match side {
             Side::AtLeast if value >= threshold => Judgement::Pass,
@@ -408,7 +430,9 @@ fn estimate_problem(estimate: &Estimate) -> Option<String> {
             ("interval's lower end", lo),
             ("interval's upper end", hi),
         ],
-        Estimate::SingleRun { value } => &[("measured value", value)],
+        Estimate::SingleRun { value } | Estimate::NoInterval { value, .. } => {
+            &[("measured value", value)]
+        }
         Estimate::Bound { value, .. } => &[("bound", value)],
         Estimate::NotMeasurable { .. } => &[],
     };
@@ -615,8 +639,11 @@ pub fn claims_frame(claims: &[Claim]) -> Result<DataFrame, ReportError> {
             num(c[5], Claim::measured),
             num(c[6], |c| c.interval().map(|(lo, _)| lo)),
             num(c[7], |c| c.interval().map(|(_, hi)| hi)),
+            // How the value was obtained: an interval's method, or the basis of a value with
+            // no interval.
             opt_text(c[8], |c| match &c.estimate {
                 Estimate::Interval { method, .. } => Some(method),
+                Estimate::NoInterval { basis, .. } => Some(basis),
                 _ => None,
             }),
             text(c[9], |c| c.rule.kind()),
@@ -785,6 +812,10 @@ impl RowColumns {
                 method: required(self.method[i].clone(), c[8], i, kind)?,
             },
             "single run" => Estimate::SingleRun { value: value()? },
+            "no interval" => Estimate::NoInterval {
+                value: value()?,
+                basis: required(self.method[i].clone(), c[8], i, kind)?,
+            },
             "at least" => Estimate::Bound {
                 value: value()?,
                 side: Side::AtLeast,
@@ -912,6 +943,13 @@ mod tests {
         Estimate::SingleRun { value }
     }
 
+    fn pooled(value: f64) -> Estimate {
+        Estimate::NoInterval {
+            value,
+            basis: "mean curve of 8 seeds".into(),
+        }
+    }
+
     fn at_least(value: f64) -> Estimate {
         Estimate::Bound {
             value,
@@ -965,6 +1003,28 @@ mod tests {
         );
         assert_eq!(verdict(at_least(0.1), INSIDE), Nm);
         assert_eq!(verdict(at_most(0.9), INSIDE), Nm);
+        let (v, why) = check(pooled(0.5), INSIDE);
+        assert_eq!(
+            (v, why.as_str()),
+            (
+                Nm,
+                "mean curve of 8 seeds: no interval to contain the reference"
+            )
+        );
+    }
+
+    /// A value with no interval is compared like a single run's, and says how it was made.
+    #[test]
+    fn a_value_with_no_interval_is_judged_by_its_value() {
+        assert_eq!(verdict(pooled(2.0), AT_LEAST), Pass);
+        assert_eq!(verdict(pooled(1.5), AT_LEAST), Fail);
+        assert_eq!(verdict(pooled(f64::NAN), AT_LEAST), Nm);
+        assert_eq!(
+            pooled(1.5).to_string(),
+            "1.5 (mean curve of 8 seeds, no interval)"
+        );
+        assert_eq!(pooled(1.5).kind(), "no interval");
+        assert_eq!(pooled(1.5).interval(), None);
     }
 
     #[test]
@@ -1184,6 +1244,7 @@ mod tests {
             claim("C5", unmeasured(), Rule::Order { holds: false }),
             claim("C6", single(f64::NAN), Rule::Order { holds: true }),
             claim("C7", single(1.0), INSIDE),
+            claim("C8", pooled(2.5), AT_LEAST),
         ]
     }
 
@@ -1216,7 +1277,8 @@ mod tests {
                 "NOT MEASURABLE",
                 "NOT MEASURABLE",
                 "NOT MEASURABLE",
-                "NOT MEASURABLE"
+                "NOT MEASURABLE",
+                "PASS"
             ]
         );
         let measured = df.column("measured").unwrap().f64().unwrap();

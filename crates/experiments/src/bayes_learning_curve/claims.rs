@@ -52,6 +52,8 @@ pub(super) struct Settled {
     pub knowledge: f64,
     /// Sentences in the stream.
     pub sentences: u64,
+    /// Seeds whose mean curve it is read off.
+    pub seeds: usize,
 }
 
 impl Settled {
@@ -85,9 +87,7 @@ pub(super) fn c4(
             value: (settled.sentences as f64 / s).log10(),
             side: Side::AtLeast,
         },
-        Some(s) => Estimate::SingleRun {
-            value: (settled.knowledge / s).log10(),
-        },
+        Some(s) => crate::point_estimate((settled.knowledge / s).log10(), settled.seeds),
     };
     let syntax = settled.syntax.map_or("never".into(), num);
     let knowledge = settled.knowledge_text("");
@@ -114,6 +114,7 @@ mod tests {
             syntax,
             knowledge,
             sentences: 100_000,
+            seeds: 1,
         }
     }
 
@@ -129,6 +130,22 @@ mod tests {
             num(10_000.0)
         );
         assert!(c.detail.contains(&settles), "{}", c.detail);
+    }
+
+    /// A gap read off the mean curve of several seeds is no single run's, and has no interval.
+    #[test]
+    fn c4_over_several_seeds_says_so() {
+        let several = Settled {
+            seeds: 8,
+            ..settled(Some(10.0), 10_000.0)
+        };
+        let c = c4("b", "alpha=0.5", &several, 0.5, 2.0);
+        assert!(matches!(c.estimate(), Estimate::NoInterval { .. }));
+        assert!(
+            c.estimate_text()
+                .contains("mean curve of 8 seeds, no interval")
+        );
+        assert_eq!(c.verdict(), Verdict::Pass);
     }
 
     #[test]

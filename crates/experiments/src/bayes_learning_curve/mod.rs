@@ -87,6 +87,7 @@ impl BayesLearningCurve {
                 .into_iter()
                 .fold(f64::INFINITY, f64::min),
             sentences: spec.sentences,
+            seeds: spec.seeds.len(),
         };
         let c4 = claims::c4(self.name(), label, &settled, p.floor_bits, p.decades);
         let claims = [&syntax, &knowledge, &c4];

@@ -14,6 +14,8 @@ pub(super) struct Settled {
     pub knowledge: Option<f64>,
     /// The last evaluated step.
     pub last_step: f64,
+    /// Seeds whose mean curves it is read off.
+    pub seeds: usize,
 }
 
 /// C4: PASS when syntax settles at least `decades` decades of steps before knowledge.
@@ -38,9 +40,9 @@ pub(super) fn c4(
             value: (last_step / s.max(1.0)).log10(),
             side: Side::AtLeast,
         },
-        (Some(s), Some(k)) => Estimate::SingleRun {
-            value: (k.max(1.0) / s.max(1.0)).log10(),
-        },
+        (Some(s), Some(k)) => {
+            crate::point_estimate((k.max(1.0) / s.max(1.0)).log10(), settled.seeds)
+        }
     };
     let lower_bound = settled.syntax.is_some() && settled.knowledge.is_none();
     let syntax = settled.syntax.map_or_else(|| "never".to_string(), num);
@@ -175,6 +177,7 @@ mod tests {
             syntax,
             knowledge,
             last_step: 1000.0,
+            seeds: 1,
         }
     }
 

@@ -100,6 +100,7 @@ impl TrainAndProbe {
             // `None` when knowledge does not settle within the run: C4 is then a lower bound.
             knowledge: Some(knowledge).filter(|k| k.is_finite()),
             last_step: curves.last_step,
+            seeds: spec.seeds.len(),
         };
         let c4 = claims::c4(self.name, label, &settled, p.floor_bits, p.decades);
         let acquired = curves.acquired(p.known_accuracy)?;
