@@ -61,6 +61,7 @@ pub struct FigureOut {
 }
 
 /// What an experiment concludes from its frames.
+#[derive(Default)]
 pub struct Analysis {
     /// Figures, in order.
     pub figures: Vec<FigureOut>,

@@ -38,11 +38,7 @@ impl Experiment for BayesLearningCurve {
 
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
-        let mut analysis = Analysis {
-            figures: Vec::new(),
-            claims: Vec::new(),
-            body: String::new(),
-        };
+        let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
             let rows = rows_where(frames.frame("excess")?, "point", &point.label)?;

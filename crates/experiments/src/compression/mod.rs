@@ -57,11 +57,7 @@ impl Experiment for Compression {
         let p: Params = spec.analysis()?;
         let configs = configs(spec)?;
         let several = spec.points.len() > 1;
-        let mut analysis = Analysis {
-            figures: Vec::new(),
-            claims: Vec::new(),
-            body: String::new(),
-        };
+        let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
             let label = point.label.as_str();

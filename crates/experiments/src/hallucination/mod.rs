@@ -52,11 +52,7 @@ impl Experiment for Hallucination {
 
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
-        let mut analysis = Analysis {
-            figures: Vec::new(),
-            claims: Vec::new(),
-            body: String::new(),
-        };
+        let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
             let chance = 1.0 / point.generator.values_per_attribute as f64;

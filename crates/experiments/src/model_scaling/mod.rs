@@ -85,11 +85,7 @@ impl Experiment for ModelScaling {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
         let (_, train_config) = configs(spec)?;
-        let mut analysis = Analysis {
-            figures: Vec::new(),
-            claims: Vec::new(),
-            body: String::new(),
-        };
+        let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
             let m = Measured::of(frames, &point.label)?;

@@ -60,11 +60,7 @@ impl Experiment for TrainAndProbe {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
         let configs = configs(spec)?;
-        let mut analysis = Analysis {
-            figures: Vec::new(),
-            claims: Vec::new(),
-            body: String::new(),
-        };
+        let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
             let evals = rows_where(frames.frame("evaluations")?, "point", &point.label)?;
