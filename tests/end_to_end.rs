@@ -56,7 +56,7 @@ fn smoke_run_writes_every_artifact() {
     for (experiment, frames) in [
         (
             "data-statistics",
-            &["sentences", "heaps", "rank_frequency"][..],
+            &["sentences", "heaps", "tail_counts", "theory_tail_counts"][..],
         ),
         ("bayes-learning-curve", &["sentences", "excess"][..]),
         (

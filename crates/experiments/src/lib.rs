@@ -11,6 +11,7 @@ mod bayes_learning_curve;
 mod compression;
 mod data_scaling;
 mod data_statistics;
+mod estimate;
 mod fine_tuning;
 mod hallucination;
 pub mod measure;
@@ -26,8 +27,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
-use skm_report::{Claim, Estimate, Figure, Interval, LogLogFit, Rule, bootstrap_slope};
+use skm_report::{Claim, Figure};
 
+pub use crate::estimate::{
+    CONFIDENCE, ExponentCheck, SeedSlopes, claim, point_estimate, t_interval,
+};
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
 use crate::training::Models;
@@ -287,96 +291,6 @@ pub fn settles_below(curve: &[(f64, f64)], floor: f64) -> Option<f64> {
         None => curve.first().map(|&(x, _)| x),
         Some(i) => curve.get(i + 1).map(|&(x, _)| x),
     }
-}
-
-/// Bootstrap resamples for every interval.
-pub const RESAMPLES: usize = 2_000;
-/// Confidence of every interval.
-pub const CONFIDENCE: f64 = 0.95;
-
-/// An exponent claim: fits `log y` on `log x` pooling the seeds' curves, with a 95%
-/// bootstrap interval over seeds; PASS when the interval contains `theory`. With one seed
-/// there is no interval (see [`slope_estimate`]), and the claim is not measurable.
-pub struct ExponentCheck<'a> {
-    /// Claim id, e.g. "C1".
-    pub id: &'a str,
-    /// Sweep point label.
-    pub variant: &'a str,
-    /// Experiment name.
-    pub experiment: &'a str,
-    /// What was fitted, for the detail sentence.
-    pub fitted: &'a str,
-    /// The predicted exponent.
-    pub theory: f64,
-}
-
-impl ExponentCheck<'_> {
-    /// Runs the fit and the rule.
-    pub fn check(&self, curves: &[(Vec<f64>, Vec<f64>)], seed: u64) -> Result<Claim> {
-        let (fit, interval) = bootstrap_slope(curves, RESAMPLES, CONFIDENCE, seed)
-            .with_context(|| format!("fitting {} ({})", self.id, self.variant))?;
-        let (estimate, method) = slope_estimate(&fit, interval, curves.len());
-        Ok(crate::claim(
-            self.id,
-            self.variant,
-            self.experiment,
-            estimate,
-            Rule::ReferenceInside {
-                reference: self.theory,
-            },
-            format!(
-                "Slope of {} on log-log axes, {} points from {} seed(s) pooled \
-                 (R^2 = {:.3}); {method}; PASS when the interval contains the theory value.",
-                self.fitted,
-                fit.n_points,
-                curves.len(),
-                fit.r_squared,
-            ),
-        ))
-    }
-}
-
-/// A claim row of `experiment`, judged from `estimate` and `rule`. Its statement is left
-/// empty: the claim is stated once, in `experiments/claims.toml`, and the pipeline fills it
-/// in from there.
-pub fn claim(
-    id: &str,
-    variant: impl Into<String>,
-    experiment: &str,
-    estimate: Estimate,
-    rule: Rule,
-    detail: impl Into<String>,
-) -> Claim {
-    Claim::judged(id, variant, experiment, "", estimate, rule, detail)
-}
-
-/// A value read off the curve of one seed (a single run's), or off the mean curve of `seeds`
-/// seeds, which has no interval (and is not one run's).
-pub fn point_estimate(value: f64, seeds: usize) -> Estimate {
-    if seeds == 1 {
-        Estimate::SingleRun { value }
-    } else {
-        let basis = format!("mean curve of {seeds} seeds");
-        Estimate::NoInterval { value, basis }
-    }
-}
-
-/// A fitted slope as an estimate, and its method in words: with several seeds, the slope with
-/// its 95% bootstrap interval over seeds; with one seed, the slope of a single run and no
-/// interval (resampling the points of one curve says nothing about another seed's curve).
-pub fn slope_estimate(fit: &LogLogFit, interval: Interval, seeds: usize) -> (Estimate, String) {
-    if seeds == 1 {
-        let method = "one seed, so no interval".to_string();
-        return (Estimate::SingleRun { value: fit.slope }, method);
-    }
-    let method = format!("95% bootstrap over {seeds} seeds");
-    let estimate = Estimate::Interval {
-        value: fit.slope,
-        lo: interval.lo,
-        hi: interval.hi,
-        method: method.clone(),
-    };
-    (estimate, method)
 }
 
 /// `value` rounded for prose.

@@ -28,8 +28,8 @@ pub enum Side {
 /// What was measured, and how well it is known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Estimate {
-    /// A value with an interval and the interval's method, e.g. "t-interval over 5 seeds"
-    /// or "95% bootstrap over 8 seeds".
+    /// A value with an interval and the interval's method, e.g. "95% t-interval over 8
+    /// seeds".
     Interval {
         /// The point estimate.
         value: f64,

@@ -1,7 +1,4 @@
-//! Power-law fits: least squares in log-log space and bootstrap intervals.
-
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+//! Power-law fits: least squares in log-log space; Spearman's rank correlation.
 
 use crate::ReportError;
 
@@ -27,7 +24,7 @@ impl LogLogFit {
     }
 }
 
-/// A closed interval `[lo, hi]`, e.g. a bootstrap confidence interval.
+/// A closed interval `[lo, hi]`, e.g. a confidence interval over seeds.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Interval {
     /// Lower end.
@@ -96,99 +93,6 @@ pub fn fit_loglog(x: &[f64], y: &[f64]) -> Result<LogLogFit, ReportError> {
         r_squared,
         n_points: n,
     })
-}
-
-/// Power-law fit of several curves pooled, with a percentile-bootstrap
-/// confidence interval for the slope.
-///
-/// Each curve is `(x, y)`, typically one per random seed. The point estimate
-/// is [`fit_loglog`] of all curves pooled. For the interval, each of
-/// `resamples` replicates draws, with replacement, whole curves when there are
-/// at least two (points within a curve are correlated, so the curve is the
-/// independent unit), or the points of the single curve otherwise; the
-/// interval is `[q((1−c)/2), q((1+c)/2)]` of the replicate slopes, with `q`
-/// the linearly interpolated empirical quantile and `c = confidence`.
-///
-/// Deterministic given `seed` (ChaCha8). Replicates whose fit fails (e.g. all
-/// drawn x equal) are skipped; it is an error if all fail, if the pooled fit
-/// fails, if a curve's `x` and `y` differ in length, if `resamples` is 0, or
-/// if `confidence` is not in (0, 1).
-pub fn bootstrap_slope(
-    curves: &[(Vec<f64>, Vec<f64>)],
-    resamples: usize,
-    confidence: f64,
-    seed: u64,
-) -> Result<(LogLogFit, Interval), ReportError> {
-    if resamples == 0 {
-        return Err(ReportError::Fit(
-            "bootstrap needs at least 1 resample".into(),
-        ));
-    }
-    if !(confidence > 0.0 && confidence < 1.0) {
-        return Err(ReportError::Fit(format!(
-            "confidence must be in (0, 1), got {confidence}"
-        )));
-    }
-    // Checked per curve: pooling could otherwise hide mismatches that cancel.
-    if let Some(i) = curves.iter().position(|(x, y)| x.len() != y.len()) {
-        return Err(ReportError::Fit(format!(
-            "curve {i}: x and y differ in length"
-        )));
-    }
-    let pooled = |picked: &mut dyn Iterator<Item = &(Vec<f64>, Vec<f64>)>| {
-        let (mut xs, mut ys) = (Vec::new(), Vec::new());
-        for (x, y) in picked {
-            xs.extend_from_slice(x);
-            ys.extend_from_slice(y);
-        }
-        fit_loglog(&xs, &ys)
-    };
-    let point = pooled(&mut curves.iter())?;
-
-    // The pooled fit succeeded, so the curves (or the single curve's points)
-    // being drawn from are non-empty.
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut slopes = Vec::with_capacity(resamples);
-    for _ in 0..resamples {
-        let fit = match curves {
-            [(x, y)] => {
-                let idx: Vec<usize> = (0..x.len()).map(|_| rng.random_range(0..x.len())).collect();
-                let pick = |s: &[f64]| idx.iter().map(|&i| s[i]).collect::<Vec<_>>();
-                fit_loglog(&pick(x), &pick(y))
-            }
-            _ => {
-                let idx: Vec<usize> = (0..curves.len())
-                    .map(|_| rng.random_range(0..curves.len()))
-                    .collect();
-                pooled(&mut idx.iter().map(|&i| &curves[i]))
-            }
-        };
-        if let Ok(fit) = fit {
-            slopes.push(fit.slope);
-        }
-    }
-    if slopes.is_empty() {
-        return Err(ReportError::Fit(format!(
-            "all {resamples} bootstrap resamples failed to fit"
-        )));
-    }
-    slopes.sort_by(f64::total_cmp);
-    let interval = Interval {
-        lo: quantile(&slopes, (1.0 - confidence) / 2.0),
-        hi: quantile(&slopes, (1.0 + confidence) / 2.0),
-    };
-    Ok((point, interval))
-}
-
-/// Empirical quantile of sorted, non-empty `s` with linear interpolation
-/// between order statistics: `s[⌊h⌋] + (h−⌊h⌋)(s[⌊h⌋+1] − s[⌊h⌋])`, `h = p(n−1)`.
-fn quantile(s: &[f64], p: f64) -> f64 {
-    let h = p * (s.len() - 1) as f64;
-    let i = h.floor() as usize;
-    match s.get(i + 1) {
-        Some(next) => s[i] + (h - i as f64) * (next - s[i]),
-        None => s[i],
-    }
 }
 
 /// Spearman's rank correlation of `x` and `y`: Pearson's correlation of their ranks,
@@ -275,86 +179,6 @@ mod tests {
             fit_loglog(&[1.0, 2.0], &[1.0]),
             Err(ReportError::Fit(_))
         ));
-        assert!(bootstrap_slope(&[], 10, 0.95, 0).is_err());
-        let c = vec![(vec![1.0, 2.0], vec![1.0, 2.0])];
-        assert!(bootstrap_slope(&c, 0, 0.95, 0).is_err());
-        assert!(bootstrap_slope(&c, 10, 1.0, 0).is_err());
-        let uneven = vec![
-            (vec![1.0, 2.0, 3.0], vec![1.0, 2.0]),
-            (vec![1.0], vec![1.0, 2.0]),
-        ];
-        assert!(bootstrap_slope(&uneven, 10, 0.9, 0).is_err());
-    }
-
-    /// Small deterministic generator of noisy curves `y = 2 x^slope · e^ε`,
-    /// ε uniform in ±`noise`, with a per-curve offset as seeds would give.
-    fn noisy_curves(
-        slope: f64,
-        noise: f64,
-        n_curves: usize,
-        seed: u64,
-    ) -> Vec<(Vec<f64>, Vec<f64>)> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let x: Vec<f64> = (0..12)
-            .map(|i| 10f64.powf(1.0 + f64::from(i) / 4.0))
-            .collect();
-        let mut eps = move || noise * (2.0 * rng.random::<f64>() - 1.0);
-        (0..n_curves)
-            .map(|_| {
-                let offset = eps();
-                let y = x
-                    .iter()
-                    .map(|xi| 2.0 * xi.powf(slope) * (offset + eps()).exp())
-                    .collect();
-                (x.clone(), y)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn bootstrap_is_exact_without_noise() {
-        let curves = noisy_curves(-0.5, 0.0, 1, 1);
-        let (fit, ci) = bootstrap_slope(&curves, 200, 0.95, 7).unwrap();
-        assert!((fit.slope + 0.5).abs() < 1e-12);
-        assert!(
-            (ci.lo + 0.5).abs() < 1e-12 && (ci.hi + 0.5).abs() < 1e-12,
-            "{ci:?}"
-        );
-    }
-
-    #[test]
-    fn bootstrap_is_deterministic() {
-        for n_curves in [1, 5] {
-            let curves = noisy_curves(-0.5, 0.2, n_curves, 3);
-            let a = bootstrap_slope(&curves, 300, 0.9, 42).unwrap();
-            let b = bootstrap_slope(&curves, 300, 0.9, 42).unwrap();
-            assert_eq!(a, b);
-            let c = bootstrap_slope(&curves, 300, 0.9, 43).unwrap();
-            assert_ne!(
-                a.1, c.1,
-                "a different seed should give a different interval"
-            );
-        }
-    }
-
-    #[test]
-    fn bootstrap_interval_covers_true_slope() {
-        let truth = -0.6;
-        for n_curves in [1, 6] {
-            let mut covered = 0;
-            for data_seed in 0..20 {
-                let curves = noisy_curves(truth, 0.3, n_curves, data_seed);
-                let (fit, ci) = bootstrap_slope(&curves, 1000, 0.95, data_seed).unwrap();
-                assert!(ci.lo <= fit.slope && fit.slope <= ci.hi, "{fit:?} {ci:?}");
-                assert!(
-                    ci.hi - ci.lo < 0.5,
-                    "interval too wide to be useful: {ci:?}"
-                );
-                covered += usize::from(ci.contains(truth));
-            }
-            // Nominal coverage is 95%; allow for bootstrap undercoverage with few curves.
-            assert!(covered >= 16, "{n_curves} curves: covered {covered}/20");
-        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! This crate turns data that other crates produced (Polars frames and plain
 //! vectors) into:
 //!
-//! * power-law fits with bootstrap confidence intervals ([`fit`]),
+//! * power-law fits and rank correlation ([`fit`]),
 //! * typed checks of the paper's claims, each an estimate judged by a rule (PASS, FAIL
 //!   or NOT MEASURABLE), and their flat Parquet table ([`claims`]),
 //! * figures rendered to SVG and PNG from a declarative description ([`figure`]),
@@ -32,7 +32,7 @@ pub use figure::{
     Figure, Marker, Scale, Series, Style, render_files, render_panels_files, render_panels_svg,
     render_svg, series_from_columns,
 };
-pub use fit::{Interval, LogLogFit, bootstrap_slope, fit_loglog, rank_correlation};
+pub use fit::{Interval, LogLogFit, fit_loglog, rank_correlation};
 pub use paper::{FigureRef, Report, Section, write_html, write_markdown};
 
 /// Everything that can go wrong while building statistics, figures or reports.

@@ -485,7 +485,7 @@ mod tests {
 
     use crate::claims::{Estimate, Rule, Side};
 
-    /// A C1 row: the fitted exponent with a bootstrap interval, PASS when it holds 0.5.
+    /// A C1 row: the fitted exponent with a t-interval over seeds, PASS when it holds 0.5.
     fn exponent(variant: &str, measured: f64) -> Claim {
         Claim::judged(
             "C1",
@@ -496,7 +496,7 @@ mod tests {
                 value: measured,
                 lo: measured - 0.0123,
                 hi: measured + 0.0123,
-                method: "95% bootstrap over 5 seeds".into(),
+                method: "95% t-interval over 5 seeds".into(),
             },
             Rule::ReferenceInside { reference: 0.5 },
             "Pooled log-log OLS over 5 seeds; PASS if the 95% interval contains theory.",

@@ -13,7 +13,6 @@ pub(super) fn c3_syntax(
     label: &str,
     curves: &[Curve],
     from: f64,
-    seed: u64,
 ) -> Result<Claim> {
     ExponentCheck {
         id: "C3",
@@ -22,7 +21,7 @@ pub(super) fn c3_syntax(
         fitted: "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N",
         theory: exponents::syntax_excess_exponent(),
     }
-    .check(&window(curves, from), seed)
+    .check(&window(curves, from))
 }
 
 /// C3 (knowledge): the per-sentence knowledge excess, fitted over `N >= from`, falls like
@@ -32,7 +31,6 @@ pub(super) fn c3_knowledge(
     (label, alpha): (&str, f64),
     curves: &[Curve],
     from: f64,
-    seed: u64,
 ) -> Result<Claim> {
     ExponentCheck {
         id: "C3",
@@ -41,7 +39,7 @@ pub(super) fn c3_knowledge(
         fitted: "the per-sentence knowledge (name + value) excess against N",
         theory: exponents::knowledge_excess_exponent(alpha),
     }
-    .check(&window(curves, from), seed)
+    .check(&window(curves, from))
 }
 
 /// C4's measurement: the N from which each seed-mean excess stays below the floor.
@@ -209,21 +207,21 @@ mod tests {
             (n.clone(), y.collect())
         };
         let curves = [bent(2.0, -0.9), bent(3.0, -1.1), bent(1.0, -1.0)];
-        let c = c3_syntax("b", "alpha=0.5", &curves, 1e3, 1).unwrap();
+        let c = c3_syntax("b", "alpha=0.5", &curves, 1e3).unwrap();
         assert_eq!((c.reference(), c.verdict()), (Some(-1.0), Verdict::Pass));
-        assert!(c.detail.contains(", 9 points from 3 seed(s)"));
-        let c = c3_syntax("b", "alpha=0.5", &curves, 10.0, 1).unwrap();
+        assert!(c.detail.contains("(3 points per seed, 3 seed(s)"));
+        let c = c3_syntax("b", "alpha=0.5", &curves, 10.0).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
     }
 
     #[test]
     fn c3_knowledge_compares_with_alpha_minus_one() {
         let curves = [curve(2.0, -0.45), curve(3.0, -0.55), curve(1.0, -0.5)];
-        let c = c3_knowledge("b", ("alpha=0.5", 0.5), &curves, 10.0, 1).unwrap();
+        let c = c3_knowledge("b", ("alpha=0.5", 0.5), &curves, 10.0).unwrap();
         assert_eq!(c.variant, "alpha=0.5 knowledge");
         assert!((c.reference().unwrap() + 0.5).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
-        let one = c3_knowledge("b", ("alpha=0.5", 0.5), &curves[..1], 10.0, 1).unwrap();
+        let one = c3_knowledge("b", ("alpha=0.5", 0.5), &curves[..1], 10.0).unwrap();
         assert_eq!(one.verdict(), Verdict::NotMeasurable);
     }
 }

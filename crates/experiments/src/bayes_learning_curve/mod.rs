@@ -65,10 +65,10 @@ impl BayesLearningCurve {
         let role_curves = |role: &str| -> Result<Vec<Curve>> {
             curves_by_seed(&rows_where(rows, "role", role)?, "n", "excess_bits")
         };
-        let (from, seed) = (p.fit_from * spec.sentences as f64, spec.base_seed());
-        let syntax = claims::c3_syntax(self.name(), label, &role_curves("syntax")?, from, seed)?;
+        let from = p.fit_from * spec.sentences as f64;
+        let syntax = claims::c3_syntax(self.name(), label, &role_curves("syntax")?, from)?;
         let knowledge = role_curves("knowledge")?;
-        let knowledge = claims::c3_knowledge(self.name(), (label, alpha), &knowledge, from, seed)?;
+        let knowledge = claims::c3_knowledge(self.name(), (label, alpha), &knowledge, from)?;
         let means = RoleMeans {
             syntax: mean_curve(&role_curves("syntax")?),
             name: mean_curve(&role_curves("name")?),

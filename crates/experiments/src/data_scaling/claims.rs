@@ -8,14 +8,8 @@ use skm_theory::exponents;
 use crate::{Curve, ExponentCheck};
 
 /// C5 at the point `label` of discount `alpha`: the slope of the per-seed test excess
-/// (`curves`, against N) contains the theory's `alpha - 1`; `seed` seeds the bootstrap.
-pub(super) fn c5(
-    experiment: &str,
-    label: &str,
-    alpha: f64,
-    curves: &[Curve],
-    seed: u64,
-) -> Result<Claim> {
+/// (`curves`, against N) contains the theory's `alpha - 1`.
+pub(super) fn c5(experiment: &str, label: &str, alpha: f64, curves: &[Curve]) -> Result<Claim> {
     ExponentCheck {
         id: "C5",
         variant: label,
@@ -23,7 +17,7 @@ pub(super) fn c5(
         fitted: "the test excess over the oracle (bits/token, all tokens, best early-stopped checkpoint) against training sentences N",
         theory: -exponents::data_scaling_exponent(alpha),
     }
-    .check(curves, seed)
+    .check(curves)
 }
 
 #[cfg(test)]
@@ -41,7 +35,7 @@ mod tests {
     #[test]
     fn c5_compares_the_fit_with_alpha_minus_one() {
         let curves = [curve(2.0, -0.35), curve(3.0, -0.45), curve(2.5, -0.4)];
-        let c = c5("data-scaling", "alpha=0.6", 0.6, &curves, 1).unwrap();
+        let c = c5("data-scaling", "alpha=0.6", 0.6, &curves).unwrap();
         assert!((c.reference().unwrap() - (0.6 - 1.0)).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(
@@ -53,13 +47,13 @@ mod tests {
     #[test]
     fn c5_fails_when_the_excess_falls_like_one_over_n() {
         let curves = [curve(2.0, -1.0), curve(3.0, -1.05)];
-        let c = c5("data-scaling", "alpha=0.6", 0.6, &curves, 1).unwrap();
+        let c = c5("data-scaling", "alpha=0.6", 0.6, &curves).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
     }
 
     #[test]
     fn c5_with_one_seed_is_not_measurable() {
-        let c = c5("data-scaling", "alpha=0.6", 0.6, &[curve(2.0, -0.4)], 1).unwrap();
+        let c = c5("data-scaling", "alpha=0.6", 0.6, &[curve(2.0, -0.4)]).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert!((c.measured().unwrap() + 0.4).abs() < 1e-9);
     }

@@ -58,13 +58,7 @@ impl Experiment for DataScaling {
             let point = (point.label.as_str(), point.generator.alpha);
             let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
             let curves = PointCurves::read(&rows, train.steps)?;
-            let c5 = claims::c5(
-                self.name(),
-                point.0,
-                point.1,
-                &curves.seeds,
-                spec.base_seed(),
-            )?;
+            let c5 = claims::c5(self.name(), point.0, point.1, &curves.seeds)?;
             let figure = figures::figure(spec, point, &curves, &c5, model);
             analysis.figures.push(figure);
             prose.push(text::point_paragraph(point, &curves, &c5, train.steps));

@@ -1,22 +1,22 @@
-//! The claim rules of data-statistics: C1 (Heaps: K_N grows like N^alpha) and C2 (Zipf:
-//! ranked counts fall like rank^(-1/alpha)).
+//! The claim rules of data-statistics: C1 (Heaps: K_N grows like N^alpha) and C2 (Zipf: the
+//! ranked counts fall like rank^(-1/alpha); equivalently the tail count G(c), the entities seen
+//! at least c times, falls like c^(-alpha)).
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use skm_report::Claim;
 use skm_theory::exponents;
 
 use crate::{Curve, ExponentCheck, window};
 
-/// C1 at the point `label`: the slope of the per-seed K_N (`measured`, against N), fitted
-/// over `N >= from`, contains the slope of the exact E[K_N] (`expected`) over the same window.
-/// The exact E[K_N] bends towards N^alpha only slowly, so that slope, not alpha, is the
-/// theory value of a fit over this window.
+/// C1 at the point `label`: the per-seed slopes of K_N (`measured`, against N), fitted
+/// over `N >= from`, have a t-interval that contains the slope of the exact E[K_N]
+/// (`expected`) over the same window. The exact E[K_N] bends towards N^alpha only slowly, so
+/// that slope, not alpha, is the reference of a fit over this window.
 pub(super) fn c1(
     experiment: &str,
     label: &str,
     (measured, expected): (&[Curve], &Curve),
     from: f64,
-    seed: u64,
 ) -> Result<Claim> {
     let measured = window(measured, from);
     let expected = window(std::slice::from_ref(expected), from).remove(0);
@@ -28,47 +28,68 @@ pub(super) fn c1(
         fitted: "K_N against N over the last decades",
         theory,
     }
-    .check(&measured, seed)
+    .check(&measured)
 }
 
-/// C2's fit window: of each seed's ranked counts, the ranks from `min_rank` on whose count is
-/// at least `min_count`.
-pub(super) fn zipf_window(ranked: &[Curve], (min_rank, min_count): (u64, u64)) -> Vec<Curve> {
-    let keep = |rank: &[f64], count: &[f64]| -> Vec<usize> {
-        (0..rank.len())
-            .filter(|&i| rank[i] >= min_rank as f64 && count[i] >= min_count as f64)
-            .collect()
+/// C2's fit window `[min_count, c_max]` of the point with the exact tail count `exact`
+/// (`E[G_N(c)]` against c): `c_max` is the largest c at which `E[G_N(c)] >= min_entities`.
+/// An error when the window holds fewer than three grid points.
+pub(super) fn zipf_window(
+    exact: &Curve,
+    (min_count, min_entities): (u64, u64),
+) -> Result<(f64, f64)> {
+    let (c, tail) = exact;
+    let inside = |i: &usize| c[*i] >= min_count as f64 && tail[*i] >= min_entities as f64;
+    let kept: Vec<f64> = (0..c.len()).filter(inside).map(|i| c[i]).collect();
+    ensure!(
+        kept.len() >= 3,
+        "only {} grid points have c >= {min_count} and an expected tail of >= {min_entities} entities",
+        kept.len()
+    );
+    Ok((kept[0], kept[kept.len() - 1]))
+}
+
+/// The points of each curve with `lo <= x <= hi`.
+pub(super) fn between(curves: &[Curve], (lo, hi): (f64, f64)) -> Vec<Curve> {
+    let inside = |x: f64| lo <= x && x <= hi;
+    let pick = |(x, y): &Curve| -> Curve {
+        x.iter()
+            .copied()
+            .zip(y.iter().copied())
+            .filter(|p| inside(p.0))
+            .unzip()
     };
-    ranked
-        .iter()
-        .map(|(rank, count)| {
-            let keep = keep(rank, count);
-            (
-                keep.iter().map(|&i| rank[i]).collect::<Vec<_>>(),
-                keep.iter().map(|&i| count[i]).collect::<Vec<_>>(),
-            )
-        })
-        .collect()
+    curves.iter().map(pick).collect()
 }
 
-/// C2 at the point `label` of discount `alpha`: the slope of the counts in `zipf` (from
-/// [`zipf_window`] with `bounds`, against rank) contains `-1/alpha`. An error when the window
-/// is too short to fit.
+/// C2 at the point `label`: the per-seed slopes of the tail count G(c) against c
+/// (`measured`, one curve per seed) over `window`, with their t-interval over seeds, contain
+/// the slope of the exact `E[G_N(c)]` (`exact`) over the same window. Asymptotically both
+/// tend to `-alpha`, the rank-frequency exponent `-1/alpha` with the axes swapped.
 pub(super) fn c2(
     experiment: &str,
-    (label, alpha): (&str, f64),
-    zipf: &[Curve],
-    (min_rank, min_count): (u64, u64),
-    seed: u64,
+    label: &str,
+    (measured, exact): (&[Curve], &Curve),
+    window: (f64, f64),
 ) -> Result<Claim> {
+    let exact = between(std::slice::from_ref(exact), window).remove(0);
+    let theory = skm_report::fit_loglog(&exact.0, &exact.1)?.slope;
+    let (lo, hi) = window;
     ExponentCheck {
         id: "C2",
         variant: label,
         experiment,
-        fitted: &format!("entity count against rank (ranks >= {min_rank}, counts >= {min_count})"),
-        theory: -exponents::zipf_exponent(alpha),
+        fitted: &format!(
+            "the tail count G(c) (entities seen in at least c sentences) against c, {lo} <= c <= {hi}"
+        ),
+        theory,
     }
-    .check(zipf, seed)
+    .check(&between(measured, window))
+}
+
+/// The asymptotic slope of G(c), for the text: `-alpha` (rank-frequency `-1/alpha`).
+pub(super) fn asymptotic_tail_slope(alpha: f64) -> f64 {
+    -1.0 / exponents::zipf_exponent(alpha)
 }
 
 #[cfg(test)]
@@ -103,14 +124,15 @@ mod tests {
             curve(&N, 1.0, 0.5),
         ];
         let expected = bent_expected();
-        let c = c1("d", "alpha=0.5", (&measured, &expected), 1e3, 1).unwrap();
+        let c = c1("d", "alpha=0.5", (&measured, &expected), 1e3).unwrap();
         assert!((c.reference().unwrap() - 0.5).abs() < 1e-9);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains(
-            "K_N against N over the last decades on log-log axes, 9 points from 3 seed(s)"
+            "K_N against N over the last decades on log-log axes, fitted per seed (3 points per seed, 3 seed(s)"
         ));
+        assert!(c.detail.contains("95% t-interval over 3 seeds"));
         // Over the whole curve the exact slope is below 0.5, and the measured fit is not.
-        let c = c1("d", "alpha=0.5", (&measured, &expected), 10.0, 1).unwrap();
+        let c = c1("d", "alpha=0.5", (&measured, &expected), 10.0).unwrap();
         assert!(c.reference().unwrap() < 0.45);
         assert_eq!(c.verdict(), Verdict::Fail);
     }
@@ -118,41 +140,52 @@ mod tests {
     #[test]
     fn c1_with_one_seed_is_not_measurable() {
         let measured = [curve(&N, 2.0, 0.5)];
-        let c = c1("d", "alpha=0.5", (&measured, &bent_expected()), 1e3, 1).unwrap();
+        let c = c1("d", "alpha=0.5", (&measured, &bent_expected()), 1e3).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert!((c.measured().unwrap() - 0.5).abs() < 1e-9);
     }
 
-    const RANKS: [f64; 6] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+    const C: [f64; 6] = [1.0, 3.0, 10.0, 30.0, 100.0, 300.0];
 
     #[test]
-    fn the_zipf_window_keeps_ranks_from_the_first_while_counts_are_high() {
-        let ranked = [(RANKS.to_vec(), vec![40.0, 20.0, 9.0, 5.0, 2.0, 1.0])];
-        let kept = zipf_window(&ranked, (2, 5));
-        assert_eq!(kept, vec![(vec![2.0, 3.0, 4.0], vec![20.0, 9.0, 5.0])]);
+    fn the_zipf_window_runs_from_the_least_count_while_enough_entities_are_expected() {
+        let exact = (C.to_vec(), vec![1e4, 3e3, 900.0, 200.0, 40.0, 5.0]);
+        assert_eq!(zipf_window(&exact, (3, 10)).unwrap(), (3.0, 100.0));
+        assert!(zipf_window(&exact, (30, 10)).is_err());
     }
 
     #[test]
-    fn c2_compares_with_minus_one_over_alpha() {
-        let ranked = [
-            curve(&RANKS, 1e3, -1.9),
-            curve(&RANKS, 2e3, -2.1),
-            curve(&RANKS, 1.5e3, -2.0),
+    fn c2_compares_per_seed_slopes_with_the_exact_tail_over_the_same_window() {
+        // The exact tail bends: slope -0.3 up to c = 10, -0.6 beyond.
+        let bent = |c: f64| {
+            if c <= 10.0 {
+                c.powf(-0.3)
+            } else {
+                10f64.powf(0.3) * c.powf(-0.6)
+            }
+        };
+        let exact = (
+            C.to_vec(),
+            C.iter().map(|&c| 1e4 * bent(c)).collect::<Vec<_>>(),
+        );
+        let measured = [
+            curve(&C, 5e3, -0.58),
+            curve(&C, 2e4, -0.62),
+            curve(&C, 1e4, -0.6),
         ];
-        let c = c2("d", ("alpha=0.5", 0.5), &ranked, (1, 1), 1).unwrap();
-        assert!((c.reference().unwrap() + 2.0).abs() < 1e-12);
+        let c = c2("d", "alpha=0.5", (&measured, &exact), (10.0, 300.0)).unwrap();
+        assert!((c.reference().unwrap() + 0.6).abs() < 1e-9);
         assert_eq!(c.verdict(), Verdict::Pass);
-        assert!(c.detail.contains("(ranks >= 1, counts >= 1)"));
-        let c = c2("d", ("alpha=0.8", 0.8), &ranked, (1, 1), 1).unwrap();
+        assert!(c.detail.contains("10 <= c <= 300"));
+        // Over the whole range the exact slope is shallower, and the measured one is not.
+        let c = c2("d", "alpha=0.5", (&measured, &exact), (1.0, 300.0)).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
-        let c = c2("d", ("alpha=0.5", 0.5), &ranked[..1], (1, 1), 1).unwrap();
+        let c = c2("d", "alpha=0.5", (&measured[..1], &exact), (10.0, 300.0)).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
     }
 
     #[test]
-    fn c2_is_an_error_when_the_window_is_empty() {
-        let ranked = [(RANKS.to_vec(), vec![3.0, 2.0, 2.0, 1.0, 1.0, 1.0])];
-        let zipf = zipf_window(&ranked, (1, 10));
-        assert!(c2("d", ("alpha=0.5", 0.5), &zipf, (1, 10), 1).is_err());
+    fn the_asymptotic_tail_slope_is_minus_alpha() {
+        assert!((asymptotic_tail_slope(0.3) + 0.3).abs() < 1e-12);
     }
 }

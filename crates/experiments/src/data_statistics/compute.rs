@@ -1,5 +1,6 @@
 //! The frames of data-statistics: per (point, seed) the Heaps curve K_n on a log grid of n
-//! beside the exact E[K_n] and its asymptote, and the ranked entity counts.
+//! beside the exact E[K_n] and its asymptote, and the tail count G(c) on a log grid of c;
+//! per point the exact expected tail count E[G_N(c)] on the same grid.
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -10,17 +11,23 @@ use crate::measure::{Stream, log_grid};
 use crate::spec::Spec;
 use crate::{Env, Frames, concat, for_each_stream};
 
-/// The frames: `heaps`, `rank_frequency` and `sentences`.
+/// The frames: `heaps`, `tail_counts`, `theory_tail_counts` and `sentences`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let grid = log_grid(spec.sentences, p.points_per_decade);
     let (frames, sentences) = for_each_stream(spec, env.progress, |stream| {
-        Ok((heaps(spec, &grid, stream)?, rank_frequency(stream)?))
+        Ok((heaps(spec, &grid, stream)?, tail_counts(&grid, stream)?))
     })?;
-    let (heaps, frequency): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+    let (heaps, tails): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+    let theory = spec
+        .points
+        .iter()
+        .map(|point| theory_tail_counts(spec, &grid, (&point.label, &point.generator)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
         ("heaps".to_string(), concat(heaps)?),
-        ("rank_frequency".to_string(), concat(frequency)?),
+        ("tail_counts".to_string(), concat(tails)?),
+        ("theory_tail_counts".to_string(), concat(theory)?),
         ("sentences".to_string(), sentences),
     ]))
 }
@@ -57,16 +64,35 @@ fn heaps(spec: &Spec, grid: &[u64], stream: &Stream) -> Result<DataFrame> {
     )?)
 }
 
-/// The entity counts of one stream, largest first, with their ranks.
-fn rank_frequency(stream: &Stream) -> Result<DataFrame> {
+/// The tail count of one stream: `tail = G(c)`, the entities seen in at least `c` sentences,
+/// at every `c` of `grid`.
+fn tail_counts(grid: &[u64], stream: &Stream) -> Result<DataFrame> {
     let mut counts = stream.corpus.world.counts.clone();
-    counts.sort_unstable_by(|a, b| b.cmp(a));
-    let ranks = counts.len();
+    counts.sort_unstable();
+    let at_least = |c: u64| (counts.len() - counts.partition_point(|&k| k < c)) as u64;
     Ok(df!(
-        "point" => vec![stream.label.as_str(); ranks],
-        "alpha" => vec![stream.alpha; ranks],
-        "seed" => vec![stream.seed; ranks],
-        "rank" => (1..=ranks as u64).collect::<Vec<_>>(),
-        "count" => counts,
+        "point" => vec![stream.label.as_str(); grid.len()],
+        "alpha" => vec![stream.alpha; grid.len()],
+        "seed" => vec![stream.seed; grid.len()],
+        "c" => grid.to_vec(),
+        "tail" => grid.iter().map(|&c| at_least(c)).collect::<Vec<_>>(),
+    )?)
+}
+
+/// The exact expected tail count `E[G_N(c)] = sum_{j >= c} E[K_{N,j}]` of the point `label`
+/// after `N = spec.sentences` sentences, at every `c` of `grid`, with its inputs as columns.
+fn theory_tail_counts(
+    spec: &Spec,
+    grid: &[u64],
+    (label, config): (&str, &skm_generator::GeneratorConfig),
+) -> Result<DataFrame> {
+    let expected = pycrp::expected_tail_counts(config.alpha, config.beta, spec.sentences as usize);
+    Ok(df!(
+        "point" => vec![label; grid.len()],
+        "alpha" => vec![config.alpha; grid.len()],
+        "beta" => vec![config.beta; grid.len()],
+        "n" => vec![spec.sentences; grid.len()],
+        "c" => grid.to_vec(),
+        "expected_tail" => grid.iter().map(|&c| expected[c as usize - 1]).collect::<Vec<_>>(),
     )?)
 }

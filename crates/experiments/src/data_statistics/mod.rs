@@ -2,7 +2,8 @@
 //!
 //! Theory: the knowledge model is a Pitman-Yor process of discount `alpha`, so the distinct
 //! entities after N sentences grow like `N^alpha` (C1, compared with the exact E[K_N] over
-//! the same fit window) and the ranked counts fall like `rank^(-1/alpha)` (C2).
+//! the same fit window) and the ranked counts fall like `rank^(-1/alpha)` (C2), measured as
+//! the tail count G(c) against the exact `E[G_N(c)]` over the same window.
 //!
 //! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
 //! C1 and C2, [`figures`] and [`text`] the figures and the prose.
@@ -17,7 +18,9 @@ use anyhow::Result;
 
 use self::figures::Plots;
 use self::params::Params;
-use super::{Analysis, Env, Experiment, FrameSet, Frames, curves_by_seed, rows_where};
+use super::{
+    Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, floats, rows_where,
+};
 use crate::spec::Spec;
 
 /// The data-statistics experiment.
@@ -38,36 +41,57 @@ impl Experiment for DataStatistics {
 
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
-        let (seed, from) = (spec.base_seed(), p.heaps_fit_from * spec.sentences as f64);
-        let bounds = (p.zipf_min_rank, p.zipf_min_count);
+        let from = p.heaps_fit_from * spec.sentences as f64;
         let (mut claims, mut prose, mut plots) = (Vec::new(), Vec::new(), Plots::default());
         for (color, point) in spec.points.iter().enumerate() {
             let point = (point.label.as_str(), point.generator.alpha);
             let heaps = rows_where(frames.frame("heaps")?, "point", point.0)?;
             let measured = curves_by_seed(&heaps, "n", "distinct")?;
             let expected = &curves_by_seed(&heaps, "n", "expected")?[0];
-            let c1 = claims::c1(self.name(), point.0, (&measured, expected), from, seed)?;
+            let c1 = claims::c1(self.name(), point.0, (&measured, expected), from)?;
             prose.push(text::heaps_sentence(point, &c1));
             claims.push(c1);
             plots.heaps(&heaps, point.0, color)?;
 
-            let frequency = rows_where(frames.frame("rank_frequency")?, "point", point.0)?;
-            let ranked = curves_by_seed(&frequency, "rank", "count")?;
-            let zipf = claims::zipf_window(&ranked, bounds);
-            match claims::c2(self.name(), point, &zipf, bounds, seed) {
+            let tails = Tails::of(frames, point.0)?;
+            plots.tail((&tails.measured, &tails.exact), point.0, color);
+            match tails.c2(self.name(), point.0, &p) {
                 Ok(c2) => {
-                    prose.push(text::zipf_sentence(&c2));
-                    plots.zipf_line(&zipf, &c2, point.0, color)?;
+                    prose.push(text::zipf_sentence(point.1, &c2));
                     claims.push(c2);
                 }
-                Err(e) => prose.push(text::zipf_error(point.0, p.zipf_min_count, &e)),
+                Err(e) => prose.push(text::zipf_error(point.0, &e)),
             }
-            plots.zipf_measured(&ranked[0], point.0, spec.seeds[0], color);
         }
         Ok(Analysis {
             figures: plots.figures(),
             claims,
             body: text::body(spec, &prose),
         })
+    }
+}
+
+/// The tail counts of one point: measured per seed, and the exact expectation.
+struct Tails {
+    measured: Vec<Curve>,
+    exact: Curve,
+}
+
+impl Tails {
+    /// Reads the point `label` from `tail_counts` and `theory_tail_counts`.
+    fn of(frames: &Frames, label: &str) -> Result<Self> {
+        let measured = rows_where(frames.frame("tail_counts")?, "point", label)?;
+        let exact = rows_where(frames.frame("theory_tail_counts")?, "point", label)?;
+        let exact = (floats(&exact, "c")?, floats(&exact, "expected_tail")?);
+        Ok(Self {
+            measured: curves_by_seed(&measured, "c", "tail")?,
+            exact,
+        })
+    }
+
+    /// C2 over the window that `p` sets on the exact tail.
+    fn c2(&self, experiment: &str, label: &str, p: &Params) -> Result<skm_report::Claim> {
+        let window = claims::zipf_window(&self.exact, (p.zipf_min_count, p.zipf_min_entities))?;
+        claims::c2(experiment, label, (&self.measured, &self.exact), window)
     }
 }

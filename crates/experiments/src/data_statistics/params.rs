@@ -12,11 +12,12 @@ use crate::spec::Spec;
 pub(super) struct Params {
     /// Heaps fit window: `n` from `heaps_fit_from * N` to `N`.
     pub heaps_fit_from: f64,
-    /// Zipf fit: ranks from this one ...
-    pub zipf_min_rank: u64,
-    /// ... while the entity's count is at least this.
+    /// Zipf fit of the tail count G(c): from this count c ...
     pub zipf_min_count: u64,
-    /// Points per decade of the Heaps curve.
+    /// ... up to the largest c at which the exact E[G_N(c)] is still at least this many
+    /// entities (beyond it a seed's G(c) is a handful of entities, or none).
+    pub zipf_min_entities: u64,
+    /// Points per decade of the Heaps curve and of the tail count.
     pub points_per_decade: u32,
 }
 
@@ -26,8 +27,8 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let file = spec.path.display();
     check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)?;
     ensure!(
-        p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
-        "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
+        p.zipf_min_count >= 1 && p.zipf_min_entities >= 1,
+        "{file}: analysis.zipf_min_count and analysis.zipf_min_entities must be >= 1"
     );
     ensure!(
         (1..=100).contains(&p.points_per_decade),

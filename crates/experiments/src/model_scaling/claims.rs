@@ -2,19 +2,18 @@
 //! knowledge capacity).
 
 use anyhow::Result;
-use skm_report::{Claim, Interval, LogLogFit, Rule};
+use skm_report::{Claim, Rule};
 use skm_theory::exponents;
 
-use crate::{Curve, ExponentCheck, num};
+use crate::{Curve, ExponentCheck, SeedSlopes, num};
 
-/// C6: the test excess falls like `P^-((1 - alpha)/alpha)`; PASS when the bootstrap interval
-/// of the pooled log-log slope of `excess` (one curve per seed) contains the theory's.
+/// C6: the test excess falls like `P^-((1 - alpha)/alpha)`; PASS when the t-interval over
+/// seeds of the log-log slope of `excess` (one curve per seed) contains the theory's.
 pub(super) fn excess_exponent(
     experiment: &str,
     variant: &str,
     alpha: f64,
     excess: &[Curve],
-    seed: u64,
 ) -> Result<Claim> {
     ExponentCheck {
         id: "C6",
@@ -23,18 +22,17 @@ pub(super) fn excess_exponent(
         fitted: "the test excess over the oracle (bits/token, all tokens) against non-embedding parameters P",
         theory: -exponents::model_scaling_exponent(alpha),
     }
-    .check(excess, seed)
+    .check(excess)
 }
 
 /// C8: facts known grow linearly with parameters; PASS when the fitted slope is within
-/// `tolerance` of 1. `interval` is the 95% bootstrap interval of the slope over `curves`
-/// curves (one per seed), `stated` the facts stated in the stream, `none_known` whether some
-/// model knew none (fitted as half a fact).
+/// `tolerance` of 1. `slopes` are the per-seed fits of facts known against parameters,
+/// `stated` the facts stated in the stream, `none_known` whether some model knew none (fitted
+/// as half a fact).
 pub(super) fn linear_capacity(
     experiment: &str,
     variant: &str,
-    (fit, interval): (&LogLogFit, Interval),
-    curves: usize,
+    slopes: &SeedSlopes,
     tolerance: f64,
     stated: f64,
     none_known: bool,
@@ -44,7 +42,7 @@ pub(super) fn linear_capacity(
     } else {
         ""
     };
-    let (estimate, method) = crate::slope_estimate(fit, interval, curves);
+    let (estimate, method) = slopes.estimate();
     crate::claim(
         "C8",
         variant,
@@ -55,9 +53,8 @@ pub(super) fn linear_capacity(
             tolerance,
         },
         format!(
-            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(non-embedding parameters), {n_points} points (R^2 = {r_squared:.3}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
-            n_points = fit.n_points,
-            r_squared = fit.r_squared,
+            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(non-embedding parameters), fitted per seed ({described}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
+            described = slopes.describe(),
             stated = num(stated),
         ),
     )
@@ -85,7 +82,7 @@ mod tests {
     #[test]
     fn c6_passes_when_the_interval_holds_the_theory_slope() {
         // alpha = 0.5: theory slope -1; the seeds scatter around it.
-        let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-1.2, -0.8]), 1).unwrap();
+        let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-1.2, -0.8])).unwrap();
         assert_eq!((claim.id.as_str(), claim.reference()), ("C6", Some(-1.0)));
         let (lo, hi) = claim.interval().unwrap();
         assert!(lo <= -1.0 && -1.0 <= hi);
@@ -94,35 +91,33 @@ mod tests {
 
     #[test]
     fn c6_fails_when_the_interval_misses_the_theory_slope() {
-        let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-0.3, -0.2]), 1).unwrap();
+        let claim = excess_exponent("e", "v", 0.5, &power_laws(&[-0.3, -0.2])).unwrap();
         assert_eq!(claim.verdict(), Verdict::Fail);
         // Not measurable (one model size): no slope, an error rather than a claim.
         let one_size = vec![(vec![1e3], vec![2.0]), (vec![1e3], vec![3.0])];
-        assert!(excess_exponent("e", "v", 0.5, &one_size, 1).is_err());
+        assert!(excess_exponent("e", "v", 0.5, &one_size).is_err());
     }
 
-    fn fit(slope: f64) -> LogLogFit {
-        LogLogFit {
-            slope,
-            intercept: 0.0,
-            r_squared: 0.9,
-            n_points: 4,
-        }
+    fn fitted(slopes: &[f64]) -> SeedSlopes {
+        SeedSlopes::fit(&power_laws(slopes)).unwrap()
     }
 
     #[test]
     fn c8_passes_within_the_tolerance_of_a_linear_slope() {
-        let interval = Interval { lo: 0.7, hi: 1.1 };
-        let claim = linear_capacity("e", "v", (&fit(0.9), interval), 3, 0.2, 120.0, false);
-        assert_eq!(
-            claim.estimate(),
-            &Estimate::Interval {
-                value: 0.9,
-                lo: 0.7,
-                hi: 1.1,
-                method: "95% bootstrap over 3 seeds".into(),
-            }
-        );
+        let claim = linear_capacity("e", "v", &fitted(&[0.85, 0.9, 0.95]), 0.2, 120.0, false);
+        let Estimate::Interval {
+            value,
+            lo,
+            hi,
+            method,
+        } = claim.estimate()
+        else {
+            panic!("three seeds give an interval");
+        };
+        // Mean 0.9, sd 0.05: half width t_{0.975, 2} 0.05 / sqrt(3).
+        let half = 4.302_652_729_749 * 0.05 / 3f64.sqrt();
+        assert!((value - 0.9).abs() < 1e-9 && (hi - lo - 2.0 * half).abs() < 1e-6);
+        assert_eq!(method, "95% t-interval over 3 seeds");
         assert_eq!(
             claim.rule(),
             &Rule::Within {
@@ -136,10 +131,12 @@ mod tests {
 
     #[test]
     fn c8_fails_beyond_the_tolerance_and_says_when_a_model_knew_nothing() {
-        let interval = Interval { lo: 0.2, hi: 0.6 };
-        let claim = linear_capacity("e", "v", (&fit(0.4), interval), 1, 0.2, 120.0, true);
+        let claim = linear_capacity("e", "v", &fitted(&[0.4]), 0.2, 120.0, true);
         assert_eq!(claim.verdict(), Verdict::Fail);
-        assert_eq!(claim.estimate(), &Estimate::SingleRun { value: 0.4 });
+        let Estimate::SingleRun { value } = claim.estimate() else {
+            panic!("one seed is a single run");
+        };
+        assert!((value - 0.4).abs() < 1e-9);
         assert!(claim.detail.contains("one seed, so no interval"));
         assert!(claim.detail.contains("half a fact"));
         // C8 has no not-measurable case: a slope that cannot be fitted is an error upstream.

@@ -19,11 +19,10 @@ mod text;
 
 use anyhow::{Context, Result};
 use skm_generator::Corpus;
-use skm_report::bootstrap_slope;
 use skm_trainer::{ModelConfig, TrainConfig};
 
 use super::training::{Trained, configs, trained, training_steps};
-use super::{Analysis, CONFIDENCE, Env, Experiment, Frames, RESAMPLES};
+use super::{Analysis, Env, Experiment, Frames, SeedSlopes};
 use crate::spec::Spec;
 use measured::Measured;
 use params::Params;
@@ -90,21 +89,12 @@ impl Experiment for ModelScaling {
         for point in &spec.points {
             let m = Measured::of(frames, &point.label)?;
             let alpha = point.generator.alpha;
-            let c6 = claims::excess_exponent(
-                self.name(),
-                &point.label,
-                alpha,
-                &m.excess,
-                spec.base_seed(),
-            )?;
-            let (fit, interval) =
-                bootstrap_slope(&m.known, RESAMPLES, CONFIDENCE, spec.base_seed())
-                    .context("fitting C8")?;
+            let c6 = claims::excess_exponent(self.name(), &point.label, alpha, &m.excess)?;
+            let slopes = SeedSlopes::fit(&m.known).context("fitting C8")?;
             let c8 = claims::linear_capacity(
                 self.name(),
                 &point.label,
-                (&fit, interval),
-                m.known.len(),
+                &slopes,
                 p.linear_tolerance,
                 m.stated(),
                 m.none_known(),
@@ -113,7 +103,7 @@ impl Experiment for ModelScaling {
                 point,
                 m: &m,
                 c6_slope: c6.measured().unwrap_or(f64::NAN),
-                c8_slope: fit.slope,
+                c8_slope: slopes.mean(),
             };
             analysis
                 .figures

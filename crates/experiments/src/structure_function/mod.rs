@@ -43,7 +43,7 @@ impl Experiment for StructureFunction {
             let point = (point.label.as_str(), point.generator.alpha);
             let optima = rows_where(frames.frame("optimum")?, "point", point.0)?;
             let m_star = curves_by_seed(&optima, "n", "m_star")?;
-            let c11 = claims::c11(self.name(), point, &m_star, from, spec.base_seed())?;
+            let c11 = claims::c11(self.name(), point, &m_star, from)?;
             let min_counts = mean_curve(&curves_by_seed(&optima, "n", "min_stored_count")?);
             prose.push(text::point_paragraph(point, &c11, &min_counts));
             claims.push(c11);
