@@ -156,6 +156,21 @@ pub fn claim(
     Claim::judged(id, variant, experiment, "", estimate, rule, detail)
 }
 
+/// `checked` made not measurable because `why`: the same claim, rule and detail, with what
+/// the measurement would have read kept in the reason (it is not judged: it is from the
+/// wrong regime).
+pub fn not_measurable(checked: Claim, why: &str) -> Claim {
+    let reason = format!("{why} (the measurement reads {})", checked.estimate_text());
+    claim(
+        &checked.id,
+        checked.variant.clone(),
+        &checked.experiment,
+        Estimate::NotMeasurable { reason },
+        checked.rule().clone(),
+        checked.detail,
+    )
+}
+
 /// A value read off the curve of one seed (a single run's), or off the mean curve of `seeds`
 /// seeds, which has no interval (and is not one run's).
 pub fn point_estimate(value: f64, seeds: usize) -> Estimate {

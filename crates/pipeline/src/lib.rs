@@ -172,7 +172,7 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     }
     // `--force` retrains the models the selected experiments ask for, each once; the other
     // models of the cache stay.
-    let mut cache = CheckpointCache::new(layout.checkpoints(), &source.code, options.force);
+    let mut cache = CheckpointCache::new(layout.checkpoints(), &source.training, options.force);
     cache.abort_after = abort_after()?;
     let runner = Runner {
         options,

@@ -19,7 +19,7 @@ use crate::store;
 pub struct CheckpointCache {
     /// `results/<profile>/checkpoints`.
     pub dir: PathBuf,
-    /// The hash of the code (`SourceKey::code`), part of every key.
+    /// The hash of the training code (`SourceKey::training`), part of every key.
     pub code: String,
     /// Retrain every model the first time this process asks for it, even when the cache
     /// holds it (`reproduce --force`), then reuse that one.
@@ -97,7 +97,8 @@ struct Recipe<'a> {
     model: &'a ModelConfig,
     train: &'a TrainConfig,
     device: DeviceKind,
-    /// The hash of the code (not of the experiment files: the recipe is all they say).
+    /// The hash of the training code (not of the experiment files or the experiments crate:
+    /// the recipe is all they say).
     code: &'a str,
 }
 

@@ -110,22 +110,44 @@ pub struct SourceKey {
     /// and, for `xtask/` and every `crates/*/`, `Cargo.toml`, `build.rs`, `src/**` and
     /// `assets/**` (the report crate embeds its font).
     pub code: String,
+    /// The code a trained model depends on: the same workspace files, but of the crates
+    /// in [`TRAINING_CRATES`] only. A model's recipe (stream config, ranges, shapes,
+    /// training) holds all that the experiments crate says about it, so editing a claim
+    /// rule or a figure retrains nothing.
+    pub training: String,
     /// The experiment files, `*.toml` of the experiments folder.
     pub experiments: String,
 }
 
+/// The crates that make a trained model from its recipe: the generator draws the stream,
+/// the trainer trains, the pipeline's cache drives the run and checkpoints it.
+pub const TRAINING_CRATES: [&str; 3] = ["crates/generator", "crates/trainer", "crates/pipeline"];
+
 impl SourceKey {
     /// The key of the workspace at `root` with the experiment files of `experiments`.
     pub fn of(root: &Path, experiments: &Path) -> Result<SourceKey> {
+        let code = code_files(root)?;
+        let training: Vec<_> = code
+            .iter()
+            .filter(|(relative, _)| {
+                !relative.contains('/')
+                    || relative.starts_with(".cargo/")
+                    || TRAINING_CRATES
+                        .iter()
+                        .any(|c| relative.starts_with(&format!("{c}/")))
+            })
+            .cloned()
+            .collect();
         Ok(SourceKey {
-            code: hash_files(&code_files(root)?)?,
+            code: hash_files(&code)?,
+            training: hash_files(&training)?,
             experiments: hash_files(&toml_files(experiments)?)?,
         })
     }
 
     /// The source part of a run's key: code and experiment files. (A trained model's key
-    /// takes only [`SourceKey::code`]: its recipe already holds all that an experiment file
-    /// says about it, so editing one experiment file retrains nothing.)
+    /// takes only [`SourceKey::training`]: its recipe already holds all that an experiment
+    /// file or the experiments crate says about it, so editing either retrains nothing.)
     pub fn hash(&self) -> String {
         hash_text(&format!(
             "code {}\nexperiments {}\n",
@@ -611,14 +633,14 @@ mod tests {
         changed("Cargo.lock", "version = 4\n\n");
         changed("Cargo.toml", "[workspace]\n\n");
         changed(".cargo/config.toml", "[alias]\n");
-        // An experiment file: the run key changes, a trained model's (the code's) does not.
-        let code = key(root.path()).code;
+        // An experiment file: the run key changes, a trained model's does not.
+        let training = key(root.path()).training;
         changed(
             "experiments/a.toml",
             "[experiment]\nname = \"a\"\n# tuned\n",
         );
         changed("experiments/b.toml", "[experiment]\nname = \"b\"\n");
-        assert_eq!(key(root.path()).code, code);
+        assert_eq!(key(root.path()).training, training);
         // A file moved keeps its contents but not its path.
         let root = workspace();
         let before = key(root.path());
@@ -628,6 +650,36 @@ mod tests {
         )
         .unwrap();
         assert_ne!(key(root.path()), before);
+    }
+
+    #[test]
+    fn a_trained_model_depends_on_the_training_crates_only() {
+        let root = workspace();
+        let edit = |path: &str, text: &str| {
+            let path = root.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            key(root.path())
+        };
+        let before = key(root.path());
+        // The science, the report and xtask change a run, not a model.
+        edit("crates/experiments/src/claims.rs", "pub fn rule() {}\n");
+        edit("crates/report/src/lib.rs", "pub fn caption() {}\n");
+        let after = edit("xtask/src/main.rs", "fn main() { println!(); }\n");
+        assert_eq!(after.training, before.training);
+        assert_ne!(after.code, before.code);
+        // The generator, the trainer, the pipeline and the lock file change a model.
+        let mut keys = vec![before.training];
+        for (path, text) in [
+            ("crates/generator/src/lib.rs", "pub fn draw() {}\n"),
+            ("crates/trainer/src/engine.rs", "pub fn step() {}\n"),
+            ("crates/pipeline/src/models.rs", "pub fn cache() {}\n"),
+            ("Cargo.lock", "version = 4\n# locked\n"),
+        ] {
+            let now = edit(path, text).training;
+            assert!(!keys.contains(&now), "{path} did not change the model key");
+            keys.push(now);
+        }
     }
 
     #[test]

@@ -111,7 +111,14 @@ impl ModelConfig {
         v * d + t * d + l * (12 * d * d + 13 * d) + 2 * d + d * v
     }
 
-    /// Parameters without the token and position embeddings (Kaplan et al.'s `N`).
+    /// Parameters of the transformer blocks alone, `L (12 d^2 + 13 d)`: no embeddings, no
+    /// final LayerNorm and no head (Kaplan et al.'s `N`, whose head is tied to the embedding).
+    pub fn block_parameters(&self) -> usize {
+        let d = self.d_model;
+        self.n_layers * (12 * d * d + 13 * d)
+    }
+
+    /// Parameters without the token and position embeddings (the head is counted).
     pub fn non_embedding_parameters(&self) -> usize {
         self.parameters() - (self.vocab_size + self.context) * self.d_model
     }

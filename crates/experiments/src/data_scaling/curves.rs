@@ -10,6 +10,8 @@ use crate::{Curve, curves_by_seed, floats, mean_curve, num, rows_where};
 pub(super) struct PointCurves {
     /// The transformer's excess (all tokens), one curve per seed.
     pub seeds: Vec<Curve>,
+    /// Its knowledge part: the excess per name or value token, one curve per seed.
+    pub knowledge: Vec<Curve>,
     /// Its seed mean.
     pub transformer: Vec<(f64, f64)>,
     /// The Bayes learner's seed-mean excess, and its log-log fit when there is one.
@@ -46,6 +48,7 @@ impl PointCurves {
             roles.push((role, mean_curve(&curves)));
         }
         Ok(Self {
+            knowledge: knowledge_curves(rows)?,
             transformer: mean_curve(&seeds),
             seeds,
             bayes,
@@ -70,6 +73,28 @@ impl PointCurves {
     }
 }
 
+/// The excess per knowledge token, `(e_name t_name + e_value t_value) / (t_name + t_value)`
+/// with `e_r` a role's excess per token and `t_r` its scored tokens, one curve per seed.
+fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
+    let of = |role: &str, column: &str| -> Result<Vec<Curve>> {
+        curves_by_seed(&rows_where(rows, "role", role)?, "sentences", column)
+    };
+    let (name, value) = (
+        of("name", "excess_bits_per_token")?,
+        of("value", "excess_bits_per_token")?,
+    );
+    let (name_tokens, value_tokens) = (of("name", "scored_tokens")?, of("value", "scored_tokens")?);
+    let per_seed = (0..name.len()).map(|s| {
+        let n = name[s].0.clone();
+        let excess = (0..n.len()).map(|i| {
+            let (tn, tv) = (name_tokens[s].1[i], value_tokens[s].1[i]);
+            (name[s].1[i] * tn + value[s].1[i] * tv) / (tn + tv)
+        });
+        (n, excess.collect())
+    });
+    Ok(per_seed.collect())
+}
+
 /// Runs that spent the whole step budget were still improving: the N of each, formatted.
 fn budget_limited(steps: &[f64], sentences: &[f64], budget: usize) -> Vec<String> {
     steps
@@ -90,5 +115,20 @@ mod tests {
         let sentences = [10.0, 100.0, 1000.0];
         assert_eq!(budget_limited(&steps, &sentences, 100), ["100", "1000"]);
         assert!(budget_limited(&steps, &sentences, 101).is_empty());
+    }
+
+    #[test]
+    fn the_knowledge_excess_weighs_names_and_values_by_their_tokens() {
+        // One seed, two N; syntax rows must not enter.
+        let rows = polars::df!(
+            "seed" => [1u64, 1, 1, 1, 1, 1],
+            "sentences" => [10u64, 10, 10, 20, 20, 20],
+            "role" => ["name", "value", "syntax", "name", "value", "syntax"],
+            "scored_tokens" => [30u64, 10, 100, 30, 10, 100],
+            "excess_bits_per_token" => [1.0, 2.0, 9.0, 0.5, 0.5, 9.0],
+        )
+        .unwrap();
+        let curves = knowledge_curves(&rows).unwrap();
+        assert_eq!(curves, vec![(vec![10.0, 20.0], vec![1.25, 0.5])]);
     }
 }

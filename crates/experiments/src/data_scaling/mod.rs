@@ -58,11 +58,18 @@ impl Experiment for DataScaling {
             let point = (point.label.as_str(), point.generator.alpha);
             let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
             let curves = PointCurves::read(&rows, train.steps)?;
-            let c5 = claims::c5(self.name(), point.0, point.1, &curves.seeds)?;
+            let capped = (&curves.budget_limited[..], train.steps);
+            let c5 = claims::c5(self.name(), point, &curves.seeds, capped)?;
+            let knowledge = claims::c5_knowledge(self.name(), point, &curves.knowledge, capped)?;
             let figure = figures::figure(spec, point, &curves, &c5, model);
             analysis.figures.push(figure);
-            prose.push(text::point_paragraph(point, &curves, &c5, train.steps));
-            analysis.claims.push(c5);
+            prose.push(text::point_paragraph(
+                point,
+                &curves,
+                [&c5, &knowledge],
+                train.steps,
+            ));
+            analysis.claims.extend([c5, knowledge]);
         }
         analysis.body = text::body(spec, &p, (model, train), &prose);
         Ok(analysis)

@@ -13,7 +13,7 @@ use crate::training::model_label;
 pub(super) fn point_paragraph(
     (label, alpha): (&str, f64),
     curves: &PointCurves,
-    c5: &Claim,
+    [c5, knowledge]: [&Claim; 2],
     budget: usize,
 ) -> String {
     let list = curves
@@ -41,8 +41,9 @@ pub(super) fn point_paragraph(
         .as_ref()
         .map_or("n/a".into(), |f| num(f.slope));
     let verdict = c5.verdict();
+    let (knowledge_slope, knowledge_verdict) = (knowledge.estimate_text(), knowledge.verdict());
     format!(
-        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against the theory's alpha - 1 = {theory}; the Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**."
+        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against the theory's alpha - 1 = {theory}; the Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope}: C5 (knowledge) **{knowledge_verdict}**."
     )
 }
 

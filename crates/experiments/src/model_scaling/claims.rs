@@ -19,7 +19,7 @@ pub(super) fn excess_exponent(
         id: "C6",
         variant,
         experiment,
-        fitted: "the test excess over the oracle (bits/token, all tokens) against non-embedding parameters P",
+        fitted: "the test excess over the oracle (bits/token, all tokens) against the blocks' parameters P (embeddings and head excluded)",
         theory: -exponents::model_scaling_exponent(alpha),
     }
     .check(excess)
@@ -53,7 +53,7 @@ pub(super) fn linear_capacity(
             tolerance,
         },
         format!(
-            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(non-embedding parameters), fitted per seed ({described}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
+            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(parameters in the transformer blocks, embeddings and head excluded), fitted per seed ({described}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
             described = slopes.describe(),
             stated = num(stated),
         ),

@@ -70,6 +70,7 @@ struct Rows {
     seed: Vec<u64>,
     parameters: Vec<u64>,
     non_embedding: Vec<u64>,
+    blocks: Vec<u64>,
     roles: RoleRows,
     // facts: one row per (sweep point, shape, seed, exposure bucket)
     f_sweep: Vec<String>,
@@ -77,6 +78,7 @@ struct Rows {
     f_seed: Vec<u64>,
     f_parameters: Vec<u64>,
     f_non_embedding: Vec<u64>,
+    f_blocks: Vec<u64>,
     f_bucket: Vec<String>,
     f_bucket_order: Vec<u32>,
     f_stated: Vec<u64>,
@@ -94,6 +96,7 @@ impl Rows {
             self.parameters.push(at.model.parameters() as u64);
             self.non_embedding
                 .push(at.model.non_embedding_parameters() as u64);
+            self.blocks.push(at.model.block_parameters() as u64);
         }
     }
 
@@ -106,6 +109,7 @@ impl Rows {
             self.f_parameters.push(at.model.parameters() as u64);
             self.f_non_embedding
                 .push(at.model.non_embedding_parameters() as u64);
+            self.f_blocks.push(at.model.block_parameters() as u64);
             self.f_bucket.push(exposure_bucket_label(bucket));
             self.f_bucket_order.push(bucket);
             self.f_stated.push(stated);
@@ -120,6 +124,7 @@ impl Rows {
             "seed" => self.seed,
             "parameters" => self.parameters,
             "non_embedding_parameters" => self.non_embedding,
+            "block_parameters" => self.blocks,
         )?;
         scaling.hstack_mut(&self.roles.columns())?;
         let facts = df!(
@@ -128,6 +133,7 @@ impl Rows {
             "seed" => self.f_seed,
             "parameters" => self.f_parameters,
             "non_embedding_parameters" => self.f_non_embedding,
+            "block_parameters" => self.f_blocks,
             "bucket" => self.f_bucket,
             "bucket_order" => self.f_bucket_order,
             "stated_facts" => self.f_stated,

@@ -28,7 +28,7 @@ impl Drawn<'_> {
         FigureOut {
             stem: format!("model-scaling-{}", slug(label)),
             caption: format!(
-                "Left: test bits per token minus the oracle's against non-embedding parameters P, for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences; dashed: the theory slope through the smallest model. Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
+                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences; dashed: the theory slope through the smallest model. Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
                 shapes = shapes.join(", "),
                 sentences = num(spec.sentences as f64),
                 seeds = spec.seeds.len(),
@@ -58,7 +58,7 @@ impl Drawn<'_> {
         }
         Figure {
             title: format!("Test excess against model size, {}", self.point.label),
-            x_label: "non-embedding parameters P".into(),
+            x_label: "parameters in the transformer blocks P".into(),
             y_label: "model minus oracle (bits/token)".into(),
             x_scale: Scale::Log,
             y_scale: if positive { Scale::Log } else { Scale::Linear },
@@ -98,7 +98,7 @@ impl Drawn<'_> {
         }
         Figure {
             title: format!("Facts known against model size, {}", self.point.label),
-            x_label: "non-embedding parameters P".into(),
+            x_label: "parameters in the transformer blocks P".into(),
             y_label: "stated facts answered correctly".into(),
             x_scale: Scale::Log,
             y_scale: Scale::Log,

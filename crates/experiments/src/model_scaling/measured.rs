@@ -20,17 +20,17 @@ pub(super) struct BucketFacts {
 
 /// The frames of one sweep point, as the claims, figures and text read them.
 pub(super) struct Measured {
-    /// Test excess over the oracle (bits/token, all tokens) against non-embedding
+    /// Test excess over the oracle (bits/token, all tokens) against block
     /// parameters, one curve per seed.
     pub excess: Vec<Curve>,
-    /// Facts known against non-embedding parameters, one curve per seed; a model that knows
+    /// Facts known against block parameters, one curve per seed; a model that knows
     /// no fact counts as half a fact (log 0 is undefined): the curves fitted and drawn.
     pub known: Vec<Curve>,
     /// The same with the true counts.
     pub known_raw: Vec<Curve>,
-    /// (seed, non-embedding parameters) -> (facts known, facts stated), over buckets.
+    /// (seed, block parameters) -> (facts known, facts stated), over buckets.
     pub totals: BTreeMap<(u64, u64), (f64, f64)>,
-    /// (non-embedding parameters, bucket order) -> facts known of those stated.
+    /// (block parameters, bucket order) -> facts known of those stated.
     pub by_bucket: BTreeMap<(u64, u64), BucketFacts>,
 }
 
@@ -42,7 +42,7 @@ impl Measured {
             "role",
             "all",
         )?;
-        let excess = curves_by_seed(&all, "non_embedding_parameters", "excess_bits_per_token")?;
+        let excess = curves_by_seed(&all, "block_parameters", "excess_bits_per_token")?;
         let facts = &rows_where(frames.frame("facts")?, "sweep", label)?;
         let totals = totals(facts)?;
         let (known, known_raw) = known_curves(&totals);
@@ -65,7 +65,7 @@ impl Measured {
         self.totals.values().map(|t| t.1).fold(0.0, f64::max)
     }
 
-    /// The smallest and the largest model's non-embedding parameters (each once).
+    /// The smallest and the largest model's block parameters (each once).
     pub fn extreme_sizes(&self) -> BTreeSet<u64> {
         let sizes: Vec<u64> = self.totals.keys().map(|k| k.1).collect();
         [sizes.iter().min(), sizes.iter().max()]
@@ -85,11 +85,11 @@ impl Measured {
     }
 }
 
-/// Facts known and stated per (seed, non-embedding parameters), summed over buckets.
+/// Facts known and stated per (seed, block parameters), summed over buckets.
 fn totals(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), (f64, f64)>> {
     let (seed, params, known, stated) = (
         floats(facts, "seed")?,
-        floats(facts, "non_embedding_parameters")?,
+        floats(facts, "block_parameters")?,
         floats(facts, "known_facts")?,
         floats(facts, "stated_facts")?,
     );
@@ -121,7 +121,7 @@ fn known_curves(totals: &BTreeMap<(u64, u64), (f64, f64)>) -> (Vec<Curve>, Vec<C
 
 /// Facts known of those stated per (model, bucket), pooled over seeds, with their labels.
 fn by_bucket(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), BucketFacts>> {
-    let params = floats(facts, "non_embedding_parameters")?;
+    let params = floats(facts, "block_parameters")?;
     let (known, stated) = (
         floats(facts, "known_facts")?,
         floats(facts, "stated_facts")?,

@@ -15,10 +15,12 @@ mod compute;
 mod figures;
 mod measured;
 mod params;
+mod regime;
 mod text;
 
 use anyhow::{Context, Result};
 use skm_generator::Corpus;
+use skm_report::Claim;
 use skm_trainer::{ModelConfig, TrainConfig};
 
 use super::training::{Trained, configs, trained, training_steps};
@@ -26,6 +28,7 @@ use super::{Analysis, Env, Experiment, Frames, SeedSlopes};
 use crate::spec::Spec;
 use measured::Measured;
 use params::Params;
+use regime::Regime;
 
 /// The model-scaling experiment.
 pub struct ModelScaling;
@@ -88,22 +91,12 @@ impl Experiment for ModelScaling {
         let mut prose = Vec::new();
         for point in &spec.points {
             let m = Measured::of(frames, &point.label)?;
-            let alpha = point.generator.alpha;
-            let c6 = claims::excess_exponent(self.name(), &point.label, alpha, &m.excess)?;
-            let slopes = SeedSlopes::fit(&m.known).context("fitting C8")?;
-            let c8 = claims::linear_capacity(
-                self.name(),
-                &point.label,
-                &slopes,
-                p.linear_tolerance,
-                m.stated(),
-                m.none_known(),
-            );
+            let (c6, c8, [c6_slope, c8_slope]) = claims_at(self.name(), point, &m, &p)?;
             let figure = figures::Drawn {
                 point,
                 m: &m,
-                c6_slope: c6.measured().unwrap_or(f64::NAN),
-                c8_slope: slopes.mean(),
+                c6_slope,
+                c8_slope,
             };
             analysis
                 .figures
@@ -114,4 +107,49 @@ impl Experiment for ModelScaling {
         analysis.body = text::body(spec, train_config, p.test_sentences, &prose);
         Ok(analysis)
     }
+}
+
+/// C6 and C8 at `point`: fitted over the capacity-limited models when there are enough of
+/// them, else not measurable (with what a fit over all models reads); and the mean slopes
+/// of both fits, which the figure draws.
+fn claims_at(
+    experiment: &str,
+    point: &crate::spec::Point,
+    m: &Measured,
+    p: &Params,
+) -> Result<(Claim, Claim, [f64; 2])> {
+    let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
+    let regime = Regime::of(&m.totals, p.capacity_bits_per_parameter, bits_per_fact);
+    let out_of_regime = regime.not_measurable(p.min_limited_models);
+    let fitted = |curves: &[crate::Curve]| match out_of_regime {
+        None => regime.restrict(curves),
+        Some(_) => curves.to_vec(),
+    };
+    let alpha = point.generator.alpha;
+    let c6 = claims::excess_exponent(experiment, &point.label, alpha, &fitted(&m.excess))?;
+    let excess_slope = SeedSlopes::fit(&fitted(&m.excess))
+        .context("fitting C6")?
+        .mean();
+    let slopes = SeedSlopes::fit(&fitted(&m.known)).context("fitting C8")?;
+    let c8 = claims::linear_capacity(
+        experiment,
+        &point.label,
+        &slopes,
+        p.linear_tolerance,
+        m.stated(),
+        m.none_known(),
+    );
+    let [c6, c8] = [c6, c8].map(|mut c| match &out_of_regime {
+        Some(why) => crate::not_measurable(c, why),
+        None => {
+            let sizes = regime.limited.iter().map(|p| crate::num(*p as f64));
+            let sizes = sizes.collect::<Vec<_>>().join(", ");
+            c.detail += &format!(
+                " Fitted over the capacity-limited sizes P = {sizes} ({}).",
+                regime.listing()
+            );
+            c
+        }
+    });
+    Ok((c6, c8, [excess_slope, slopes.mean()]))
 }

@@ -15,6 +15,13 @@ pub(super) struct Params {
     /// C8: the largest |slope - 1| of log(facts known) against log(parameters) that still
     /// counts as linear.
     pub linear_tolerance: f64,
+    /// The knowledge capacity assumed to classify the regime, in bits per block parameter
+    /// (2 in Allen-Zhu and Li's measurements): a model of P parameters holds at most
+    /// `capacity_bits_per_parameter P / log2 |V_j|` facts.
+    pub capacity_bits_per_parameter: f64,
+    /// C6 and C8 are fitted over the capacity-limited models only, and need at least this
+    /// many sizes of them.
+    pub min_limited_models: usize,
 }
 
 /// Checks the `[analysis]` table, the model and training tables, and the model shapes.
@@ -31,6 +38,16 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.linear_tolerance > 0.0 && p.linear_tolerance < 1.0,
         "{file}: analysis.linear_tolerance = {} is out of range: allowed 0 < linear_tolerance < 1",
         p.linear_tolerance
+    );
+    ensure!(
+        p.capacity_bits_per_parameter > 0.0 && p.capacity_bits_per_parameter <= 64.0,
+        "{file}: analysis.capacity_bits_per_parameter = {} is out of range: allowed 0 < capacity_bits_per_parameter <= 64",
+        p.capacity_bits_per_parameter
+    );
+    ensure!(
+        (2..=100).contains(&p.min_limited_models),
+        "{file}: analysis.min_limited_models = {} is out of range: allowed 2..=100",
+        p.min_limited_models
     );
     ensure!(
         spec.models.len() >= 2,

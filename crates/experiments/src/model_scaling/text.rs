@@ -51,7 +51,7 @@ fn by_exposure(m: &Measured) -> String {
 pub(super) fn point(point: &Point, m: &Measured, c6: &Claim, c8: &Claim) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
-        "At {label}: {per_model}. The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the non-embedding parameters. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        "At {label}: {per_model}. The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
         label = point.label,
         per_model = per_model(m, bits_per_fact),
         c6 = c6.estimate_text(),

@@ -73,12 +73,13 @@ pub(super) fn acquisition_listing(acquired: &[(String, Option<f64>)]) -> String 
 }
 
 /// C7 (order): `acquired` holds each stated bucket, rarest first, with the first step at
-/// which it is known; PASS when no rarer bucket is known strictly earlier and one is known.
+/// which it is known (off the mean curves of `seeds` seeds); PASS when no rarer bucket is known
+/// strictly earlier and one is known.
 pub(super) fn c7_order(
     experiment: &str,
     label: &str,
     acquired: &[(String, Option<f64>)],
-    known_accuracy: f64,
+    (known_accuracy, seeds): (f64, usize),
 ) -> Claim {
     let at = |a: Option<f64>| a.unwrap_or(f64::INFINITY);
     let inversions = acquired
@@ -98,9 +99,7 @@ pub(super) fn c7_order(
         "C7",
         format!("{label} order"),
         experiment,
-        Estimate::SingleRun {
-            value: inversions as f64,
-        },
+        crate::point_estimate(inversions as f64, seeds),
         Rule::Order {
             holds: inversions == 0 && any_known,
         },
@@ -119,50 +118,68 @@ pub(super) fn seen_listing(known: &[(f64, f64)]) -> String {
         .join("; ")
 }
 
-/// C7 (exposures): `known` holds (mean exposures, exposures seen when known) per known
-/// bucket; PASS when the log-log slope of seen against exposures is at most
-/// `exposure_slope` in size.
+/// What C7 (exposures) reads: `known` holds (mean exposures, exposures seen from the step
+/// syntax settled, `syntax_settled`, until the bucket is known) per bucket known after it,
+/// from the mean curves of `seeds` seeds.
+pub(super) struct KnownAfter<'a> {
+    pub known: &'a [(f64, f64)],
+    pub syntax_settled: Option<f64>,
+    pub seeds: usize,
+}
+
+/// C7 (exposures): PASS when the log-log slope of the exposures seen from the step syntax
+/// settled until a bucket is known, against the bucket's mean exposures, is at most
+/// `exposure_slope` in size (0: a constant number of exposures; 1: a constant number of
+/// steps). Not measurable when syntax never settles or fewer than two buckets are known
+/// after it.
 pub(super) fn c7_exposures(
     experiment: &str,
     label: &str,
-    known: &[(f64, f64)],
+    after: &KnownAfter<'_>,
     known_accuracy: f64,
     exposure_slope: f64,
 ) -> Result<Claim> {
-    let variant = format!("{label} exposures");
-    // |slope| <= exposure_slope around 0, a constant number of exposures.
     let rule = Rule::Within {
         reference: 0.0,
         tolerance: exposure_slope,
     };
-    let n = known.len();
-    if n < 2 {
-        return Ok(crate::claim(
+    let not_measurable = |reason: String| {
+        let detail = format!("C7 (exposures) is not measurable: {reason}.");
+        let estimate = Estimate::NotMeasurable { reason };
+        Ok(crate::claim(
             "C7",
-            variant,
+            format!("{label} exposures"),
             experiment,
-            Estimate::NotMeasurable {
-                reason: format!(
-                    "only {n} bucket(s) reach accuracy {known_accuracy} within the run: no slope"
-                ),
-            },
-            rule,
-            format!(
-                "Only {n} bucket(s) reach accuracy {known_accuracy} within the run: no slope can be measured."
-            ),
+            estimate,
+            rule.clone(),
+            detail,
+        ))
+    };
+    let Some(start) = after.syntax_settled else {
+        return not_measurable(
+            "syntax never settles within the run, so there is no step to count exposures from"
+                .into(),
+        );
+    };
+    let n = after.known.len();
+    if n < 2 {
+        return not_measurable(format!(
+            "only {n} bucket(s) reach accuracy {known_accuracy} after syntax settles (step {}): no slope",
+            num(start)
         ));
     }
-    let (x, y): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
+    let (x, y): (Vec<f64>, Vec<f64>) = after.known.iter().copied().unzip();
     let fit = fit_loglog(&x, &y)?;
-    let seen_list = seen_listing(known);
+    let seen_list = seen_listing(after.known);
     Ok(crate::claim(
         "C7",
-        variant,
+        format!("{label} exposures"),
         experiment,
-        Estimate::SingleRun { value: fit.slope },
+        crate::point_estimate(fit.slope, after.seeds),
         rule,
         format!(
-            "Slope of log(exposures seen when the bucket first reaches accuracy {known_accuracy}) against log(the bucket's mean exposures in the stream), over the {n} buckets that reach it (mean exposures -> seen when known: {seen_list}); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {exposure_slope}. One run, so no interval."
+            "Slope of log(exposures seen from step {start}, when syntax has settled, until the bucket first reaches accuracy {known_accuracy}) against log(the bucket's mean exposures in the stream), over the {n} buckets known after that step (mean exposures -> seen: {seen_list}); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {exposure_slope}.",
+            start = num(start),
         ),
     ))
 }
@@ -241,7 +258,12 @@ mod tests {
 
     #[test]
     fn c7_order_passes_when_frequent_buckets_are_known_first() {
-        let c = c7_order("x", "base", &buckets(&[None, Some(100.0), Some(10.0)]), 0.5);
+        let c = c7_order(
+            "x",
+            "base",
+            &buckets(&[None, Some(100.0), Some(10.0)]),
+            (0.5, 1),
+        );
         assert_eq!((c.measured(), c.verdict()), (Some(0.0), Verdict::Pass));
         assert_eq!(c.rule(), &Rule::Order { holds: true });
         assert!(c.detail.contains("b0: not reached; b1: 100; b2: 10"));
@@ -249,43 +271,68 @@ mod tests {
 
     #[test]
     fn c7_order_fails_on_an_inversion() {
-        let c = c7_order("x", "base", &buckets(&[Some(10.0), Some(100.0), None]), 0.5);
+        let c = c7_order(
+            "x",
+            "base",
+            &buckets(&[Some(10.0), Some(100.0), None]),
+            (0.5, 1),
+        );
         // b0 before b1, b0 before b2, b1 before b2.
         assert_eq!((c.measured(), c.verdict()), (Some(3.0), Verdict::Fail));
     }
 
     #[test]
     fn c7_order_fails_when_no_bucket_is_known() {
-        let c = c7_order("x", "base", &buckets(&[None, None]), 0.5);
+        let c = c7_order("x", "base", &buckets(&[None, None]), (0.5, 1));
         assert_eq!((c.measured(), c.verdict()), (Some(0.0), Verdict::Fail));
+    }
+
+    fn after(known: &[(f64, f64)], seeds: usize) -> KnownAfter<'_> {
+        KnownAfter {
+            known,
+            syntax_settled: Some(200.0),
+            seeds,
+        }
     }
 
     #[test]
     fn c7_exposures_passes_on_a_constant_number_of_exposures() {
         let known = [(1.0, 50.0), (10.0, 50.0), (100.0, 50.0)];
-        let c = c7_exposures("x", "base", &known, 0.5, 0.3).unwrap();
+        let c = c7_exposures("x", "base", &after(&known, 1), 0.5, 0.3).unwrap();
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.measured().is_some_and(|m| m.abs() < 1e-9));
         assert_eq!(c.interval(), None, "one run, no interval");
+        assert!(
+            c.detail
+                .contains("exposures seen from step 200, when syntax has settled")
+        );
+        let c = c7_exposures("x", "base", &after(&known, 3), 0.5, 0.3).unwrap();
+        assert!(c.estimate_text().contains("mean curve of 3 seeds"));
     }
 
     #[test]
     fn c7_exposures_fails_on_a_constant_number_of_steps() {
         let known = [(1.0, 5.0), (10.0, 50.0), (100.0, 500.0)];
-        let c = c7_exposures("x", "base", &known, 0.5, 0.3).unwrap();
+        let c = c7_exposures("x", "base", &after(&known, 1), 0.5, 0.3).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
         assert!(c.measured().is_some_and(|m| (m - 1.0).abs() < 1e-9));
     }
 
     #[test]
-    fn c7_exposures_is_not_measurable_with_one_known_bucket() {
-        let c = c7_exposures("x", "base", &[(10.0, 50.0)], 0.5, 0.3).unwrap();
+    fn c7_exposures_is_not_measurable_with_one_known_bucket_or_unsettled_syntax() {
+        let c = c7_exposures("x", "base", &after(&[(10.0, 50.0)], 1), 0.5, 0.3).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert_eq!(c.measured(), None);
         assert_eq!(
             c.reason(),
-            Some("only 1 bucket(s) reach accuracy 0.5 within the run: no slope")
+            Some("only 1 bucket(s) reach accuracy 0.5 after syntax settles (step 200): no slope")
         );
-        assert!(c.detail.starts_with("Only 1 bucket(s)"));
+        let unsettled = KnownAfter {
+            syntax_settled: None,
+            ..after(&[(1.0, 5.0), (10.0, 50.0)], 1)
+        };
+        let c = c7_exposures("x", "base", &unsettled, 0.5, 0.3).unwrap();
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert!(c.reason().unwrap().starts_with("syntax never settles"));
     }
 }

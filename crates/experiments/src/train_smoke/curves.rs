@@ -123,16 +123,19 @@ impl PointCurves {
         Ok(acquired)
     }
 
-    /// C7 (exposures): for each bucket that became known, its mean exposures and how many
-    /// times its facts had been seen by then (a fact stated e times has been seen e * epochs
-    /// times); only positive pairs.
-    pub fn known_after(&self, acquired: &[(i32, Option<f64>)]) -> Vec<(f64, f64)> {
+    /// C7 (exposures): for each bucket that became known after `start` (the step from which
+    /// syntax has settled), its mean exposures in the stream and how many times its facts
+    /// were seen from `start` until then: a fact stated e times is seen
+    /// `e (epochs(known) - epochs(start))` times. Buckets known by `start` were learned while
+    /// the syntax still was, and are left out; so are pairs that are not positive.
+    pub fn known_after(&self, acquired: &[(i32, Option<f64>)], start: f64) -> Vec<(f64, f64)> {
+        let since = self.epochs_at(start);
         acquired
             .iter()
             .filter_map(|&(b, s)| {
-                s.map(|s| {
+                s.filter(|&s| s > start).map(|s| {
                     let e = self.mean_exposures(b);
-                    (e, e * self.epochs_at(s))
+                    (e, e * (self.epochs_at(s) - since))
                 })
             })
             .filter(|&(e, seen)| e > 0.0 && seen > 0.0)

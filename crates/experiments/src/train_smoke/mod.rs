@@ -19,6 +19,7 @@ mod params;
 mod text;
 
 use anyhow::Result;
+use skm_report::Claim;
 
 pub(super) use compute::evaluation_steps;
 
@@ -99,15 +100,7 @@ impl TrainAndProbe {
             seeds: spec.seeds.len(),
         };
         let c4 = claims::c4(self.name, label, &settled, p.floor_bits, p.decades);
-        let acquired = curves.acquired(p.known_accuracy)?;
-        let labelled: Vec<(String, Option<f64>)> = acquired
-            .iter()
-            .map(|(b, a)| (curves.buckets[b].clone(), *a))
-            .collect();
-        let c7 = claims::c7_order(self.name, label, &labelled, p.known_accuracy);
-        let known = curves.known_after(&acquired);
-        let c7_exposures =
-            claims::c7_exposures(self.name, label, &known, p.known_accuracy, p.exposure_slope)?;
+        let c7 = self.c7((label, spec.seeds.len()), curves, p, settled.syntax)?;
         let (model, _) = configs(spec)?;
         analysis
             .figures
@@ -117,16 +110,56 @@ impl TrainAndProbe {
                 label,
                 curves,
                 settled: &settled,
-                acquisition: &claims::acquisition_listing(&labelled),
-                seen_list: &claims::seen_listing(&known),
+                acquisition: &claims::acquisition_listing(&c7.labelled),
+                seen_list: &claims::seen_listing(&c7.known),
                 calibrated: 1.0 / point.generator.values_per_attribute as f64,
-                claims: [&c4, &c7, &c7_exposures],
+                claims: [&c4, &c7.order, &c7.exposures],
             },
             p,
         )?;
-        analysis.claims.extend([c4, c7, c7_exposures]);
+        analysis.claims.extend([c4, c7.order, c7.exposures]);
         Ok(paragraphs)
     }
+
+    /// C7 at one point: the order in which buckets become known, and the exposures seen from
+    /// `syntax_settled` until then.
+    fn c7(
+        &self,
+        (label, seeds): (&str, usize),
+        curves: &PointCurves,
+        p: &Params,
+        syntax_settled: Option<f64>,
+    ) -> Result<C7> {
+        let acquired = curves.acquired(p.known_accuracy)?;
+        let labelled: Vec<(String, Option<f64>)> = acquired
+            .iter()
+            .map(|(b, a)| (curves.buckets[b].clone(), *a))
+            .collect();
+        let order = claims::c7_order(self.name, label, &labelled, (p.known_accuracy, seeds));
+        let known =
+            syntax_settled.map_or_else(Vec::new, |start| curves.known_after(&acquired, start));
+        let after = claims::KnownAfter {
+            known: &known,
+            syntax_settled,
+            seeds,
+        };
+        let exposures =
+            claims::c7_exposures(self.name, label, &after, p.known_accuracy, p.exposure_slope)?;
+        Ok(C7 {
+            order,
+            exposures,
+            labelled,
+            known,
+        })
+    }
+}
+
+/// C7's two claims at one point, and what they read, for the text.
+struct C7 {
+    order: Claim,
+    exposures: Claim,
+    labelled: Vec<(String, Option<f64>)>,
+    known: Vec<(f64, f64)>,
 }
 
 #[cfg(test)]

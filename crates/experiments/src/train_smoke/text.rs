@@ -70,7 +70,7 @@ pub(super) fn point_paragraphs(t: &PointText, p: &Params) -> Result<[String; 2]>
         (None, reason) => format!("not measurable: {}", reason.unwrap_or("no slope")),
     };
     let exposures = format!(
-        "Exposures seen when a bucket is first known (its mean exposures -> seen): {seen}; C7 (exposures) **{}** ({slope}).",
+        "Exposures seen from the step syntax settles until a bucket is first known (its mean exposures -> seen): {seen}; C7 (exposures) **{}** ({slope}).",
         c7_exposures.verdict(),
     );
     Ok([state, exposures])

@@ -1,0 +1,136 @@
+//! Whether the models are capacity-limited, the regime in which C6 and C8 are predictions.
+//!
+//! The theory's model of P parameters stores the facts it can afford and the rest is excess;
+//! that is only what happens when the data offers more learnable facts than the model can
+//! hold. A model whose capacity exceeds what it can learn from the stream is data-limited: its
+//! facts known and its excess measure sample efficiency, not capacity. So before fitting,
+//! each model's capacity (at `capacity_bits_per_parameter`, in facts of `log2 |V_j|` bits) is
+//! compared with the learnable facts, measured as the facts the largest model knows (seed
+//! mean): a model is capacity-limited when the learnable facts are at least twice its
+//! capacity.
+
+use std::collections::BTreeMap;
+
+use crate::num;
+
+/// Learnable facts at least this many times a model's capacity: "well above".
+const MARGIN: f64 = 2.0;
+
+/// The regime of one sweep point's models.
+pub(super) struct Regime {
+    /// Facts the largest model knows, seed mean.
+    pub learnable: f64,
+    /// Per block-parameter count, the capacity in facts.
+    pub capacity: BTreeMap<u64, f64>,
+    /// The sizes (block parameters) that are capacity-limited, ascending.
+    pub limited: Vec<u64>,
+}
+
+impl Regime {
+    /// The regime from `totals` ((seed, block parameters) -> (facts known, facts stated)),
+    /// at `bits_per_parameter` and facts of `bits_per_fact` bits.
+    pub fn of(
+        totals: &BTreeMap<(u64, u64), (f64, f64)>,
+        bits_per_parameter: f64,
+        bits_per_fact: f64,
+    ) -> Self {
+        let largest = totals.keys().map(|k| k.1).max().unwrap_or(0);
+        let known: Vec<f64> = totals
+            .iter()
+            .filter(|(k, _)| k.1 == largest)
+            .map(|(_, v)| v.0)
+            .collect();
+        let learnable = known.iter().sum::<f64>() / known.len().max(1) as f64;
+        let capacity: BTreeMap<u64, f64> = totals
+            .keys()
+            .map(|k| (k.1, bits_per_parameter * k.1 as f64 / bits_per_fact))
+            .collect();
+        let limited = capacity
+            .iter()
+            .filter(|&(_, &c)| learnable >= MARGIN * c)
+            .map(|(&p, _)| p)
+            .collect();
+        Self {
+            learnable,
+            capacity,
+            limited,
+        }
+    }
+
+    /// Why a fit over the capacity-limited models is not possible (fewer than `needed`), or
+    /// `None` when it is.
+    pub fn not_measurable(&self, needed: usize) -> Option<String> {
+        if self.limited.len() >= needed {
+            return None;
+        }
+        Some(format!(
+            "not in the capacity-limited regime at this profile: {} of {} model sizes have a capacity (at the assumed bits per parameter) of at most half the {} facts the largest model learned ({}), and a fit needs {needed}; the models are data-limited, so their facts known and excess measure sample efficiency, not capacity",
+            self.limited.len(),
+            self.capacity.len(),
+            num(self.learnable),
+            self.listing(),
+        ))
+    }
+
+    /// "P = ..: capacity .. facts" for every size.
+    pub fn listing(&self) -> String {
+        let sizes = self.capacity.iter();
+        let parts: Vec<String> = sizes
+            .map(|(p, c)| format!("P = {}: capacity {} facts", num(*p as f64), num(*c)))
+            .collect();
+        parts.join("; ")
+    }
+
+    /// The points of each curve (against block parameters) at capacity-limited sizes.
+    pub fn restrict(&self, curves: &[crate::Curve]) -> Vec<crate::Curve> {
+        let keep = |x: &f64| self.limited.contains(&(*x as u64));
+        let pick = |(x, y): &crate::Curve| -> crate::Curve {
+            x.iter()
+                .copied()
+                .zip(y.iter().copied())
+                .filter(|p| keep(&p.0))
+                .unzip()
+        };
+        curves.iter().map(pick).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two seeds, three sizes; the largest knows 1000 facts on average.
+    fn totals(known_small: f64) -> BTreeMap<(u64, u64), (f64, f64)> {
+        let mut t = BTreeMap::new();
+        for seed in [1, 2] {
+            t.insert((seed, 400), (known_small, 5000.0));
+            t.insert((seed, 1_000), (400.0, 5000.0));
+            t.insert((seed, 100_000), (900.0 + 100.0 * seed as f64, 5000.0));
+        }
+        t
+    }
+
+    #[test]
+    fn a_model_is_capacity_limited_when_twice_its_capacity_is_learnable() {
+        // 2 bits per parameter, 4 bits per fact: capacities 200, 500 and 50000 facts.
+        let regime = Regime::of(&totals(150.0), 2.0, 4.0);
+        assert!((regime.learnable - 1050.0).abs() < 1e-9);
+        assert_eq!(regime.limited, vec![400, 1_000]);
+        assert!(regime.not_measurable(2).is_none());
+        let reason = regime.not_measurable(3).unwrap();
+        assert!(reason.contains("2 of 3 model sizes"), "{reason}");
+        assert!(reason.contains("P = 400: capacity 200 facts"), "{reason}");
+    }
+
+    #[test]
+    fn restrict_keeps_only_the_capacity_limited_sizes() {
+        let regime = Regime::of(&totals(150.0), 2.0, 4.0);
+        let curves = vec![(vec![400.0, 1_000.0, 100_000.0], vec![1.0, 2.0, 3.0])];
+        assert_eq!(
+            regime.restrict(&curves),
+            vec![(vec![400.0, 1_000.0], vec![1.0, 2.0])]
+        );
+        // At 8 bits per parameter nothing is capacity-limited.
+        assert!(Regime::of(&totals(150.0), 8.0, 4.0).limited.is_empty());
+    }
+}
