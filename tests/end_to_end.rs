@@ -585,7 +585,11 @@ fn the_cache_is_keyed_by_the_sources_and_never_lies() {
         std::fs::write(entry.unwrap().path().join("copied"), "").unwrap();
     }
     let trained = models(&cache);
-    assert_eq!(trained, (2, 0), "data-scaling's two models");
+    assert_eq!(
+        trained,
+        (4, 0),
+        "data-scaling's four models (two sizes, two seeds)"
+    );
 
     // A document: every run and model is reused.
     write("README.md", "# skm, reworded\n");
@@ -603,25 +607,36 @@ fn the_cache_is_keyed_by_the_sources_and_never_lies() {
     assert_ne!(provenance("data-scaling"), before.1);
     assert_eq!(models(&cache), trained);
 
-    // An untracked source file: the runs are redone and the models retrained.
+    // An untracked source file of a crate that does not train (the science, the report): the
+    // runs are redone, the models reused (their recipe says all the science says of them).
     let before = (provenance("data-statistics"), provenance("data-scaling"));
     write("crates/x/src/new.rs", "pub fn g() {}\n");
     assert_eq!(run(edited.path()), first, "the same results");
     assert_ne!(provenance("data-statistics"), before.0);
     assert_ne!(provenance("data-scaling"), before.1);
+    assert_eq!(models(&cache), trained);
+
+    // An untracked source file of the trainer: the runs are redone and the models retrained.
+    let before = (provenance("data-statistics"), provenance("data-scaling"));
+    write("crates/trainer/src/new.rs", "pub fn g() {}\n");
+    assert_eq!(run(edited.path()), first, "the same results");
+    assert_ne!(provenance("data-statistics"), before.0);
+    assert_ne!(provenance("data-scaling"), before.1);
     assert_eq!(
         models(&cache),
-        (2, 2),
-        "two models trained for the new code"
+        (4, 4),
+        "four models trained for the new training code"
     );
 
     // A run with a frame missing is redone.
+    // (Its provenance may come out byte-identical, wall time included: the frame is the proof.)
     let heaps = smoke.join("runs/data-statistics/heaps.parquet");
     std::fs::remove_file(&heaps).unwrap();
-    let before = provenance("data-statistics");
     assert_eq!(run(edited.path()), first);
-    assert!(heaps.is_file());
-    assert_ne!(provenance("data-statistics"), before);
+    assert!(
+        heaps.is_file(),
+        "the run with a missing frame was not redone"
+    );
 
     // The paper is written only from current runs: without them, an error names the command.
     let source = skm_pipeline::store::SourceKey::of(sources.path(), edited.path()).unwrap();

@@ -166,9 +166,37 @@ pub fn not_measurable(checked: Claim, why: &str) -> Claim {
         checked.variant.clone(),
         &checked.experiment,
         Estimate::NotMeasurable { reason },
-        checked.rule().clone(),
+        *checked.rule(),
         checked.detail,
     )
+}
+
+/// A value computed from the measurements of `seeds` seeds pooled together (for example
+/// shares over all their probes): one run's value with one seed, else a value with no
+/// interval that says it is pooled.
+pub fn pooled_estimate(value: f64, seeds: usize) -> Estimate {
+    if seeds == 1 {
+        Estimate::SingleRun { value }
+    } else {
+        let basis = format!("{seeds} seeds pooled");
+        Estimate::NoInterval { value, basis }
+    }
+}
+
+/// `checked`, whose single value was computed from the measurements of `seeds` seeds pooled,
+/// labelled so ([`pooled_estimate`]); any other estimate stays as it is.
+pub fn pooled_over(checked: Claim, seeds: usize) -> Claim {
+    match checked.estimate() {
+        &Estimate::SingleRun { value } if seeds > 1 => claim(
+            &checked.id,
+            checked.variant.clone(),
+            &checked.experiment,
+            pooled_estimate(value, seeds),
+            *checked.rule(),
+            checked.detail,
+        ),
+        _ => checked,
+    }
 }
 
 /// A value read off the curve of one seed (a single run's), or off the mean curve of `seeds`
@@ -228,6 +256,30 @@ mod tests {
             matches!(slopes.estimate().0, Estimate::SingleRun { value } if (value - 1.0).abs() < 1e-12)
         );
         assert!(SeedSlopes::fit(&[]).is_err());
+    }
+
+    #[test]
+    fn pooled_values_say_so_and_keep_their_verdict() {
+        let one = claim(
+            "C9",
+            "v",
+            "e",
+            Estimate::SingleRun { value: 0.4 },
+            Rule::AtMost { threshold: 0.5 },
+            "d",
+        );
+        assert_eq!(pooled_over(one.clone(), 1), one);
+        let pooled = pooled_over(one, 3);
+        assert_eq!(pooled.estimate_text(), "0.4 (3 seeds pooled, no interval)");
+        assert_eq!(pooled.verdict(), skm_report::Verdict::Pass);
+        let reason = not_measurable(pooled, "out of regime")
+            .reason()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            reason,
+            "out of regime (the measurement reads 0.4 (3 seeds pooled, no interval))"
+        );
     }
 
     /// A standard normal draw (Box-Muller).

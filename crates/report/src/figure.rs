@@ -302,6 +302,20 @@ fn draw_chart<DB: DrawingBackend>(
         .axis_style(RGBColor(90, 90, 90))
         .draw()?;
 
+    draw_series(&mut chart, fig, plot)?;
+    draw_markers(&mut chart, fig, plot)?;
+    draw_legend(&mut chart, fig, plot)
+}
+
+/// The chart of one panel, as the series, markers and legend are drawn on it.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
+
+/// Every series of `fig` in its style, each with its legend entry.
+fn draw_series<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    fig: &Figure,
+    plot: &Prepared,
+) -> DrawResult<DB> {
     for (s, points) in fig.series.iter().zip(&plot.series) {
         let color = rgb(s.color);
         let line = color.stroke_width(2);
@@ -336,7 +350,15 @@ fn draw_chart<DB: DrawingBackend>(
             }
         }
     }
-    // Markers are large dots with a dark ring, which stand out from every series style.
+    Ok(())
+}
+
+/// The markers of `fig`: large dots with a dark ring, which stand out from every series style.
+fn draw_markers<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    fig: &Figure,
+    plot: &Prepared,
+) -> DrawResult<DB> {
     for (m, point) in fig.markers.iter().zip(&plot.markers) {
         let Some(point) = *point else { continue };
         let (fill, ring) = (rgb(m.color).filled(), BLACK.stroke_width(2));
@@ -350,9 +372,18 @@ fn draw_chart<DB: DrawingBackend>(
         });
     }
 
+    Ok(())
+}
+
+/// The legend, where it covers the fewest data pixels (none when nothing is labelled).
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    fig: &Figure,
+    plot: &Prepared,
+) -> DrawResult<DB> {
     let labels = legend_labels(fig, plot);
     if !labels.is_empty() {
-        let position = legend_position(&chart, fig, plot, &labels);
+        let position = legend_position(chart, fig, plot, &labels);
         chart
             .configure_series_labels()
             .position(position)

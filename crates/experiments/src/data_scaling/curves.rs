@@ -95,14 +95,18 @@ fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
     Ok(per_seed.collect())
 }
 
-/// Runs that spent the whole step budget were still improving: the N of each, formatted.
+/// Runs that spent the whole step budget were still improving: the N of each (once, however
+/// many seeds), ascending, formatted.
 fn budget_limited(steps: &[f64], sentences: &[f64], budget: usize) -> Vec<String> {
-    steps
+    let mut limited: Vec<f64> = steps
         .iter()
         .zip(sentences)
         .filter(|(steps, _)| **steps as usize >= budget)
-        .map(|(_, n)| num(*n))
-        .collect()
+        .map(|(_, n)| *n)
+        .collect();
+    limited.sort_by(f64::total_cmp);
+    limited.dedup();
+    limited.into_iter().map(num).collect()
 }
 
 #[cfg(test)]
@@ -111,8 +115,8 @@ mod tests {
 
     #[test]
     fn budget_limited_lists_the_runs_that_spent_the_budget() {
-        let steps = [40.0, 100.0, 100.0];
-        let sentences = [10.0, 100.0, 1000.0];
+        let steps = [40.0, 100.0, 100.0, 100.0];
+        let sentences = [10.0, 1000.0, 100.0, 1000.0];
         assert_eq!(budget_limited(&steps, &sentences, 100), ["100", "1000"]);
         assert!(budget_limited(&steps, &sentences, 101).is_empty());
     }

@@ -60,6 +60,8 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             shape,
             spec.seeds.len(),
         ));
+        // The curves pool the probes of every seed.
+        let point_claims = point_claims.map(|c| crate::pooled_over(c, spec.seeds.len()));
         let [format, forgetting, hallucination] = &point_claims;
         let t = PointText {
             label: &point.label,

@@ -16,13 +16,11 @@ pub(super) fn unseen(
     point: &str,
     model: &str,
     fresh: Stat,
-    chance: f64,
-    max_malformed: f64,
+    (chance, max_malformed): (f64, f64),
+    seeds: usize,
 ) -> Claim {
     let estimate = if fresh.n > 0 {
-        Estimate::SingleRun {
-            value: fresh.confidence,
-        }
+        crate::pooled_estimate(fresh.confidence, seeds)
     } else {
         Estimate::NotMeasurable {
             reason: "no never-seen entity was probed".into(),
@@ -48,9 +46,9 @@ pub(super) fn unseen(
 
 /// A rank correlation as a claim's estimate: one value (the shares are pooled over seeds,
 /// so there is no interval), or not measurable.
-fn correlation_estimate(r: Option<f64>) -> Estimate {
+fn correlation_estimate(r: Option<f64>, seeds: usize) -> Estimate {
     match r {
-        Some(value) => Estimate::SingleRun { value },
+        Some(value) => crate::pooled_estimate(value, seeds),
         None => Estimate::NotMeasurable {
             reason: "no rank correlation: fewer than two points, or the shares or the x values are all equal".into(),
         },
@@ -67,12 +65,13 @@ pub(super) fn by_frequency(
     by_frequency: Option<f64>,
     shares: &str,
     max_rank_correlation: f64,
+    seeds: usize,
 ) -> Claim {
     crate::claim(
         "C9",
         format!("{point} frequency, {model}"),
         experiment,
-        correlation_estimate(by_frequency),
+        correlation_estimate(by_frequency, seeds),
         Rule::AtMost {
             threshold: max_rank_correlation,
         },
@@ -91,12 +90,13 @@ pub(super) fn by_size(
     by_size: Option<f64>,
     shares: &str,
     max_rank_correlation: f64,
+    seeds: usize,
 ) -> Claim {
     crate::claim(
         "C9",
         format!("{point} size"),
         experiment,
-        correlation_estimate(by_size),
+        correlation_estimate(by_size, seeds),
         Rule::AtMost {
             threshold: max_rank_correlation,
         },
@@ -123,7 +123,7 @@ mod tests {
 
     #[test]
     fn c9_unseen_passes_on_well_formed_over_confident_answers() {
-        let claim = unseen("e", "base", "d=8 L=1", fresh(10, 0.1, 0.5), 0.25, 0.2);
+        let claim = unseen("e", "base", "d=8 L=1", fresh(10, 0.1, 0.5), (0.25, 0.2), 1);
         assert_eq!(claim.verdict(), Verdict::Pass);
         assert_eq!(claim.variant, "base unseen, d=8 L=1");
         assert_eq!(claim.estimate(), &Estimate::SingleRun { value: 0.5 });
@@ -132,8 +132,8 @@ mod tests {
 
     #[test]
     fn c9_unseen_fails_on_malformed_or_calibrated_answers() {
-        let malformed = unseen("e", "base", "m", fresh(10, 0.5, 0.5), 0.25, 0.2);
-        let calibrated = unseen("e", "base", "m", fresh(10, 0.1, 0.25), 0.25, 0.2);
+        let malformed = unseen("e", "base", "m", fresh(10, 0.5, 0.5), (0.25, 0.2), 1);
+        let calibrated = unseen("e", "base", "m", fresh(10, 0.1, 0.25), (0.25, 0.2), 1);
         for claim in [malformed, calibrated] {
             assert_eq!(claim.verdict(), Verdict::Fail);
         }
@@ -141,7 +141,7 @@ mod tests {
 
     #[test]
     fn c9_unseen_is_not_measurable_without_probes() {
-        let none = unseen("e", "base", "m", Stat::default(), 0.25, 0.2);
+        let none = unseen("e", "base", "m", Stat::default(), (0.25, 0.2), 1);
         assert_eq!(none.verdict(), Verdict::NotMeasurable);
         assert_eq!(none.measured(), None);
         assert_eq!(none.reason(), Some("no never-seen entity was probed"));
@@ -149,17 +149,17 @@ mod tests {
 
     #[test]
     fn c9_frequency_passes_at_most_the_threshold_fails_above_and_unmeasured_is_not_measurable() {
-        let pass = by_frequency("e", "base", "m", Some(-0.8), "1-3: 0.5", -0.5);
+        let pass = by_frequency("e", "base", "m", Some(-0.8), "1-3: 0.5", -0.5, 1);
         assert_eq!(pass.verdict(), Verdict::Pass);
         assert_eq!(pass.estimate(), &Estimate::SingleRun { value: -0.8 });
         assert_eq!(pass.rule(), &Rule::AtMost { threshold: -0.5 });
         assert_eq!(pass.interval(), None);
         // Exactly at the threshold passes.
-        let edge = by_frequency("e", "base", "m", Some(-0.5), "1-3: 0.5", -0.5);
+        let edge = by_frequency("e", "base", "m", Some(-0.5), "1-3: 0.5", -0.5, 1);
         assert_eq!(edge.verdict(), Verdict::Pass);
-        let fail = by_frequency("e", "base", "m", Some(0.2), "1-3: 0.5", -0.5);
+        let fail = by_frequency("e", "base", "m", Some(0.2), "1-3: 0.5", -0.5, 1);
         assert_eq!(fail.verdict(), Verdict::Fail);
-        let unmeasured = by_frequency("e", "base", "m", None, "", -0.5);
+        let unmeasured = by_frequency("e", "base", "m", None, "", -0.5, 1);
         assert_eq!(unmeasured.verdict(), Verdict::NotMeasurable);
         assert_eq!(unmeasured.measured(), None);
         assert!(
@@ -171,17 +171,19 @@ mod tests {
 
     #[test]
     fn c9_size_passes_at_most_the_threshold_fails_above_and_unmeasured_is_not_measurable() {
-        let pass = by_size("e", "base", Some(-1.0), "a: 0.3; b: 0.1", -0.5);
+        let pass = by_size("e", "base", Some(-1.0), "a: 0.3; b: 0.1", -0.5, 1);
+        let pooled = by_size("e", "base", Some(-1.0), "a: 0.3; b: 0.1", -0.5, 3);
+        assert_eq!(pooled.estimate_text(), "-1 (3 seeds pooled, no interval)");
         assert_eq!(
             (pass.verdict(), pass.variant.as_str()),
             (Verdict::Pass, "base size")
         );
         assert_eq!(pass.measured(), Some(-1.0));
         assert_eq!(
-            by_size("e", "base", Some(-0.4), "", -0.5).verdict(),
+            by_size("e", "base", Some(-0.4), "", -0.5, 1).verdict(),
             Verdict::Fail
         );
-        let unmeasured = by_size("e", "base", None, "", -0.5);
+        let unmeasured = by_size("e", "base", None, "", -0.5, 1);
         assert_eq!(unmeasured.verdict(), Verdict::NotMeasurable);
         assert_eq!((unmeasured.measured(), unmeasured.interval()), (None, None));
     }

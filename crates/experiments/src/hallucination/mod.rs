@@ -63,9 +63,10 @@ impl Experiment for Hallucination {
             };
             let model = table.label(s.largest);
             let lists = text::Lists::of(&table, &s);
-            let name = self.name();
+            let (name, seeds) = (self.name(), spec.seeds.len());
+            let bounds = (chance, p.max_malformed);
             let c9 = [
-                claims::unseen(name, &point.label, &model, s.fresh, chance, p.max_malformed),
+                claims::unseen(name, &point.label, &model, s.fresh, bounds, seeds),
                 claims::by_frequency(
                     name,
                     &point.label,
@@ -73,6 +74,7 @@ impl Experiment for Hallucination {
                     s.by_frequency,
                     &lists.shares,
                     p.max_rank_correlation,
+                    seeds,
                 ),
                 claims::by_size(
                     name,
@@ -80,6 +82,7 @@ impl Experiment for Hallucination {
                     s.by_size,
                     &lists.sizes,
                     p.max_rank_correlation,
+                    seeds,
                 ),
             ];
             let shown = figures::Shown {

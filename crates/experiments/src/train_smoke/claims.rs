@@ -151,7 +151,7 @@ pub(super) fn c7_exposures(
             format!("{label} exposures"),
             experiment,
             estimate,
-            rule.clone(),
+            rule,
             detail,
         ))
     };
