@@ -101,7 +101,7 @@ impl Experiment for ModelScaling {
             analysis
                 .figures
                 .push(figure.figure(spec, train_config.steps));
-            prose.push(text::point(point, &m, &c6, &c8));
+            prose.push(text::point(point, &m, [&c6, &c8], [c6_slope, c8_slope]));
             analysis.claims.extend([c6, c8]);
         }
         analysis.body = text::body(spec, train_config, p.test_sentences, &prose);

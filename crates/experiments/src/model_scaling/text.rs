@@ -1,6 +1,6 @@
 //! The prose of model-scaling: one paragraph per sweep point and the section's body.
 
-use skm_report::Claim;
+use skm_report::{Claim, Estimate};
 use skm_trainer::TrainConfig;
 
 use super::measured::Measured;
@@ -47,21 +47,42 @@ fn by_exposure(m: &Measured) -> String {
         .join("; ")
 }
 
-/// The paragraph of one sweep point.
-pub(super) fn point(point: &Point, m: &Measured, c6: &Claim, c8: &Claim) -> String {
+/// The paragraph of one sweep point; `slopes` are the mean slopes of C6's and C8's fits.
+pub(super) fn point(
+    point: &Point,
+    m: &Measured,
+    [c6, c8]: [&Claim; 2],
+    slopes: [f64; 2],
+) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
-        "At {label}: {per_model}. The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        "At {label}: {per_model}. {claims} Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
         label = point.label,
         per_model = per_model(m, bits_per_fact),
+        claims = claims_sentence([c6, c8], slopes),
+        bits = num(bits_per_fact),
+        by_exposure = by_exposure(m),
+    )
+}
+
+/// What C6 and C8 found: their slopes and verdicts, or why the regime rules them out.
+fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2]) -> String {
+    let theory = c6.reference().map_or_else(|| "n/a".into(), num);
+    if let Estimate::NotMeasurable { reason } = c6.estimate() {
+        let (c6_slope, c8_slope) = (num(c6_slope), num(c8_slope));
+        return format!(
+            "C6 and C8 are not measurable here: {reason}. Fitted over all models only to show it, the excess falls with slope {c6_slope} (theory -(1 - alpha)/alpha = {theory}) and facts known grow with slope {c8_slope} (theory 1). C6 **{}**, C8 **{}**.",
+            c6.verdict(),
+            c8.verdict(),
+        );
+    }
+    format!(
+        "The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
         c6 = c6.estimate_text(),
-        theory = c6.reference().map_or_else(|| "n/a".into(), num),
         c6_verdict = c6.verdict(),
         c8 = c8.estimate_text(),
         c8_rule = c8.rule_text(),
         c8_verdict = c8.verdict(),
-        bits = num(bits_per_fact),
-        by_exposure = by_exposure(m),
     )
 }
 
