@@ -40,6 +40,8 @@ pub fn t_interval(values: &[f64], confidence: f64) -> Option<(f64, Interval)> {
 pub struct SeedSlopes {
     /// One fit per seed, in seed order.
     pub fits: Vec<LogLogFit>,
+    /// The least and the largest x of the points fitted (positive, finite x and y), over seeds.
+    pub x_range: (f64, f64),
 }
 
 impl SeedSlopes {
@@ -51,7 +53,17 @@ impl SeedSlopes {
             .map(|(i, (x, y))| fit_loglog(x, y).with_context(|| format!("the curve of seed {i}")))
             .collect::<Result<Vec<_>>>()?;
         ensure!(!fits.is_empty(), "no curves to fit");
-        Ok(Self { fits })
+        let usable = |v: &f64| v.is_finite() && *v > 0.0;
+        let xs = curves.iter().flat_map(|(x, y)| {
+            x.iter()
+                .zip(y)
+                .filter(|(x, y)| usable(x) && usable(y))
+                .map(|(x, _)| *x)
+        });
+        let x_range = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+        Ok(Self { fits, x_range })
     }
 
     /// The slopes, in seed order.
@@ -85,7 +97,8 @@ impl SeedSlopes {
         }
     }
 
-    /// "n points per seed" (or their range) and the smallest R^2, for detail sentences.
+    /// "n points per seed" (or their range), the x range in decades, the seeds and the
+    /// smallest R^2, for detail sentences.
     pub fn describe(&self) -> String {
         let points = self.fits.iter().map(|f| f.n_points);
         let (least, most) = (points.clone().min(), points.max());
@@ -95,8 +108,12 @@ impl SeedSlopes {
             (Some(a), _) => a.to_string(),
             _ => "no".to_string(),
         };
+        let (lo, hi) = self.x_range;
         format!(
-            "{points} points per seed, {} seed(s), least R^2 = {r_squared:.3}",
+            "{points} points per seed from x = {} to {} ({} decades), {} seed(s), least R^2 = {r_squared:.3}",
+            crate::num(lo),
+            crate::num(hi),
+            crate::num((hi / lo).log10()),
             self.fits.len()
         )
     }
@@ -239,7 +256,7 @@ mod tests {
         assert!(
             slopes
                 .describe()
-                .starts_with("3-4 points per seed, 2 seed(s)")
+                .starts_with("3-4 points per seed from x = 1 to 1e4 (4 decades), 2 seed(s)")
         );
         let (pooled_x, pooled_y): (Vec<f64>, Vec<f64>) = curves
             .iter()

@@ -209,7 +209,10 @@ mod tests {
         let curves = [bent(2.0, -0.9), bent(3.0, -1.1), bent(1.0, -1.0)];
         let c = c3_syntax("b", "alpha=0.5", &curves, 1e3).unwrap();
         assert_eq!((c.reference(), c.verdict()), (Some(-1.0), Verdict::Pass));
-        assert!(c.detail.contains("(3 points per seed, 3 seed(s)"));
+        assert!(
+            c.detail
+                .contains("(3 points per seed from x = 1000 to 1e5 (2 decades), 3 seed(s)")
+        );
         let c = c3_syntax("b", "alpha=0.5", &curves, 10.0).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
     }

@@ -9,22 +9,23 @@ use crate::{Curve, ExponentCheck};
 
 /// C5 at the point `label` of discount `alpha`: the mean of the per-seed slopes of the test
 /// excess (`curves`, against N) has a t-interval over seeds that contains the theory's
-/// `alpha - 1`. Not measurable when a run spent its whole step `budget` (the N of each in
-/// `budget_limited`): its model was still improving, so its excess is not the one the law is
-/// about.
+/// `alpha - 1`. Not measurable when a run spent its whole step budget (`capped`: the N of
+/// each such run, and the budget): its model was still improving, so its excess is not the one
+/// the law is about.
 pub(super) fn c5(
     experiment: &str,
     (label, alpha): (&str, f64),
     curves: &[Curve],
-    (budget_limited, budget): (&[String], usize),
+    capped: (&[String], usize),
 ) -> Result<Claim> {
-    check(
+    let check = ExponentCheck {
+        id: "C5",
+        variant: label,
         experiment,
-        (label, alpha),
-        curves,
-        (budget_limited, budget),
-        "all tokens",
-    )
+        fitted: &excess_against_n("all tokens"),
+        theory: -exponents::data_scaling_exponent(alpha),
+    };
+    unless_capped(check.check(curves)?, capped)
 }
 
 /// C5 on the knowledge part alone (variant `<label> knowledge`): the excess per name or value
@@ -35,32 +36,116 @@ pub(super) fn c5_knowledge(
     curves: &[Curve],
     capped: (&[String], usize),
 ) -> Result<Claim> {
-    let variant = format!("{label} knowledge");
-    check(
+    let check = ExponentCheck {
+        id: "C5",
+        variant: &format!("{label} knowledge"),
         experiment,
-        (&variant, alpha),
-        curves,
-        capped,
-        "name and value tokens",
-    )
+        fitted: &excess_against_n("name and value tokens"),
+        theory: -exponents::data_scaling_exponent(alpha),
+    };
+    unless_capped(check.check(curves)?, capped)
 }
 
-/// The rule of [`c5`] and [`c5_knowledge`] on the excess per token of `tokens`.
-fn check(
+/// C5's second check (variant `<label> transformer/Bayes`): the transformer and the Bayes
+/// learner, scored on the same test sentences, have the same data exponent, so their excess
+/// ratio (`ratio`, against N, one curve per seed) has slope 0; PASS when the t-interval over
+/// seeds of the per-seed slopes contains 0. Not measurable when a run hit its step budget.
+pub(super) fn c5_ratio(
     experiment: &str,
-    (label, alpha): (&str, f64),
-    curves: &[Curve],
-    (budget_limited, budget): (&[String], usize),
-    tokens: &str,
+    label: &str,
+    ratio: &[Curve],
+    capped: (&[String], usize),
 ) -> Result<Claim> {
     let check = ExponentCheck {
         id: "C5",
-        variant: label,
+        variant: &format!("{label} transformer/Bayes"),
         experiment,
-        fitted: &format!("the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N"),
-        theory: -exponents::data_scaling_exponent(alpha),
+        fitted: "the ratio of the transformer's test excess to the Bayes learner's on the same test sentences against training sentences N",
+        theory: 0.0,
+    };
+    unless_capped(check.check(ratio)?, capped)
+}
+
+/// C5 across the sweep (variant `exponent against alpha`), the paper's real prediction: the
+/// data exponent depends on alpha as `alpha - 1`, so the measured exponents (`exponents`:
+/// alpha and the mean slope of each point, `None` where that point's C5 is not measurable,
+/// which makes this one not measurable too) increase with alpha. The estimate is the least-squares slope of the measured exponent on
+/// `alpha - 1` (1 for the theory; seed means, no interval); PASS when the exponents are in
+/// the order of their alphas. `None` below two alphas.
+pub(super) fn c5_alpha_order(experiment: &str, exponents: &[(f64, Option<f64>)]) -> Option<Claim> {
+    if exponents.len() < 2 {
+        return None;
     }
-    .check(curves)?;
+    let missing: Vec<String> = exponents
+        .iter()
+        .filter(|(_, e)| e.is_none())
+        .map(|(a, _)| crate::num(*a))
+        .collect();
+    if !missing.is_empty() {
+        let reason = format!("C5 is not measurable at alpha = {}", missing.join(", "));
+        return Some(crate::claim(
+            "C5",
+            "exponent against alpha",
+            experiment,
+            skm_report::Estimate::NotMeasurable {
+                reason: reason.clone(),
+            },
+            skm_report::Rule::Order { holds: false },
+            format!("{reason}, so the exponents cannot be compared across alphas."),
+        ));
+    }
+    let mut measured: Vec<(f64, f64)> = exponents
+        .iter()
+        .filter_map(|&(a, e)| e.map(|e| (a, e)))
+        .collect();
+    measured.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let holds = measured.windows(2).all(|w| w[0].1 < w[1].1);
+    let slope = least_squares_slope(&measured);
+    let listing: Vec<String> = measured
+        .iter()
+        .map(|(a, e)| format!("alpha {}: {}", crate::num(*a), crate::num(*e)))
+        .collect();
+    let basis = format!(
+        "fit over {} alphas of the seed-mean exponents",
+        measured.len()
+    );
+    Some(crate::claim(
+        "C5",
+        "exponent against alpha",
+        experiment,
+        skm_report::Estimate::NoInterval {
+            value: slope,
+            basis,
+        },
+        skm_report::Rule::Order { holds },
+        format!(
+            "The fitted data exponent at each alpha ({}); the estimate is the least-squares slope of the measured exponent on alpha - 1 (the theory's is 1); PASS when the exponents increase with alpha, as alpha - 1 does.",
+            listing.join("; ")
+        ),
+    ))
+}
+
+/// The least-squares slope of `y` on `x - 1` (the same as on `x`).
+fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
+    let n = points.len() as f64;
+    let (mx, my) = points
+        .iter()
+        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
+    let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
+    let sxx: f64 = points.iter().map(|(x, _)| (x - mx).powi(2)).sum();
+    sxy / sxx
+}
+
+/// What C5 fits, for the excess per token of `tokens`.
+fn excess_against_n(tokens: &str) -> String {
+    format!(
+        "the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N"
+    )
+}
+
+/// `check`, or not measurable when a run spent its whole step budget (`budget_limited`, the
+/// N of each such run, and `budget`).
+fn unless_capped(check: Claim, (budget_limited, budget): (&[String], usize)) -> Result<Claim> {
     if budget_limited.is_empty() {
         return Ok(check);
     }
@@ -124,5 +209,40 @@ mod tests {
         let reason = c.reason().unwrap();
         assert!(reason.contains("at N = 1e+05 a run spent its whole budget of 4000 steps"));
         assert!(reason.contains("(the measurement reads -0.4 ["));
+    }
+
+    #[test]
+    fn the_ratio_check_wants_the_same_exponent_as_the_bayes_learner() {
+        // Ratios flat in N (same exponent) pass; a ratio growing like N^0.3 fails.
+        let flat = [curve(2.0, 0.01), curve(3.0, -0.01), curve(2.5, 0.0)];
+        let c = c5_ratio("data-scaling", "base", &flat, (&[], 100)).unwrap();
+        assert_eq!(
+            (c.variant.as_str(), c.verdict()),
+            ("base transformer/Bayes", Verdict::Pass)
+        );
+        assert_eq!(c.reference(), Some(0.0));
+        let growing = [curve(2.0, 0.3), curve(3.0, 0.32), curve(2.5, 0.28)];
+        let c = c5_ratio("data-scaling", "base", &growing, (&[], 100)).unwrap();
+        assert_eq!(c.verdict(), Verdict::Fail);
+        let capped = ["1e+05".to_string()];
+        let c = c5_ratio("data-scaling", "base", &flat, (&capped, 100)).unwrap();
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+    }
+
+    #[test]
+    fn the_exponent_must_follow_alpha_across_the_sweep() {
+        let c = c5_alpha_order(
+            "d",
+            &[(0.3, Some(-0.68)), (0.7, Some(-0.31)), (0.5, Some(-0.52))],
+        )
+        .unwrap();
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!((c.measured().unwrap() - 0.925).abs() < 1e-9);
+        let c = c5_alpha_order("d", &[(0.3, Some(-0.5)), (0.7, Some(-0.6))]).unwrap();
+        assert_eq!(c.verdict(), Verdict::Fail);
+        let c = c5_alpha_order("d", &[(0.3, Some(-0.5)), (0.7, None)]).unwrap();
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert_eq!(c.reason(), Some("C5 is not measurable at alpha = 0.7"));
+        assert!(c5_alpha_order("d", &[(0.5, Some(-0.5))]).is_none());
     }
 }

@@ -12,6 +12,9 @@ pub(super) struct PointCurves {
     pub seeds: Vec<Curve>,
     /// Its knowledge part: the excess per name or value token, one curve per seed.
     pub knowledge: Vec<Curve>,
+    /// The transformer's excess over the Bayes learner's on the same test sentences, one
+    /// curve per seed.
+    pub ratio: Vec<Curve>,
     /// Its seed mean.
     pub transformer: Vec<(f64, f64)>,
     /// The Bayes learner's seed-mean excess, and its log-log fit when there is one.
@@ -30,11 +33,8 @@ impl PointCurves {
     pub fn read(rows: &DataFrame, budget: usize) -> Result<Self> {
         let all = rows_where(rows, "role", "all")?;
         let seeds = curves_by_seed(&all, "sentences", "excess_bits_per_token")?;
-        let bayes = mean_curve(&curves_by_seed(
-            &all,
-            "sentences",
-            "bayes_excess_bits_per_token",
-        )?);
+        let bayes_seeds = curves_by_seed(&all, "sentences", "bayes_excess_bits_per_token")?;
+        let bayes = mean_curve(&bayes_seeds);
         let bayes_fit = {
             let (x, y): (Vec<f64>, Vec<f64>) = bayes.iter().copied().unzip();
             fit_loglog(&x, &y).ok()
@@ -49,6 +49,7 @@ impl PointCurves {
         }
         Ok(Self {
             knowledge: knowledge_curves(rows)?,
+            ratio: ratio_curves(&seeds, &bayes_seeds),
             transformer: mean_curve(&seeds),
             seeds,
             bayes,
@@ -93,6 +94,15 @@ fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
         (n, excess.collect())
     });
     Ok(per_seed.collect())
+}
+
+/// `transformer / bayes` pointwise, seed by seed (the curves share their seeds and N).
+fn ratio_curves(transformer: &[Curve], bayes: &[Curve]) -> Vec<Curve> {
+    let ratio = |(t, b): (&Curve, &Curve)| -> Curve {
+        let y = t.1.iter().zip(&b.1).map(|(t, b)| t / b).collect();
+        (t.0.clone(), y)
+    };
+    transformer.iter().zip(bayes).map(ratio).collect()
 }
 
 /// Runs that spent the whole step budget were still improving: the N of each (once, however

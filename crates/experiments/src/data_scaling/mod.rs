@@ -53,7 +53,7 @@ impl Experiment for DataScaling {
         let p: Params = spec.analysis()?;
         let (model, train) = configs(spec)?;
         let mut analysis = Analysis::default();
-        let mut prose = Vec::new();
+        let (mut prose, mut exponents) = (Vec::new(), Vec::new());
         for point in &spec.points {
             let point = (point.label.as_str(), point.generator.alpha);
             let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
@@ -61,15 +61,17 @@ impl Experiment for DataScaling {
             let capped = (&curves.budget_limited[..], train.steps);
             let c5 = claims::c5(self.name(), point, &curves.seeds, capped)?;
             let knowledge = claims::c5_knowledge(self.name(), point, &curves.knowledge, capped)?;
+            let ratio = claims::c5_ratio(self.name(), point.0, &curves.ratio, capped)?;
             let figure = figures::figure(spec, point, &curves, &c5, model);
             analysis.figures.push(figure);
-            prose.push(text::point_paragraph(
-                point,
-                &curves,
-                [&c5, &knowledge],
-                train.steps,
-            ));
-            analysis.claims.extend([c5, knowledge]);
+            let checks = [&c5, &knowledge, &ratio];
+            prose.push(text::point_paragraph(point, &curves, checks, train.steps));
+            exponents.push((point.1, c5.measured()));
+            analysis.claims.extend([c5, knowledge, ratio]);
+        }
+        if let Some(order) = claims::c5_alpha_order(self.name(), &exponents) {
+            prose.push(text::alpha_paragraph(&order));
+            analysis.claims.push(order);
         }
         analysis.body = text::body(spec, &p, (model, train), &prose);
         Ok(analysis)

@@ -13,7 +13,7 @@ use crate::training::model_label;
 pub(super) fn point_paragraph(
     (label, alpha): (&str, f64),
     curves: &PointCurves,
-    [c5, knowledge]: [&Claim; 2],
+    [c5, knowledge, ratio]: [&Claim; 3],
     budget: usize,
 ) -> String {
     let list = curves
@@ -42,8 +42,18 @@ pub(super) fn point_paragraph(
         .map_or("n/a".into(), |f| num(f.slope));
     let verdict = c5.verdict();
     let (knowledge_slope, knowledge_verdict) = (knowledge.estimate_text(), knowledge.verdict());
+    let (ratio_slope, ratio_verdict) = (ratio.estimate_text(), ratio.verdict());
     format!(
-        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against the theory's alpha - 1 = {theory}; the Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope}: C5 (knowledge) **{knowledge_verdict}**."
+        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against the theory's alpha - 1 = {theory}; the Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope}: C5 (knowledge) **{knowledge_verdict}**. Scored on the same test sentences, the transformer's excess over the Bayes learner's has slope {ratio_slope} against N (0 when both fall with the same exponent): C5 (transformer/Bayes) **{ratio_verdict}**."
+    )
+}
+
+/// The paragraph on the data exponent across alphas, from its claim.
+pub(super) fn alpha_paragraph(order: &Claim) -> String {
+    format!(
+        "Across the sweep: {} C5 (exponent against alpha) **{}**.",
+        order.detail,
+        order.verdict()
     )
 }
 

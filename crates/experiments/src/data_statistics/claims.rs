@@ -128,7 +128,7 @@ mod tests {
         assert!((c.reference().unwrap() - 0.5).abs() < 1e-9);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains(
-            "K_N against N over the last decades on log-log axes, fitted per seed (3 points per seed, 3 seed(s)"
+            "K_N against N over the last decades on log-log axes, fitted per seed (3 points per seed from x = 1000 to 1e5 (2 decades), 3 seed(s)"
         ));
         assert!(c.detail.contains("95% t-interval over 3 seeds"));
         // Over the whole curve the exact slope is below 0.5, and the measured fit is not.

@@ -45,7 +45,7 @@ mod tests {
         assert!((c.reference().unwrap() - 0.6).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains(
-            "m*(N) against N on log-log axes, fitted per seed (3 points per seed, 3 seed(s)"
+            "m*(N) against N on log-log axes, fitted per seed (3 points per seed from x = 1000 to 1e5 (2 decades), 3 seed(s)"
         ));
         // The flat start, inside the window, pulls the slope below alpha.
         let c = c11("s", ("alpha=0.6", 0.6), &curves, 10.0).unwrap();
