@@ -1,6 +1,6 @@
 //! The curves of one point the analysis reads off the `scaling` frame.
 
-use anyhow::Result;
+use anyhow::{Result, ensure};
 use polars::prelude::DataFrame;
 use skm_report::{LogLogFit, fit_loglog};
 
@@ -85,13 +85,22 @@ fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
         of("value", "excess_bits_per_token")?,
     );
     let (name_tokens, value_tokens) = (of("name", "scored_tokens")?, of("value", "scored_tokens")?);
-    let per_seed = (0..name.len()).map(|s| {
-        let n = name[s].0.clone();
-        let excess = (0..n.len()).map(|i| {
+    // The name and value rows of a seed share its N: one row of each per (seed, N).
+    let same_grid = |curves: &[Curve]| {
+        curves.len() == name.len() && curves.iter().zip(&name).all(|(c, n)| c.0 == n.0)
+    };
+    ensure!(
+        [&value, &name_tokens, &value_tokens]
+            .iter()
+            .all(|c| same_grid(c)),
+        "the scaling frame lacks a name or value row of some (seed, N)"
+    );
+    let per_seed = name.iter().enumerate().map(|(s, (n, name_excess))| {
+        let rows = (0..n.len()).map(|i| {
             let (tn, tv) = (name_tokens[s].1[i], value_tokens[s].1[i]);
-            (name[s].1[i] * tn + value[s].1[i] * tv) / (tn + tv)
+            (name_excess[i] * tn + value[s].1[i] * tv) / (tn + tv)
         });
-        (n, excess.collect())
+        (n.clone(), rows.collect())
     });
     Ok(per_seed.collect())
 }
@@ -144,5 +153,22 @@ mod tests {
         .unwrap();
         let curves = knowledge_curves(&rows).unwrap();
         assert_eq!(curves, vec![(vec![10.0, 20.0], vec![1.25, 0.5])]);
+    }
+
+    #[test]
+    fn a_missing_role_row_is_an_error_not_a_panic() {
+        let rows = polars::df!(
+            "seed" => [1u64, 1, 1],
+            "sentences" => [10u64, 10, 20],
+            "role" => ["name", "value", "name"],
+            "scored_tokens" => [30u64, 10, 30],
+            "excess_bits_per_token" => [1.0, 2.0, 0.5],
+        )
+        .unwrap();
+        let error = knowledge_curves(&rows).unwrap_err();
+        assert!(
+            error.to_string().contains("lacks a name or value row"),
+            "{error}"
+        );
     }
 }
