@@ -178,12 +178,18 @@ pub fn claim(
 /// wrong regime).
 pub fn not_measurable(checked: Claim, why: &str) -> Claim {
     let reason = format!("{why} (the measurement reads {})", checked.estimate_text());
+    rejudged(checked, Estimate::NotMeasurable { reason })
+}
+
+/// `checked` with `estimate` in place of its own, judged again by the same rule.
+fn rejudged(checked: Claim, estimate: Estimate) -> Claim {
+    let rule = *checked.rule();
     claim(
         &checked.id,
-        checked.variant.clone(),
+        checked.variant,
         &checked.experiment,
-        Estimate::NotMeasurable { reason },
-        *checked.rule(),
+        estimate,
+        rule,
         checked.detail,
     )
 }
@@ -204,14 +210,9 @@ pub fn pooled_estimate(value: f64, seeds: usize) -> Estimate {
 /// labelled so ([`pooled_estimate`]); any other estimate stays as it is.
 pub fn pooled_over(checked: Claim, seeds: usize) -> Claim {
     match checked.estimate() {
-        &Estimate::SingleRun { value } if seeds > 1 => claim(
-            &checked.id,
-            checked.variant.clone(),
-            &checked.experiment,
-            pooled_estimate(value, seeds),
-            *checked.rule(),
-            checked.detail,
-        ),
+        &Estimate::SingleRun { value } if seeds > 1 => {
+            rejudged(checked, pooled_estimate(value, seeds))
+        }
         _ => checked,
     }
 }

@@ -18,14 +18,7 @@ pub(super) fn c5(
     curves: &[Curve],
     capped: (&[String], usize),
 ) -> Result<Claim> {
-    let check = ExponentCheck {
-        id: "C5",
-        variant: label,
-        experiment,
-        fitted: &excess_against_n("all tokens"),
-        theory: -exponents::data_scaling_exponent(alpha),
-    };
-    unless_capped(check.check(curves)?, capped)
+    excess_check(experiment, (label, alpha), "all tokens", curves, capped)
 }
 
 /// C5 on the knowledge part alone (variant `<label> knowledge`): the excess per name or value
@@ -36,11 +29,31 @@ pub(super) fn c5_knowledge(
     curves: &[Curve],
     capped: (&[String], usize),
 ) -> Result<Claim> {
+    let variant = format!("{label} knowledge");
+    excess_check(
+        experiment,
+        (&variant, alpha),
+        "name and value tokens",
+        curves,
+        capped,
+    )
+}
+
+/// The rule of [`c5`] and [`c5_knowledge`] on the excess per token of `tokens`.
+fn excess_check(
+    experiment: &str,
+    (variant, alpha): (&str, f64),
+    tokens: &str,
+    curves: &[Curve],
+    capped: (&[String], usize),
+) -> Result<Claim> {
     let check = ExponentCheck {
         id: "C5",
-        variant: &format!("{label} knowledge"),
+        variant,
         experiment,
-        fitted: &excess_against_n("name and value tokens"),
+        fitted: &format!(
+            "the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N"
+        ),
         theory: -exponents::data_scaling_exponent(alpha),
     };
     unless_capped(check.check(curves)?, capped)
@@ -134,13 +147,6 @@ fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
     let sxy: f64 = points.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
     let sxx: f64 = points.iter().map(|(x, _)| (x - mx).powi(2)).sum();
     sxy / sxx
-}
-
-/// What C5 fits, for the excess per token of `tokens`.
-fn excess_against_n(tokens: &str) -> String {
-    format!(
-        "the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N"
-    )
 }
 
 /// `check`, or not measurable when a run spent its whole step budget (`budget_limited`, the
