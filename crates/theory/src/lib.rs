@@ -8,16 +8,22 @@
 //! - [`oracle`]: the code that knows `phi`, `pi` and every fact (the entropy floor);
 //! - [`bayes`]: the Bayes learner, the exact sequential predictor that learns syntax,
 //!   entities and facts from the tokens, per token, with its full predictive distribution;
+//! - [`learning_curve`]: the exact expected excess of the Bayes learner over the oracle by
+//!   role after `n` sentences, the finite-N reference of C3 and C4;
 //! - [`capacity`]: the capacity-limited learner and the structure function, its two-part
 //!   optimum `m*(N)`;
 //! - [`RoleBits`]: per-token bits split by token role;
-//! - [`special`]: log-gamma, log-gamma ratios and digamma for the closed forms.
+//! - [`special`]: log-gamma, log-gamma ratios, digamma and trigamma for the closed forms.
 //!
-//! What it never does: train a neural network, read or write files, draw random numbers.
+//! What it never does: train a neural network, read or write files, or draw random numbers
+//! from an outside source. The one Monte Carlo (of the exact `K_n` chain, for a third-order
+//! remainder in [`learning_curve`]) runs on a fixed-seed stream of its own, so every result
+//! is the same on every machine.
 
 pub mod bayes;
 pub mod capacity;
 pub mod exponents;
+pub mod learning_curve;
 pub mod oracle;
 pub mod pycrp;
 mod roles;
@@ -28,9 +34,10 @@ use skm_generator::{GeneratorError, Token};
 
 pub use bayes::BayesLearner;
 pub use capacity::{StructureFunction, StructurePoint, optimal_entities, structure_function};
+pub use learning_curve::{Chains, CumulativeExcess, expected_cumulative_excess};
 pub use oracle::Oracle;
 pub use pycrp::{
-    distinct_variance, expected_distinct, expected_distinct_asymptote,
+    distinct_moments, distinct_variance, expected_distinct, expected_distinct_asymptote,
     expected_distinct_closed_form, expected_distinct_curve, expected_spectrum,
     expected_tail_counts,
 };

@@ -145,27 +145,39 @@ pub fn expected_tail_counts(alpha: f64, beta: f64, n: usize) -> Vec<f64> {
     tail
 }
 
-/// `Var K_N` by the exact recursion of the first two moments of the PYCRP: with
-/// `K_{n+1} = K_n + Bernoulli(p_n)`, `p_n = (beta + alpha K_n)/(n + beta)` for `n >= 1`
-/// (and `K_1 = 1`),
-/// `E[K_{n+1}^2] = E[K_n^2] + (2 (beta E[K_n] + alpha E[K_n^2]) + beta + alpha E[K_n]) / (n + beta)`.
-/// O(N) time, stable on the whole domain (also `beta <= 0`). NaN outside it.
+/// `Var K_N` by the exact recursion of the first two moments of the PYCRP (see
+/// [`distinct_moments`]). O(N) time, stable on the whole domain (also `beta <= 0`). NaN
+/// outside it.
 pub fn distinct_variance(alpha: f64, beta: f64, n: u64) -> f64 {
+    distinct_moments(alpha, beta, &[n])[0].1
+}
+
+/// `(E[K_N], Var K_N)` at each `N` of `sizes` (any order), in one pass of the exact
+/// recursion of the first two moments: with `K_{n+1} = K_n + Bernoulli(p_n)`,
+/// `p_n = (beta + alpha K_n)/(n + beta)` for `n >= 1` (and `K_1 = 1`),
+/// `E[K_{n+1}^2] = E[K_n^2] + (2 (beta E[K_n] + alpha E[K_n^2]) + beta + alpha E[K_n]) / (n + beta)`.
+/// O(max N) time. NaN outside the domain.
+pub fn distinct_moments(alpha: f64, beta: f64, sizes: &[u64]) -> Vec<(f64, f64)> {
     if !valid(alpha, beta) {
-        return f64::NAN;
+        return vec![(f64::NAN, f64::NAN); sizes.len()];
     }
-    if n == 0 {
-        return 0.0;
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| sizes[i]);
+    let mut moments = vec![(0.0, 0.0); sizes.len()];
+    let (mut n, mut first, mut second) = (1u64, 1.0f64, 1.0f64);
+    for i in order {
+        if sizes[i] == 0 {
+            continue;
+        }
+        while n < sizes[i] {
+            let denominator = n as f64 + beta;
+            second += (2.0 * (beta * first + alpha * second) + beta + alpha * first) / denominator;
+            first = step(alpha, beta, n, first);
+            n += 1;
+        }
+        moments[i] = (first, (second - first * first).max(0.0));
     }
-    let (mut first, mut second) = (1.0f64, 1.0f64);
-    for i in 1..n {
-        let denominator = i as f64 + beta;
-        let next_second =
-            second + (2.0 * (beta * first + alpha * second) + beta + alpha * first) / denominator;
-        first = step(alpha, beta, i, first);
-        second = next_second;
-    }
-    (second - first * first).max(0.0)
+    moments
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Special functions for the closed forms: log-gamma, differences of log-gamma, digamma; and
+//! Special functions for the closed forms: log-gamma, differences of log-gamma, digamma,
+//! trigamma; and
 //! for intervals over seeds, the regularized incomplete beta function and Student's t.
 //!
 //! All three shift the argument up by the recurrences `Gamma(x + 1) = x Gamma(x)` and
@@ -94,6 +95,33 @@ pub fn digamma(x: f64) -> f64 {
     let inv2 = 1.0 / (y * y);
     let series = DIGAMMA.iter().rev().fold(0.0, |acc, c| acc * inv2 + c) * inv2;
     y.ln() - 0.5 / y - series - shifted
+}
+
+/// `B_{2k}`, k = 1..=7: the asymptotic series of the trigamma function.
+const TRIGAMMA: [f64; 7] = [
+    1.0 / 6.0,
+    -1.0 / 30.0,
+    1.0 / 42.0,
+    -1.0 / 30.0,
+    5.0 / 66.0,
+    -691.0 / 2730.0,
+    7.0 / 6.0,
+];
+
+/// The trigamma function `psi'(x) = d^2/dx^2 ln Gamma(x)` for `x > 0`:
+/// `psi'(x) = psi'(x + m) + sum_{i<m} 1/(x + i)^2` and, for `y >= 12`,
+/// `psi'(y) = 1/y + 1/(2 y^2) + sum_k B_{2k} / y^(2k + 1)`.
+pub fn trigamma(x: f64) -> f64 {
+    if !(x > 0.0 && x.is_finite()) {
+        return f64::NAN;
+    }
+    let m = shift(x);
+    let shifted: f64 = (0..m).map(|i| (x + i as f64).powi(-2)).sum();
+    let y = x + m as f64;
+    let inv = 1.0 / y;
+    let inv2 = inv * inv;
+    let series = TRIGAMMA.iter().rev().fold(0.0, |acc, c| acc * inv2 + c) * inv2 * inv;
+    inv + 0.5 * inv2 + series + shifted
 }
 
 /// The regularized incomplete beta function `I_x(a, b) = B(x; a, b) / B(a, b)` for
@@ -207,6 +235,21 @@ mod tests {
         let product: f64 = (0..4).map(|i| (x + i as f64).ln()).sum();
         assert!(close(ln_gamma_ratio(x, 4.0), product, 1e-15));
         assert!(ln_gamma_ratio(1.0, -1.0).is_nan());
+    }
+
+    #[test]
+    fn trigamma_known_values_and_recurrence() {
+        // psi'(1) = pi^2/6, psi'(1/2) = pi^2/2.
+        assert!(close(trigamma(1.0), PI * PI / 6.0, 1e-14));
+        assert!(close(trigamma(0.5), PI * PI / 2.0, 1e-14));
+        for x in [0.3, 2.5, 11.9, 12.0, 40.0, 1e6] {
+            assert!(close(trigamma(x), trigamma(x + 1.0) + 1.0 / (x * x), 1e-13));
+        }
+        // The derivative of digamma.
+        let h = 1e-5;
+        let numeric = (digamma(3.7 + h) - digamma(3.7 - h)) / (2.0 * h);
+        assert!(close(trigamma(3.7), numeric, 1e-8));
+        assert!(trigamma(0.0).is_nan());
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! The frames of bayes-learning-curve: per (point, seed, role, bin of N) the Bayes learner's
-//! excess over the oracle.
+//! excess over the oracle, and per (point, role, bin) its exact expectation.
 
 use anyhow::Result;
 use polars::prelude::*;
-use skm_generator::Role;
-use skm_theory::RoleBits;
+use skm_generator::{GeneratorConfig, Role};
+use skm_theory::{Chains, CumulativeExcess, RoleBits, expected_cumulative_excess};
 
 use super::params::Params;
 use crate::measure::{Stream, log_grid};
@@ -24,7 +24,10 @@ fn role_bits(bits: &RoleBits, role: &str) -> f64 {
     }
 }
 
-/// The frames: `excess` and `sentences`.
+/// The roles of the `theory_excess` frame (the noise costs both codes the same).
+const THEORY_ROLES: [&str; 4] = ["syntax", "name", "value", "knowledge"];
+
+/// The frames: `excess`, `theory_excess` and `sentences`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let ends = log_grid(spec.sentences, p.bins_per_decade);
@@ -43,10 +46,66 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             "cumulative_excess_bits" => bins.iter().map(|b| b.4).collect::<Vec<_>>(),
         )?)
     })?;
+    let theory = spec
+        .points
+        .iter()
+        .map(|point| theory_excess(&ends, p.reference_chains, (&point.label, &point.generator)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
         ("excess".to_string(), concat(frames)?),
+        ("theory_excess".to_string(), concat(theory)?),
         ("sentences".to_string(), sentences),
     ]))
+}
+
+/// The exact expected excess per sentence of the point `label`, by role, over the bins that
+/// end at `ends` (those of the `excess` frame): `(G(e) - G(s))/(e - s)` from the expected
+/// cumulative excess `G` of [`expected_cumulative_excess`] (`chains` runs of the exact K_n
+/// chain, seeded by the point's seed, for its third-order remainder). The model's inputs
+/// are columns, so that anyone can recompute it.
+fn theory_excess(
+    ends: &[u64],
+    chains: u32,
+    (label, config): (&str, &GeneratorConfig),
+) -> Result<DataFrame> {
+    let sizes: Vec<u64> = std::iter::once(0).chain(ends.iter().copied()).collect();
+    let chains = Chains {
+        count: chains as usize,
+        seed: config.seed,
+    };
+    let cumulative = expected_cumulative_excess(config, &sizes, chains)?;
+    let role = |g: &CumulativeExcess, role: &str| match role {
+        "syntax" => g.syntax,
+        "name" => g.name,
+        "value" => g.value,
+        _ => g.name + g.value,
+    };
+    // (role, first sentence, last sentence, n, expected excess per sentence)
+    let mut rows = Vec::new();
+    for r in THEORY_ROLES {
+        for bin in cumulative.windows(2) {
+            let (start, end) = (bin[0].sentences, bin[1].sentences);
+            let n = ((start + 1) as f64 * end as f64).sqrt();
+            let excess = (role(&bin[1], r) - role(&bin[0], r)) / (end - start) as f64;
+            rows.push((r, start + 1, end, n, excess));
+        }
+    }
+    let n = rows.len();
+    Ok(df!(
+        "point" => vec![label; n],
+        "alpha" => vec![config.alpha; n],
+        "beta" => vec![config.beta; n],
+        "attributes" => vec![config.attributes as u64; n],
+        "templates_per_attribute" => vec![config.templates_per_attribute as u64; n],
+        "template_dirichlet" => vec![config.template_dirichlet; n],
+        "values_per_attribute" => vec![config.values_per_attribute as u64; n],
+        "name_space" => vec![config.name_space(); n],
+        "role" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "bin_start" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "bin_end" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "n" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "expected_excess_bits" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+    )?)
 }
 
 /// One row per (role, bin ending at each of `ends`): role, first sentence (0-based), end,

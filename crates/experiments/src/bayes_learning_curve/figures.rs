@@ -1,11 +1,11 @@
 //! The figure of one bayes-learning-curve point: the excess by role against N, with the
-//! theory's syntax redundancy and knowledge slope.
+//! exact expected excess of each role.
 
 use skm_report::{Figure, Scale, Series, Style};
 
 use super::params::Params;
 use crate::spec::Spec;
-use crate::{FigureOut, num, slug};
+use crate::{FigureOut, slug};
 
 /// The seed-mean excess curves of one point, by role.
 pub(super) struct RoleMeans {
@@ -15,50 +15,40 @@ pub(super) struct RoleMeans {
     pub knowledge: Vec<(f64, f64)>,
 }
 
-/// `excess-<point>`; `d` is the number of syntax parameters.
+/// `excess-<point>`: the seed means (`means`) beside the exact expected curves (`exact`).
 pub(super) fn figure(
     spec: &Spec,
     p: &Params,
-    (label, alpha, d): (&str, f64, f64),
-    means: &RoleMeans,
+    label: &str,
+    (means, exact): (&RoleMeans, &RoleMeans),
 ) -> FigureOut {
-    let roles = [
-        ("syntax", &means.syntax),
-        ("name", &means.name),
-        ("value", &means.value),
-        ("knowledge", &means.knowledge),
-    ];
-    let mut series: Vec<Series> = (roles.iter().enumerate())
-        .map(|(color, (role, points))| Series {
+    let roles = |m: &RoleMeans| {
+        [
+            m.syntax.clone(),
+            m.name.clone(),
+            m.value.clone(),
+            m.knowledge.clone(),
+        ]
+    };
+    let names = ["syntax", "name", "value", "knowledge"];
+    let measured =
+        (names.iter().zip(roles(means)).enumerate()).map(|(color, (role, points))| Series {
             label: (*role).into(),
-            points: (*points).clone(),
+            points,
             style: Style::LinePoints,
             color,
-        })
-        .collect();
-    series.push(Series {
-        label: format!("theory d/(2 N ln 2), d = {d}"),
-        points: (means.syntax.iter())
-            .map(|&(n, _)| (n, d / (2.0 * n * std::f64::consts::LN_2)))
-            .collect(),
-        style: Style::Dashed,
-        color: 0,
-    });
-    let n_max = spec.sentences as f64;
-    if let Some(&(n0, y0)) =
-        (means.knowledge.iter()).find(|(n, y)| *n >= p.fit_from * n_max && *y > 0.0)
-    {
-        series.push(Series {
-            label: format!("slope alpha - 1 = {}", num(alpha - 1.0)),
-            points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha - 1.0))],
-            style: Style::Dashed,
-            color: 3,
         });
-    }
+    let expected =
+        (names.iter().zip(roles(exact)).enumerate()).map(|(color, (role, points))| Series {
+            label: format!("{role}, exact"),
+            points: points.into_iter().filter(|&(_, y)| y > 0.0).collect(),
+            style: Style::Dashed,
+            color,
+        });
     FigureOut {
         stem: format!("excess-{}", slug(label)),
         caption: format!(
-            "Bayes learner minus oracle, bits per sentence, by role, against sentences seen N ({}; mean of {} seed(s); bins of {} per decade). Dashed: the syntax redundancy d/(2 N ln 2) predicted with no free constant, and a line of slope alpha - 1 through the knowledge curve.",
+            "Bayes learner minus oracle, bits per sentence, by role, against sentences seen N ({}; mean of {} seed(s); bins of {} per decade). Dashed: the exact expected excess of each role, binned alike, with no fitted constant.",
             label,
             spec.seeds.len(),
             p.bins_per_decade
@@ -69,7 +59,7 @@ pub(super) fn figure(
             y_label: "excess over the oracle (bits/sentence)".into(),
             x_scale: Scale::Log,
             y_scale: Scale::Log,
-            series,
+            series: measured.chain(expected).collect(),
             markers: Vec::new(),
         }],
     }

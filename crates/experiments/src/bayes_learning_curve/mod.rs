@@ -1,4 +1,5 @@
-//! bayes-learning-curve: the Bayes learner's excess over the oracle, by role (C3, C4).
+//! bayes-learning-curve: the Bayes learner's excess over the oracle, by role, beside its
+//! exact expectation (C3, C4).
 //!
 //! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
 //! C3 and C4, [`figures`] and [`text`] the figure and the prose.
@@ -12,7 +13,7 @@ mod text;
 use anyhow::Result;
 use polars::prelude::DataFrame;
 
-use self::claims::Settled;
+use self::claims::{C4Input, Settled};
 use self::figures::RoleMeans;
 use self::params::Params;
 use super::{
@@ -41,54 +42,111 @@ impl Experiment for BayesLearningCurve {
         let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let rows = rows_where(frames.frame("excess")?, "point", &point.label)?;
-            prose.push(self.analyse_point(spec, &p, point, &rows, &mut analysis)?);
+            let curves = PointCurves::of(frames, &point.label)?;
+            prose.push(self.analyse_point(spec, &p, point, &curves, &mut analysis)?);
         }
         analysis.body = text::body(spec, &prose);
         Ok(analysis)
     }
 }
 
+/// One point's rows: the measured `excess` and the exact `theory_excess`.
+struct PointCurves {
+    measured: DataFrame,
+    exact: DataFrame,
+}
+
+impl PointCurves {
+    fn of(frames: &Frames, label: &str) -> Result<Self> {
+        Ok(Self {
+            measured: rows_where(frames.frame("excess")?, "point", label)?,
+            exact: rows_where(frames.frame("theory_excess")?, "point", label)?,
+        })
+    }
+
+    /// The per-seed curves of `role`.
+    fn measured(&self, role: &str) -> Result<Vec<Curve>> {
+        curves_by_seed(
+            &rows_where(&self.measured, "role", role)?,
+            "n",
+            "excess_bits",
+        )
+    }
+
+    /// The exact expected curve of `role`.
+    fn exact(&self, role: &str) -> Result<Curve> {
+        let rows = rows_where(&self.exact, "role", role)?;
+        Ok((
+            crate::floats(&rows, "n")?,
+            crate::floats(&rows, "expected_excess_bits")?,
+        ))
+    }
+
+    /// The seed means (or, `exact`, the exact curves) by role.
+    fn means(&self, exact: bool) -> Result<RoleMeans> {
+        let curve = |role: &str| -> Result<Vec<(f64, f64)>> {
+            Ok(if exact {
+                let (x, y) = self.exact(role)?;
+                x.into_iter().zip(y).collect()
+            } else {
+                mean_curve(&self.measured(role)?)
+            })
+        };
+        Ok(RoleMeans {
+            syntax: curve("syntax")?,
+            name: curve("name")?,
+            value: curve("value")?,
+            knowledge: curve("knowledge")?,
+        })
+    }
+}
+
+/// Where each role's curve (seed mean or exact) drops below the floor for good.
+fn settled(means: &RoleMeans, floor_bits: f64) -> Settled {
+    Settled {
+        syntax: settles_below(&means.syntax, floor_bits),
+        knowledge: [&means.name, &means.value]
+            .map(|m| settles_below(m, floor_bits).unwrap_or(f64::INFINITY))
+            .into_iter()
+            .fold(f64::INFINITY, f64::min),
+    }
+}
+
 impl BayesLearningCurve {
-    /// The claims and figure of one point (its `rows` of the `excess` frame), into
-    /// `analysis`; its paragraph.
+    /// The claims and figure of one point, into `analysis`; its paragraph.
     fn analyse_point(
         &self,
         spec: &Spec,
         p: &Params,
         point: &Point,
-        rows: &DataFrame,
+        curves: &PointCurves,
         analysis: &mut Analysis,
     ) -> Result<String> {
-        let (label, alpha) = (point.label.as_str(), point.generator.alpha);
-        let d = point.generator.syntax_parameters() as f64;
-        let role_curves = |role: &str| -> Result<Vec<Curve>> {
-            curves_by_seed(&rows_where(rows, "role", role)?, "n", "excess_bits")
-        };
+        let label = point.label.as_str();
         let from = p.fit_from * spec.sentences as f64;
-        let syntax = claims::c3_syntax(self.name(), label, &role_curves("syntax")?, from)?;
-        let knowledge = role_curves("knowledge")?;
-        let knowledge = claims::c3_knowledge(self.name(), (label, alpha), &knowledge, from)?;
-        let means = RoleMeans {
-            syntax: mean_curve(&role_curves("syntax")?),
-            name: mean_curve(&role_curves("name")?),
-            value: mean_curve(&role_curves("value")?),
-            knowledge: mean_curve(&role_curves("knowledge")?),
+        let role = |role: &str| -> Result<(Vec<Curve>, Curve)> {
+            Ok((curves.measured(role)?, curves.exact(role)?))
         };
-        // C4: where each role's seed-mean excess drops below the floor for good.
-        let settled = Settled {
-            syntax: settles_below(&means.syntax, p.floor_bits),
-            knowledge: [&means.name, &means.value]
-                .map(|m| settles_below(m, p.floor_bits).unwrap_or(f64::INFINITY))
-                .into_iter()
-                .fold(f64::INFINITY, f64::min),
+        let (syntax, exact) = role("syntax")?;
+        let syntax = claims::c3_syntax(self.name(), label, (&syntax, &exact), from)?;
+        let (knowledge, exact) = role("knowledge")?;
+        let knowledge = claims::c3_knowledge(self.name(), label, (&knowledge, &exact), from)?;
+        let (means, exact) = (curves.means(false)?, curves.means(true)?);
+        let c4_input = C4Input {
+            measured: settled(&means, p.floor_bits),
+            exact: settled(&exact, p.floor_bits),
             sentences: spec.sentences,
             seeds: spec.seeds.len(),
+            floor_bits: p.floor_bits,
+            bins_per_decade: p.bins_per_decade,
         };
-        let c4 = claims::c4(self.name(), label, &settled, p.floor_bits, p.decades);
-        let claims = [&syntax, &knowledge, &c4];
-        let paragraph = text::point_paragraph(p, (label, alpha), &settled, claims);
-        let figure = figures::figure(spec, p, (label, alpha, d), &means);
+        let c4 = claims::c4(self.name(), label, &c4_input);
+        let paragraph = text::point_paragraph(
+            (label, point.generator.alpha),
+            &c4_input,
+            [&syntax, &knowledge, &c4],
+        );
+        let figure = figures::figure(spec, p, label, (&means, &exact));
         analysis.figures.push(figure);
         analysis.claims.extend([syntax, knowledge, c4]);
         Ok(paragraph)

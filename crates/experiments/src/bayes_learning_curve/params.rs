@@ -16,8 +16,9 @@ pub(super) struct Params {
     pub fit_from: f64,
     /// C4: a role has reached its floor once its excess stays below this (bits/sentence).
     pub floor_bits: f64,
-    /// C4: how many decades earlier syntax must reach its floor than knowledge.
-    pub decades: f64,
+    /// Runs of the exact K_n chain behind the third-order remainder of the exact expected
+    /// name excess (0: the second-order expansion alone).
+    pub reference_chains: u32,
 }
 
 /// Checks the table of `spec`.
@@ -36,9 +37,9 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.floor_bits
     );
     ensure!(
-        p.decades > 0.0,
-        "{file}: analysis.decades = {} is out of range: allowed > 0",
-        p.decades
+        p.reference_chains <= 100_000,
+        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
+        p.reference_chains
     );
     Ok(())
 }

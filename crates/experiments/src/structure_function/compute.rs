@@ -3,7 +3,9 @@
 
 use anyhow::Result;
 use polars::prelude::*;
+use skm_generator::GeneratorConfig;
 use skm_theory::capacity::{self, StructurePoint};
+use skm_theory::expected_tail_counts;
 
 use super::params::Params;
 use crate::measure::{Stream, log_grid};
@@ -18,7 +20,10 @@ struct Measured {
     optimum: Vec<(u64, StructurePoint, u64)>,
 }
 
-/// The frames: `curves`, `optimum` and `sentences`.
+/// The least counts `c` for which `theory_tail_counts` holds `E[G_N(c)]`.
+pub(super) const MAX_STORED_COUNT: u64 = 16;
+
+/// The frames: `curves`, `optimum`, `theory_tail_counts` and `sentences`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let (frames, sentences) = for_each_stream(spec, env.progress, |stream| {
@@ -26,9 +31,15 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         Ok((curves(stream, &measured)?, optima(stream, &measured)?))
     })?;
     let (curves, optima): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
+    let theory = spec
+        .points
+        .iter()
+        .map(|point| theory_tail_counts(&spec.sizes, (&point.label, &point.generator)))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
         ("curves".to_string(), concat(curves)?),
         ("optimum".to_string(), concat(optima)?),
+        ("theory_tail_counts".to_string(), concat(theory)?),
         ("sentences".to_string(), sentences),
     ]))
 }
@@ -85,5 +96,34 @@ fn optima(stream: &Stream, measured: &Measured) -> Result<DataFrame> {
         "m_star" => optimum.iter().map(|o| o.1.m as u64).collect::<Vec<_>>(),
         "min_stored_count" => optimum.iter().map(|o| o.1.min_stored_count).collect::<Vec<_>>(),
         "distinct" => optimum.iter().map(|o| o.2).collect::<Vec<_>>(),
+    )?)
+}
+
+/// The exact `E[G_N(c)]` of the point `label`, the expected number of entities seen at least
+/// `c` times among the first N sentences, at every N of `sizes` and `c = 1..=`
+/// [`MAX_STORED_COUNT`]: the expected m*(N) of an optimum that stores exactly the entities
+/// seen at least c times.
+fn theory_tail_counts(
+    sizes: &[u64],
+    (label, config): (&str, &GeneratorConfig),
+) -> Result<DataFrame> {
+    let mut rows: (Vec<u64>, Vec<u64>, Vec<f64>) = Default::default();
+    for &n in sizes {
+        let tail = expected_tail_counts(config.alpha, config.beta, n as usize);
+        for c in 1..=MAX_STORED_COUNT {
+            rows.0.push(n);
+            rows.1.push(c);
+            rows.2
+                .push(tail.get(c as usize - 1).copied().unwrap_or(0.0));
+        }
+    }
+    let len = rows.0.len();
+    Ok(df!(
+        "point" => vec![label; len],
+        "alpha" => vec![config.alpha; len],
+        "beta" => vec![config.beta; len],
+        "n" => rows.0,
+        "c" => rows.1,
+        "expected_tail" => rows.2,
     )?)
 }

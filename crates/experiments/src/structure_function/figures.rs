@@ -70,10 +70,11 @@ pub(super) fn structure_function(
 }
 
 /// `optimal-entities-<point>`: the seed-mean m*(N) (`mean`) and K_N (`distinct`) against N,
-/// with a line of slope alpha from the first point at or after `from` up to `n_max`.
+/// beside the exact `E[G_N(c)]` (`expected`, `c` the least stored count), with a line of
+/// slope alpha from the first point at or after `from` up to `n_max`.
 pub(super) fn optimal_entities(
     (label, alpha): (&str, f64),
-    (mean, distinct): (Points, Points),
+    (mean, distinct, (c, expected)): (Points, Points, (u64, Points)),
     (from, n_max): (f64, f64),
 ) -> FigureOut {
     let start = mean.iter().find(|(n, y)| *n >= from && *y > 0.0).copied();
@@ -90,6 +91,12 @@ pub(super) fn optimal_entities(
             style: Style::Line,
             color: 1,
         },
+        Series {
+            label: format!("exact E[G_N({c})], entities seen >= {c} times"),
+            points: expected,
+            style: Style::Dashed,
+            color: 2,
+        },
     ];
     if let Some((n0, y0)) = start {
         series.push(Series {
@@ -102,7 +109,7 @@ pub(super) fn optimal_entities(
     FigureOut {
         stem: format!("optimal-entities-{}", slug(label)),
         caption: format!(
-            "Entities stored by the two-part optimum, m*(N), against stream size N ({label}), beside all distinct entities K_N, with a line of slope alpha."
+            "Entities stored by the two-part optimum, m*(N), against stream size N ({label}), beside all distinct entities K_N and the exact expected number of entities seen at least c times, E[G_N(c)], c = {c} the optimum's least stored count, with a line of slope alpha (the asymptote)."
         ),
         panels: vec![Figure {
             title: format!("Two-part optimum m*(N), {label}"),

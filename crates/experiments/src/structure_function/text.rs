@@ -6,19 +6,22 @@ use skm_report::Claim;
 use crate::num;
 use crate::spec::Spec;
 
-/// The paragraph of the point `label` of discount `alpha`; `min_counts` is the seed-mean
-/// count of the least-seen stored entity against N.
+/// The paragraph of the point `label` of discount `alpha`; `stored` is the optimum's least
+/// stored count c over the fit window and the range it took.
 pub(super) fn point_paragraph(
     (label, alpha): (&str, f64),
     c11: &Claim,
-    min_counts: &[(f64, f64)],
+    (c, (lo, hi)): (u64, (u64, u64)),
 ) -> String {
     let (exponent, verdict) = (c11.estimate_text(), c11.verdict());
-    let sentences = |p: &(f64, f64)| format!("{} sentences", num(p.1));
-    let first = min_counts.first().map_or("-".into(), sentences);
-    let last = min_counts.last().map_or("-".into(), sentences);
+    let reference = c11.reference().map_or("none".into(), num);
+    let range = if lo == hi {
+        "at every N and seed of the fit window".to_string()
+    } else {
+        format!("most often; it ranged from {lo} to {hi} over the fit window")
+    };
     format!(
-        "At {label}: m*(N) grows with exponent {exponent} against alpha = {alpha}: **{verdict}**. The least-seen stored entity has, averaged over seeds, {first} at the smallest N and {last} at the largest."
+        "At {label}: the optimum stores the entities seen at least c = {c} times ({range}). m*(N) grows with exponent {exponent}, against {reference}, the slope of the exact E[G_N({c})] over the same window (asymptotically alpha = {alpha}): **{verdict}**."
     )
 }
 
