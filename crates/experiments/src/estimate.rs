@@ -36,6 +36,25 @@ pub fn t_interval(values: &[f64], confidence: f64) -> Option<(f64, Interval)> {
     ))
 }
 
+/// The two-sided `confidence` interval of a statistic from the delete-one-block jackknife:
+/// `full ± t_{(1 + c)/2, B - 1} se`, `se^2 = (B - 1)/B sum_b (theta_b - mean theta)^2` over
+/// the `B` values `replicates` of the statistic on the data without block `b` (Efron and
+/// Tibshirani 1993, ch. 11). `None` below two replicates.
+pub fn jackknife_interval(full: f64, replicates: &[f64], confidence: f64) -> Option<Interval> {
+    let b = replicates.len();
+    if b < 2 {
+        return None;
+    }
+    let mean = replicates.iter().sum::<f64>() / b as f64;
+    let spread: f64 = replicates.iter().map(|t| (t - mean).powi(2)).sum();
+    let se = ((b - 1) as f64 / b as f64 * spread).sqrt();
+    let half = student_t_quantile((1.0 + confidence) / 2.0, (b - 1) as f64) * se;
+    Some(Interval {
+        lo: full - half,
+        hi: full + half,
+    })
+}
+
 /// Log-log slopes fitted to each seed's curve on its own.
 pub struct SeedSlopes {
     /// One fit per seed, in seed order.
@@ -231,6 +250,21 @@ pub fn point_estimate(value: f64, seeds: usize) -> Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// For the mean, the jackknife's standard error is the usual `s / sqrt(n)`.
+    #[test]
+    fn the_jackknife_of_a_mean_is_the_t_interval() {
+        let values = [1.0, 4.0, 2.0, 8.0, 5.0];
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let replicates: Vec<f64> = (0..values.len())
+            .map(|i| (values.iter().sum::<f64>() - values[i]) / (n - 1.0))
+            .collect();
+        let jackknife = jackknife_interval(mean, &replicates, CONFIDENCE).unwrap();
+        let (_, t) = t_interval(&values, CONFIDENCE).unwrap();
+        assert!((jackknife.lo - t.lo).abs() < 1e-12 && (jackknife.hi - t.hi).abs() < 1e-12);
+        assert!(jackknife_interval(1.0, &[1.0], CONFIDENCE).is_none());
+    }
 
     #[test]
     fn the_t_interval_is_mean_plus_minus_t_times_the_standard_error() {

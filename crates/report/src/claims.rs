@@ -166,6 +166,16 @@ pub enum Rule {
         /// The largest passing distance from it.
         tolerance: f64,
     },
+    /// The band `reference ± tolerance` tested with the estimate's interval: PASS when the
+    /// interval lies inside the band, FAIL when it lies wholly outside, NOT MEASURABLE when it
+    /// straddles an end (the data cannot tell); a value with no interval passes inside the
+    /// band and fails outside it.
+    Band {
+        /// The middle of the band.
+        reference: f64,
+        /// Its half-width.
+        tolerance: f64,
+    },
     /// An order between measured quantities, decided by the experiment (e.g. "transformer
     /// bits < gzip bits < ... for every seed"): `holds` says whether it held.
     Order {
@@ -178,7 +188,9 @@ impl Rule {
     /// The reference value or threshold; `None` for [`Rule::Order`].
     pub fn reference(&self) -> Option<f64> {
         match *self {
-            Self::ReferenceInside { reference } | Self::Within { reference, .. } => Some(reference),
+            Self::ReferenceInside { reference }
+            | Self::Within { reference, .. }
+            | Self::Band { reference, .. } => Some(reference),
             Self::AtLeast { threshold } | Self::AtMost { threshold } => Some(threshold),
             Self::Order { .. } => None,
         }
@@ -192,6 +204,7 @@ impl Rule {
             Self::AtLeast { .. } => "at least",
             Self::AtMost { .. } => "at most",
             Self::Within { .. } => "within",
+            Self::Band { .. } => "band",
             Self::Order { .. } => "order",
         }
     }
@@ -214,6 +227,15 @@ impl fmt::Display for Rule {
                 "{} ± {}",
                 format_number(reference),
                 format_number(tolerance)
+            ),
+            Self::Band {
+                reference,
+                tolerance,
+            } => write!(
+                f,
+                "band [{}, {}]",
+                format_number(reference - tolerance),
+                format_number(reference + tolerance)
             ),
             Self::Order { .. } => f.write_str("order"),
         }
@@ -324,11 +346,14 @@ impl Judgement {
 ///    compare the point value (`value ≥ t`, `value ≤ t`, `|value − r| ≤ tol`). For an
 ///    interval this is deliberate: these rules are margins around a prediction stated for
 ///    the value itself, and the interval is shown beside it for the reader to weigh.
-/// 6. The same rules on a bound decide only when the bound settles them whatever the true
+/// 6. [`Rule::Band`] `r ± tol` on an interval passes when the interval lies inside the band,
+///    fails when it lies wholly outside, and is NOT MEASURABLE when it straddles an end; on a
+///    single run or a value with no interval it passes when `|value − r| ≤ tol`.
+/// 7. The same rules on a bound decide only when the bound settles them whatever the true
 ///    value is, else NOT MEASURABLE (the true value may still go either way):
 ///    * AtLeast `t`: bound "≥ v" with `v ≥ t` passes; bound "≤ v" with `v < t` fails.
 ///    * AtMost `t`: bound "≤ v" with `v ≤ t` passes; bound "≥ v" with `v > t` fails.
-///    * Within `r ± tol`: fails when the bound excludes the whole band, i.e. "≥ v" with
+///    * Within or Meets `r ± tol`: fails when the bound excludes the whole band, i.e. "≥ v" with
 ///      `v > r + tol` or "≤ v" with `v < r − tol`; a bound never proves a PASS.
 pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
     if let Estimate::NotMeasurable { reason } = estimate {
@@ -372,6 +397,20 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
             | Estimate::SingleRun { value }
             | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
+        (
+            Rule::Band {
+                reference,
+                tolerance,
+            },
+            Estimate::Interval { lo, hi, .. },
+        ) => band(*lo, *hi, (reference - tolerance, reference + tolerance)),
+        (
+            Rule::Band {
+                reference,
+                tolerance,
+            },
+            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
+        ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
         (Rule::AtLeast { threshold }, &Estimate::Bound { value, side }) => match side {
             Side::AtLeast if value >= threshold => Judgement::Pass,
             Side::AtMost if value < threshold => Judgement::Fail,
@@ -384,6 +423,10 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
         },
         (
             Rule::Within {
+                reference,
+                tolerance,
+            }
+            | Rule::Band {
                 reference,
                 tolerance,
             },
@@ -407,6 +450,24 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
         (_, Estimate::NotMeasurable { .. }) => {
             unreachable!("not-measurable estimates return before the match")
         }
+    }
+}
+
+/// [`Rule::Band`] on the interval `[lo, hi]`: inside `[first, last]` passes, disjoint
+/// fails, straddling an end is undecided.
+fn band(lo: f64, hi: f64, (first, last): (f64, f64)) -> Judgement {
+    if first <= lo && hi <= last {
+        Judgement::Pass
+    } else if hi < first || lo > last {
+        Judgement::Fail
+    } else {
+        Judgement::not_measurable(format!(
+            "the interval [{}, {}] straddles an end of the band [{}, {}]: the data cannot tell whether the value lies in it",
+            format_number(lo),
+            format_number(hi),
+            format_number(first),
+            format_number(last)
+        ))
     }
 }
 
@@ -457,6 +518,10 @@ fn rule_problem(rule: &Rule) -> Option<String> {
         Rule::Within {
             reference,
             tolerance,
+        }
+        | Rule::Band {
+            reference,
+            tolerance,
         } => &[("reference", reference), ("tolerance", tolerance)],
         Rule::Order { .. } => &[],
     };
@@ -464,10 +529,9 @@ fn rule_problem(rule: &Rule) -> Option<String> {
         return Some(problem);
     }
     match *rule {
-        Rule::Within { tolerance, .. } if tolerance < 0.0 => Some(format!(
-            "the tolerance {} is negative",
-            format_number(tolerance)
-        )),
+        Rule::Within { tolerance, .. } | Rule::Band { tolerance, .. } if tolerance < 0.0 => Some(
+            format!("the tolerance {} is negative", format_number(tolerance)),
+        ),
         _ => None,
     }
 }
@@ -649,7 +713,7 @@ pub fn claims_frame(claims: &[Claim]) -> Result<DataFrame, ReportError> {
             text(c[9], |c| c.rule.kind()),
             num(c[10], Claim::reference),
             num(c[11], |c| match c.rule {
-                Rule::Within { tolerance, .. } => Some(tolerance),
+                Rule::Within { tolerance, .. } | Rule::Band { tolerance, .. } => Some(tolerance),
                 _ => None,
             }),
             flag(c[12], |c| match c.rule {
@@ -853,6 +917,10 @@ impl RowColumns {
                 reference: reference()?,
                 tolerance: required(self.tolerance[i], c[11], i, kind)?,
             },
+            "band" => Rule::Band {
+                reference: reference()?,
+                tolerance: required(self.tolerance[i], c[11], i, kind)?,
+            },
             "order" => Rule::Order {
                 holds: required(self.holds[i], c[12], i, kind)?,
             },
@@ -977,6 +1045,10 @@ mod tests {
         reference: 1.0,
         tolerance: 0.1,
     };
+    const BAND: Rule = Rule::Band {
+        reference: 0.1875,
+        tolerance: 0.0925,
+    };
 
     /// The verdict, and the reason when not measurable.
     fn check(estimate: Estimate, rule: Rule) -> (Verdict, String) {
@@ -1080,6 +1152,41 @@ mod tests {
         assert_eq!(verdict(at_most(0.8), WITHIN), Fail);
         assert_eq!(verdict(at_most(1.0), WITHIN), Nm);
         assert_eq!(verdict(at_most(1.5), WITHIN), Nm);
+    }
+
+    /// The band 0.095..=0.28: an interval passes inside it, fails outside, and cannot
+    /// decide across an end; a value passes inside.
+    #[test]
+    fn rule_band() {
+        for e in [interval(0.2, 0.1, 0.27), single(0.27), pooled(0.1)] {
+            assert_eq!(verdict(e, BAND), Pass);
+        }
+        for e in [
+            interval(0.35, 0.3, 0.4),
+            interval(0.05, 0.0, 0.09),
+            single(0.3),
+        ] {
+            assert_eq!(verdict(e, BAND), Fail);
+        }
+        let (v, why) = check(interval(0.3, 0.25, 0.35), BAND);
+        assert_eq!(
+            (v, why.as_str()),
+            (
+                Nm,
+                "the interval [0.25, 0.35] straddles an end of the band [0.095, 0.28]: the data cannot tell whether the value lies in it"
+            )
+        );
+        assert_eq!(verdict(interval(0.2, 0.0, 0.5), BAND), Nm);
+        // A bound fails only when it excludes the whole band; it never passes.
+        assert_eq!(verdict(at_least(0.3), BAND), Fail);
+        assert_eq!(verdict(at_least(0.1), BAND), Nm);
+        assert_eq!(verdict(at_most(0.05), BAND), Fail);
+        assert_eq!(BAND.to_string(), "band [0.095, 0.28]");
+        let negative = Rule::Band {
+            reference: 0.2,
+            tolerance: -0.1,
+        };
+        assert_eq!(verdict(single(0.2), negative), Nm);
     }
 
     #[test]
@@ -1245,6 +1352,7 @@ mod tests {
             claim("C6", single(f64::NAN), Rule::Order { holds: true }),
             claim("C7", single(1.0), INSIDE),
             claim("C8", pooled(2.5), AT_LEAST),
+            claim("C13", interval(0.2, 0.15, 0.25), BAND),
         ]
     }
 
@@ -1278,6 +1386,7 @@ mod tests {
                 "NOT MEASURABLE",
                 "NOT MEASURABLE",
                 "NOT MEASURABLE",
+                "PASS",
                 "PASS"
             ]
         );

@@ -5,7 +5,7 @@ use skm_report::{Claim, Estimate, Rule};
 
 use super::fits::Fits;
 use super::params::Params;
-use crate::num;
+use crate::{CONFIDENCE, jackknife_interval, num};
 
 /// Published scaling exponents the spec cites: (source, data exponent, parameter exponent).
 const PUBLISHED: [(&str, f64, f64); 2] = [
@@ -49,7 +49,7 @@ impl Exponent {
     }
 
     /// The smallest and the largest published value.
-    fn range(self) -> (f64, f64) {
+    pub fn range(self) -> (f64, f64) {
         let values: Vec<f64> = PUBLISHED.iter().map(|row| self.published(row)).collect();
         let lo = values.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -79,34 +79,66 @@ pub(super) fn zipf_source(fits: &Fits) -> String {
     )
 }
 
+/// Where `interval` lies against the published span of `exponent`, for prose.
+pub(super) fn lands(exponent: Exponent, (lo, hi): (f64, f64)) -> &'static str {
+    let (first, last) = exponent.range();
+    if hi < first {
+        "below every published value"
+    } else if lo > last {
+        "above every published value"
+    } else if first <= lo && hi <= last {
+        "inside the published span"
+    } else {
+        "across an end of the published span"
+    }
+}
+
 /// C13: the exponent predicted from `alpha` (read by `name`, e.g. `Heaps`, as `source`
-/// says) lies between the published values.
+/// says), with the delete-one-block jackknife interval from the alphas of the text without
+/// each block (`replicates`), lies inside the span of the published values (FAIL wholly
+/// outside it, not measurable across an end).
 pub(super) fn c13(
     experiment: &str,
     exponent: Exponent,
     name: &str,
-    alpha: f64,
+    (alpha, replicates): (f64, &[f64]),
     source: &str,
 ) -> Claim {
     let variant = match exponent {
         Exponent::Data => format!("data exponent 1 - alpha, {name} alpha"),
         Exponent::Parameters => format!("parameter exponent (1 - alpha)/alpha, {name} alpha"),
     };
+    let value = exponent.predicted(alpha);
+    let replicated: Vec<f64> = replicates.iter().map(|&a| exponent.predicted(a)).collect();
+    let blocks = replicates.len();
+    let (estimate, lands) = match jackknife_interval(value, &replicated, CONFIDENCE) {
+        Some(i) => (
+            Estimate::Interval {
+                value,
+                lo: i.lo,
+                hi: i.hi,
+                method: format!("95% delete-one-block jackknife t-interval, {blocks} blocks"),
+            },
+            lands(exponent, (i.lo, i.hi)),
+        ),
+        None => (
+            Estimate::SingleRun { value },
+            lands(exponent, (value, value)),
+        ),
+    };
     let (lo, hi) = exponent.range();
     crate::claim(
         "C13",
         variant,
         experiment,
-        Estimate::SingleRun {
-            value: exponent.predicted(alpha),
-        },
-        // Between the published values: their middle, plus or minus half their span.
-        Rule::Within {
+        estimate,
+        Rule::Band {
             reference: (lo + hi) / 2.0,
             tolerance: (hi - lo) / 2.0,
         },
         format!(
-            "{source}; one corpus, so no interval. Reference: the middle of the published values ({}); PASS when the prediction lies between them.",
+            "{source}; the interval is the delete-one-block jackknife's over {blocks} contiguous blocks of the text (t with {} degrees of freedom). PASS when it lies inside the span of the published values ({}), FAIL when wholly outside, not measurable across an end: it lies {lands}.",
+            blocks.saturating_sub(1),
             exponent.cited()
         ),
     )
@@ -117,29 +149,75 @@ mod tests {
     use super::*;
     use skm_report::Verdict;
 
+    /// Replicate alphas spread around `alpha` by `spread`.
+    fn replicates(alpha: f64, spread: f64) -> Vec<f64> {
+        (0..10)
+            .map(|i| alpha + spread * (i as f64 - 4.5) / 4.5)
+            .collect()
+    }
+
     #[test]
-    fn c13_passes_between_the_published_exponents() {
-        let c = c13("real-text", Exponent::Data, "Zipf", 0.8, "alpha = 0.8");
+    fn c13_passes_inside_the_published_span_and_cannot_decide_across_an_end() {
+        let c = c13(
+            "real-text",
+            Exponent::Data,
+            "Zipf",
+            (0.8, &replicates(0.8, 0.01)),
+            "alpha = 0.8",
+        );
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!((c.measured().unwrap() - 0.2).abs() < 1e-12);
         assert_eq!(c.variant, "data exponent 1 - alpha, Zipf alpha");
         assert_eq!(
             c.rule(),
-            &Rule::Within {
+            &Rule::Band {
                 reference: (0.095 + 0.28) / 2.0,
                 tolerance: (0.28 - 0.095) / 2.0
             }
         );
-        assert!(c.detail.starts_with("alpha = 0.8; one corpus"));
+        assert!(
+            c.estimate_text()
+                .contains("jackknife t-interval, 10 blocks")
+        );
+        assert!(c.detail.starts_with("alpha = 0.8; the interval"));
         assert!(
             c.detail
                 .contains("(Kaplan et al. 2020 0.095, Hoffmann et al. 2022 0.28)")
+        );
+        assert!(c.detail.ends_with("it lies inside the published span."));
+        // 1 - 0.7 = 0.3 is above the span; a wide interval reaching into it cannot decide.
+        let c = c13(
+            "r",
+            Exponent::Data,
+            "Zipf",
+            (0.7, &replicates(0.7, 0.001)),
+            "s",
+        );
+        assert_eq!(c.verdict(), Verdict::Fail);
+        assert!(c.detail.ends_with("it lies above every published value."));
+        let c = c13(
+            "r",
+            Exponent::Data,
+            "Zipf",
+            (0.7, &replicates(0.7, 0.05)),
+            "s",
+        );
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
+        assert!(
+            c.detail
+                .ends_with("it lies across an end of the published span.")
         );
     }
 
     #[test]
     fn c13_fails_outside_the_published_exponents() {
-        let c = c13("real-text", Exponent::Parameters, "Heaps", 0.5, "s");
+        let c = c13(
+            "real-text",
+            Exponent::Parameters,
+            "Heaps",
+            (0.5, &replicates(0.5, 0.01)),
+            "s",
+        );
         assert_eq!((c.measured(), c.verdict()), (Some(1.0), Verdict::Fail));
         assert_eq!(
             c.variant,
@@ -152,8 +230,17 @@ mod tests {
     }
 
     #[test]
-    fn c13_is_not_measurable_when_alpha_is_zero() {
-        let c = c13("real-text", Exponent::Parameters, "Zipf", 0.0, "s");
+    fn c13_without_replicates_is_one_run_and_alpha_zero_is_not_measurable() {
+        let c = c13("real-text", Exponent::Data, "Zipf", (0.8, &[]), "s");
+        assert!(matches!(c.estimate(), Estimate::SingleRun { .. }));
+        assert_eq!(c.verdict(), Verdict::Pass);
+        let c = c13(
+            "real-text",
+            Exponent::Parameters,
+            "Zipf",
+            (0.0, &[0.0, 0.0]),
+            "s",
+        );
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
     }
 }

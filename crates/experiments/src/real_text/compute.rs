@@ -1,4 +1,6 @@
-//! The frames of real-text: the Heaps curve, the rank-frequency table and the corpus record.
+//! The frames of real-text: the Heaps curve, the rank-frequency table and the corpus record,
+//! and the Heaps curves and rank-frequency counts of the text without each of its blocks
+//! (the delete-one-block jackknife).
 
 use std::collections::HashMap;
 
@@ -39,7 +41,8 @@ fn sha256_hex(text: &str) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The frames: `heaps`, `rank_frequency` and `corpus`.
+/// The frames: `heaps`, `rank_frequency`, `corpus`, `jackknife_heaps` and
+/// `jackknife_rank_frequency`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let text = env
@@ -49,6 +52,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let words = words(text, lines, p.strip_first_word);
     ensure!(!words.is_empty(), "{}: no words in the corpus", p.program);
     env.progress.inc(spec.sentences);
+    let words: Vec<&str> = words.iter().map(String::as_str).collect();
     let (heaps, counts) = heaps(&words, p.points_per_decade)?;
     let ranked = ranked(counts);
     let rank_frequency = df!(
@@ -63,15 +67,55 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         "distinct_words" => [ranked.len() as u64],
         "text_sha256" => [sha256_hex(text)],
     )?;
+    let (jackknife_heaps, jackknife_counts) = jackknife(&words, &p)?;
     Ok(Frames::from([
         ("heaps".to_string(), heaps),
         ("rank_frequency".to_string(), rank_frequency),
         ("corpus".to_string(), corpus),
+        ("jackknife_heaps".to_string(), jackknife_heaps),
+        ("jackknife_rank_frequency".to_string(), jackknife_counts),
     ]))
 }
 
+/// The word range of block `b` of `blocks` contiguous blocks of `n` words.
+pub(super) fn block(n: usize, blocks: usize, b: usize) -> std::ops::Range<usize> {
+    b * n / blocks..(b + 1) * n / blocks
+}
+
+/// For each block `b = 1..=B`, the text without it: its Heaps curve (`replicate` b, n,
+/// distinct) and its counts by rank (`replicate` b, rank, count).
+fn jackknife(words: &[&str], p: &Params) -> Result<(DataFrame, DataFrame)> {
+    let blocks = p.jackknife_blocks as usize;
+    let (mut curves, mut tables) = (Vec::new(), Vec::new());
+    for b in 0..blocks {
+        let range = block(words.len(), blocks, b);
+        let kept: Vec<&str> = words[..range.start]
+            .iter()
+            .chain(&words[range.end..])
+            .copied()
+            .collect();
+        let (mut curve, counts) = heaps(&kept, p.points_per_decade)?;
+        let replicate = b as u32 + 1;
+        curve.with_column(Column::new(
+            "replicate".into(),
+            vec![replicate; curve.height()],
+        ))?;
+        let counts: Vec<u64> = ranked(counts).into_iter().map(|r| r.1).collect();
+        tables.push(df!(
+            "replicate" => vec![replicate; counts.len()],
+            "rank" => (1..=counts.len() as u64).collect::<Vec<_>>(),
+            "count" => counts,
+        )?);
+        curves.push(curve);
+    }
+    Ok((crate::concat(curves)?, crate::concat(tables)?))
+}
+
 /// Heaps: distinct words after n words, on a log grid; and every word's count.
-fn heaps(words: &[String], points_per_decade: u32) -> Result<(DataFrame, HashMap<&str, u64>)> {
+fn heaps<'a>(
+    words: &[&'a str],
+    points_per_decade: u32,
+) -> Result<(DataFrame, HashMap<&'a str, u64>)> {
     let grid = log_grid(words.len() as u64, points_per_decade);
     let mut counts: HashMap<&str, u64> = HashMap::new();
     let mut distinct = Vec::with_capacity(grid.len());

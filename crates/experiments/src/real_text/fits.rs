@@ -1,7 +1,8 @@
 //! The power laws the analysis reads off the frames: Heaps' and Zipf's, and the alphas they
-//! imply.
+//! imply, for the whole text and for the text without each of its blocks.
 
 use anyhow::{Context, Result};
+use polars::prelude::{ChunkCompareEq, DataFrame};
 use skm_report::{LogLogFit, fit_loglog};
 
 use super::params::Params;
@@ -31,19 +32,12 @@ pub(super) struct Fits {
 impl Fits {
     /// Reads the frames and fits both laws over the windows of `p`.
     pub fn read(frames: &Frames, p: &Params) -> Result<Self> {
-        let (n, distinct) = (
-            floats(frames.frame("heaps")?, "n")?,
-            floats(frames.frame("heaps")?, "distinct")?,
-        );
-        let total = n.last().copied().unwrap_or_default();
-        let (heaps_x, heaps_y) = heaps_window(&n, &distinct, p.heaps_fit_from * total);
-        let heaps = fit_loglog(&heaps_x, &heaps_y).context("fitting Heaps' law")?;
-        let (rank, count) = (
-            floats(frames.frame("rank_frequency")?, "rank")?,
-            floats(frames.frame("rank_frequency")?, "count")?,
-        );
-        let (zipf_x, zipf_y) = zipf_window(&rank, &count, p.zipf_min_rank, p.zipf_min_count);
-        let zipf = fit_loglog(&zipf_x, &zipf_y).context("fitting Zipf's law")?;
+        let heaps_frame = frames.frame("heaps")?;
+        let (n, distinct) = (floats(heaps_frame, "n")?, floats(heaps_frame, "distinct")?);
+        let ranks = frames.frame("rank_frequency")?;
+        let (rank, count) = (floats(ranks, "rank")?, floats(ranks, "count")?);
+        let laws = Laws::fit(p, (&n, &distinct), (&rank, &count))?;
+        let (total, (heaps_x, heaps), (zipf_x, zipf)) = (laws.total, laws.heaps, laws.zipf);
         let corpus = frames.frame("corpus")?;
         let first = |column: &str| -> Result<f64> {
             Ok(floats(corpus, column)?.first().copied().unwrap_or_default())
@@ -80,6 +74,67 @@ impl Fits {
             self.zipf_x.last().copied().unwrap_or(1.0),
         )
     }
+}
+
+/// Heaps' and Zipf's fits of one text.
+struct Laws {
+    /// Words read at the last point of the Heaps curve.
+    total: f64,
+    /// The `n` of the Heaps window, and the fit.
+    heaps: (Vec<f64>, LogLogFit),
+    /// The ranks of the Zipf window, and the fit.
+    zipf: (Vec<f64>, LogLogFit),
+}
+
+impl Laws {
+    /// Both fits over the windows of `p`: the Heaps curve `(n, distinct)` and the counts by
+    /// rank `(rank, count)`.
+    fn fit(
+        p: &Params,
+        (n, distinct): (&[f64], &[f64]),
+        (rank, count): (&[f64], &[f64]),
+    ) -> Result<Self> {
+        let total = n.last().copied().unwrap_or_default();
+        let (heaps_x, heaps_y) = heaps_window(n, distinct, p.heaps_fit_from * total);
+        let heaps = fit_loglog(&heaps_x, &heaps_y).context("fitting Heaps' law")?;
+        let (zipf_x, zipf_y) = zipf_window(rank, count, p.zipf_min_rank, p.zipf_min_count);
+        let zipf = fit_loglog(&zipf_x, &zipf_y).context("fitting Zipf's law")?;
+        Ok(Self {
+            total,
+            heaps: (heaps_x, heaps),
+            zipf: (zipf_x, zipf),
+        })
+    }
+
+    /// `(Heaps alpha, Zipf alpha)`: the Heaps slope, and -1/slope of rank-frequency.
+    fn alphas(&self) -> (f64, f64) {
+        (self.heaps.1.slope, -1.0 / self.zipf.1.slope)
+    }
+}
+
+/// The alphas of the text without each block (the jackknife replicates): `(Heaps alphas,
+/// Zipf alphas)`, one per block, read from `jackknife_heaps` and `jackknife_rank_frequency`
+/// and fitted over the same windows as the whole text's.
+pub(super) fn jackknife_alphas(frames: &Frames, p: &Params) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (curves, tables) = (
+        frames.frame("jackknife_heaps")?,
+        frames.frame("jackknife_rank_frequency")?,
+    );
+    let replicate = |frame: &DataFrame, b: u32| -> Result<DataFrame> {
+        let mask = frame.column("replicate")?.u32()?.equal(b);
+        Ok(frame.filter(&mask)?)
+    };
+    (1..=p.jackknife_blocks)
+        .map(|b| {
+            let (curve, table) = (replicate(curves, b)?, replicate(tables, b)?);
+            let heaps = (floats(&curve, "n")?, floats(&curve, "distinct")?);
+            let ranks = (floats(&table, "rank")?, floats(&table, "count")?);
+            let laws = Laws::fit(p, (&heaps.0, &heaps.1), (&ranks.0, &ranks.1))
+                .with_context(|| format!("the text without block {b}"))?;
+            Ok(laws.alphas())
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(|alphas| alphas.into_iter().unzip())
 }
 
 /// The Heaps fit window: the points with `n >= from`.

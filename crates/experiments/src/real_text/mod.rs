@@ -60,21 +60,30 @@ impl Experiment for RealText {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
         let fits = Fits::read(frames, &p)?;
+        let (heaps_replicates, zipf_replicates) = fits::jackknife_alphas(frames, &p)?;
         // Both estimates of alpha are checked: they disagree for natural text, and the
         // verdict depends on which one is used.
         let sources = [
-            ("Heaps", fits.alpha(), claims::heaps_source(&fits, &p)),
-            ("Zipf", fits.alpha_zipf(), claims::zipf_source(&fits)),
+            (
+                "Heaps",
+                (fits.alpha(), &heaps_replicates),
+                claims::heaps_source(&fits, &p),
+            ),
+            (
+                "Zipf",
+                (fits.alpha_zipf(), &zipf_replicates),
+                claims::zipf_source(&fits),
+            ),
         ];
-        let claims = sources.map(|(name, alpha, source)| {
+        let claims = sources.map(|(name, (alpha, replicates), source)| {
             [Exponent::Data, Exponent::Parameters]
-                .map(|e| claims::c13(self.name(), e, name, alpha, &source))
+                .map(|e| claims::c13(self.name(), e, name, (alpha, replicates), &source))
         });
         let [[heaps_data, heaps_parameters], [zipf_data, zipf_parameters]] = claims;
         let claims = [heaps_data, heaps_parameters, zipf_data, zipf_parameters];
         Ok(Analysis {
             figures: vec![figures::figure(&p, &fits)],
-            body: text::body(&p, &fits, &claims),
+            body: text::body(&p, &fits, (&heaps_replicates, &zipf_replicates), &claims),
             claims: claims.into(),
         })
     }

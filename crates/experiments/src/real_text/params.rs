@@ -26,6 +26,9 @@ pub(super) struct Params {
     pub zipf_min_rank: u64,
     /// ...while the word occurs at least this often.
     pub zipf_min_count: u64,
+    /// The text is cut into this many contiguous blocks of words; the interval of each
+    /// alpha is the delete-one-block jackknife's.
+    pub jackknife_blocks: u32,
 }
 
 impl Params {
@@ -52,6 +55,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     ensure!(
         p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
         "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
+    );
+    ensure!(
+        (2..=100).contains(&p.jackknife_blocks),
+        "{file}: analysis.jackknife_blocks = {} is out of range: allowed 2..=100",
+        p.jackknife_blocks
     );
     ensure!(
         !p.program.is_empty(),
