@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::claims::{self, Learning, Relapse};
-use super::curves::{PointCurves, ends, observations};
+use super::curves::{ArmCurves, PointCurves, ends, observations};
 use super::figures::figure;
 use super::params::{Params, tune_config};
 use super::text::{self, ForgettingText, PointText};
@@ -36,7 +36,7 @@ fn point_claims(
     };
     [
         claims::format(name, &point.label, p, &learning, c.last_step, ae),
-        claims::forgetting(name, &point.label, p, &u.bucket_ends(), lists),
+        claims::forgetting(name, &point.label, p, &compared(c, u, p), lists),
         claims::hallucination(name, &point.label, p, &relapse),
     ]
 }
@@ -81,4 +81,9 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
         claims,
         body,
     })
+}
+
+/// The buckets of `arm` that C10 forgetting compares: those with enough probes.
+pub(super) fn compared(c: &PointCurves, arm: &ArmCurves, p: &Params) -> Vec<(i32, f64, f64)> {
+    claims::comparable(&arm.bucket_ends(), &c.probes_in, p.forgetting_min_probes)
 }

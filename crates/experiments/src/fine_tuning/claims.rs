@@ -48,6 +48,20 @@ pub(super) fn forgetting_rule(
     (rare.0 != frequent.0).then_some((rare, frequent))
 }
 
+/// The buckets `(bucket, accuracy before, accuracy after)` of `ends` that hold at least
+/// `min_probes` probes (`probes_in`): the only ones C10 forgetting compares.
+pub(super) fn comparable(
+    ends: &[(i32, f64, f64)],
+    probes_in: &std::collections::BTreeMap<i32, usize>,
+    min_probes: usize,
+) -> Vec<(i32, f64, f64)> {
+    let probes = |b: &i32| probes_in.get(b).copied().unwrap_or(0);
+    ends.iter()
+        .filter(|(b, _, _)| probes(b) >= min_probes)
+        .copied()
+        .collect()
+}
+
 /// The share curves of C10 format, by arm (`_u` unknown, `_k` known).
 pub(super) struct Learning<'a> {
     /// Held-out QA probes answered with a value of the asked attribute.
@@ -88,7 +102,7 @@ pub(super) fn format(
 }
 
 /// C10 forgetting: in the unknown arm, the rarest qualifying bucket `(bucket, before, after)`
-/// of `ends_u` loses a share of its accuracy larger by at least `p.min_difference` than the
+/// of `ends_u` (the [`comparable`] ones) loses a share of its accuracy larger by at least `p.min_difference` than the
 /// most frequent one; NOT MEASURABLE when fewer than two buckets qualify.
 pub(super) fn forgetting(
     experiment: &str,
@@ -103,8 +117,8 @@ pub(super) fn forgetting(
         },
         None => Estimate::NotMeasurable {
             reason: format!(
-                "fewer than two buckets have template accuracy >= {} before tuning",
-                p.forgetting_min_accuracy
+                "fewer than two buckets have {} or more probes and template accuracy >= {} before tuning",
+                p.forgetting_min_probes, p.forgetting_min_accuracy
             ),
         },
     };
@@ -172,7 +186,7 @@ mod tests {
 
     fn params() -> Params {
         toml::from_str(
-            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nmin_difference = 0.05",
+            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
         )
         .expect("params")
     }
@@ -233,6 +247,14 @@ mod tests {
     }
 
     #[test]
+    fn only_buckets_with_enough_probes_are_compared() {
+        let ends = [(1, 0.8, 0.1), (2, 0.9, 0.5), (3, 1.0, 0.9)];
+        let probes = std::collections::BTreeMap::from([(1, 40), (2, 31), (3, 32)]);
+        assert_eq!(comparable(&ends, &probes, 32), [(1, 0.8, 0.1), (3, 1.0, 0.9)]);
+        assert!(comparable(&ends, &probes, 41).is_empty());
+    }
+
+    #[test]
     fn the_forgetting_claim_passes_fails_and_is_not_measurable() {
         let claim =
             |ends: &[(i32, f64, f64)]| forgetting("fine-tuning", "base", &params(), ends, &lists());
@@ -253,7 +275,9 @@ mod tests {
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert_eq!(
             c.reason(),
-            Some("fewer than two buckets have template accuracy >= 0.3 before tuning")
+            Some(
+                "fewer than two buckets have 2 or more probes and template accuracy >= 0.3 before tuning"
+            )
         );
     }
 

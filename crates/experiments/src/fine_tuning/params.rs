@@ -34,6 +34,9 @@ pub(super) struct Params {
     /// C10 forgetting: buckets compared must have at least this template accuracy before
     /// tuning.
     pub forgetting_min_accuracy: f64,
+    /// C10 forgetting: buckets compared must hold at least this many template probes (over
+    /// all seeds), so that no share lost rests on a handful of probes.
+    pub forgetting_min_probes: usize,
     /// C10 forgetting and hallucination: the least difference of shares that counts as larger.
     pub min_difference: f64,
 }
@@ -100,6 +103,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     check_fraction(spec, "format_accuracy", p.format_accuracy)?;
     check_fraction(spec, "known_accuracy", p.known_accuracy)?;
     check_fraction(spec, "forgetting_min_accuracy", p.forgetting_min_accuracy)?;
+    ensure!(
+        (1..=100_000).contains(&p.forgetting_min_probes),
+        "{file}: analysis.forgetting_min_probes = {} is out of range: allowed 1..=100000",
+        p.forgetting_min_probes
+    );
     check_fraction(spec, "min_difference", p.min_difference)?;
     ensure!(
         p.decades > 0.0 && p.decades <= 10.0,

@@ -5,7 +5,7 @@ use skm_report::{Claim, Estimate};
 use skm_trainer::probe::bucket_label;
 use skm_trainer::{ModelConfig, TrainConfig};
 
-use super::claims::{Learning, Relapse, forgetting_rule};
+use super::claims::{Learning, Relapse, comparable, forgetting_rule};
 use super::curves::{PointCurves, ends, reach};
 use super::params::Params;
 use super::qa::COPIES;
@@ -194,7 +194,8 @@ impl ForgettingText {
                 .join("; ")
         };
         let lost_pair = |ends: &[(i32, f64, f64)]| {
-            forgetting_rule(ends, p.forgetting_min_accuracy).map_or_else(
+            let ends = comparable(ends, &curves.probes_in, p.forgetting_min_probes);
+            forgetting_rule(&ends, p.forgetting_min_accuracy).map_or_else(
                 || "fewer than two buckets qualify".to_string(),
                 |((rare, lost_rare), (frequent, lost_frequent))| {
                     format!(
@@ -271,8 +272,9 @@ pub(super) fn forgetting_detail(p: &Params, t: &ForgettingText) -> String {
         lost_k,
     } = t;
     let (min_accuracy, min_difference) = (p.forgetting_min_accuracy, p.min_difference);
+    let min_probes = p.forgetting_min_probes;
     format!(
-        "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({list_u}): of the buckets with accuracy >= {min_accuracy} before, the rarest and the most frequent: {lost_u}; measured = the rarer's share lost minus the frequent's; PASS when >= {min_difference}. Known arm ({list_k}): {lost_k}."
+        "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({list_u}): of the buckets with {min_probes} or more probes and accuracy >= {min_accuracy} before, the rarest and the most frequent: {lost_u}; measured = the rarer's share lost minus the frequent's; PASS when >= {min_difference}. Known arm ({list_k}): {lost_k}."
     )
 }
 
