@@ -330,7 +330,8 @@ fn a_second_run_is_cached_and_a_forced_run_is_identical() {
     assert_eq!(claims, shared);
 }
 
-/// The smoke claim table, one line per check: what was measured, the rule and the verdict.
+/// The smoke claim table, one line per check: its scope, what was measured, the rule and the
+/// verdict.
 #[test]
 fn the_claim_table_matches_its_snapshot() {
     let (_, claims) = smoke();
@@ -339,10 +340,11 @@ fn the_claim_table_matches_its_snapshot() {
         .filter(|c| c.experiment != "real-text")
         .map(|c| {
             format!(
-                "{} | {} | {} | {} | {} | {}",
+                "{} | {} | {} | [{}] | {} | {} | {}",
                 c.id,
                 c.variant,
                 c.experiment,
+                c.scope,
                 c.estimate_text(),
                 c.rule_text(),
                 c.judgement().reason().map_or_else(

@@ -116,6 +116,14 @@ impl SeedSlopes {
         }
     }
 
+    /// "fit over 2.75 decades of x": the part of a claim's scope the fit sets.
+    pub fn scope(&self) -> String {
+        let (lo, hi) = self.x_range;
+        let decades = crate::num((hi / lo).log10());
+        let unit = if decades == "1" { "decade" } else { "decades" };
+        format!("fit over {decades} {unit}")
+    }
+
     /// "n points per seed" (or their range), the x range in decades, the seeds and the
     /// smallest R^2, for detail sentences.
     pub fn describe(&self) -> String {
@@ -160,7 +168,7 @@ impl ExponentCheck<'_> {
         let slopes = SeedSlopes::fit(curves)
             .with_context(|| format!("fitting {} ({})", self.id, self.variant))?;
         let (estimate, method) = slopes.estimate();
-        Ok(claim(
+        let mut claim = claim(
             self.id,
             self.variant,
             self.experiment,
@@ -174,7 +182,9 @@ impl ExponentCheck<'_> {
                 self.fitted,
                 slopes.describe(),
             ),
-        ))
+        );
+        claim.scope = slopes.scope();
+        Ok(claim)
     }
 }
 
@@ -203,14 +213,16 @@ pub fn not_measurable(checked: Claim, why: &str) -> Claim {
 /// `checked` with `estimate` in place of its own, judged again by the same rule.
 fn rejudged(checked: Claim, estimate: Estimate) -> Claim {
     let rule = *checked.rule();
-    claim(
+    let mut claim = claim(
         &checked.id,
         checked.variant,
         &checked.experiment,
         estimate,
         rule,
         checked.detail,
-    )
+    );
+    claim.scope = checked.scope;
+    claim
 }
 
 /// A value computed from the measurements of `seeds` seeds pooled together (for example

@@ -142,6 +142,39 @@ pub trait Experiment: Sync {
     fn compute(&self, spec: &Spec, env: &Env<'_>) -> Result<Frames>;
     /// Figures, claims and text from the frames.
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis>;
+    /// The regime its claims are measured in, in a few words, for each claim's scope (e.g.
+    /// "the Bayes learner on exact Pitman-Yor streams").
+    fn regime(&self, spec: &Spec) -> String;
+}
+
+/// Completes the scope of each of `claims` of `experiment`: the stream length and seeds of
+/// `spec`, then what the claim's own fit set (its decades, if any), then the regime:
+/// "N = 1e6 sentences, 8 seeds, fit over 2.75 decades; the Bayes learner on ...".
+pub fn scope_claims(experiment: &dyn Experiment, spec: &Spec, claims: &mut [Claim]) {
+    let seeds = spec.seeds.len();
+    let stream = format!(
+        "N = {} {}, {seeds} seed{}",
+        num(spec.sentences as f64),
+        if experiment.text_source(spec).ok().flatten().is_some() {
+            "lines"
+        } else {
+            "sentences"
+        },
+        if seeds == 1 { "" } else { "s" },
+    );
+    let regime = experiment.regime(spec);
+    for claim in claims {
+        claim.scope = scoped(&stream, &claim.scope, &regime);
+    }
+}
+
+/// "stream, fit; regime", the fit left out when empty.
+fn scoped(stream: &str, fit: &str, regime: &str) -> String {
+    if fit.is_empty() {
+        format!("{stream}; {regime}")
+    } else {
+        format!("{stream}, {fit}; {regime}")
+    }
 }
 
 /// Every experiment, in the order of the paper.
@@ -311,4 +344,22 @@ pub fn slug(label: &str) -> String {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::scoped;
+
+    #[test]
+    fn a_scope_reads_stream_fit_and_regime() {
+        let stream = "N = 1e6 sentences, 8 seeds";
+        assert_eq!(
+            scoped(stream, "fit over 2.75 decades", "exact streams"),
+            "N = 1e6 sentences, 8 seeds, fit over 2.75 decades; exact streams"
+        );
+        assert_eq!(
+            scoped(stream, "", "a transformer"),
+            "N = 1e6 sentences, 8 seeds; a transformer"
+        );
+    }
 }

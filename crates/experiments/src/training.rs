@@ -29,6 +29,18 @@ pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
     Ok((model, train))
 }
 
+/// "a d=32 L=2 transformer, 3000 steps" (the regime part of a claim's scope), or "a
+/// transformer" when the spec has no model.
+pub fn transformer_regime(spec: &Spec) -> String {
+    match configs(spec) {
+        Ok((model, train)) => format!(
+            "a d={} L={} transformer, {} steps",
+            model.d_model, model.n_layers, train.steps
+        ),
+        Err(_) => "a transformer".to_string(),
+    }
+}
+
 /// `d=.., L layer(s), h head(s), context T`, for prose.
 pub fn model_label(model: &ModelConfig) -> String {
     format!(

@@ -151,9 +151,10 @@ fn analysed(
     let rerun = command(layout.profile, device, names, true);
     let frames = store::read_frames(&dir, &provenance)
         .with_context(|| format!("{}: rerun it with `{rerun}`", spec.experiment))?;
-    let analysis = experiment
+    let mut analysis = experiment
         .analyse(&spec, &frames)
         .with_context(|| format!("analysing {}", spec.experiment))?;
+    skm_experiments::scope_claims(experiment, &spec, &mut analysis.claims);
     render_figures(layout, &spec.experiment, &analysis, &provenance)?;
     Ok(Outcome::Current(Box::new(Run {
         spec,

@@ -560,6 +560,11 @@ pub struct Claim {
     pub statement: String,
     /// One sentence: how it was measured and what the PASS rule is.
     pub detail: String,
+    /// Where the measurement stands, e.g. "N = 1e6 sentences, 8 seeds, 2.75 decades; the
+    /// Bayes learner on exact Pitman-Yor streams": the experiment's stream length and seeds,
+    /// the decades its fit spans (exponent checks) and its regime. Empty until the pipeline
+    /// fills it in.
+    pub scope: String,
     estimate: Estimate,
     rule: Rule,
     judgement: Judgement,
@@ -583,6 +588,7 @@ impl Claim {
             experiment: experiment.into(),
             statement: statement.into(),
             detail: detail.into(),
+            scope: String::new(),
             estimate,
             rule,
             judgement,
@@ -643,7 +649,7 @@ impl Claim {
 }
 
 /// Column names of a claims frame, in order.
-pub const CLAIM_COLUMNS: [&str; 16] = [
+pub const CLAIM_COLUMNS: [&str; 17] = [
     "id",
     "variant",
     "experiment",
@@ -660,6 +666,7 @@ pub const CLAIM_COLUMNS: [&str; 16] = [
     "verdict",
     "reason",
     "detail",
+    "scope",
 ];
 
 /// One row per claim, flat for readers in any language:
@@ -723,6 +730,7 @@ pub fn claims_frame(claims: &[Claim]) -> Result<DataFrame, ReportError> {
             text(c[13], |c| c.verdict().as_str()),
             opt_text(c[14], Claim::reason),
             text(c[15], |c| &c.detail),
+            text(c[16], |c| &c.scope),
         ],
     )?;
     Ok(df)
@@ -814,7 +822,8 @@ pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
         rule,
         verdict,
         detail,
-    ] = [c[0], c[1], c[2], c[3], c[4], c[9], c[13], c[15]].map(|name| cols.text(name));
+        scope,
+    ] = [c[0], c[1], c[2], c[3], c[4], c[9], c[13], c[15], c[16]].map(|name| cols.text(name));
     let [measured, lo, hi, reference, tolerance] =
         [c[5], c[6], c[7], c[10], c[11]].map(|name| cols.num(name));
     let columns = RowColumns {
@@ -830,10 +839,10 @@ pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
         reason: cols.opt_text(c[14])?,
     };
     let (id, variant, experiment, statement) = (id?, variant?, experiment?, statement?);
-    let (verdict, detail) = (verdict?, detail?);
+    let (verdict, detail, scope) = (verdict?, detail?, scope?);
     (0..df.height())
         .map(|i| {
-            let claim = Claim::judged(
+            let mut claim = Claim::judged(
                 &id[i],
                 &variant[i],
                 &experiment[i],
@@ -843,6 +852,7 @@ pub fn claims_from_frame(df: &DataFrame) -> Result<Vec<Claim>, ReportError> {
                 &detail[i],
             );
             check_stored(&claim, &verdict[i], columns.reason[i].as_deref(), i)?;
+            claim.scope.clone_from(&scope[i]);
             Ok(claim)
         })
         .collect()
@@ -1343,7 +1353,7 @@ mod tests {
                 "detail",
             )
         };
-        vec![
+        let mut claims = vec![
             claim("C1", interval(0.512, 0.49, 0.53), INSIDE),
             claim("C2", single(0.5), WITHIN),
             claim("C3", at_least(2.5), AT_LEAST),
@@ -1353,7 +1363,9 @@ mod tests {
             claim("C7", single(1.0), INSIDE),
             claim("C8", pooled(2.5), AT_LEAST),
             claim("C13", interval(0.2, 0.15, 0.25), BAND),
-        ]
+        ];
+        claims[0].scope = "N = 1e6 sentences, 8 seeds, 2.75 decades; exact streams".into();
+        claims
     }
 
     /// Equality that treats NaN as equal to NaN, for the round trip.

@@ -128,10 +128,11 @@ fn trim_zeros(s: String) -> String {
 /// Columns of every claims table (per section and summary). "Measured" is the estimate as
 /// known (a value with its interval and the interval's method, one run, a bound, or why it
 /// is not measurable); "Reference" is the PASS rule ("inside: 0.5", "≥ 2", "0.5 ± 0.05",
-/// "order").
-const CLAIM_HEADER: [&str; 6] = [
+/// "order"); "Scope" the stream length, seeds, decades of the fit and regime.
+const CLAIM_HEADER: [&str; 7] = [
     "Claim",
     "Variant",
+    "Scope",
     "Statement",
     "Measured",
     "Reference",
@@ -142,10 +143,11 @@ const CLAIM_HEADER: [&str; 6] = [
 /// with words (a method, a reason), which read best left-aligned.
 const NUMERIC: [&str; 1] = ["Reference"];
 
-fn claim_cells(c: &Claim) -> [String; 6] {
+fn claim_cells(c: &Claim) -> [String; 7] {
     [
         c.id.clone(),
         c.variant.clone(),
+        c.scope.clone(),
         c.statement.clone(),
         c.estimate_text(),
         c.rule_text(),
@@ -392,7 +394,7 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
     }
     h.push_str("</tr>\n");
     for c in claims {
-        let [id, variant, statement, measured, reference, verdict] = claim_cells(c);
+        let [id, variant, scope, statement, measured, reference, verdict] = claim_cells(c);
         let class = match c.verdict() {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
@@ -400,10 +402,11 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td class=\"num\">{}</td><td class=\"{class}\">{}</td></tr>",
             escape(&id),
             escape(&variant),
+            escape(&scope),
             inline(&statement),
             escape(&measured),
             escape(&reference),
@@ -487,7 +490,7 @@ mod tests {
 
     /// A C1 row: the fitted exponent with a t-interval over seeds, PASS when it holds 0.5.
     fn exponent(variant: &str, measured: f64) -> Claim {
-        Claim::judged(
+        let mut claim = Claim::judged(
             "C1",
             variant,
             "data-statistics",
@@ -500,7 +503,9 @@ mod tests {
             },
             Rule::ReferenceInside { reference: 0.5 },
             "Pooled log-log OLS over 5 seeds; PASS if the 95% interval contains theory.",
-        )
+        );
+        claim.scope = "N = 1e5 sentences, 5 seeds, 2 decades; exact streams".into();
+        claim
     }
 
     /// One claim of every other estimate kind, for the tables.

@@ -48,6 +48,10 @@ impl Experiment for BayesLearningCurve {
         analysis.body = text::body(spec, &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, _spec: &Spec) -> String {
+        "the Bayes learner against the oracle on the generator's streams".into()
+    }
 }
 
 /// One point's rows: the measured `excess` and the exact `theory_excess`.

@@ -72,4 +72,11 @@ impl Experiment for Compression {
         analysis.body = text::body(spec, &p, configs, &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, spec: &Spec) -> String {
+        format!(
+            "{}, its prequential code in one pass",
+            crate::training::transformer_regime(spec)
+        )
+    }
 }

@@ -76,4 +76,11 @@ impl Experiment for DataScaling {
         analysis.body = text::body(spec, &p, (model, train), &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, spec: &Spec) -> String {
+        format!(
+            "{} at most, one model per N, best early-stopped checkpoint",
+            crate::training::transformer_regime(spec)
+        )
+    }
 }

@@ -69,6 +69,10 @@ impl Experiment for DataStatistics {
             body: text::body(spec, &prose),
         })
     }
+
+    fn regime(&self, _spec: &Spec) -> String {
+        "exact Pitman-Yor streams of the generator, no learner".into()
+    }
 }
 
 /// The tail counts of one point: measured per seed, and the exact expectation.

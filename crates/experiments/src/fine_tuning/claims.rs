@@ -250,7 +250,10 @@ mod tests {
     fn only_buckets_with_enough_probes_are_compared() {
         let ends = [(1, 0.8, 0.1), (2, 0.9, 0.5), (3, 1.0, 0.9)];
         let probes = std::collections::BTreeMap::from([(1, 40), (2, 31), (3, 32)]);
-        assert_eq!(comparable(&ends, &probes, 32), [(1, 0.8, 0.1), (3, 1.0, 0.9)]);
+        assert_eq!(
+            comparable(&ends, &probes, 32),
+            [(1, 0.8, 0.1), (3, 1.0, 0.9)]
+        );
         assert!(comparable(&ends, &probes, 41).is_empty());
     }
 

@@ -72,6 +72,13 @@ impl Experiment for FineTuning {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         analyse::analyse(self.name(), spec, frames)
     }
+
+    fn regime(&self, spec: &Spec) -> String {
+        format!(
+            "{} of pre-training, then tuned per arm",
+            crate::training::transformer_regime(spec)
+        )
+    }
 }
 
 #[cfg(test)]

@@ -98,4 +98,8 @@ impl Experiment for Hallucination {
         analysis.body = text::body(spec, p.probes_per_bucket, &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, _spec: &Spec) -> String {
+        "the models of model-scaling".into()
+    }
 }

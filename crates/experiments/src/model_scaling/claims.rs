@@ -43,7 +43,7 @@ pub(super) fn linear_capacity(
         ""
     };
     let (estimate, method) = slopes.estimate();
-    crate::claim(
+    let mut claim = crate::claim(
         "C8",
         variant,
         experiment,
@@ -57,7 +57,9 @@ pub(super) fn linear_capacity(
             described = slopes.describe(),
             stated = num(stated),
         ),
-    )
+    );
+    claim.scope = slopes.scope();
+    claim
 }
 
 #[cfg(test)]

@@ -107,6 +107,10 @@ impl Experiment for ModelScaling {
         analysis.body = text::body(spec, train_config, p.test_sentences, &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, spec: &Spec) -> String {
+        model_scaling_regime(spec)
+    }
 }
 
 /// C6 and C8 at `point`: fitted over the capacity-limited models when there are enough of
@@ -152,4 +156,19 @@ fn claims_at(
         }
     });
     Ok((c6, c8, [excess_slope, slopes.mean()]))
+}
+
+/// "4 transformers from d=8 L=1 to d=64 L=2, 1500 steps each; C6 and C8 fitted only over
+/// capacity-limited sizes": the regime part of the claims' scope.
+fn model_scaling_regime(spec: &Spec) -> String {
+    let steps = configs(spec).map_or(0, |(_, train)| train.steps);
+    match (spec.models.first(), spec.models.last()) {
+        (Some(first), Some(last)) => format!(
+            "{} transformers from {} to {}, {steps} steps each; C6 and C8 fitted only over capacity-limited sizes",
+            spec.models.len(),
+            shape_label(first),
+            shape_label(last)
+        ),
+        _ => "transformers of several sizes".into(),
+    }
 }

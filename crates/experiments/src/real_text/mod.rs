@@ -87,4 +87,8 @@ impl Experiment for RealText {
             claims: claims.into(),
         })
     }
+
+    fn regime(&self, _spec: &Spec) -> String {
+        "the words of one real corpus, no learner".into()
+    }
 }

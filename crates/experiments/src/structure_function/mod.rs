@@ -71,6 +71,10 @@ impl Experiment for StructureFunction {
             body: text::body(spec, &prose),
         })
     }
+
+    fn regime(&self, _spec: &Spec) -> String {
+        "the two-part code of the capacity-limited learner on the generator's streams".into()
+    }
 }
 
 /// The exact `E[G_N(c)]` of the point `label` against N, from `theory_tail_counts`.

@@ -72,6 +72,10 @@ impl Experiment for TrainAndProbe {
         analysis.body = text::body(spec, &p, configs, &prose);
         Ok(analysis)
     }
+
+    fn regime(&self, spec: &Spec) -> String {
+        crate::training::transformer_regime(spec)
+    }
 }
 
 impl TrainAndProbe {
