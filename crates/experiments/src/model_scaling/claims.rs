@@ -7,8 +7,9 @@ use skm_theory::exponents;
 
 use crate::{Curve, ExponentCheck, SeedSlopes, num};
 
-/// C6: the test excess falls like `P^-((1 - alpha)/alpha)`; PASS when the t-interval over
-/// seeds of the log-log slope of `excess` (one curve per seed) contains the theory's.
+/// C6: the test excess above the exact data floor falls like `P^-((1 - alpha)/alpha)`; PASS
+/// when the t-interval over seeds of the log-log slope of `excess` (the excess above the
+/// floor, one curve per seed) contains the theory's.
 pub(super) fn excess_exponent(
     experiment: &str,
     variant: &str,
@@ -19,7 +20,7 @@ pub(super) fn excess_exponent(
         id: "C6",
         variant,
         experiment,
-        fitted: "the test excess over the oracle (bits/token, all tokens) against the blocks' parameters P (embeddings and head excluded)",
+        fitted: "the test excess over the oracle above the exact data floor (bits/token, all tokens; the floor is the Bayes learner's expected excess after the training stream) against the blocks' parameters P (embeddings and head excluded)",
         theory: -exponents::model_scaling_exponent(alpha),
     }
     .check(excess)

@@ -1,11 +1,13 @@
 //! The frames of model-scaling: `scaling` (test loss by role per model), `facts` (stated facts
-//! known per exposure bucket per model) and `training`.
+//! known per exposure bucket per model), `theory_floor` (the exact data floor of the test
+//! excess) and `training`.
 
 use std::collections::BTreeMap;
 
 use anyhow::Result;
 use polars::prelude::*;
-use skm_generator::Corpus;
+use skm_generator::{Corpus, GeneratorConfig};
+use skm_theory::{Chains, expected_cumulative_excess};
 use skm_trainer::probe::{self, Probe, ProbeResult, exposure_bucket, exposure_bucket_label};
 use skm_trainer::{ModelConfig, evaluate_roles};
 
@@ -117,7 +119,7 @@ impl Rows {
         }
     }
 
-    fn frames(self) -> Result<Frames> {
+    fn frames(self, floors: DataFrame) -> Result<Frames> {
         let mut scaling = df!(
             "sweep" => self.sweep,
             "point" => self.point,
@@ -142,6 +144,7 @@ impl Rows {
         Ok(Frames::from([
             ("scaling".to_string(), scaling),
             ("facts".to_string(), facts),
+            ("theory_floor".to_string(), floors),
             ("training".to_string(), self.training.frame()?),
         ]))
     }
@@ -154,6 +157,17 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let n = spec.sentences as usize;
     let test = n..n + p.test_sentences as usize;
     let mut rows = Rows::default();
+    let floors = spec
+        .points
+        .iter()
+        .map(|point| {
+            data_floor(
+                (&point.label, &point.generator),
+                n as u64,
+                p.reference_chains,
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
     for point in &spec.points {
         for (index, &seed) in spec.seeds.iter().enumerate() {
             let corpus = Corpus::generate(&spec.generator_at(point, seed), test.end)?;
@@ -178,5 +192,26 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             }
         }
     }
-    rows.frames()
+    rows.frames(crate::concat(floors)?)
+}
+
+/// The exact data floor of the test excess at the sweep point `label`: the Bayes learner's
+/// expected excess over the oracle on a held-out sentence after `n` training sentences,
+/// `G(n + 1) - G(n)` bits summed over roles ([`expected_cumulative_excess`]). No learner
+/// trained on those `n` sentences does better in expectation, so the excess above it is what
+/// model size can remove. The analysis turns it into bits per scored token.
+fn data_floor((label, config): (&str, &GeneratorConfig), n: u64, chains: u32) -> Result<DataFrame> {
+    let chains = Chains {
+        count: chains as usize,
+        seed: config.seed,
+    };
+    let g = expected_cumulative_excess(config, &[n, n + 1], chains)?;
+    let total = |i: usize| g[i].syntax + g[i].name + g[i].value;
+    Ok(df!(
+        "sweep" => [label],
+        "alpha" => [config.alpha],
+        "beta" => [config.beta],
+        "n" => [n],
+        "expected_excess_bits_per_sentence" => [total(1) - total(0)],
+    )?)
 }

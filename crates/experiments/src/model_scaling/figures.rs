@@ -28,7 +28,7 @@ impl Drawn<'_> {
         FigureOut {
             stem: format!("model-scaling-{}", slug(label)),
             caption: format!(
-                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences; dashed: the theory slope through the smallest model. Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
+                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences, the same above the exact data floor (the Bayes learner's expected excess after those sentences, dashed grey), and the theory slope through the smallest model's excess above the floor (dashed). Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
                 shapes = shapes.join(", "),
                 sentences = num(spec.sentences as f64),
                 seeds = spec.seeds.len(),
@@ -39,16 +39,35 @@ impl Drawn<'_> {
 
     fn excess_panel(&self) -> Figure {
         let [excess, _, _] = self.m.means();
-        let positive = excess.iter().all(|&(_, y)| y > 0.0);
-        let p_max = excess.last().map_or(1.0, |p| p.0);
+        let above = self.m.mean_above_floor();
+        let positive = excess.iter().chain(&above).all(|&(_, y)| y > 0.0);
+        let (p_min, p_max) = (
+            excess.first().map_or(1.0, |p| p.0),
+            excess.last().map_or(1.0, |p| p.0),
+        );
+        let floor = self.m.floor_bits_per_token;
         let theory_slope = -exponents::model_scaling_exponent(self.point.generator.alpha);
-        let mut series = vec![Series {
-            label: format!("transformers, fit slope {}", num(self.c6_slope)),
-            points: excess.clone(),
-            style: Style::LinePoints,
-            color: 0,
-        }];
-        if let Some(&(p0, y0)) = excess.first().filter(|_| positive) {
+        let mut series = vec![
+            Series {
+                label: "transformers".into(),
+                points: excess.clone(),
+                style: Style::LinePoints,
+                color: 0,
+            },
+            Series {
+                label: format!("above the data floor, fit slope {}", num(self.c6_slope)),
+                points: above.clone(),
+                style: Style::LinePoints,
+                color: 1,
+            },
+            Series {
+                label: format!("exact data floor ({} bits/token)", num(floor)),
+                points: vec![(p_min, floor), (p_max, floor)],
+                style: Style::Dashed,
+                color: 6,
+            },
+        ];
+        if let Some(&(p0, y0)) = above.first().filter(|_| positive) {
             series.push(Series {
                 label: format!("theory slope -(1 - alpha)/alpha = {}", num(theory_slope)),
                 points: vec![(p0, y0), (p_max, y0 * (p_max / p0).powf(theory_slope))],

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::{Curve, FrameSet, Frames, curves_by_seed, floats, mean_curve, rows_where};
@@ -23,6 +23,13 @@ pub(super) struct Measured {
     /// Test excess over the oracle (bits/token, all tokens) against block
     /// parameters, one curve per seed.
     pub excess: Vec<Curve>,
+    /// The same minus the exact data floor (the Bayes learner's expected excess after the
+    /// training stream, per scored token of the seed's test set): what C6 fits.
+    pub above_floor: Vec<Curve>,
+    /// The data floor in bits per scored token, mean over seeds.
+    pub floor_bits_per_token: f64,
+    /// The training sentences the floor is for.
+    pub training_sentences: f64,
     /// Facts known against block parameters, one curve per seed; a model that knows
     /// no fact counts as half a fact (log 0 is undefined): the curves fitted and drawn.
     pub known: Vec<Curve>,
@@ -35,19 +42,41 @@ pub(super) struct Measured {
 }
 
 impl Measured {
-    /// Reads the `scaling` and `facts` frames at the sweep point `label`.
-    pub fn of(frames: &Frames, label: &str) -> Result<Self> {
+    /// Reads the `scaling`, `facts` and `theory_floor` frames at the sweep point `label`
+    /// (`test_sentences` held-out sentences per seed).
+    pub fn of(frames: &Frames, label: &str, test_sentences: u64) -> Result<Self> {
         let all = rows_where(
             &rows_where(frames.frame("scaling")?, "sweep", label)?,
             "role",
             "all",
         )?;
         let excess = curves_by_seed(&all, "block_parameters", "excess_bits_per_token")?;
+        let floor = rows_where(frames.frame("theory_floor")?, "sweep", label)?;
+        let per_sentence = floats(&floor, "expected_excess_bits_per_sentence")?;
+        let training_sentences = floats(&floor, "n")?.first().copied().unwrap_or(f64::NAN);
+        let per_sentence = *per_sentence
+            .first()
+            .with_context(|| format!("theory_floor has no row for {label}"))?;
+        let scored = curves_by_seed(&all, "block_parameters", "scored_tokens")?;
+        let floors: Vec<Vec<f64>> = (scored.iter())
+            .map(|(_, tokens)| {
+                let per_token = |t: &f64| per_sentence * test_sentences as f64 / t;
+                tokens.iter().map(per_token).collect()
+            })
+            .collect();
+        let above_floor = (excess.iter().zip(&floors))
+            .map(|((x, y), f)| (x.clone(), y.iter().zip(f).map(|(y, f)| y - f).collect()))
+            .collect();
+        let flat: Vec<f64> = floors.concat();
+        let floor_bits_per_token = flat.iter().sum::<f64>() / flat.len().max(1) as f64;
         let facts = &rows_where(frames.frame("facts")?, "sweep", label)?;
         let totals = totals(facts)?;
         let (known, known_raw) = known_curves(&totals);
         Ok(Measured {
             excess,
+            above_floor,
+            floor_bits_per_token,
+            training_sentences,
             known,
             known_raw,
             totals,
@@ -82,6 +111,11 @@ impl Measured {
             mean_curve(&self.known),
             mean_curve(&self.known_raw),
         ]
+    }
+
+    /// Mean over seeds of the excess above the data floor.
+    pub fn mean_above_floor(&self) -> Vec<(f64, f64)> {
+        mean_curve(&self.above_floor)
     }
 }
 

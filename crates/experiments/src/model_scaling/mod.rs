@@ -90,7 +90,7 @@ impl Experiment for ModelScaling {
         let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let m = Measured::of(frames, &point.label)?;
+            let m = Measured::of(frames, &point.label, p.test_sentences)?;
             let (c6, c8, [c6_slope, c8_slope]) = claims_at(self.name(), point, &m, &p)?;
             let figure = figures::Drawn {
                 point,
@@ -130,8 +130,8 @@ fn claims_at(
         Some(_) => curves.to_vec(),
     };
     let alpha = point.generator.alpha;
-    let c6 = claims::excess_exponent(experiment, &point.label, alpha, &fitted(&m.excess))?;
-    let excess_slope = SeedSlopes::fit(&fitted(&m.excess))
+    let c6 = claims::excess_exponent(experiment, &point.label, alpha, &fitted(&m.above_floor))?;
+    let excess_slope = SeedSlopes::fit(&fitted(&m.above_floor))
         .context("fitting C6")?
         .mean();
     let slopes = SeedSlopes::fit(&fitted(&m.known)).context("fitting C8")?;

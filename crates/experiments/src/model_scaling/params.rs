@@ -22,6 +22,9 @@ pub(super) struct Params {
     /// C6 and C8 are fitted over the capacity-limited models only, and need at least this
     /// many sizes of them.
     pub min_limited_models: usize,
+    /// Runs of the exact K_n chain behind the exact data floor's name term (see
+    /// `skm_theory::learning_curve`; 0: its second-order expansion alone).
+    pub reference_chains: u32,
 }
 
 /// Checks the `[analysis]` table, the model and training tables, and the model shapes.
@@ -48,6 +51,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         (2..=100).contains(&p.min_limited_models),
         "{file}: analysis.min_limited_models = {} is out of range: allowed 2..=100",
         p.min_limited_models
+    );
+    ensure!(
+        p.reference_chains <= 100_000,
+        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
+        p.reference_chains
     );
     ensure!(
         spec.models.len() >= 2,

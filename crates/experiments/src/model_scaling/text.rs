@@ -56,9 +56,11 @@ pub(super) fn point(
 ) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
-        "At {label}: {per_model}. {claims} Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        "At {label}: {per_model}. The exact data floor, the Bayes learner's expected excess on a held-out sentence after the {sentences} training sentences, is {floor} bits per token: no learner of these sentences does better in expectation, so C6 fits the excess above it. {claims} Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
         label = point.label,
         per_model = per_model(m, bits_per_fact),
+        sentences = num(m.training_sentences),
+        floor = num(m.floor_bits_per_token),
         claims = claims_sentence([c6, c8], slopes),
         bits = num(bits_per_fact),
         by_exposure = by_exposure(m),
@@ -71,13 +73,13 @@ fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2]) -> Str
     if let Estimate::NotMeasurable { reason } = c6.estimate() {
         let (c6_slope, c8_slope) = (num(c6_slope), num(c8_slope));
         return format!(
-            "C6 and C8 are not measurable here: {reason}. Fitted over all models only to show it, the excess falls with slope {c6_slope} (theory -(1 - alpha)/alpha = {theory}) and facts known grow with slope {c8_slope} (theory 1). C6 **{}**, C8 **{}**.",
+            "C6 and C8 are not measurable here: {reason}. Fitted over all models only to show it, the excess above the floor falls with slope {c6_slope} (theory -(1 - alpha)/alpha = {theory}) and facts known grow with slope {c8_slope} (theory 1). C6 **{}**, C8 **{}**.",
             c6.verdict(),
             c8.verdict(),
         );
     }
     format!(
-        "The excess falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
+        "The excess above the floor falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
         c6 = c6.estimate_text(),
         c6_verdict = c6.verdict(),
         c8 = c8.estimate_text(),
@@ -95,7 +97,7 @@ pub(super) fn body(
 ) -> String {
     let shapes = spec.models.iter().map(shape_label).collect::<Vec<_>>();
     format!(
-        "Transformers of shapes {shapes} (context {context}) are trained for the same {steps} steps of {batch} windows (AdamW, peak rate {peak}, cosine decay to {min}) on one stream of {sentences} sentences, then scored on {test_sentences} test sentences beside the oracle, and probed on every fact stated in the stream (the template prefix up to the value slot, read at the argmax). P counts the parameters outside the token and position embeddings (Kaplan et al.'s N).\n\n{points}",
+        "Transformers of shapes {shapes} (context {context}) are trained for the same {steps} steps of {batch} windows (AdamW, peak rate {peak}, cosine decay to {min}) on one stream of {sentences} sentences, then scored on {test_sentences} test sentences beside the oracle, and probed on every fact stated in the stream (the template prefix up to the value slot, read at the argmax). P counts the parameters of the transformer blocks: the token and position embeddings and the output head are left out, as in Kaplan et al.'s N.\n\n{points}",
         shapes = shapes.join(", "),
         context = spec.models.first().map_or(0, |m| m.context),
         steps = train.steps,
