@@ -3,36 +3,43 @@
 
 use anyhow::Result;
 use skm_report::Claim;
-use skm_theory::exponents;
 
 use crate::{Curve, ExponentCheck};
 
-/// C5 at the point `label` of discount `alpha`: the mean of the per-seed slopes of the test
-/// excess (`curves`, against N) has a t-interval over seeds that contains the theory's
-/// `alpha - 1`. Not measurable when a run spent its whole step budget (`capped`: the N of
-/// each such run, and the budget): its model was still improving, so its excess is not the one
-/// the law is about.
+/// The slope of the exact expected excess `exact` (against N): the finite-N reference of a
+/// per-seed fit over the same N.
+pub(super) fn reference_slope(exact: &Curve) -> Result<f64> {
+    Ok(skm_report::fit_loglog(&exact.0, &exact.1)?.slope)
+}
+
+/// C5 at the point `label`: the mean of the per-seed slopes of the test excess (`curves`,
+/// against N) has a t-interval over seeds that contains `reference`, the slope of the Bayes
+/// learner's exact expected excess over the same N (asymptotically `alpha - 1`). Not
+/// measurable when a run spent its whole step budget (`capped`: the N of each such run, and
+/// the budget): its model was still improving, so its excess is not the one the law is
+/// about.
 pub(super) fn c5(
     experiment: &str,
-    (label, alpha): (&str, f64),
+    (label, reference): (&str, f64),
     curves: &[Curve],
     capped: (&[String], usize),
 ) -> Result<Claim> {
-    excess_check(experiment, (label, alpha), "all tokens", curves, capped)
+    excess_check(experiment, (label, reference), "all tokens", curves, capped)
 }
 
 /// C5 on the knowledge part alone (variant `<label> knowledge`): the excess per name or value
-/// token, whose syntax-free fall is the theory's `N^-(1 - alpha)`; the same rule as [`c5`].
+/// token, whose syntax-free fall is the theory's `N^-(1 - alpha)`, against the slope of the
+/// Bayes learner's exact expected knowledge excess (`reference`); the same rule as [`c5`].
 pub(super) fn c5_knowledge(
     experiment: &str,
-    (label, alpha): (&str, f64),
+    (label, reference): (&str, f64),
     curves: &[Curve],
     capped: (&[String], usize),
 ) -> Result<Claim> {
     let variant = format!("{label} knowledge");
     excess_check(
         experiment,
-        (&variant, alpha),
+        (&variant, reference),
         "name and value tokens",
         curves,
         capped,
@@ -42,7 +49,7 @@ pub(super) fn c5_knowledge(
 /// The rule of [`c5`] and [`c5_knowledge`] on the excess per token of `tokens`.
 fn excess_check(
     experiment: &str,
-    (variant, alpha): (&str, f64),
+    (variant, reference): (&str, f64),
     tokens: &str,
     curves: &[Curve],
     capped: (&[String], usize),
@@ -52,9 +59,9 @@ fn excess_check(
         variant,
         experiment,
         fitted: &format!(
-            "the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N"
+            "the test excess over the oracle (bits/token, {tokens}, best early-stopped checkpoint) against training sentences N, beside the slope of the Bayes learner's exact expected excess over the same N"
         ),
-        theory: -exponents::data_scaling_exponent(alpha),
+        theory: reference,
     };
     unless_capped(check.check(curves)?, capped)
 }
@@ -80,19 +87,23 @@ pub(super) fn c5_ratio(
 }
 
 /// C5 across the sweep (variant `exponent against alpha`), the paper's real prediction: the
-/// data exponent depends on alpha as `alpha - 1`, so the measured exponents (`exponents`:
-/// alpha and the mean slope of each point, `None` where that point's C5 is not measurable,
-/// which makes this one not measurable too) increase with alpha. The estimate is the least-squares slope of the measured exponent on
-/// `alpha - 1` (1 for the theory; seed means, no interval); PASS when the exponents are in
-/// the order of their alphas. `None` below two alphas.
-pub(super) fn c5_alpha_order(experiment: &str, exponents: &[(f64, Option<f64>)]) -> Option<Claim> {
+/// data exponent depends on alpha (as `alpha - 1` asymptotically), so the measured exponents
+/// increase with alpha. `exponents`: per point, alpha, the mean slope (`None` where that
+/// point's C5 is not measurable, which makes this one not measurable too) and the exact
+/// reference slope. The estimate is the least-squares slope of the measured exponent on the
+/// exact one (1 when they move together; seed means, no interval); PASS when the measured
+/// exponents are in the order of their alphas. `None` below two alphas.
+pub(super) fn c5_alpha_order(
+    experiment: &str,
+    exponents: &[(f64, Option<f64>, f64)],
+) -> Option<Claim> {
     if exponents.len() < 2 {
         return None;
     }
     let missing: Vec<String> = exponents
         .iter()
-        .filter(|(_, e)| e.is_none())
-        .map(|(a, _)| crate::num(*a))
+        .filter(|(_, e, _)| e.is_none())
+        .map(|(a, _, _)| crate::num(*a))
         .collect();
     if !missing.is_empty() {
         let reason = format!("C5 is not measurable at alpha = {}", missing.join(", "));
@@ -107,16 +118,20 @@ pub(super) fn c5_alpha_order(experiment: &str, exponents: &[(f64, Option<f64>)])
             format!("{reason}, so the exponents cannot be compared across alphas."),
         ));
     }
-    let mut measured: Vec<(f64, f64)> = exponents
+    let mut measured: Vec<(f64, f64, f64)> = exponents
         .iter()
-        .filter_map(|&(a, e)| e.map(|e| (a, e)))
+        .filter_map(|&(a, e, x)| e.map(|e| (a, e, x)))
         .collect();
     measured.sort_by(|a, b| a.0.total_cmp(&b.0));
     let holds = measured.windows(2).all(|w| w[0].1 < w[1].1);
-    let slope = least_squares_slope(&measured);
+    let on_exact: Vec<(f64, f64)> = measured.iter().map(|&(_, e, x)| (x, e)).collect();
+    let slope = least_squares_slope(&on_exact);
     let listing: Vec<String> = measured
         .iter()
-        .map(|(a, e)| format!("alpha {}: {}", crate::num(*a), crate::num(*e)))
+        .map(|(a, e, x)| {
+            let (a, e, x) = (crate::num(*a), crate::num(*e), crate::num(*x));
+            format!("alpha {a}: {e} (exact {x})")
+        })
         .collect();
     let basis = format!(
         "fit over {} alphas of the seed-mean exponents",
@@ -132,13 +147,13 @@ pub(super) fn c5_alpha_order(experiment: &str, exponents: &[(f64, Option<f64>)])
         },
         skm_report::Rule::Order { holds },
         format!(
-            "The fitted data exponent at each alpha ({}); the estimate is the least-squares slope of the measured exponent on alpha - 1 (the theory's is 1); PASS when the exponents increase with alpha, as alpha - 1 does.",
+            "The fitted data exponent at each alpha, beside the slope of the Bayes learner's exact expected excess over the same N ({}); the estimate is the least-squares slope of the measured exponent on the exact one (1 when they move together); PASS when the measured exponents increase with alpha, as the exact ones and alpha - 1 do.",
             listing.join("; ")
         ),
     ))
 }
 
-/// The least-squares slope of `y` on `x - 1` (the same as on `x`).
+/// The least-squares slope of `y` on `x`.
 fn least_squares_slope(points: &[(f64, f64)]) -> f64 {
     let n = points.len() as f64;
     let (mx, my) = points
@@ -175,10 +190,10 @@ mod tests {
     }
 
     #[test]
-    fn c5_compares_the_fit_with_alpha_minus_one() {
+    fn c5_compares_the_fit_with_the_exact_reference() {
         let curves = [curve(2.0, -0.35), curve(3.0, -0.45), curve(2.5, -0.4)];
-        let c = c5("data-scaling", ("alpha=0.6", 0.6), &curves, (&[], 100)).unwrap();
-        assert!((c.reference().unwrap() - (0.6 - 1.0)).abs() < 1e-12);
+        let c = c5("data-scaling", ("alpha=0.6", -0.4), &curves, (&[], 100)).unwrap();
+        assert!((c.reference().unwrap() + 0.4).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(
             c.detail
@@ -189,7 +204,7 @@ mod tests {
     #[test]
     fn c5_fails_when_the_excess_falls_like_one_over_n() {
         let curves = [curve(2.0, -1.0), curve(3.0, -1.05)];
-        let c = c5("data-scaling", ("alpha=0.6", 0.6), &curves, (&[], 100)).unwrap();
+        let c = c5("data-scaling", ("alpha=0.6", -0.4), &curves, (&[], 100)).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
     }
 
@@ -197,7 +212,7 @@ mod tests {
     fn c5_with_one_seed_is_not_measurable() {
         let c = c5(
             "data-scaling",
-            ("alpha=0.6", 0.6),
+            ("alpha=0.6", -0.4),
             &[curve(2.0, -0.4)],
             (&[], 100),
         )
@@ -210,7 +225,13 @@ mod tests {
     fn c5_is_not_measurable_when_a_run_hit_its_step_budget() {
         let curves = [curve(2.0, -0.35), curve(3.0, -0.45), curve(2.5, -0.4)];
         let capped = ["1e+05".to_string()];
-        let c = c5("data-scaling", ("alpha=0.6", 0.6), &curves, (&capped, 4000)).unwrap();
+        let c = c5(
+            "data-scaling",
+            ("alpha=0.6", -0.4),
+            &curves,
+            (&capped, 4000),
+        )
+        .unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         let reason = c.reason().unwrap();
         assert!(reason.contains("at N = 1e+05 a run spent its whole budget of 4000 steps"));
@@ -239,16 +260,21 @@ mod tests {
     fn the_exponent_must_follow_alpha_across_the_sweep() {
         let c = c5_alpha_order(
             "d",
-            &[(0.3, Some(-0.68)), (0.7, Some(-0.31)), (0.5, Some(-0.52))],
+            &[
+                (0.3, Some(-0.68), -0.7),
+                (0.7, Some(-0.31), -0.3),
+                (0.5, Some(-0.52), -0.5),
+            ],
         )
         .unwrap();
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!((c.measured().unwrap() - 0.925).abs() < 1e-9);
-        let c = c5_alpha_order("d", &[(0.3, Some(-0.5)), (0.7, Some(-0.6))]).unwrap();
+        assert!(c.detail.contains("alpha 0.3: -0.68 (exact -0.7)"));
+        let c = c5_alpha_order("d", &[(0.3, Some(-0.5), -0.7), (0.7, Some(-0.6), -0.3)]).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
-        let c = c5_alpha_order("d", &[(0.3, Some(-0.5)), (0.7, None)]).unwrap();
+        let c = c5_alpha_order("d", &[(0.3, Some(-0.5), -0.7), (0.7, None, -0.3)]).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert_eq!(c.reason(), Some("C5 is not measurable at alpha = 0.7"));
-        assert!(c5_alpha_order("d", &[(0.5, Some(-0.5))]).is_none());
+        assert!(c5_alpha_order("d", &[(0.5, Some(-0.5), -0.5)]).is_none());
     }
 }

@@ -1,12 +1,13 @@
 //! The frames of data-scaling: per (point, seed, N) the early-stopped transformer's and the
-//! Bayes learner's test excess by role, and the training losses.
+//! Bayes learner's test excess by role, per (point, N) the Bayes learner's exact expected
+//! excess on a held-out sentence, and the training losses.
 
 use std::ops::Range;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use skm_generator::Corpus;
-use skm_theory::{BayesLearner, Oracle};
+use skm_generator::{Corpus, GeneratorConfig};
+use skm_theory::{BayesLearner, Chains, Oracle, expected_cumulative_excess};
 use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
 
 use super::params::Params;
@@ -34,7 +35,7 @@ struct Split {
     test: Range<usize>,
 }
 
-/// The frames: `scaling` and `training`.
+/// The frames: `scaling`, `theory_excess` and `training`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let largest = spec.sentences as usize;
@@ -60,10 +61,56 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         "bayes_excess_bits_per_token".into(),
         rows.bayes,
     ))?;
+    let theory = spec
+        .points
+        .iter()
+        .map(|point| {
+            theory_excess(
+                &spec.sizes,
+                p.reference_chains,
+                (&point.label, &point.generator),
+            )
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
         ("scaling".to_string(), scaling),
+        ("theory_excess".to_string(), crate::concat(theory)?),
         ("training".to_string(), rows.training.frame()?),
     ]))
+}
+
+/// The exact expected excess of the Bayes learner over the oracle on a held-out sentence
+/// after N training sentences, `G(N + 1) - G(N)` bits ([`expected_cumulative_excess`]), for
+/// all tokens and for the knowledge (name and value) tokens, at each N of `sizes`: the
+/// finite-N reference of C5. (Per token it differs by the test set's tokens per sentence, a
+/// constant across N that leaves every log-log slope unchanged.)
+fn theory_excess(
+    sizes: &[u64],
+    chains: u32,
+    (label, config): (&str, &GeneratorConfig),
+) -> Result<DataFrame> {
+    let chains = Chains {
+        count: chains as usize,
+        seed: config.seed,
+    };
+    let at: Vec<u64> = sizes.iter().flat_map(|&n| [n, n + 1]).collect();
+    let g = expected_cumulative_excess(config, &at, chains)?;
+    let mut rows: Vec<(u64, &str, f64)> = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        let (before, after) = (&g[2 * i], &g[2 * i + 1]);
+        let knowledge = (after.name + after.value) - (before.name + before.value);
+        rows.push((n, "all", knowledge + after.syntax - before.syntax));
+        rows.push((n, "knowledge", knowledge));
+    }
+    let len = rows.len();
+    Ok(df!(
+        "point" => vec![label; len],
+        "alpha" => vec![config.alpha; len],
+        "beta" => vec![config.beta; len],
+        "n" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "role" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "expected_excess_bits_per_sentence" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+    )?)
 }
 
 /// The rows of one seed's stream at `point`: a transformer trained on each prefix N of

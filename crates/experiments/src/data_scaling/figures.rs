@@ -20,7 +20,7 @@ pub(super) fn figure(
     FigureOut {
         stem: format!("data-scaling-{}", slug(label)),
         caption: format!(
-            "Left: test bits per token minus the oracle's (the exact floor H), against the training sentences N, for the {} transformer stopped early on held-out loss ({} parameters) and for the Bayes learner after the same N sentences; dashed: slope alpha - 1 through the first transformer point. Right: the transformer's excess by token role. {}, mean of {} seed(s).",
+            "Left: test bits per token minus the oracle's (the exact floor H), against the training sentences N, for the {} transformer stopped early on held-out loss ({} parameters) and for the Bayes learner after the same N sentences; dashed: the asymptotic slope alpha - 1 through the first transformer point. Right: the transformer's excess by token role. {}, mean of {} seed(s).",
             model_label(model),
             model.parameters(),
             label,
@@ -80,7 +80,7 @@ fn excess_series(alpha: f64, curves: &PointCurves, c5: &Claim) -> Vec<Series> {
     let (_, n_max) = curves.n_range();
     if let Some(&(n0, y0)) = curves.transformer.first().filter(|_| curves.positive()) {
         series.push(Series {
-            label: format!("theory slope alpha - 1 = {}", num(alpha - 1.0)),
+            label: format!("asymptotic slope alpha - 1 = {}", num(alpha - 1.0)),
             points: vec![(n0, y0), (n_max, y0 * (n_max / n0).powf(alpha - 1.0))],
             style: Style::Dashed,
             color: 3,

@@ -22,7 +22,7 @@ use anyhow::Result;
 use self::curves::PointCurves;
 use self::params::Params;
 use super::training::{configs, training_steps};
-use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
+use super::{Analysis, Env, Experiment, FrameSet, Frames, floats, rows_where};
 use crate::spec::Spec;
 
 /// The data-scaling experiment.
@@ -59,14 +59,25 @@ impl Experiment for DataScaling {
             let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
             let curves = PointCurves::read(&rows, train.steps)?;
             let capped = (&curves.budget_limited[..], train.steps);
-            let c5 = claims::c5(self.name(), point, &curves.seeds, capped)?;
-            let knowledge = claims::c5_knowledge(self.name(), point, &curves.knowledge, capped)?;
+            let exact = |role: &str| -> Result<f64> {
+                let rows = rows_where(frames.frame("theory_excess")?, "point", point.0)?;
+                let rows = rows_where(&rows, "role", role)?;
+                let curve = (
+                    floats(&rows, "n")?,
+                    floats(&rows, "expected_excess_bits_per_sentence")?,
+                );
+                claims::reference_slope(&curve)
+            };
+            let (all, known) = (exact("all")?, exact("knowledge")?);
+            let c5 = claims::c5(self.name(), (point.0, all), &curves.seeds, capped)?;
+            let knowledge =
+                claims::c5_knowledge(self.name(), (point.0, known), &curves.knowledge, capped)?;
             let ratio = claims::c5_ratio(self.name(), point.0, &curves.ratio, capped)?;
             let figure = figures::figure(spec, point, &curves, &c5, model);
             analysis.figures.push(figure);
             let checks = [&c5, &knowledge, &ratio];
             prose.push(text::point_paragraph(point, &curves, checks, train.steps));
-            exponents.push((point.1, c5.measured()));
+            exponents.push((point.1, c5.measured(), all));
             analysis.claims.extend([c5, knowledge, ratio]);
         }
         if let Some(order) = claims::c5_alpha_order(self.name(), &exponents) {

@@ -14,6 +14,9 @@ pub(super) struct Params {
     pub heldout_sentences: u64,
     /// Sentences after those: the test set, the same for every N.
     pub test_sentences: u64,
+    /// Runs of the exact K_n chain behind the exact reference's name term (see
+    /// `skm_theory::learning_curve`; 0: its second-order expansion alone).
+    pub reference_chains: u32,
 }
 
 /// Checks the table (and the sizes and training config) of `spec`.
@@ -27,6 +30,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         "{file}: analysis.heldout_sentences = {} and analysis.test_sentences = {} are out of range: allowed 2..=10000000",
         p.heldout_sentences,
         p.test_sentences
+    );
+    ensure!(
+        p.reference_chains <= 100_000,
+        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
+        p.reference_chains
     );
     ensure!(
         spec.sizes.len() >= 2,

@@ -36,6 +36,8 @@ pub(super) fn point_paragraph(
         )
     };
     let (slope, theory) = (c5.estimate_text(), num(alpha - 1.0));
+    let reference = |c: &Claim| c.reference().map_or("n/a".into(), num);
+    let (exact, exact_knowledge) = (reference(c5), reference(knowledge));
     let bayes_slope = curves
         .bayes_fit
         .as_ref()
@@ -44,7 +46,7 @@ pub(super) fn point_paragraph(
     let (knowledge_slope, knowledge_verdict) = (knowledge.estimate_text(), knowledge.verdict());
     let (ratio_slope, ratio_verdict) = (ratio.estimate_text(), ratio.verdict());
     format!(
-        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against the theory's alpha - 1 = {theory}; the Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope}: C5 (knowledge) **{knowledge_verdict}**. Scored on the same test sentences, the transformer's excess over the Bayes learner's has slope {ratio_slope} against N (0 when both fall with the same exponent): C5 (transformer/Bayes) **{ratio_verdict}**."
+        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against {exact}, the slope of the Bayes learner's exact expected excess over the same N (asymptotically alpha - 1 = {theory}); the measured Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope} against {exact_knowledge} exact: C5 (knowledge) **{knowledge_verdict}**. Scored on the same test sentences, the transformer's excess over the Bayes learner's has slope {ratio_slope} against N (0 when both fall with the same exponent): C5 (transformer/Bayes) **{ratio_verdict}**."
     )
 }
 
@@ -77,6 +79,6 @@ pub(super) fn body(
     let (every, patience) = (train.eval_every, train.patience.unwrap_or_default());
     let points = prose.join("\n\n");
     format!(
-        "One transformer shape ({label}, {parameters} parameters) is trained on the first N sentences of one stream for N in {sizes}, with AdamW (peak rate {rate}, cosine decay over at most {steps} steps of {batch} windows of {context} tokens), evaluated on {heldout} held-out sentences every {every} steps and stopped after {patience} evaluations without improvement; the best checkpoint is scored on {test} test sentences that follow, token by token beside the oracle. Theory: the excess falls like N^-(1 - alpha), as the Bayes learner's does.\n\n{points}"
+        "One transformer shape ({label}, {parameters} parameters) is trained on the first N sentences of one stream for N in {sizes}, with AdamW (peak rate {rate}, cosine decay over at most {steps} steps of {batch} windows of {context} tokens), evaluated on {heldout} held-out sentences every {every} steps and stopped after {patience} evaluations without improvement; the best checkpoint is scored on {test} test sentences that follow, token by token beside the oracle. Theory: the excess falls like N^-(1 - alpha), as the Bayes learner's does; over a finite range of N the reference is the slope of the Bayes learner's exact expected excess on a held-out sentence (frame `theory_excess`), which tends to -(1 - alpha) only asymptotically.\n\n{points}"
     )
 }
