@@ -110,8 +110,8 @@ pub struct SourceKey {
     /// and, for `xtask/` and every `crates/*/`, `Cargo.toml`, `build.rs`, `src/**` and
     /// `assets/**` (the report crate embeds its font).
     pub code: String,
-    /// The code a trained model depends on: the same workspace files, but of the crates
-    /// in [`TRAINING_CRATES`] only. A model's recipe (stream config, ranges, shapes,
+    /// The code a trained model depends on: the same workspace files, but only those of
+    /// [`TRAINING_SOURCES`]. A model's recipe (stream config, ranges, shapes,
     /// training) holds all that the experiments crate says about it, so editing a claim
     /// rule or a figure retrains nothing.
     pub training: String,
@@ -119,9 +119,18 @@ pub struct SourceKey {
     pub experiments: String,
 }
 
-/// The crates that make a trained model from its recipe: the generator draws the stream,
-/// the trainer trains, the pipeline's cache drives the run and checkpoints it.
-pub const TRAINING_CRATES: [&str; 3] = ["crates/generator", "crates/trainer", "crates/pipeline"];
+/// The code that makes a trained model from its recipe: the generator draws the stream, the
+/// trainer trains, and the pipeline's model cache (`models.rs`, with the pipeline's manifest)
+/// drives the run and checkpoints it. A directory ends in `/`. The rest of the pipeline
+/// (loading, the run store, the paper) never touches a model's weights: editing it reruns the
+/// experiments but retrains nothing. (How a recipe is hashed into a key lives in `store.rs`
+/// and `models.rs`; a change there changes the keys themselves.)
+pub const TRAINING_SOURCES: [&str; 4] = [
+    "crates/generator/",
+    "crates/trainer/",
+    "crates/pipeline/Cargo.toml",
+    "crates/pipeline/src/models.rs",
+];
 
 impl SourceKey {
     /// The key of the workspace at `root` with the experiment files of `experiments`.
@@ -132,9 +141,12 @@ impl SourceKey {
             .filter(|(relative, _)| {
                 !relative.contains('/')
                     || relative.starts_with(".cargo/")
-                    || TRAINING_CRATES
+                    || TRAINING_SOURCES
                         .iter()
-                        .any(|c| relative.starts_with(&format!("{c}/")))
+                        .any(|source| match source.strip_suffix('/') {
+                            Some(_) => relative.starts_with(source),
+                            None => relative == source,
+                        })
             })
             .cloned()
             .collect();
@@ -653,7 +665,7 @@ mod tests {
     }
 
     #[test]
-    fn a_trained_model_depends_on_the_training_crates_only() {
+    fn a_trained_model_depends_on_the_training_sources_only() {
         let root = workspace();
         let edit = |path: &str, text: &str| {
             let path = root.path().join(path);
@@ -662,18 +674,29 @@ mod tests {
             key(root.path())
         };
         let before = key(root.path());
-        // The science, the report and xtask change a run, not a model.
+        // The science, the report, the pipeline outside its model cache and xtask change a
+        // run, not a model.
         edit("crates/experiments/src/claims.rs", "pub fn rule() {}\n");
         edit("crates/report/src/lib.rs", "pub fn caption() {}\n");
+        edit("crates/pipeline/src/paper.rs", "pub fn write() {}\n");
+        edit(
+            "crates/pipeline/src/models_extra.rs",
+            "pub fn nothing() {}\n",
+        );
         let after = edit("xtask/src/main.rs", "fn main() { println!(); }\n");
         assert_eq!(after.training, before.training);
         assert_ne!(after.code, before.code);
-        // The generator, the trainer, the pipeline and the lock file change a model.
+        // The generator, the trainer, the pipeline's model cache and manifest and the lock
+        // file change a model.
         let mut keys = vec![before.training];
         for (path, text) in [
             ("crates/generator/src/lib.rs", "pub fn draw() {}\n"),
             ("crates/trainer/src/engine.rs", "pub fn step() {}\n"),
             ("crates/pipeline/src/models.rs", "pub fn cache() {}\n"),
+            (
+                "crates/pipeline/Cargo.toml",
+                "[package]\nname = \"skm-pipeline\"\n",
+            ),
             ("Cargo.lock", "version = 4\n# locked\n"),
         ] {
             let now = edit(path, text).training;
