@@ -35,7 +35,7 @@ struct Split {
     test: Range<usize>,
 }
 
-/// The frames: `scaling`, `theory_excess` and `training`.
+/// The frames: `scaling`, `theory_heldout_excess` and `training`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let largest = spec.sentences as usize;
@@ -65,7 +65,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         .points
         .iter()
         .map(|point| {
-            theory_excess(
+            theory_heldout_excess(
                 &spec.sizes,
                 p.reference_chains,
                 (&point.label, &point.generator),
@@ -74,7 +74,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
         ("scaling".to_string(), scaling),
-        ("theory_excess".to_string(), crate::concat(theory)?),
+        ("theory_heldout_excess".to_string(), crate::concat(theory)?),
         ("training".to_string(), rows.training.frame()?),
     ]))
 }
@@ -84,7 +84,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
 /// all tokens and for the knowledge (name and value) tokens, at each N of `sizes`: the
 /// finite-N reference of C5. (Per token it differs by the test set's tokens per sentence, a
 /// constant across N that leaves every log-log slope unchanged.)
-fn theory_excess(
+fn theory_heldout_excess(
     sizes: &[u64],
     chains: u32,
     (label, config): (&str, &GeneratorConfig),

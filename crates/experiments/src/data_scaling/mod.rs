@@ -60,7 +60,7 @@ impl Experiment for DataScaling {
             let curves = PointCurves::read(&rows, train.steps)?;
             let capped = (&curves.budget_limited[..], train.steps);
             let exact = |role: &str| -> Result<f64> {
-                let rows = rows_where(frames.frame("theory_excess")?, "point", point.0)?;
+                let rows = rows_where(frames.frame("theory_heldout_excess")?, "point", point.0)?;
                 let rows = rows_where(&rows, "role", role)?;
                 let curve = (
                     floats(&rows, "n")?,
