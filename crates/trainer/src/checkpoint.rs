@@ -204,79 +204,37 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         source,
     })?;
     let file = SafeTensors::deserialize(&buffer).map_err(|e| checkpoint_error(path, e))?;
-    let (_, header) = SafeTensors::read_metadata(&buffer).map_err(|e| checkpoint_error(path, e))?;
-    let metadata = header
-        .metadata()
-        .clone()
-        .ok_or_else(|| checkpoint_error(path, "no metadata"))?;
-    let field = |key: &str| {
-        metadata
-            .get(key)
-            .ok_or_else(|| checkpoint_error(path, format!("metadata has no `{key}`")))
-    };
-    if field("format")? != FORMAT {
-        return Err(checkpoint_error(
-            path,
-            format!("format {:?}, expected {FORMAT:?}", field("format")?),
-        ));
-    }
-    let parse_error = |key: &str, e: &dyn std::fmt::Display| {
-        checkpoint_error(path, format!("metadata `{key}`: {e}"))
-    };
-    let model_config: ModelConfig = serde_json::from_str(field("model_config")?)
-        .map_err(|e| parse_error("model_config", &e))?;
-    let train_config: TrainConfig = serde_json::from_str(field("train_config")?)
-        .map_err(|e| parse_error("train_config", &e))?;
-    let state: TrainState =
-        serde_json::from_str(field("state")?).map_err(|e| parse_error("state", &e))?;
-    let steps: u64 = field("adamw_steps")?
-        .parse()
-        .map_err(|e| parse_error("adamw_steps", &e))?;
-    model_config.validate()?;
-    train_config.validate()?;
-
-    let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
-        let view = file
-            .tensor(name)
-            .map_err(|_| checkpoint_error(path, format!("no tensor `{name}`")))?;
-        if view.dtype() != Dtype::F32 || view.shape() != shape {
-            return Err(checkpoint_error(
-                path,
-                format!(
-                    "`{name}` is {:?} {:?}, expected F32 {shape:?}",
-                    view.dtype(),
-                    view.shape()
-                ),
-            ));
-        }
-        Ok(view
-            .data()
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect())
-    };
-
+    let Metadata {
+        model_config,
+        train_config,
+        state,
+        steps,
+    } = read_metadata(path, &buffer)?;
     // The structure comes from the configuration; every value is then replaced.
     let mut model = Gpt::init(&model_config, 0);
     let layout = model.layout().clone();
-    let mut m = vec![0f32; layout.len];
-    let mut v = vec![0f32; layout.len];
+    let (mut m, mut v) = (vec![0f32; layout.len], vec![0f32; layout.len]);
     for tensor in &layout.tensors {
-        let file = read(&format!("model.{}", tensor.name), &file_shape(tensor))?;
-        tensor
-            .span
-            .of_mut(model.params_mut())
-            .copy_from_slice(&from_file_layout(tensor, &file));
+        let values = read_tensor(
+            path,
+            &file,
+            &format!("model.{}", tensor.name),
+            &file_shape(tensor),
+        )?;
+        let restore = |into: &mut [f32], values: &[f32]| {
+            tensor
+                .span
+                .of_mut(into)
+                .copy_from_slice(&from_file_layout(tensor, values));
+        };
+        restore(model.params_mut(), &values);
         if steps > 0 {
             for (which, moments) in [("m", &mut m), ("v", &mut v)] {
-                let file = read(
-                    &format!("adamw.{which}.{}", tensor.name),
-                    &[tensor.span.len],
-                )?;
-                tensor
-                    .span
-                    .of_mut(moments)
-                    .copy_from_slice(&from_file_layout(tensor, &file));
+                let name = format!("adamw.{which}.{}", tensor.name);
+                restore(
+                    moments,
+                    &read_tensor(path, &file, &name, &[tensor.span.len])?,
+                );
             }
         }
     }
@@ -299,6 +257,78 @@ pub fn load(path: &Path) -> Result<Checkpoint> {
         optimizer,
         state,
     })
+}
+
+/// What a checkpoint's metadata holds besides its format: the configurations (validated),
+/// the training state and the optimizer's step count.
+struct Metadata {
+    model_config: ModelConfig,
+    train_config: TrainConfig,
+    state: TrainState,
+    steps: u64,
+}
+
+/// The metadata of the checkpoint file `buffer` (read from `path`, for errors).
+fn read_metadata(path: &Path, buffer: &[u8]) -> Result<Metadata> {
+    let (_, header) = SafeTensors::read_metadata(buffer).map_err(|e| checkpoint_error(path, e))?;
+    let metadata = header
+        .metadata()
+        .clone()
+        .ok_or_else(|| checkpoint_error(path, "no metadata"))?;
+    let field = |key: &str| {
+        metadata
+            .get(key)
+            .ok_or_else(|| checkpoint_error(path, format!("metadata has no `{key}`")))
+    };
+    if field("format")? != FORMAT {
+        return Err(checkpoint_error(
+            path,
+            format!("format {:?}, expected {FORMAT:?}", field("format")?),
+        ));
+    }
+    let parse_error = |key: &str, e: &dyn std::fmt::Display| {
+        checkpoint_error(path, format!("metadata `{key}`: {e}"))
+    };
+    let parsed = Metadata {
+        model_config: serde_json::from_str(field("model_config")?)
+            .map_err(|e| parse_error("model_config", &e))?,
+        train_config: serde_json::from_str(field("train_config")?)
+            .map_err(|e| parse_error("train_config", &e))?,
+        state: serde_json::from_str(field("state")?).map_err(|e| parse_error("state", &e))?,
+        steps: field("adamw_steps")?
+            .parse()
+            .map_err(|e| parse_error("adamw_steps", &e))?,
+    };
+    parsed.model_config.validate()?;
+    parsed.train_config.validate()?;
+    Ok(parsed)
+}
+
+/// The F32 tensor `name` of `file` (read from `path`, for errors), which must have `shape`.
+fn read_tensor(
+    path: &Path,
+    file: &SafeTensors<'_>,
+    name: &str,
+    shape: &[usize],
+) -> Result<Vec<f32>> {
+    let view = file
+        .tensor(name)
+        .map_err(|_| checkpoint_error(path, format!("no tensor `{name}`")))?;
+    if view.dtype() != Dtype::F32 || view.shape() != shape {
+        return Err(checkpoint_error(
+            path,
+            format!(
+                "`{name}` is {:?} {:?}, expected F32 {shape:?}",
+                view.dtype(),
+                view.shape()
+            ),
+        ));
+    }
+    Ok(view
+        .data()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect())
 }
 
 /// The path of the checkpoint `name` (`last`, `best`) in a run directory.
