@@ -73,7 +73,6 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
         .ignore_stderr()
         .run()
         .is_ok();
-    let reference = shared.join("bench/torch_reference.py");
     let threads = rayon::current_num_threads();
     // One product per thread at the 11M model's qkv shape (half a batch of 16 x 256 tokens).
     let peak = gemm_flops_per_second(threads, 2048, 384, 1152, 20);
@@ -82,32 +81,74 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
         peak / 1e9
     );
     println!("RESULT gemm_gflops={:.1} threads={threads}", peak / 1e9);
-    let threads = threads.to_string();
+    let runs = runs.max(1);
     for size in sizes() {
-        let model = &size.model;
-        let skm = median(
-            (0..runs.max(1))
-                .map(|_| bench_tokens_per_second(model, size.batch, steps, warmup))
-                .collect::<Result<Vec<_>, _>>()
-                .with_context(|| format!("benchmarking the {} model", size.name))?,
-        );
-        let flops = skm * training_flops_per_token(model);
-        println!(
-            "skm   {:>4}: {:>10} parameters, batch {:>2}, context {:>3}: {skm:>9.1} tokens/s (median of {runs}), {:.1} GFLOP/s = {:.0}% of the gemm rate",
-            size.name,
-            model.parameters(),
-            size.batch,
-            model.context,
-            flops / 1e9,
-            100.0 * flops / peak
-        );
-        println!(
-            "RESULT framework=skm model={} tokens_per_s={skm:.1}",
-            size.name
-        );
-        if !torch {
-            continue;
+        let skm = skm_speed(&size, runs, (steps, warmup), peak)?;
+        if torch {
+            let reference = Reference {
+                shell: &shell,
+                script: &shared.join("bench/torch_reference.py"),
+                threads,
+            };
+            let speed = reference.speed(&size, runs, (steps, warmup))?;
+            println!(
+                "torch {:>4}: {speed:>9.1} tokens/s; skm / torch = {:.2}",
+                size.name,
+                skm / speed
+            );
+            println!(
+                "RESULT framework=torch model={} tokens_per_s={speed:.1}",
+                size.name
+            );
         }
+    }
+    if !torch {
+        println!(
+            "PyTorch is not installed (python3 -c 'import torch' failed): no ratio. `pip install torch` to compare."
+        );
+    }
+    Ok(())
+}
+
+/// skm's median training speed at `size` over `runs` runs (tokens/s), printed with its share
+/// of the `peak` GEMM rate.
+fn skm_speed(size: &Size, runs: usize, (steps, warmup): (usize, usize), peak: f64) -> Result<f64> {
+    let model = &size.model;
+    let skm = median(
+        (0..runs)
+            .map(|_| bench_tokens_per_second(model, size.batch, steps, warmup))
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("benchmarking the {} model", size.name))?,
+    );
+    let flops = skm * training_flops_per_token(model);
+    println!(
+        "skm   {:>4}: {:>10} parameters, batch {:>2}, context {:>3}: {skm:>9.1} tokens/s (median of {runs}), {:.1} GFLOP/s = {:.0}% of the gemm rate",
+        size.name,
+        model.parameters(),
+        size.batch,
+        model.context,
+        flops / 1e9,
+        100.0 * flops / peak
+    );
+    println!(
+        "RESULT framework=skm model={} tokens_per_s={skm:.1}",
+        size.name
+    );
+    Ok(skm)
+}
+
+/// The PyTorch reference script of `../shared/bench`, run with `threads` threads.
+struct Reference<'a> {
+    shell: &'a xshell::Shell,
+    script: &'a Path,
+    threads: usize,
+}
+
+impl Reference<'_> {
+    /// Its median training speed at `size` over `runs` runs (tokens/s).
+    fn speed(&self, size: &Size, runs: usize, (steps, warmup): (usize, usize)) -> Result<f64> {
+        let model = &size.model;
+        let script = self.script;
         let (v, c, nh, nl, t, b) = (
             model.vocab_size.to_string(),
             model.d_model.to_string(),
@@ -116,11 +157,14 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
             model.context.to_string(),
             size.batch.to_string(),
         );
-        let total = (steps + warmup).to_string();
-        let warm = warmup.to_string();
-        let mut results = Vec::new();
-        for _ in 0..runs.max(1) {
-            let output = xshell::cmd!(shell, "python3 {reference}")
+        let (total, warm, threads) = (
+            (steps + warmup).to_string(),
+            warmup.to_string(),
+            self.threads.to_string(),
+        );
+        let mut results = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let output = xshell::cmd!(self.shell, "python3 {script}")
                 .env("V", &v)
                 .env("C", &c)
                 .env("NH", &nh)
@@ -142,21 +186,6 @@ pub fn trainer(shared: &Path, runs: usize, steps: usize, warmup: usize) -> Resul
                 .context("the PyTorch reference printed no RESULT line")?;
             results.push(value);
         }
-        let reference_speed = median(results);
-        println!(
-            "torch {:>4}: {reference_speed:>9.1} tokens/s; skm / torch = {:.2}",
-            size.name,
-            skm / reference_speed
-        );
-        println!(
-            "RESULT framework=torch model={} tokens_per_s={reference_speed:.1}",
-            size.name
-        );
+        Ok(median(results))
     }
-    if !torch {
-        println!(
-            "PyTorch is not installed (python3 -c 'import torch' failed): no ratio. `pip install torch` to compare."
-        );
-    }
-    Ok(())
 }
