@@ -55,6 +55,15 @@ pub fn jackknife_interval(full: f64, replicates: &[f64], confidence: f64) -> Opt
     })
 }
 
+/// The log-log slope of `exact`, an exact expected curve over the points a measured curve is
+/// fitted on: the finite-N reference of that fit, the same statistic computed on the exact
+/// expectation (not the asymptotic exponent, which finite windows only approach).
+pub fn exact_slope(exact: &Curve) -> Result<f64> {
+    Ok(fit_loglog(&exact.0, &exact.1)
+        .context("the slope of the exact expected curve")?
+        .slope)
+}
+
 /// Log-log slopes fitted to each seed's curve on its own.
 pub struct SeedSlopes {
     /// One fit per seed, in seed order.

@@ -61,6 +61,64 @@ pub struct Chains {
     pub seed: u64,
 }
 
+impl Chains {
+    /// `count` chains seeded by the generator seed of `config`: a sweep point's reference is
+    /// then reproducible from its config alone.
+    pub fn seeded_by(config: &GeneratorConfig, count: usize) -> Self {
+        Self {
+            count,
+            seed: config.seed,
+        }
+    }
+}
+
+/// The expected excess of the Bayes learner over the oracle on one held-out sentence after
+/// `sentences` training sentences, by role, in bits: `G_role(n + 1) - G_role(n)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct HeldoutExcess {
+    /// `n`.
+    pub sentences: u64,
+    /// `G_syntax(n + 1) - G_syntax(n)`.
+    pub syntax: f64,
+    /// `G_name(n + 1) - G_name(n)`.
+    pub name: f64,
+    /// `G_value(n + 1) - G_value(n)`.
+    pub value: f64,
+}
+
+impl HeldoutExcess {
+    /// The knowledge (name and value) part.
+    pub fn knowledge(&self) -> f64 {
+        self.name + self.value
+    }
+
+    /// The sum over roles.
+    pub fn total(&self) -> f64 {
+        self.syntax + self.knowledge()
+    }
+}
+
+/// The held-out excess after each `n` of `sizes`: no learner trained on those `n` sentences
+/// does better in expectation, so it is the exact data floor of a learner's test excess, and
+/// its fall with `n` the finite-N reference of the data-scaling law (C5). `G` is evaluated at
+/// `n, n + 1` for each `n` in turn, so the chains see the same sizes whatever the caller.
+pub fn expected_heldout_excess(
+    config: &GeneratorConfig,
+    sizes: &[u64],
+    chains: Chains,
+) -> Result<Vec<HeldoutExcess>, TheoryError> {
+    let at: Vec<u64> = sizes.iter().flat_map(|&n| [n, n + 1]).collect();
+    let g = expected_cumulative_excess(config, &at, chains)?;
+    Ok(g.chunks_exact(2)
+        .map(|pair| HeldoutExcess {
+            sentences: pair[0].sentences,
+            syntax: pair[1].syntax - pair[0].syntax,
+            name: pair[1].name - pair[0].name,
+            value: pair[1].value - pair[0].value,
+        })
+        .collect())
+}
+
 /// `G_role(n)` at each `n` of `sizes` (any order) for the model of `config` (its seed is not
 /// used: the expectation is over every realisation); see the [module docs](self).
 pub fn expected_cumulative_excess(
@@ -550,6 +608,38 @@ mod tests {
             let sample = chains.iter().map(|c| c[i]).sum::<f64>() / 2000.0;
             assert!((sample - mean).abs() <= 5.0 * (variance / 2000.0).sqrt() + 1e-12);
         }
+    }
+
+    #[test]
+    fn heldout_excess_is_the_next_sentence_of_the_cumulative_curve_and_falls() {
+        let config = GeneratorConfig {
+            alpha: 0.3,
+            beta: 2.0,
+            seed: 3,
+            name_tokens: 2,
+            name_vocab: 256,
+            attributes: 4,
+            values_per_attribute: 16,
+            templates_per_attribute: 4,
+            template_dirichlet: 0.5,
+            filler_vocab: 2,
+        };
+        let chains = Chains::seeded_by(&config, 0);
+        let sizes = [10u64, 1000, 100];
+        let heldout = expected_heldout_excess(&config, &sizes, chains).expect("held-out");
+        for (h, &n) in heldout.iter().zip(&sizes) {
+            let g = expected_cumulative_excess(&config, &[n + 1, n], chains).expect("cumulative");
+            assert_eq!(h.sentences, n);
+            assert!(relative(h.syntax, g[0].syntax - g[1].syntax) < 1e-12);
+            assert!(
+                relative(
+                    h.knowledge(),
+                    (g[0].name + g[0].value) - (g[1].name + g[1].value)
+                ) < 1e-9
+            );
+            assert!(h.total() > 0.0);
+        }
+        assert!(heldout[0].total() > heldout[2].total() && heldout[2].total() > heldout[1].total());
     }
 
     /// Bits of the Bayes learner minus the oracle's, by role, cumulated up to each of `ends`,

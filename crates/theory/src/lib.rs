@@ -34,7 +34,9 @@ use skm_generator::{GeneratorError, Token};
 
 pub use bayes::BayesLearner;
 pub use capacity::{StructureFunction, StructurePoint, optimal_entities, structure_function};
-pub use learning_curve::{Chains, CumulativeExcess, expected_cumulative_excess};
+pub use learning_curve::{
+    Chains, CumulativeExcess, HeldoutExcess, expected_cumulative_excess, expected_heldout_excess,
+};
 pub use oracle::Oracle;
 pub use pycrp::{
     distinct_moments, distinct_variance, expected_distinct, expected_distinct_asymptote,

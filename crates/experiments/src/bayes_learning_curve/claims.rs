@@ -6,13 +6,11 @@ use anyhow::Result;
 use skm_report::{Claim, Estimate, Rule, Side};
 use skm_theory::exponents;
 
-use crate::{Curve, ExponentCheck, num, window};
+use crate::{Curve, ExponentCheck, exact_slope, num, window};
 
-/// The slope of the exact expected curve `exact` over `N >= from`: the finite-N reference of
-/// a per-seed fit over the same window.
+/// The slope of the exact expected curve `exact` over `N >= from`.
 fn reference_slope(exact: &Curve, from: f64) -> Result<f64> {
-    let exact = window(std::slice::from_ref(exact), from).remove(0);
-    Ok(skm_report::fit_loglog(&exact.0, &exact.1)?.slope)
+    exact_slope(&window(std::slice::from_ref(exact), from).remove(0))
 }
 
 /// C3 (syntax): the per-seed slopes of the per-sentence syntax excess, fitted over

@@ -69,10 +69,7 @@ fn theory_excess(
     (label, config): (&str, &GeneratorConfig),
 ) -> Result<DataFrame> {
     let sizes: Vec<u64> = std::iter::once(0).chain(ends.iter().copied()).collect();
-    let chains = Chains {
-        count: chains as usize,
-        seed: config.seed,
-    };
+    let chains = Chains::seeded_by(config, chains as usize);
     let cumulative = expected_cumulative_excess(config, &sizes, chains)?;
     let role = |g: &CumulativeExcess, role: &str| match role {
         "syntax" => g.syntax,

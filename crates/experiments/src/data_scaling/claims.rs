@@ -6,12 +6,6 @@ use skm_report::Claim;
 
 use crate::{Curve, ExponentCheck};
 
-/// The slope of the exact expected excess `exact` (against N): the finite-N reference of a
-/// per-seed fit over the same N.
-pub(super) fn reference_slope(exact: &Curve) -> Result<f64> {
-    Ok(skm_report::fit_loglog(&exact.0, &exact.1)?.slope)
-}
-
 /// C5 at the point `label`: the mean of the per-seed slopes of the test excess (`curves`,
 /// against N) has a t-interval over seeds that contains `reference`, the slope of the Bayes
 /// learner's exact expected excess over the same N (asymptotically `alpha - 1`). Not

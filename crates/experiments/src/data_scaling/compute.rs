@@ -7,7 +7,7 @@ use std::ops::Range;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
-use skm_theory::{BayesLearner, Chains, Oracle, expected_cumulative_excess};
+use skm_theory::{BayesLearner, Chains, Oracle, expected_heldout_excess};
 use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
 
 use super::params::Params;
@@ -80,7 +80,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
 }
 
 /// The exact expected excess of the Bayes learner over the oracle on a held-out sentence
-/// after N training sentences, `G(N + 1) - G(N)` bits ([`expected_cumulative_excess`]), for
+/// after N training sentences, `G(N + 1) - G(N)` bits ([`expected_heldout_excess`]), for
 /// all tokens and for the knowledge (name and value) tokens, at each N of `sizes`: the
 /// finite-N reference of C5. (Per token it differs by the test set's tokens per sentence, a
 /// constant across N that leaves every log-log slope unchanged.)
@@ -89,19 +89,17 @@ fn theory_heldout_excess(
     chains: u32,
     (label, config): (&str, &GeneratorConfig),
 ) -> Result<DataFrame> {
-    let chains = Chains {
-        count: chains as usize,
-        seed: config.seed,
-    };
-    let at: Vec<u64> = sizes.iter().flat_map(|&n| [n, n + 1]).collect();
-    let g = expected_cumulative_excess(config, &at, chains)?;
-    let mut rows: Vec<(u64, &str, f64)> = Vec::new();
-    for (i, &n) in sizes.iter().enumerate() {
-        let (before, after) = (&g[2 * i], &g[2 * i + 1]);
-        let knowledge = (after.name + after.value) - (before.name + before.value);
-        rows.push((n, "all", knowledge + after.syntax - before.syntax));
-        rows.push((n, "knowledge", knowledge));
-    }
+    let chains = Chains::seeded_by(config, chains as usize);
+    let heldout = expected_heldout_excess(config, sizes, chains)?;
+    let rows: Vec<(u64, &str, f64)> = heldout
+        .iter()
+        .flat_map(|h| {
+            [
+                (h.sentences, "all", h.total()),
+                (h.sentences, "knowledge", h.knowledge()),
+            ]
+        })
+        .collect();
     let len = rows.len();
     Ok(df!(
         "point" => vec![label; len],

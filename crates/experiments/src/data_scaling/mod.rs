@@ -66,7 +66,7 @@ impl Experiment for DataScaling {
                     floats(&rows, "n")?,
                     floats(&rows, "expected_excess_bits_per_sentence")?,
                 );
-                claims::reference_slope(&curve)
+                crate::exact_slope(&curve)
             };
             let (all, known) = (exact("all")?, exact("knowledge")?);
             let c5 = claims::c5(self.name(), (point.0, all), &curves.seeds, capped)?;

@@ -6,7 +6,7 @@ use anyhow::{Result, ensure};
 use skm_report::Claim;
 use skm_theory::exponents;
 
-use crate::{Curve, ExponentCheck, window};
+use crate::{Curve, ExponentCheck, exact_slope, window};
 
 /// C1 at the point `label`: the per-seed slopes of K_N (`measured`, against N), fitted
 /// over `N >= from`, have a t-interval that contains the slope of the exact E[K_N]
@@ -20,7 +20,7 @@ pub(super) fn c1(
 ) -> Result<Claim> {
     let measured = window(measured, from);
     let expected = window(std::slice::from_ref(expected), from).remove(0);
-    let theory = skm_report::fit_loglog(&expected.0, &expected.1)?.slope;
+    let theory = exact_slope(&expected)?;
     ExponentCheck {
         id: "C1",
         variant: label,
@@ -73,7 +73,7 @@ pub(super) fn c2(
     window: (f64, f64),
 ) -> Result<Claim> {
     let exact = between(std::slice::from_ref(exact), window).remove(0);
-    let theory = skm_report::fit_loglog(&exact.0, &exact.1)?.slope;
+    let theory = exact_slope(&exact)?;
     let (lo, hi) = window;
     ExponentCheck {
         id: "C2",

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
-use skm_theory::{Chains, expected_cumulative_excess};
+use skm_theory::{Chains, expected_heldout_excess};
 use skm_trainer::probe::{self, Probe, ProbeResult, exposure_bucket, exposure_bucket_label};
 use skm_trainer::{ModelConfig, evaluate_roles};
 
@@ -197,21 +197,17 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
 
 /// The exact data floor of the test excess at the sweep point `label`: the Bayes learner's
 /// expected excess over the oracle on a held-out sentence after `n` training sentences,
-/// `G(n + 1) - G(n)` bits summed over roles ([`expected_cumulative_excess`]). No learner
+/// `G(n + 1) - G(n)` bits summed over roles ([`expected_heldout_excess`]). No learner
 /// trained on those `n` sentences does better in expectation, so the excess above it is what
 /// model size can remove. The analysis turns it into bits per scored token.
 fn data_floor((label, config): (&str, &GeneratorConfig), n: u64, chains: u32) -> Result<DataFrame> {
-    let chains = Chains {
-        count: chains as usize,
-        seed: config.seed,
-    };
-    let g = expected_cumulative_excess(config, &[n, n + 1], chains)?;
-    let total = |i: usize| g[i].syntax + g[i].name + g[i].value;
+    let chains = Chains::seeded_by(config, chains as usize);
+    let floor = expected_heldout_excess(config, &[n], chains)?[0].total();
     Ok(df!(
         "sweep" => [label],
         "alpha" => [config.alpha],
         "beta" => [config.beta],
         "n" => [n],
-        "expected_excess_bits_per_sentence" => [total(1) - total(0)],
+        "expected_excess_bits_per_sentence" => [floor],
     )?)
 }

@@ -37,14 +37,19 @@ impl Drawn<'_> {
         }
     }
 
+    /// The smallest and the largest model's P (1 when no model was measured): the span of
+    /// the horizontal reference lines.
+    fn p_range(&self) -> (f64, f64) {
+        let [excess, _, _] = self.m.means();
+        let p = |point: Option<&(f64, f64)>| point.map_or(1.0, |p| p.0);
+        (p(excess.first()), p(excess.last()))
+    }
+
     fn excess_panel(&self) -> Figure {
         let [excess, _, _] = self.m.means();
         let above = self.m.mean_above_floor();
         let positive = excess.iter().chain(&above).all(|&(_, y)| y > 0.0);
-        let (p_min, p_max) = (
-            excess.first().map_or(1.0, |p| p.0),
-            excess.last().map_or(1.0, |p| p.0),
-        );
+        let (p_min, p_max) = self.p_range();
         let floor = self.m.floor_bits_per_token;
         let theory_slope = -exponents::model_scaling_exponent(self.point.generator.alpha);
         let mut series = vec![
@@ -87,11 +92,8 @@ impl Drawn<'_> {
     }
 
     fn known_panel(&self) -> Figure {
-        let [excess, known, _] = self.m.means();
-        let (p_min, p_max) = (
-            excess.first().map_or(1.0, |p| p.0),
-            excess.last().map_or(1.0, |p| p.0),
-        );
+        let [_, known, _] = self.m.means();
+        let (p_min, p_max) = self.p_range();
         let stated = self.m.stated();
         let mut series = vec![
             Series {

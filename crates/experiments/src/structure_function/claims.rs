@@ -5,7 +5,7 @@
 use anyhow::Result;
 use skm_report::Claim;
 
-use crate::{Curve, ExponentCheck, window};
+use crate::{Curve, ExponentCheck, exact_slope, window};
 
 /// C11 at the point `label`: the per-seed slopes of m*(N) (`m_star`, against N), fitted over
 /// `N >= from`, have a t-interval that contains the slope of the exact `E[G_N(c)]`
@@ -23,7 +23,7 @@ pub(super) fn c11(
         variant: label,
         experiment,
         fitted: "m*(N) against N",
-        theory: skm_report::fit_loglog(&expected.0, &expected.1)?.slope,
+        theory: exact_slope(&expected)?,
     }
     .check(&window(m_star, from))
 }
