@@ -293,7 +293,20 @@ pub fn check_fraction(spec: &Spec, key: &str, value: f64) -> Result<()> {
 
 /// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
 pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
-    let seeds = floats(frame, "seed")?;
+    curves_by(frame, "seed", x, y)
+}
+
+/// The rows of `frame` whose numeric `column` lies in `[lo, hi]`.
+pub fn rows_between(frame: &DataFrame, column: &str, (lo, hi): (f64, f64)) -> Result<DataFrame> {
+    let values = floats(frame, column)?;
+    let mask: BooleanChunked = values.iter().map(|&v| (lo..=hi).contains(&v)).collect();
+    Ok(frame.filter(&mask)?)
+}
+
+/// `(x, y)` curves of a frame, one per distinct value of the numeric column `key` (a seed, a
+/// chain), in the order of `key`.
+pub fn curves_by(frame: &DataFrame, key: &str, x: &str, y: &str) -> Result<Vec<Curve>> {
+    let seeds = floats(frame, key)?;
     let (xs, ys) = (floats(frame, x)?, floats(frame, y)?);
     let mut curves: BTreeMap<u64, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
     for ((s, x), y) in seeds.into_iter().zip(xs).zip(ys) {

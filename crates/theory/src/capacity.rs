@@ -6,11 +6,16 @@
 //! `C(m)` model bits plus `D(m)` data bits; `m -> (C(m), D(m))` is the structure function and
 //! `argmin_m C(m) + D(m)` the two-part optimum `m*(N)`.
 
+use std::f64::consts::LN_2;
+
 use serde::{Deserialize, Serialize};
-use skm_generator::{Sentence, World};
+use skm_generator::{GeneratorConfig, Sentence, World};
 
 use crate::TheoryError;
+use crate::learning_curve::{Chains, SplitMix64};
 use crate::oracle::Oracle;
+use crate::pycrp::sample_spectrum;
+use crate::special::digamma;
 
 /// One budget `m` of the structure function.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,6 +54,95 @@ impl StructureFunction {
     pub fn optimal(&self) -> &StructurePoint {
         &self.points[self.optimum]
     }
+
+    /// The learner that stores every entity seen at least `min_count` times: its budget
+    /// `G(c)` and its excess over the oracle `X(c) = D(G(c)) - D(K)` bits (storing all `K`
+    /// mentioned entities codes the corpus as the oracle does). `min_count >= 1`.
+    pub fn storing_at_least(&self, min_count: u64) -> (usize, f64) {
+        let stored = self.points[1..].partition_point(|p| p.min_stored_count >= min_count.max(1));
+        let oracle = self.points[self.entities].data_bits;
+        (stored, self.points[stored].data_bits - oracle)
+    }
+}
+
+/// The capacity-limited learner that stores every entity seen at least `c` times, given a
+/// frequency spectrum, in expectation over the weights.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ExpectedStoring {
+    /// `c`.
+    pub min_count: u64,
+    /// `G(c)`: the entities stored.
+    pub stored_entities: f64,
+    /// `E[X(c) | spectrum]`: its expected excess over the oracle on the `N` sentences, in bits.
+    pub excess_bits: f64,
+}
+
+/// The capacity-limited learner after `n` sentences, storing the entities seen at least `c`
+/// times for each `c` of `min_counts`, on `chains.count` frequency spectra drawn from the exact
+/// law of the PYCRP, each integrated over the weights exactly ([`storing_given`]): a Monte
+/// Carlo of the exact law, for statistics that are not linear in the spectrum (a log-log
+/// slope). One row per chain.
+pub fn sampled_storing(
+    config: &GeneratorConfig,
+    n: u64,
+    min_counts: &[u64],
+    chains: Chains,
+) -> Result<Vec<Vec<ExpectedStoring>>, TheoryError> {
+    config.validate()?;
+    let mut rng = SplitMix64(chains.seed);
+    let mut spectrum = Vec::new();
+    Ok((0..chains.count)
+        .map(|_| {
+            sample_spectrum(
+                config.alpha,
+                config.beta,
+                n as usize,
+                &mut rng,
+                &mut spectrum,
+            );
+            storing_given(config, &spectrum, min_counts)
+        })
+        .collect())
+}
+
+/// The capacity-limited learner's expected excess over the oracle, in expectation over the
+/// weights given a frequency spectrum (`spectrum[j - 1]` entities seen `j` times), when it
+/// stores the entities seen at least `c` times, for each `c` of `min_counts`.
+///
+/// Its excess is `X(c) = U (log2 S|V| - log2 R) + sum_{unstored k} n_k log2 pi_k`: `U`
+/// sentences about the `u` unstored entities, `S` the name space, `R` the weight it does not
+/// store. Given the counts, the weights of the `K` seen entities and the rest are
+/// `Dirichlet(n_1 - alpha, ..., n_K - alpha, beta + K alpha)` (Pitman 1996; the generator
+/// draws them so), hence `E[ln pi_k | n] = psi(n_k - alpha) - psi(N + beta)`,
+/// `E[ln R | n] = psi(beta + alpha K + U - alpha u) - psi(N + beta)` and
+/// `E[X | n] = U log2 S|V| + (sum_{j<c} j K_j psi(j - alpha) - U psi(beta + alpha K + U - alpha u)) / ln 2`.
+pub fn storing_given(
+    config: &GeneratorConfig,
+    spectrum: &[f64],
+    min_counts: &[u64],
+) -> Vec<ExpectedStoring> {
+    let (alpha, beta) = (config.alpha, config.beta);
+    let distinct: f64 = spectrum.iter().sum();
+    let unit_bits = (config.name_space() * config.values_per_attribute as f64).log2();
+    min_counts
+        .iter()
+        .map(|&c| {
+            let below = &spectrum[..(c.max(1) as usize - 1).min(spectrum.len())];
+            let (mut mentions, mut entities, mut weighted) = (0.0, 0.0, 0.0);
+            for (i, &k) in below.iter().enumerate() {
+                let j = (i + 1) as f64;
+                mentions += j * k;
+                entities += k;
+                weighted += j * k * digamma(j - alpha);
+            }
+            let residual = digamma(beta + alpha * distinct + mentions - alpha * entities);
+            ExpectedStoring {
+                min_count: c,
+                stored_entities: distinct - entities,
+                excess_bits: mentions * unit_bits + (weighted - mentions * residual) / LN_2,
+            }
+        })
+        .collect()
 }
 
 /// The structure function of `sentences` (a corpus, typically a prefix of the stream of
@@ -250,6 +344,87 @@ mod tests {
             function.points[..function.optimum]
                 .iter()
                 .all(|p| p.total_bits > best)
+        );
+    }
+
+    /// The mean and the standard error of the mean of `xs`.
+    fn mean_se(xs: &[f64]) -> (f64, f64) {
+        let n = xs.len() as f64;
+        let mean = xs.iter().sum::<f64>() / n;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        (mean, (var / n).sqrt())
+    }
+
+    /// The frequency spectrum of `counts` up to `n`.
+    fn spectrum_of(counts: impl Iterator<Item = u64>, n: usize) -> Vec<f64> {
+        let mut spectrum = vec![0.0; n];
+        counts
+            .filter(|&c| c > 0)
+            .for_each(|c| spectrum[c as usize - 1] += 1.0);
+        spectrum
+    }
+
+    const MIN_COUNTS: [u64; 5] = [2, 3, 5, 10, 30];
+
+    #[test]
+    fn storing_given_the_spectrum_is_the_mean_over_the_weights() {
+        // Whole corpora, so the weights are drawn from the posterior given these counts.
+        let (runs, n) = (400u64, 3_000usize);
+        let mut gaps = vec![Vec::new(); MIN_COUNTS.len()];
+        for seed in 0..runs {
+            let corpus = corpus(0.5, n, 1_000 + seed);
+            let function = structure_function(&corpus.world, &corpus.sentences).expect("sf");
+            let spectrum = spectrum_of(corpus.world.counts.iter().copied(), n);
+            let given = storing_given(&corpus.world.config, &spectrum, &MIN_COUNTS);
+            for (i, want) in given.iter().enumerate() {
+                let (stored, excess) = function.storing_at_least(want.min_count);
+                assert_eq!(stored as f64, want.stored_entities);
+                gaps[i].push(excess - want.excess_bits);
+            }
+        }
+        for (gap, c) in gaps.iter().zip(MIN_COUNTS) {
+            let (mean, se) = mean_se(gap);
+            assert!(
+                mean.abs() <= 4.0 * se,
+                "c {c}: simulated minus given {mean} ± {se}"
+            );
+        }
+    }
+
+    #[test]
+    fn sampled_spectra_follow_the_exact_law() {
+        let (n, alpha, beta) = (3_000u64, 0.5, 1.0);
+        let config = corpus(alpha, 1, 0).world.config;
+        let chains = Chains {
+            count: 4_000,
+            seed: 11,
+        };
+        let sampled = sampled_storing(&config, n, &MIN_COUNTS, chains).expect("chains");
+        let tail = crate::expected_tail_counts(alpha, beta, n as usize);
+        for (i, &c) in MIN_COUNTS.iter().enumerate() {
+            let stored: Vec<f64> = sampled
+                .iter()
+                .map(|chain| chain[i].stored_entities)
+                .collect();
+            let (mean, se) = mean_se(&stored);
+            let want = tail[c as usize - 1];
+            assert!(
+                (mean - want).abs() <= 4.0 * se,
+                "c {c}: G {mean} ± {se}, exact {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn storing_at_least_one_is_the_oracle_and_storing_more_than_seen_is_nothing() {
+        let corpus = corpus(0.5, 2_000, 4);
+        let function = structure_function(&corpus.world, &corpus.sentences).expect("sf");
+        assert_eq!(function.storing_at_least(1), (function.entities, 0.0));
+        let (stored, excess) = function.storing_at_least(u64::MAX);
+        assert_eq!(stored, 0);
+        assert_eq!(
+            excess,
+            function.points[0].data_bits - function.points[function.entities].data_bits
         );
     }
 

@@ -427,11 +427,11 @@ fn distinct_chains(alpha: f64, beta: f64, sizes: &[u64], chains: Chains) -> Vec<
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a small, fixed random stream, so that the
 /// reference curves are the same on every machine.
-struct SplitMix64(u64);
+pub(crate) struct SplitMix64(pub(crate) u64);
 
 impl SplitMix64 {
     /// Uniform on `[0, 1)` with 53 random bits.
-    fn uniform(&mut self) -> f64 {
+    pub(crate) fn uniform(&mut self) -> f64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

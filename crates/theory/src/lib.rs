@@ -11,13 +11,14 @@
 //! - [`learning_curve`]: the exact expected excess of the Bayes learner over the oracle by
 //!   role after `n` sentences, the finite-N reference of C3 and C4;
 //! - [`capacity`]: the capacity-limited learner and the structure function, its two-part
-//!   optimum `m*(N)`;
+//!   optimum `m*(N)`, and its expected excess given a frequency spectrum;
 //! - [`RoleBits`]: per-token bits split by token role;
 //! - [`special`]: log-gamma, log-gamma ratios, digamma and trigamma for the closed forms.
 //!
 //! What it never does: train a neural network, read or write files, or draw random numbers
-//! from an outside source. The one Monte Carlo (of the exact `K_n` chain, for a third-order
-//! remainder in [`learning_curve`]) runs on a fixed-seed stream of its own, so every result
+//! from an outside source. Its two Monte Carlos of the exact law (the `K_n` chain, for a
+//! third-order remainder in [`learning_curve`]; frequency spectra, for the capacity-limited
+//! learner's excess in [`capacity`]) run on fixed-seed streams of their own, so every result
 //! is the same on every machine.
 
 pub mod bayes;
@@ -33,7 +34,10 @@ mod templates;
 use skm_generator::{GeneratorError, Token};
 
 pub use bayes::BayesLearner;
-pub use capacity::{StructureFunction, StructurePoint, optimal_entities, structure_function};
+pub use capacity::{
+    ExpectedStoring, StructureFunction, StructurePoint, optimal_entities, sampled_storing,
+    storing_given, structure_function,
+};
 pub use learning_curve::{
     Chains, CumulativeExcess, HeldoutExcess, expected_cumulative_excess, expected_heldout_excess,
 };

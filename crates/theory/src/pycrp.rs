@@ -6,6 +6,7 @@
 //! Domain of every function: discount `0 <= alpha < 1`, concentration `beta > -alpha`, and
 //! `beta > 0` when `alpha = 0` (the generator's own ranges). Outside it they return NaN.
 
+use crate::learning_curve::SplitMix64;
 use crate::special::{digamma, ln_gamma_ratio};
 
 /// Whether `(alpha, beta)` are valid PYCRP parameters.
@@ -180,6 +181,43 @@ pub fn distinct_moments(alpha: f64, beta: f64, sizes: &[u64]) -> Vec<(f64, f64)>
     moments
 }
 
+/// One draw of the PYCRP's frequency spectrum after `n` customers into `spectrum`
+/// (`spectrum[j - 1]` tables of `j` customers, length `n`). Customer `i + 1` opens a table with
+/// probability `(beta + alpha K)/(i + beta)`, else joins table `k` with probability
+/// `(n_k - alpha)/(i - alpha K)`: a uniform earlier customer's table (probability `n_k/i`),
+/// kept with probability `(n_k - alpha)/n_k` (rejection), so each step is O(1) on average.
+pub(crate) fn sample_spectrum(
+    alpha: f64,
+    beta: f64,
+    n: usize,
+    rng: &mut SplitMix64,
+    spectrum: &mut Vec<f64>,
+) {
+    let (mut tables, mut seats): (Vec<u64>, Vec<u32>) = (Vec::new(), Vec::with_capacity(n));
+    for i in 0..n {
+        let k = tables.len() as f64;
+        if i == 0 || rng.uniform() * (i as f64 + beta) < beta + alpha * k {
+            seats.push(tables.len() as u32);
+            tables.push(1);
+            continue;
+        }
+        let table = loop {
+            let t = seats[(rng.uniform() * i as f64) as usize] as usize;
+            let size = tables[t] as f64;
+            if rng.uniform() * size < size - alpha {
+                break t;
+            }
+        };
+        tables[table] += 1;
+        seats.push(table as u32);
+    }
+    spectrum.clear();
+    spectrum.resize(n, 0.0);
+    tables
+        .iter()
+        .for_each(|&size| spectrum[size as usize - 1] += 1.0);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,5 +333,37 @@ mod tests {
             assert!((distinct_variance(alpha, beta, 2) - p * (1.0 - p)).abs() < 1e-12);
         }
         assert!(distinct_variance(1.5, 1.0, 10).is_nan());
+    }
+
+    #[test]
+    fn sampled_spectra_seat_every_customer_and_match_the_expected_spectrum() {
+        let (n, alpha, beta, draws) = (500usize, 0.3, 2.0, 4_000);
+        let mut rng = SplitMix64(5);
+        let (mut spectrum, mut sum, mut squares) = (Vec::new(), vec![0.0; n], vec![0.0; n]);
+        for _ in 0..draws {
+            sample_spectrum(alpha, beta, n, &mut rng, &mut spectrum);
+            let seated: f64 = spectrum
+                .iter()
+                .enumerate()
+                .map(|(j, k)| (j + 1) as f64 * k)
+                .sum();
+            assert_eq!(seated, n as f64);
+            for (j, k) in spectrum.iter().enumerate() {
+                sum[j] += k;
+                squares[j] += k * k;
+            }
+        }
+        let expected = expected_spectrum(alpha, beta, n);
+        let draws = draws as f64;
+        for j in [0usize, 1, 4, 19] {
+            let mean = sum[j] / draws;
+            let se = ((squares[j] / draws - mean * mean) / (draws - 1.0)).sqrt();
+            assert!(
+                (mean - expected[j]).abs() <= 4.0 * se,
+                "j {}: {mean} ± {se} vs {}",
+                j + 1,
+                expected[j]
+            );
+        }
     }
 }

@@ -2,10 +2,10 @@
 //! entities seen at least a constant number of times, so it grows like the expected number
 //! of such entities (like N^alpha asymptotically).
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use skm_report::Claim;
 
-use crate::{Curve, ExponentCheck, exact_slope, window};
+use crate::{Curve, ExponentCheck, SeedSlopes, exact_slope, window};
 
 /// C11 at the point `label`: the per-seed slopes of m*(N) (`m_star`, against N), fitted over
 /// `N >= from`, have a t-interval that contains the slope of the exact `E[G_N(c)]`
@@ -26,6 +26,32 @@ pub(super) fn c11(
         theory: exact_slope(&expected)?,
     }
     .check(&window(m_star, from))
+}
+
+/// C6 on the capacity-limited learner (variant `<label> capacity-limited learner`): the
+/// per-seed slopes of its excess over the oracle `X(c)` against its budget `G(c)` (`seeds`, one
+/// curve per seed over the fitted least counts c, at the largest N) have a t-interval that
+/// contains the mean of the same slope over frequency spectra drawn from the exact law
+/// (`chains`, one curve each). Asymptotically both tend to `-(1 - alpha)/alpha`: the
+/// model-scaling law of the learner whose size is the entities it stores.
+pub(super) fn c6_storing(
+    experiment: &str,
+    label: &str,
+    (seeds, chains): (&[Curve], &[Curve]),
+    (lo, hi): (u64, u64),
+) -> Result<Claim> {
+    let reference = SeedSlopes::fit(chains).context("fitting the exact-law spectra")?;
+    ExponentCheck {
+        id: "C6",
+        variant: &format!("{label} capacity-limited learner"),
+        experiment,
+        fitted: &format!(
+            "the capacity-limited learner's excess over the oracle X(c) against its budget G(c) (it stores the entities seen at least c times, {lo} <= c <= {hi}), against the mean slope over {} spectra drawn from the exact law",
+            chains.len()
+        ),
+        theory: reference.mean(),
+    }
+    .check(seeds)
 }
 
 /// The optimum's least stored count over `N >= from`: the most frequent value of
@@ -94,6 +120,24 @@ mod tests {
         .unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert!((c.measured().unwrap() - 0.6).abs() < 1e-9);
+    }
+
+    #[test]
+    fn c6_storing_compares_seed_slopes_with_the_mean_exact_law_slope() {
+        // Exact-law chains of slopes -1.05 and -1.15 (mean -1.1), at different levels.
+        let chains = [power(3e6, -1.05), power(9e6, -1.15)];
+        let seeds = [power(2e6, -1.08), power(5e6, -1.12), power(1e6, -1.1)];
+        let c = c6_storing("s", "alpha=0.5", (&seeds, &chains), (4, 1000)).unwrap();
+        assert!((c.reference().unwrap() + 1.1).abs() < 1e-9);
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert_eq!(c.variant, "alpha=0.5 capacity-limited learner");
+        assert!(c.detail.contains("4 <= c <= 1000") && c.detail.contains("2 spectra"));
+        // Seeds that fall like the asymptote -1, not like the exact law, fail.
+        let flat = [power(2e6, -0.99), power(5e6, -1.01), power(1e6, -1.0)];
+        let c = c6_storing("s", "alpha=0.5", (&flat, &chains), (4, 1000)).unwrap();
+        assert_eq!(c.verdict(), Verdict::Fail);
+        let c = c6_storing("s", "alpha=0.5", (&seeds[..1], &chains), (4, 1000)).unwrap();
+        assert_eq!(c.verdict(), Verdict::NotMeasurable);
     }
 
     #[test]

@@ -4,10 +4,10 @@
 use anyhow::Result;
 use polars::prelude::*;
 use skm_generator::GeneratorConfig;
-use skm_theory::capacity::{self, StructurePoint};
-use skm_theory::expected_tail_counts;
+use skm_theory::capacity::{self, ExpectedStoring, StructurePoint, sampled_storing};
+use skm_theory::{Chains, expected_tail_counts};
 
-use super::params::Params;
+use super::params::{Params, STORING_COUNTS_PER_DECADE};
 use crate::measure::{Stream, log_grid};
 use crate::spec::Spec;
 use crate::{Env, Frames, concat, for_each_stream};
@@ -18,30 +18,60 @@ use crate::{Env, Frames, concat, for_each_stream};
 struct Measured {
     curve: Vec<(u64, StructurePoint)>,
     optimum: Vec<(u64, StructurePoint, u64)>,
+    /// At the largest N: per least count c, the budget `G(c)` and the excess `X(c)` bits of
+    /// the learner storing the entities seen at least c times.
+    storing: Vec<(u64, usize, f64)>,
 }
 
 /// The least counts `c` for which `theory_tail_counts` holds `E[G_N(c)]`.
 pub(super) const MAX_STORED_COUNT: u64 = 16;
 
-/// The frames: `curves`, `optimum`, `theory_tail_counts` and `sentences`.
+/// The frames: `curves`, `optimum`, `storing`, `theory_tail_counts`, `theory_storing` and
+/// `sentences`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
+    let largest = largest_size(spec);
     let (frames, sentences) = for_each_stream(spec, env.progress, |stream| {
         let measured = measure(spec, &p, stream)?;
-        Ok((curves(stream, &measured)?, optima(stream, &measured)?))
+        let storing = storing(stream, largest, &measured)?;
+        Ok([
+            curves(stream, &measured)?,
+            optima(stream, &measured)?,
+            storing,
+        ])
     })?;
-    let (curves, optima): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
-    let theory = spec
-        .points
-        .iter()
-        .map(|point| theory_tail_counts(&spec.sizes, (&point.label, &point.generator)))
-        .collect::<Result<Vec<_>>>()?;
+    let [mut curves, mut optima, mut storing] = [Vec::new(), Vec::new(), Vec::new()];
+    for [curve, optimum, stored] in frames {
+        curves.push(curve);
+        optima.push(optimum);
+        storing.push(stored);
+    }
+    let (mut tails, mut sampled) = (Vec::new(), Vec::new());
+    for point in &spec.points {
+        let point = (point.label.as_str(), &point.generator);
+        tails.push(theory_tail_counts(&spec.sizes, point)?);
+        sampled.push(theory_storing(largest, p.reference_chains, point)?);
+    }
     Ok(Frames::from([
         ("curves".to_string(), concat(curves)?),
         ("optimum".to_string(), concat(optima)?),
-        ("theory_tail_counts".to_string(), concat(theory)?),
+        ("storing".to_string(), concat(storing)?),
+        ("theory_tail_counts".to_string(), concat(tails)?),
+        ("theory_storing".to_string(), concat(sampled)?),
         ("sentences".to_string(), sentences),
     ]))
+}
+
+/// The largest stream prefix N, where the `storing` frames are measured.
+pub(super) fn largest_size(spec: &Spec) -> u64 {
+    spec.sizes.iter().copied().max().unwrap_or(0)
+}
+
+/// The least counts c of the `storing` frames: a log grid from 2 to the stream length `n`.
+pub(super) fn storing_counts(n: u64) -> Vec<u64> {
+    let mut grid = log_grid(n, STORING_COUNTS_PER_DECADE);
+    grid.retain(|&c| c >= 2);
+    grid
 }
 
 /// The structure function of every prefix of `stream`.
@@ -64,8 +94,63 @@ fn measure(spec: &Spec, p: &Params, stream: &Stream) -> Result<Measured> {
                 .map(|point| (n, *point)),
         );
         (measured.optimum).push((n, *best, points.len() as u64 - 1));
+        if n == largest_size(spec) {
+            let storing = storing_counts(n).into_iter().map(|c| {
+                let (stored, excess) = function.storing_at_least(c);
+                (c, stored, excess)
+            });
+            measured.storing.extend(storing);
+        }
     }
     Ok(measured)
+}
+
+/// The `storing` rows of one stream (of `n` sentences).
+fn storing(stream: &Stream, n: u64, measured: &Measured) -> Result<DataFrame> {
+    let storing = &measured.storing;
+    let rows = storing.len();
+    Ok(df!(
+        "point" => vec![stream.label.as_str(); rows],
+        "alpha" => vec![stream.alpha; rows],
+        "seed" => vec![stream.seed; rows],
+        "n" => vec![n; rows],
+        "min_count" => storing.iter().map(|s| s.0).collect::<Vec<_>>(),
+        "stored_entities" => storing.iter().map(|s| s.1 as u64).collect::<Vec<_>>(),
+        "excess_bits" => storing.iter().map(|s| s.2).collect::<Vec<_>>(),
+    )?)
+}
+
+/// The learner storing the entities seen at least c times after `n` sentences at the point
+/// `label`, on `chains` frequency spectra drawn from the exact law ([`sampled_storing`],
+/// seeded by the point's seed), each integrated over the weights exactly: per chain and c on
+/// the grid of the `storing` frames, `G(c)` and `E[X(c) | spectrum]` bits.
+fn theory_storing(
+    n: u64,
+    chains: u32,
+    (label, config): (&str, &GeneratorConfig),
+) -> Result<DataFrame> {
+    let counts = storing_counts(n);
+    let sampled = sampled_storing(
+        config,
+        n,
+        &counts,
+        Chains::seeded_by(config, chains as usize),
+    )?;
+    let rows: Vec<(u32, &ExpectedStoring)> = (0u32..)
+        .zip(&sampled)
+        .flat_map(|(chain, row)| row.iter().map(move |s| (chain, s)))
+        .collect();
+    let len = rows.len();
+    Ok(df!(
+        "point" => vec![label; len],
+        "alpha" => vec![config.alpha; len],
+        "beta" => vec![config.beta; len],
+        "n" => vec![n; len],
+        "chain" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "min_count" => rows.iter().map(|r| r.1.min_count).collect::<Vec<_>>(),
+        "stored_entities" => rows.iter().map(|r| r.1.stored_entities).collect::<Vec<_>>(),
+        "excess_bits" => rows.iter().map(|r| r.1.excess_bits).collect::<Vec<_>>(),
+    )?)
 }
 
 /// The `curves` rows of one stream.

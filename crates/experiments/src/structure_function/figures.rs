@@ -4,12 +4,13 @@
 use anyhow::Result;
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Marker, Scale, Series, Style};
+use skm_theory::exponents;
 
 use crate::spec::Spec;
 use crate::{FigureOut, floats, num, slug};
 
 /// A curve as `(x, y)` points.
-type Points = Vec<(f64, f64)>;
+pub(super) type Points = Vec<(f64, f64)>;
 
 /// `structure-function-<point>` from the point's `curves` and `optimum` rows.
 pub(super) fn structure_function(
@@ -115,6 +116,57 @@ pub(super) fn optimal_entities(
             title: format!("Two-part optimum m*(N), {label}"),
             x_label: "sentences N".into(),
             y_label: "entities".into(),
+            x_scale: Scale::Log,
+            y_scale: Scale::Log,
+            series,
+            markers: Vec::new(),
+        }],
+    }
+}
+
+/// `capacity-excess-<point>`: the capacity-limited learner's excess over the oracle against
+/// its budget at the largest N (`n`), the mean over seeds (`measured`) and over spectra drawn
+/// from the exact law (`exact`, `chains` of them) at each least count c, with a line of the
+/// asymptotic slope `-(1 - alpha)/alpha` through the first measured point.
+pub(super) fn capacity_excess(
+    (label, alpha): (&str, f64),
+    (measured, exact): (Points, Points),
+    (n, chains): (u64, usize),
+) -> FigureOut {
+    let slope = -exponents::model_scaling_exponent(alpha);
+    let (first, last) = (measured.first().copied(), measured.last().copied());
+    let mut series = vec![
+        Series {
+            label: "measured, mean over seeds".into(),
+            points: measured,
+            style: Style::LinePoints,
+            color: 0,
+        },
+        Series {
+            label: format!("exact law, mean of {chains} spectra"),
+            points: exact,
+            style: Style::Dashed,
+            color: 2,
+        },
+    ];
+    if let (Some((m0, x0)), Some((m1, _))) = (first, last) {
+        series.push(Series {
+            label: format!("asymptotic slope -(1 - alpha)/alpha = {}", num(slope)),
+            points: vec![(m0, x0), (m1, x0 * (m1 / m0).powf(slope))],
+            style: Style::Dashed,
+            color: 3,
+        });
+    }
+    FigureOut {
+        stem: format!("capacity-excess-{}", slug(label)),
+        caption: format!(
+            "The capacity-limited learner that stores the entities seen at least c times: its excess over the oracle on the first {sentences} sentences against the entities it stores, G(c), one point per c of the fit window ({label}), measured (mean over seeds of G and of the excess at each c) and under the exact law (the same means over {chains} frequency spectra drawn from the Pitman-Yor process, the weights integrated exactly), with the asymptotic model-scaling slope. How many entities a stream draws varies strongly between seeds, which moves a curve along the law; the check compares slopes.",
+            sentences = num(n as f64),
+        ),
+        panels: vec![Figure {
+            title: format!("Capacity-limited learner, {label}"),
+            x_label: "entities stored G(c)".into(),
+            y_label: "excess over the oracle (bits)".into(),
             x_scale: Scale::Log,
             y_scale: Scale::Log,
             series,

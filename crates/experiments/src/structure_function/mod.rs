@@ -1,11 +1,14 @@
-//! structure-function: the capacity-limited learner and the two-part optimum m*(N) (C11).
+//! structure-function: the capacity-limited learner and the two-part optimum m*(N) (C11),
+//! and the learner's excess against the entities it stores (C6 for the idealised learner).
 //!
 //! Theory: a learner with budget m stores the m most frequent entities; the two-part code
 //! keeps those seen at least a constant number c of times, so m*(N) grows like the exact
-//! `E[G_N(c)]` (and like `N^alpha` asymptotically).
+//! `E[G_N(c)]` (and like `N^alpha` asymptotically). Its excess over the oracle falls with the
+//! number stored like the same fit on spectra drawn from the exact law (like
+//! `m^-((1 - alpha)/alpha)` asymptotically).
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rule of
-//! C11, [`figures`] and [`text`] the figures and the prose.
+//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
+//! C6 and C11, [`figures`] and [`text`] the figures and the prose.
 
 mod claims;
 mod compute;
@@ -15,12 +18,14 @@ mod text;
 
 use anyhow::{Context, Result, ensure};
 
+use self::figures::Points;
 use self::params::Params;
 use super::{
-    Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, floats, mean_curve,
-    rows_where,
+    Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by, curves_by_seed, floats,
+    mean_curve, rows_between, rows_where,
 };
 use crate::spec::Spec;
+use polars::prelude::DataFrame;
 
 /// The structure-function experiment.
 pub struct StructureFunction;
@@ -52,8 +57,23 @@ impl Experiment for StructureFunction {
                 .context("no two-part optimum in the fit window")?;
             let expected = expected_stored(frames, point.0, stored.0)?;
             let c11 = claims::c11(self.name(), point.0, (&m_star, &expected), from)?;
+            let storing = StoringCurves::read(frames, point.0, &p)?;
+            let c6 = claims::c6_storing(
+                self.name(),
+                point.0,
+                (&storing.seeds, &storing.chains),
+                storing.window,
+            )?;
             prose.push(text::point_paragraph(point, &c11, stored));
-            claims.push(c11);
+            prose.push(text::storing_paragraph(point, &c6, &storing));
+            claims.extend([c6, c11]);
+            let n = compute::largest_size(spec);
+            let chains = storing.chains.len();
+            figures.push(figures::capacity_excess(
+                point,
+                storing.means(),
+                (n, chains),
+            ));
 
             let curves = rows_where(frames.frame("curves")?, "point", point.0)?;
             let frames = (&curves, &optima);
@@ -74,6 +94,69 @@ impl Experiment for StructureFunction {
 
     fn regime(&self, _spec: &Spec) -> String {
         "the two-part code of the capacity-limited learner on the generator's streams".into()
+    }
+}
+
+/// The capacity-limited learner storing the entities seen at least c times, at the largest
+/// N, over the fitted window of c: curves `(G(c), X(c))` per seed and per exact-law chain.
+pub(super) struct StoringCurves {
+    /// One curve per seed.
+    pub seeds: Vec<Curve>,
+    /// One curve per spectrum drawn from the exact law.
+    pub chains: Vec<Curve>,
+    /// The least counts fitted, `[storing_min_count, c_max]`: `c_max` the largest c on the
+    /// grid whose mean budget over the chains is at least `storing_min_entities`.
+    pub window: (u64, u64),
+}
+
+impl StoringCurves {
+    /// The curves of the point `label` from the `storing` and `theory_storing` frames.
+    fn read(frames: &Frames, label: &str, p: &Params) -> Result<Self> {
+        let measured = rows_where(frames.frame("storing")?, "point", label)?;
+        let exact = rows_where(frames.frame("theory_storing")?, "point", label)?;
+        let grid = mean_curve(&curves_by(&exact, "chain", "min_count", "stored_entities")?);
+        let lo = p.storing_min_count;
+        let hi = grid
+            .iter()
+            .filter(|&&(c, stored)| c >= lo as f64 && stored >= p.storing_min_entities as f64)
+            .map(|&(c, _)| c as u64)
+            .max()
+            .unwrap_or(lo);
+        let points = grid
+            .iter()
+            .filter(|&&(c, _)| (lo..=hi).contains(&(c as u64)));
+        ensure!(
+            points.count() >= 3,
+            "structure-function at {label}: fewer than 3 least counts c in {lo}..={hi} store at least analysis.storing_min_entities = {} entities on average",
+            p.storing_min_entities
+        );
+        let window = (lo as f64, hi as f64);
+        let curves = |frame: &DataFrame, key: &str| {
+            let rows = rows_between(frame, "min_count", window)?;
+            curves_by(&rows, key, "stored_entities", "excess_bits")
+        };
+        Ok(Self {
+            seeds: curves(&measured, "seed")?,
+            chains: curves(&exact, "chain")?,
+            window: (lo, hi),
+        })
+    }
+
+    /// The mean curves over seeds and over chains: at each c, the mean budget and the mean
+    /// excess (every curve holds the same grid of c).
+    fn means(&self) -> (Points, Points) {
+        let mean = |curves: &[Curve]| -> Points {
+            let len = curves.iter().map(|c| c.0.len()).min().unwrap_or(0);
+            let count = curves.len() as f64;
+            (0..len)
+                .map(|i| {
+                    let g: f64 = curves.iter().map(|c| c.0[i]).sum();
+                    let x: f64 = curves.iter().map(|c| c.1[i]).sum();
+                    (g / count, x / count)
+                })
+                .collect()
+        };
+        (mean(&self.seeds), mean(&self.chains))
     }
 }
 

@@ -2,9 +2,11 @@
 //! least-seen stored entity.
 
 use skm_report::Claim;
+use skm_theory::exponents;
 
-use crate::num;
+use super::StoringCurves;
 use crate::spec::Spec;
+use crate::{SeedSlopes, num};
 
 /// The paragraph of the point `label` of discount `alpha`; `stored` is the optimum's least
 /// stored count c over the fit window and the range it took.
@@ -22,6 +24,34 @@ pub(super) fn point_paragraph(
     };
     format!(
         "At {label}: the optimum stores the entities seen at least c = {c} times ({range}). m*(N) grows with exponent {exponent}, against {reference}, the slope of the exact E[G_N({c})] over the same window (asymptotically alpha = {alpha}): **{verdict}**."
+    )
+}
+
+/// The paragraph of C6 on the capacity-limited learner at the point `label` of discount
+/// `alpha`.
+pub(super) fn storing_paragraph(
+    (label, alpha): (&str, f64),
+    c6: &Claim,
+    storing: &StoringCurves,
+) -> String {
+    let (lo, hi) = storing.window;
+    let (exponent, verdict) = (c6.estimate_text(), c6.verdict());
+    let reference = c6.reference().map_or("none".into(), num);
+    let chains = SeedSlopes::fit(&storing.chains).map(|s| s.slopes());
+    let spread = chains.map_or("unknown".into(), |slopes| {
+        let mean = slopes.iter().sum::<f64>() / slopes.len() as f64;
+        let var = slopes.iter().map(|s| (s - mean).powi(2)).sum::<f64>()
+            / (slopes.len() - 1).max(1) as f64;
+        format!(
+            "its standard deviation over spectra is {}, its Monte Carlo error {}",
+            num(var.sqrt()),
+            num((var / slopes.len() as f64).sqrt())
+        )
+    });
+    let asymptote = num(-exponents::model_scaling_exponent(alpha));
+    format!(
+        "The capacity-limited learner is a model whose size is the entities it stores. Storing those seen at least c times ({lo} <= c <= {hi}), its excess over the oracle on the whole stream falls with the number stored with exponent {exponent}, against {reference}, the mean of the same fit over {chains} frequency spectra drawn from the exact law, the weights integrated exactly ({spread}; asymptotically -(1 - alpha)/alpha = {asymptote}): C6 ({label}, capacity-limited learner) **{verdict}**. It is the model-scaling law of the idealised learner; the trained transformers of model-scaling carry C6 for networks.",
+        chains = storing.chains.len(),
     )
 }
 
