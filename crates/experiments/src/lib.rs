@@ -340,6 +340,14 @@ pub fn settles_below(curve: &[(f64, f64)], floor: f64) -> Option<f64> {
     }
 }
 
+/// The first 8 bytes of the SHA-256 of `text`, in hexadecimal: how skm names a text by its
+/// content (a config, the sources, a corpus a frame was read from).
+pub fn text_digest(text: &str) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 /// `value` rounded for prose.
 pub fn num(value: f64) -> String {
     skm_report::paper::format_number(value)

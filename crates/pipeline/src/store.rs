@@ -299,11 +299,8 @@ pub struct Provenance {
     pub threads: usize,
 }
 
-/// Hex SHA-256 prefix of a text.
-pub fn hash_text(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
+/// Hex SHA-256 prefix of a text: the one digest skm names texts by (configs, sources, corpora).
+pub use skm_experiments::text_digest as hash_text;
 
 /// The crates whose code makes the results.
 pub fn crate_versions() -> BTreeMap<String, String> {

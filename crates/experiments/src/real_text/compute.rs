@@ -33,14 +33,6 @@ pub(super) fn words(text: &str, lines: usize, strip_first_word: bool) -> Vec<Str
     words
 }
 
-/// The first 8 bytes of the SHA-256 of `text`, in hexadecimal: the corpus frame records
-/// which text was read.
-fn sha256_hex(text: &str) -> String {
-    use sha2::Digest;
-    let digest = sha2::Sha256::digest(text.as_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
 /// The frames: `heaps`, `rank_frequency`, `corpus`, `jackknife_heaps` and
 /// `jackknife_rank_frequency`.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
@@ -65,7 +57,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         "lines" => [text.lines().filter(|l| !l.trim().is_empty()).take(lines).count() as u64],
         "words" => [words.len() as u64],
         "distinct_words" => [ranked.len() as u64],
-        "text_sha256" => [sha256_hex(text)],
+        "text_sha256" => [crate::text_digest(text)],
     )?;
     let (jackknife_heaps, jackknife_counts) = jackknife(&words, &p)?;
     Ok(Frames::from([
