@@ -18,6 +18,7 @@ fn point_claims(
     p: &Params,
     c: &PointCurves,
     lists: &ForgettingText,
+    sentences_per_step: f64,
 ) -> [skm_report::Claim; 3] {
     let (u, k) = (&c.unknown, &c.known);
     let learning = Learning {
@@ -25,8 +26,9 @@ fn point_claims(
         facts_u: &u.facts,
         format_k: &k.format,
         facts_k: &k.facts,
+        sentences_per_step,
     };
-    let ae = point.generator.attributes * p.tune_entities;
+    let ae = c.facts_tuned;
     let relapse = Relapse {
         known_facts: c.known_facts,
         heldout_facts: c.heldout_facts,
@@ -51,7 +53,10 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
         let calibrated = 1.0 / point.generator.values_per_attribute as f64;
         let curves = PointCurves::new(&all, &point.label);
         let lists = ForgettingText::new(&curves, &p);
-        let point_claims = point_claims(name, point, &p, &curves, &lists);
+        let qa_tokens = point.generator.name_tokens + 5;
+        let sentences_per_step =
+            (train_config.batch_size * model_config.context) as f64 / qa_tokens as f64;
+        let point_claims = point_claims(name, point, &p, &curves, &lists, sentences_per_step);
         let shape = (attributes, calibrated);
         figures.push(figure(
             &point.label,
@@ -68,7 +73,7 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             curves: &curves,
             forgetting: &lists,
             calibrated,
-            theory: ((attributes * p.tune_entities) as f64).log10(),
+            theory: (curves.facts_tuned as f64).log10(),
             claims: [format, forgetting, hallucination],
         };
         prose.extend(text::point_paragraphs(&t, &p));

@@ -70,10 +70,14 @@ pub(super) struct Learning<'a> {
     pub facts_u: &'a [(f64, f64)],
     pub format_k: &'a [(f64, f64)],
     pub facts_k: &'a [(f64, f64)],
+    /// QA sentences trained on per tuning step, in expectation: `B T / (L + 5)` (random
+    /// windows of `T` tokens, `B` a step, QA sentences of `L + 5` tokens). Turns steps into
+    /// exposures: of the format, every QA sentence; of one of `F` facts, `1/F` of them.
+    pub sentences_per_step: f64,
 }
 
 /// C10 format: the unknown arm learns the QA format at least `p.decades` decades of steps
-/// before its new facts (theory: `log10(A E)`, `ae = A E` facts tuned). NOT MEASURABLE
+/// before its new facts (theory: `log10(F)`, `ae = F` facts tuned). NOT MEASURABLE
 /// when the format never reaches its threshold; a lower bound (the facts never reach
 /// theirs) decides only when it already reaches `p.decades`.
 pub(super) fn format(
@@ -84,8 +88,8 @@ pub(super) fn format(
     last_step: f64,
     ae: usize,
 ) -> Claim {
-    let format_at = first_reach(learning.format_u, p.format_accuracy);
-    let facts_at = first_reach(learning.facts_u, p.known_accuracy);
+    let format_at = first_reach(learning.format_u, p.learned_share);
+    let facts_at = first_reach(learning.facts_u, p.learned_share);
     let theory = (ae as f64).log10();
     let estimate = format_estimate(format_at, facts_at, last_step);
     let rule = Rule::AtLeast {
@@ -186,7 +190,7 @@ mod tests {
 
     fn params() -> Params {
         toml::from_str(
-            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
+            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
         )
         .expect("params")
     }
@@ -199,13 +203,14 @@ mod tests {
             facts_u,
             format_k: &flat,
             facts_k: &flat,
+            sentences_per_step: 10.0,
         };
         format("fine-tuning", "base", &params(), &learning, 1000.0, 12)
     }
 
     #[test]
     fn the_format_claim_passes_fails_and_is_not_measurable() {
-        let format_u = [(0.0, 0.0), (1.0, 0.5), (2.0, 0.95), (1000.0, 1.0)];
+        let format_u = [(0.0, 0.0), (1.0, 0.3), (2.0, 0.95), (1000.0, 1.0)];
         // Facts from step 200: two decades after the format.
         let slow = [(0.0, 0.0), (2.0, 0.0), (200.0, 0.6), (1000.0, 0.9)];
         let claim = format_claim(&format_u, &slow);
@@ -227,7 +232,7 @@ mod tests {
         assert_eq!(claim.verdict(), Verdict::Pass);
         assert!(claim.detail.contains("a lower bound"));
         // The format never learned.
-        let unformatted = [(0.0, 0.0), (1000.0, 0.5)];
+        let unformatted = [(0.0, 0.0), (1000.0, 0.4)];
         let claim = format_claim(&unformatted, &slow);
         assert_eq!(claim.verdict(), Verdict::NotMeasurable);
         assert!(

@@ -81,21 +81,31 @@ impl Counts {
     }
 }
 
-/// The known arm's entities: of the `4 E` most frequent entities, ranked by facts known
-/// (correct template probes) then frequency then id, every other one from the first, `E` in
-/// all. `known[i]` is the number of facts of `candidates[i]` known.
-pub(super) fn known_arm(candidates: &[(u32, u64)], known: &[usize], entities: usize) -> Vec<u32> {
-    let mut ranked: Vec<(usize, u64, u32)> = candidates
-        .iter()
-        .zip(known)
-        .map(|(&(k, n), &c)| (c, n, k))
-        .collect();
-    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    ranked
+/// The known arm: of the seen entities `ranked` (id, sentences), ranked by facts known
+/// (correct template probes) then frequency then id, every other one from the first, and of
+/// those only the facts the model knows, up to `limit` facts. `facts` holds the `A` facts of
+/// each entity of `ranked` in turn, `known` whether each is known. Every other entity, so that
+/// as well-known entities stay held out; only known facts, so that the arm tunes what the
+/// model knows even of entities it knows in part.
+pub(super) fn known_arm(
+    ranked: &[(u32, u64)],
+    (facts, known): (&[Probe], &[bool]),
+    attributes: usize,
+    limit: usize,
+) -> Vec<Probe> {
+    let known_of = |i: usize| &known[i * attributes..(i + 1) * attributes];
+    let count = |i: usize| known_of(i).iter().filter(|&&b| b).count();
+    let mut order: Vec<usize> = (0..ranked.len()).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: usize| (count(i), ranked[i].1);
+        key(b).cmp(&key(a)).then(ranked[a].0.cmp(&ranked[b].0))
+    });
+    order
         .into_iter()
         .step_by(2)
-        .take(entities)
-        .map(|(_, _, k)| k)
+        .flat_map(|i| (i * attributes..(i + 1) * attributes).filter(|&f| known[f]))
+        .map(|f| facts[f].clone())
+        .take(limit)
         .collect()
 }
 
@@ -395,32 +405,32 @@ impl Sets {
 fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let (corpus, world, n) = (run.corpus, &run.corpus.world, run.corpus.sentences.len());
     let counts = Counts::new(corpus, n);
-    let mut ranked: Vec<(u32, u64)> = counts.entities.iter().map(|(&k, &c)| (k, c)).collect();
-    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked.truncate(4 * p.tune_entities);
-    let candidate_probes: Vec<Probe> = ranked
+    let ranked: Vec<(u32, u64)> = counts.entities.iter().map(|(&k, &c)| (k, c)).collect();
+    let facts: Vec<Probe> = ranked
         .iter()
         .flat_map(|&(k, _)| counts.probes(world, k))
         .collect();
-    let results = probe::evaluate(pretrained, world, &candidate_probes, run.train.batch_size)?;
-    let known: Vec<usize> = results
-        .chunks(world.config.attributes)
-        .map(|facts| facts.iter().filter(|r| r.answer == Answer::Correct).count())
-        .collect();
-    let tuned_known = known_arm(&ranked, &known, p.tune_entities);
+    let known = known_before(pretrained, run, &facts)?;
+    let limit = p.tune_entities * world.config.attributes;
+    let attributes = world.config.attributes;
+    let tuned_known = known_arm(&ranked, (&facts, &known), attributes, limit);
+    anyhow::ensure!(
+        !tuned_known.is_empty(),
+        "fine-tuning at {} seed {}: the pre-trained model knows no fact the known arm may tune",
+        run.label,
+        run.seed
+    );
+    let tuned_entities: Vec<u32> = tuned_known.iter().filter_map(|f| f.entity).collect();
     let stratified =
         probe::stratified(corpus, 0..n, Strata::Weight, p.probes_per_bucket, run.seed)?;
     let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified
         .into_iter()
-        .filter(|q| q.entity.is_none_or(|k| !tuned_known.contains(&k)))
+        .filter(|q| q.entity.is_none_or(|k| !tuned_entities.contains(&k)))
         .partition(|q| q.entity.is_none());
-    let arms = [
-        tuned_known
-            .iter()
-            .flat_map(|&k| counts.probes(world, k))
-            .collect::<Vec<_>>(),
-        fresh_entities(world, p.tune_entities, &never_seen, run.seed)?,
-    ];
+    // As many facts in both arms: the unknown arm's fresh entities, cut to the known arm's size.
+    let mut unknown = fresh_entities(world, p.tune_entities, &never_seen, run.seed)?;
+    unknown.truncate(tuned_known.len());
+    let arms = [tuned_known, unknown];
     Ok(Sets {
         heldout_known: known_before(pretrained, run, &heldout)?,
         heldout,

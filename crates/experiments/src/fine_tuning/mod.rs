@@ -10,15 +10,16 @@
 //!
 //! Both arms start from the same pre-trained weights ([`Trainer::fine_tune`]: fresh AdamW,
 //! step 0) and train on their QA sentences only, shuffled and repeated. The `known` arm tunes
-//! the facts of seen entities the model knows best (most facts correct in template probes
-//! after pre-training, then most frequent; every other entity of that ranking, so that as
-//! well-known entities stay held out); the `unknown` arm tunes entities with fresh names and
-//! values uniform in `V_j`, like the never-seen probes. Held out from both: a stratified
-//! probe set (by true frequency) of the other seen entities and of never-seen ones.
+//! facts the model knows (correct in template probes after pre-training) of the seen entities
+//! it knows best (most facts correct, then most frequent; every other entity of that ranking,
+//! so that as well-known entities stay held out), up to `A E` facts; the `unknown` arm tunes
+//! as many facts of `E` entities with fresh names and values uniform in `V_j`, like the
+//! never-seen probes. Held out from both: a stratified probe set (by true frequency) of the
+//! other seen entities and of never-seen ones.
 //!
 //! Theory: the format is a handful of parameters seen in every QA sentence, a fact is one
-//! parameter seen in `1 / (A E)` of them (`E` entities tuned), so if both need a similar number
-//! of exposures the format is learned `log10(A E)` decades of steps earlier.
+//! parameter seen in `1 / F` of them (`F` facts tuned), so if both need a similar number of
+//! exposures the format is learned `log10(F)` decades of steps earlier.
 
 //!
 //! `params` reads the `[analysis]` table, `qa` is the QA format and the tuning stream,
@@ -95,6 +96,7 @@ mod tests {
     use skm_generator::{Corpus, Token, Vocabulary};
     use skm_report::{Estimate, Rule, Side, Verdict, judge};
     use skm_trainer::TrainConfig;
+    use skm_trainer::probe::Probe;
 
     fn corpus() -> Corpus {
         let config = GeneratorConfig {
@@ -189,13 +191,38 @@ mod tests {
     }
 
     #[test]
-    fn the_known_arm_takes_every_other_best_known_entity() {
-        // (entity, sentences), facts known.
-        let candidates = [(7, 50), (3, 40), (9, 40), (1, 10), (4, 5)];
-        let known = [2, 3, 3, 0, 3];
-        // Ranked: 3 (3, 40), 9 (3, 40), 4 (3, 5), 7 (2, 50), 1 (0, 10).
-        assert_eq!(known_arm(&candidates, &known, 2), vec![3, 4]);
-        assert_eq!(known_arm(&candidates, &known, 5), vec![3, 4, 1]);
+    fn the_known_arm_takes_the_known_facts_of_every_other_best_known_entity() {
+        // (entity, sentences) and which of its 3 facts are known.
+        let ranked = [(7, 50), (3, 40), (9, 40), (1, 10), (4, 5)];
+        let known = [
+            [true, false, true],
+            [true, true, true],
+            [true, true, true],
+            [false, false, false],
+            [true, true, true],
+        ];
+        let facts: Vec<Probe> = ranked
+            .iter()
+            .flat_map(|&(k, _)| {
+                (0..3).map(move |j| Probe {
+                    entity: Some(k),
+                    ..Probe::never_seen(vec![1], j, 2)
+                })
+            })
+            .collect();
+        let known: Vec<bool> = known.concat();
+        let arm = |limit| {
+            known_arm(&ranked, (&facts, &known), 3, limit)
+                .iter()
+                .map(|f| (f.entity.unwrap(), f.attribute))
+                .collect::<Vec<_>>()
+        };
+        // Ranked: 3 (3 known, 40), 9 (3, 40), 4 (3, 5), 7 (2, 50), 1 (0, 10): 3, 4, 1 taken.
+        assert_eq!(arm(4), vec![(3, 0), (3, 1), (3, 2), (4, 0)]);
+        assert_eq!(
+            arm(100),
+            vec![(3, 0), (3, 1), (3, 2), (4, 0), (4, 1), (4, 2)]
+        );
     }
 
     #[test]
@@ -266,7 +293,7 @@ mod tests {
             ..TrainConfig::spec()
         };
         let p: Params = toml::from_str(
-            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nformat_accuracy = 0.9\nknown_accuracy = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
+            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
         )
         .expect("params");
         let tune = tune_config(&train, &p);

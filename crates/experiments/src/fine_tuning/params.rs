@@ -12,7 +12,9 @@ use crate::training::configs;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Params {
-    /// Entities tuned in each arm (all `A` facts of each).
+    /// Never-seen entities tuned in the unknown arm (all `A` facts of each); the known arm
+    /// tunes as many facts the model knows, and the unknown arm is cut to the known arm's size
+    /// when the model knows fewer.
     pub tune_entities: usize,
     /// Tuning steps = `ceil(tune_fraction x train.steps)`; its warmup is the pre-training's
     /// scaled the same way, with the same batch and context.
@@ -24,11 +26,10 @@ pub(super) struct Params {
     pub evaluations_per_decade: u32,
     /// Held-out probes per true-frequency bucket, and never-seen entities probed.
     pub probes_per_bucket: usize,
-    /// C10 format: the format is learned once this share of held-out QA probes gets a value
-    /// of the asked attribute.
-    pub format_accuracy: f64,
-    /// C10 format: new facts are learned once this share of them is answered correctly.
-    pub known_accuracy: f64,
+    /// C10 format: one threshold for both: the format is learned once this share of held-out
+    /// QA probes gets a value of the asked attribute, and the new facts once this share of
+    /// them is answered correctly.
+    pub learned_share: f64,
     /// C10 format: how many decades of steps earlier the format must be learned.
     pub decades: f64,
     /// C10 forgetting: buckets compared must have at least this template accuracy before
@@ -100,8 +101,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
         p.probes_per_bucket
     );
-    check_fraction(spec, "format_accuracy", p.format_accuracy)?;
-    check_fraction(spec, "known_accuracy", p.known_accuracy)?;
+    check_fraction(spec, "learned_share", p.learned_share)?;
     check_fraction(spec, "forgetting_min_accuracy", p.forgetting_min_accuracy)?;
     ensure!(
         (1..=100_000).contains(&p.forgetting_min_probes),

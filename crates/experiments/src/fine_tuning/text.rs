@@ -29,7 +29,7 @@ pub(super) fn body(
         .map_or(0, |q| 2 + q.generator.attributes);
     let points = prose.join("\n\n");
     format!(
-        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on all facts of {entities} seen entities the model knows best (most facts right in template probes, then most frequent; every other one of that ranking, so that as well-known entities stay held out), the unknown arm on all facts of {entities} never-seen entities (fresh names, values uniform in V_j). At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
+        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on up to {facts} facts the model knows (right in template probes), of the seen entities it knows best (most facts right, then most frequent; every other one of that ranking, so that as well-known entities stay held out), the unknown arm on as many facts of up to {entities} never-seen entities (fresh names, values uniform in V_j; all their facts, cut to the known arm's size when the model knows fewer). At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
         steps = train.steps,
         batch = train.batch_size,
         context = model.context,
@@ -41,6 +41,7 @@ pub(super) fn body(
         tune_rate = tune.learning_rate,
         tune_warmup = tune.warmup_steps,
         entities = p.tune_entities,
+        facts = p.tune_entities * spec.points.first().map_or(0, |q| q.generator.attributes),
         per_decade = p.evaluations_per_decade,
         per_bucket = p.probes_per_bucket,
     )
@@ -66,7 +67,7 @@ pub(super) struct PointText<'a> {
     pub forgetting: &'a ForgettingText,
     /// `1/|V_j|`: what a calibrated model puts on each value.
     pub calibrated: f64,
-    /// `log10(A E)`.
+    /// `log10(F)`, `F` the facts tuned in the unknown arm.
     pub theory: f64,
     /// C10 format, forgetting and hallucination.
     pub claims: [&'a Claim; 3],
@@ -103,8 +104,7 @@ fn setup_paragraph(t: &PointText) -> String {
 fn format_paragraph(t: &PointText, p: &Params) -> String {
     let (u, k) = (&t.curves.unknown, &t.curves.known);
     let claim = t.claims[0];
-    let (format_accuracy, known_accuracy, decades) =
-        (p.format_accuracy, p.known_accuracy, p.decades);
+    let (format_accuracy, known_accuracy, decades) = (p.learned_share, p.learned_share, p.decades);
     let gap = match claim.estimate() {
         Estimate::NotMeasurable { reason } => format!("not measurable: {reason}"),
         Estimate::Bound { value, .. } => format!(
@@ -117,7 +117,7 @@ fn format_paragraph(t: &PointText, p: &Params) -> String {
         ),
     };
     format!(
-        "Format: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them {format_k_at} in the known arm and {format_u_at} in the unknown arm, ending at {format_k_end} and {format_u_end}. New facts: the unknown arm's tuned facts are answered correctly for a share {known_accuracy} {facts_u_at}, ending at {facts_u_end}; the known arm's {facts_k_at}, ending at {facts_k_end}. C10 (format) **{verdict}**: {gap} (theory log10(A E) = {theory} decades, PASS from {decades}).",
+        "Format: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them {format_k_at} in the known arm and {format_u_at} in the unknown arm, ending at {format_k_end} and {format_u_end}. New facts: the unknown arm's tuned facts are answered correctly for a share {known_accuracy} {facts_u_at}, ending at {facts_u_end}; the known arm's {facts_k_at}, ending at {facts_k_end}. C10 (format) **{verdict}**: {gap} (theory log10(F) = {theory} decades for the F facts tuned, PASS from {decades}).",
         format_k_at = reach(&k.format, format_accuracy),
         format_u_at = reach(&u.format, format_accuracy),
         format_k_end = num(ends(&k.format).1),
@@ -220,9 +220,9 @@ impl ForgettingText {
 
 /// C10 format's detail when the format never reaches its threshold.
 pub(super) fn format_not_learned(p: &Params, l: &Learning, theory: f64) -> String {
-    let (format_accuracy, known_accuracy) = (p.format_accuracy, p.known_accuracy);
+    let (format_accuracy, known_accuracy) = (p.learned_share, p.learned_share);
     format!(
-        "Unknown arm: the share of held-out QA probes answered with a value of the asked attribute never reaches {format_accuracy} (end: {format_u_end}), so the format is not learned within the run, while the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}). Known arm: the format ends at {format_k_end}, its tuned facts reach {known_accuracy} {facts_k_at}. Theory: log10(A E) = {theory} decades between format and facts.",
+        "Unknown arm: the share of held-out QA probes answered with a value of the asked attribute never reaches {format_accuracy} (end: {format_u_end}), so the format is not learned within the run, while the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}). Known arm: the format ends at {format_k_end}, its tuned facts reach {known_accuracy} {facts_k_at}. Theory: log10(F) = {theory} decades between format and facts, F the facts tuned.",
         format_u_end = num(ends(l.format_u).1),
         facts_u_at = reach(l.facts_u, known_accuracy),
         facts_u_end = num(ends(l.facts_u).1),
@@ -233,7 +233,7 @@ pub(super) fn format_not_learned(p: &Params, l: &Learning, theory: f64) -> Strin
 }
 
 /// C10 format's detail: the format reached at `format_at`, the facts at `facts_at` (`None`:
-/// never, so `gap` is a lower bound), `ae = A E` facts tuned.
+/// never, so `gap` is a lower bound), `ae = F` facts tuned.
 pub(super) fn format_detail(
     p: &Params,
     l: &Learning,
@@ -241,8 +241,23 @@ pub(super) fn format_detail(
     gap: f64,
     (theory, ae): (f64, usize),
 ) -> String {
-    let (format_accuracy, known_accuracy, decades) =
-        (p.format_accuracy, p.known_accuracy, p.decades);
+    let (format_accuracy, known_accuracy, decades) = (p.learned_share, p.learned_share, p.decades);
+    let sentences = l.sentences_per_step;
+    let exposures = match facts_at {
+        Some(facts_at) => format!(
+            "each new fact after about {} exposures of its own",
+            num(facts_at * sentences / ae as f64)
+        ),
+        None => format!(
+            "the new facts not within about {} exposures each",
+            num(l.facts_u.last().map_or(0.0, |p| p.0) * sentences / ae as f64)
+        ),
+    };
+    let exposures = format!(
+        " In exposures (about {} QA sentences a step): the format reaches the threshold after about {} QA sentences, {exposures}.",
+        num(sentences),
+        num(format_at * sentences),
+    );
     let (bound, bound_rule) = if facts_at.is_none() {
         (
             " (the last step for the facts: a lower bound)",
@@ -252,7 +267,7 @@ pub(super) fn format_detail(
         ("", "")
     };
     format!(
-        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them first at step {format_at}; the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}); measured = log10 of the ratio of those steps{bound} = {gap} decades; PASS when >= {decades}{bound_rule}. Theory: log10(A E) = {theory} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of A E = {ae} facts). Known arm: the format reaches {format_accuracy} {format_k_at}, its tuned facts reach {known_accuracy} {facts_k_at}.",
+        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them first at step {format_at}; the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}); measured = log10 of the ratio of those steps{bound} = {gap} decades; PASS when >= {decades}{bound_rule}. Theory: log10(F) = {theory} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of F = {ae} facts tuned). Known arm: the format reaches {format_accuracy} {format_k_at}, its tuned facts reach {known_accuracy} {facts_k_at}.{exposures}",
         format_at = num(format_at),
         facts_u_at = reach(l.facts_u, known_accuracy),
         facts_u_end = num(ends(l.facts_u).1),
