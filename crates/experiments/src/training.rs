@@ -33,10 +33,15 @@ pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
 /// transformer" when the spec has no model.
 pub fn transformer_regime(spec: &Spec) -> String {
     match configs(spec) {
-        Ok((model, train)) => format!(
-            "a d={} L={} transformer, {} steps",
-            model.d_model, model.n_layers, train.steps
-        ),
+        Ok((_, train)) => format!("{}, {} steps", transformer_shape(spec), train.steps),
+        Err(_) => transformer_shape(spec),
+    }
+}
+
+/// "a d=32 L=2 transformer", or "a transformer" when the spec has no model.
+pub fn transformer_shape(spec: &Spec) -> String {
+    match configs(spec) {
+        Ok((model, _)) => format!("a d={} L={} transformer", model.d_model, model.n_layers),
         Err(_) => "a transformer".to_string(),
     }
 }

@@ -74,9 +74,10 @@ impl Experiment for Compression {
     }
 
     fn regime(&self, spec: &Spec) -> String {
+        // Its step budget is no cap: the pass sets the steps (one per full batch).
         format!(
-            "{}, its prequential code in one pass",
-            crate::training::transformer_regime(spec)
+            "{} coding the stream prequentially in one pass",
+            crate::training::transformer_shape(spec)
         )
     }
 }
