@@ -265,16 +265,23 @@ fn hallucination_reads_the_models_model_scaling_trained() {
         )
         .unwrap()
     };
-    let (data, models) = (load("data-scaling"), load("model-scaling"));
-    // One finished run per trained model: data-scaling's sizes and model-scaling's shapes;
-    // hallucination added none, and no scratch directory is left.
+    let (data, models, tuning) = (
+        load("data-scaling"),
+        load("model-scaling"),
+        load("fine-tuning"),
+    );
+    // One finished run per trained model: data-scaling's sizes, model-scaling's shapes and
+    // fine-tuning's pre-trained models; hallucination added none, and no scratch directory is
+    // left.
     let entries: Vec<String> = std::fs::read_dir(out.join("results/smoke/checkpoints"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(
         entries.len(),
-        data.sizes.len() * data.seeds.len() + models.models.len() * models.seeds.len(),
+        data.sizes.len() * data.seeds.len()
+            + models.models.len() * models.seeds.len()
+            + tuning.points.len() * tuning.seeds.len(),
         "{entries:?}"
     );
     assert!(entries.iter().all(|e| !e.starts_with('.')), "{entries:?}");

@@ -105,13 +105,19 @@ impl Trainer {
     /// `learning_rate(config, s)`. The model's shape is unchanged; this trainer is left as it
     /// is (the new one copies the weights), so several runs can start from the same weights.
     pub fn fine_tune(&self, config: &TrainConfig) -> Result<Self> {
+        Trainer::fine_tune_from(&self.model, config, &self.device)
+    }
+
+    /// A new run that starts from the weights of `model` on `device`, as [`Trainer::fine_tune`]
+    /// does from a trainer's: for a model that comes from a checkpoint cache.
+    pub fn fine_tune_from(model: &Gpt, config: &TrainConfig, device: &Device) -> Result<Self> {
         config.validate()?;
         Ok(Trainer::from_parts(
-            self.model.clone(),
+            model.clone(),
             config.clone(),
-            AdamW::new(adamw_config(config), self.model.num_params()),
+            AdamW::new(adamw_config(config), model.num_params()),
             TrainState::default(),
-            self.device,
+            *device,
         ))
     }
 

@@ -18,7 +18,7 @@ fn point_claims(
     p: &Params,
     c: &PointCurves,
     lists: &ForgettingText,
-    sentences_per_step: f64,
+    (sentences_per_step, runs): (f64, usize),
 ) -> [skm_report::Claim; 3] {
     let (u, k) = (&c.unknown, &c.known);
     let learning = Learning {
@@ -28,7 +28,7 @@ fn point_claims(
         facts_k: &k.facts,
         sentences_per_step,
     };
-    let ae = c.facts_tuned;
+    let facts = c.facts_tuned as f64 / runs as f64;
     let relapse = Relapse {
         known_facts: c.known_facts,
         heldout_facts: c.heldout_facts,
@@ -37,7 +37,7 @@ fn point_claims(
         correct: (ends(&u.correct).1, ends(&k.correct).1),
     };
     [
-        claims::format(name, &point.label, p, &learning, c.last_step, ae),
+        claims::format(name, &point.label, p, &learning, c.last_step, facts),
         claims::forgetting(name, &point.label, p, &compared(c, u, p), lists),
         claims::hallucination(name, &point.label, p, &relapse),
     ]
@@ -56,7 +56,9 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
         let qa_tokens = point.generator.name_tokens + 5;
         let sentences_per_step =
             (train_config.batch_size * model_config.context) as f64 / qa_tokens as f64;
-        let point_claims = point_claims(name, point, &p, &curves, &lists, sentences_per_step);
+        let runs = spec.seeds.len();
+        let point_claims =
+            point_claims(name, point, &p, &curves, &lists, (sentences_per_step, runs));
         let shape = (attributes, calibrated);
         figures.push(figure(
             &point.label,
@@ -73,7 +75,7 @@ pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analys
             curves: &curves,
             forgetting: &lists,
             calibrated,
-            theory: (curves.facts_tuned as f64).log10(),
+            theory: (curves.facts_tuned as f64 / spec.seeds.len() as f64).log10(),
             claims: [format, forgetting, hallucination],
         };
         prose.extend(text::point_paragraphs(&t, &p));

@@ -77,7 +77,8 @@ pub(super) struct Learning<'a> {
 }
 
 /// C10 format: the unknown arm learns the QA format at least `p.decades` decades of steps
-/// before its new facts (theory: `log10(F)`, `ae = F` facts tuned). NOT MEASURABLE
+/// before its new facts (theory: `log10(F)`, `facts = F` the facts tuned in a run, the mean
+/// over runs). NOT MEASURABLE
 /// when the format never reaches its threshold; a lower bound (the facts never reach
 /// theirs) decides only when it already reaches `p.decades`.
 pub(super) fn format(
@@ -86,11 +87,11 @@ pub(super) fn format(
     p: &Params,
     learning: &Learning,
     last_step: f64,
-    ae: usize,
+    facts: f64,
 ) -> Claim {
     let format_at = first_reach(learning.format_u, p.learned_share);
     let facts_at = first_reach(learning.facts_u, p.learned_share);
-    let theory = (ae as f64).log10();
+    let theory = facts.log10();
     let estimate = format_estimate(format_at, facts_at, last_step);
     let rule = Rule::AtLeast {
         threshold: p.decades,
@@ -101,7 +102,7 @@ pub(super) fn format(
         return crate::claim("C10", variant, experiment, estimate, rule, detail);
     };
     let format_at = format_at.unwrap_or(f64::NAN);
-    let detail = text::format_detail(p, learning, (format_at, facts_at), gap, (theory, ae));
+    let detail = text::format_detail(p, learning, (format_at, facts_at), gap, (theory, facts));
     crate::claim("C10", variant, experiment, estimate, rule, detail)
 }
 
@@ -205,7 +206,7 @@ mod tests {
             facts_k: &flat,
             sentences_per_step: 10.0,
         };
-        format("fine-tuning", "base", &params(), &learning, 1000.0, 12)
+        format("fine-tuning", "base", &params(), &learning, 1000.0, 12.0)
     }
 
     #[test]

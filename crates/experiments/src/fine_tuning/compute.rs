@@ -17,7 +17,7 @@ use super::params::{Params, tune_config};
 use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
-use crate::training::{LossRows, configs};
+use crate::training::{LossRows, configs, trained};
 use crate::{Env, Frames, Progress, concat};
 
 /// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
@@ -257,6 +257,8 @@ struct Run<'a> {
     model: ModelConfig,
     train: TrainConfig,
     tune: TrainConfig,
+    /// Where the arms are tuned (pre-training runs where the checkpoint cache trains).
+    device: Device,
 }
 
 impl Run<'_> {
@@ -301,9 +303,10 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
                     ..tune_config(&train, &p)
                 },
                 train,
+                device,
             };
-            let base = pretrain(&run, &device, env.progress, &mut training)?;
-            let sets = choose_probes(&run, &p, base.eval_model())?;
+            let base = pretrain(spec, env, &run, &mut training)?;
+            let sets = choose_probes(&run, &p, &base)?;
             for (arm, tuned) in ARMS.into_iter().zip(&sets.arms) {
                 let tuning = Tuning {
                     arm,
@@ -327,30 +330,17 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     ]))
 }
 
-/// Pre-trains on the run's whole stream; its losses go to `training`.
-fn pretrain(
-    run: &Run,
-    device: &Device,
-    progress: &dyn Progress,
-    training: &mut Vec<DataFrame>,
-) -> Result<Trainer> {
-    let mut base = Trainer::new(&run.model, &run.train, device)?;
+/// The model pre-trained on the run's whole stream, from the checkpoint cache (trained, or
+/// resumed, when missing); its losses go to `training`.
+fn pretrain(spec: &Spec, env: &Env<'_>, run: &Run, training: &mut Vec<DataFrame>) -> Result<Gpt> {
+    let n = run.corpus.sentences.len();
+    env.progress.set_message("pre-training");
+    let pretrained = trained(spec, env, run.corpus, 0..n, n..n, &run.model, &run.train)
+        .with_context(|| format!("pre-training at {} seed {}", run.label, run.seed))?;
     let mut losses = LossRows::default();
-    progress.set_message("pre-training");
-    skm_trainer::run(
-        &mut base,
-        &run.corpus.tokens,
-        &[],
-        &RunOptions::default(),
-        |_, outcome| {
-            losses.push(run.label, run.seed, outcome);
-            run.report(progress, outcome);
-            Ok(())
-        },
-    )
-    .with_context(|| format!("pre-training at {} seed {}", run.label, run.seed))?;
+    losses.push_run(run.label, run.seed, &pretrained.state, &run.train);
     training.push(phase_frame(losses, "pre-training")?);
-    Ok(base)
+    Ok(pretrained.model)
 }
 
 /// Whether `model` answers each template probe correctly; a never-seen entity's value can be
@@ -444,7 +434,7 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
 struct Tuning<'a> {
     arm: &'static str,
     tuned: &'a [Probe],
-    base: &'a Trainer,
+    base: &'a Gpt,
 }
 
 /// Tunes one arm from the pre-trained weights on its QA sentences, probing every set at
@@ -458,7 +448,7 @@ fn tune_arm(
     (rows, training): (&mut Rows, &mut Vec<DataFrame>),
 ) -> Result<()> {
     let (world, qa, seed, arm) = (&run.corpus.world, run.qa, run.seed, t.arm);
-    let tuned_before = known_before(t.base.eval_model(), run, t.tuned)?;
+    let tuned_before = known_before(t.base, run, t.tuned)?;
     let probe_sets = sets.with_tuned(t.tuned, &tuned_before);
     let sentences: Vec<Vec<Token>> = t
         .tuned
@@ -473,7 +463,7 @@ fn tune_arm(
         batch: run.train.batch_size,
     };
     let steps = evaluation_steps(run.tune.steps, p.evaluations_per_decade);
-    let mut trainer = t.base.fine_tune(&run.tune)?;
+    let mut trainer = Trainer::fine_tune_from(t.base, &run.tune, &run.device)?;
     rows.evaluate(&at, &trainer, world, qa, &probe_sets)?;
     let mut losses = LossRows::default();
     progress.set_message(arm);

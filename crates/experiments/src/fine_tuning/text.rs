@@ -97,7 +97,7 @@ fn setup_paragraph(t: &PointText) -> String {
         (t.label, c.known_facts, c.heldout_facts, c.facts_tuned);
     let (tuned_known, tuned) = c.tuned_known_before;
     format!(
-        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. The known arm tunes {tuned} facts of which {tuned_known} were known before (template probe correct); the unknown arm tunes {facts_tuned} facts of never-seen entities."
+        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. Summed over seeds, the known arm tunes {tuned} facts, of which {tuned_known} were known before (template probe correct), and the unknown arm {facts_tuned} facts of never-seen entities."
     )
 }
 
@@ -233,24 +233,24 @@ pub(super) fn format_not_learned(p: &Params, l: &Learning, theory: f64) -> Strin
 }
 
 /// C10 format's detail: the format reached at `format_at`, the facts at `facts_at` (`None`:
-/// never, so `gap` is a lower bound), `ae = F` facts tuned.
+/// never, so `gap` is a lower bound), `facts = F` the facts tuned in a run.
 pub(super) fn format_detail(
     p: &Params,
     l: &Learning,
     (format_at, facts_at): (f64, Option<f64>),
     gap: f64,
-    (theory, ae): (f64, usize),
+    (theory, facts): (f64, f64),
 ) -> String {
     let (format_accuracy, known_accuracy, decades) = (p.learned_share, p.learned_share, p.decades);
     let sentences = l.sentences_per_step;
     let exposures = match facts_at {
         Some(facts_at) => format!(
             "each new fact after about {} exposures of its own",
-            num(facts_at * sentences / ae as f64)
+            num(facts_at * sentences / facts)
         ),
         None => format!(
             "the new facts not within about {} exposures each",
-            num(l.facts_u.last().map_or(0.0, |p| p.0) * sentences / ae as f64)
+            num(l.facts_u.last().map_or(0.0, |p| p.0) * sentences / facts)
         ),
     };
     let exposures = format!(
@@ -267,12 +267,13 @@ pub(super) fn format_detail(
         ("", "")
     };
     format!(
-        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them first at step {format_at}; the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}); measured = log10 of the ratio of those steps{bound} = {gap} decades; PASS when >= {decades}{bound_rule}. Theory: log10(F) = {theory} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of F = {ae} facts tuned). Known arm: the format reaches {format_accuracy} {format_k_at}, its tuned facts reach {known_accuracy} {facts_k_at}.{exposures}",
+        "Unknown arm: held-out QA probes get a value of the asked attribute for a share {format_accuracy} of them first at step {format_at}; the tuned new facts are answered correctly for a share {known_accuracy} {facts_u_at} (end: {facts_u_end}); measured = log10 of the ratio of those steps{bound} = {gap} decades; PASS when >= {decades}{bound_rule}. Theory: log10(F) = {theory} decades if format and fact need as many exposures (every QA sentence shows the format, a fact is one of the F = {facts} facts tuned in a run, on average). Known arm: the format reaches {format_accuracy} {format_k_at}, its tuned facts reach {known_accuracy} {facts_k_at}.{exposures}",
         format_at = num(format_at),
         facts_u_at = reach(l.facts_u, known_accuracy),
         facts_u_end = num(ends(l.facts_u).1),
         gap = num(gap),
         theory = num(theory),
+        facts = num(facts),
         format_k_at = reach(l.format_k, format_accuracy),
         facts_k_at = reach(l.facts_k, known_accuracy),
     )
