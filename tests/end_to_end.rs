@@ -649,9 +649,10 @@ fn the_cache_is_keyed_by_the_sources_and_never_lies() {
 
     // The paper is written only from current runs: without them, an error names the command.
     let source = skm_pipeline::store::SourceKey::of(sources.path(), edited.path()).unwrap();
+    let catalog = skm_pipeline::load::claim_catalog(edited.path()).unwrap();
     let error = skm_pipeline::paper::write(
         &skm_pipeline::store::Layout::new(out.path(), ProfileName::Smoke),
-        edited.path(),
+        (edited.path(), &catalog),
         skm_trainer::DeviceKind::Cpu,
         &source.hash(),
         &[],

@@ -25,6 +25,7 @@ use skm_experiments::{Env, Experiment, registry};
 use skm_report::{Claim, claims_frame};
 use skm_trainer::DeviceKind;
 
+use load::Catalog;
 use models::CheckpointCache;
 use progress::Bar;
 use store::{Layout, Provenance, RunStatus, RunWriter, SourceKey};
@@ -119,6 +120,17 @@ pub fn load_specs(
     profile: ProfileName,
     only: &[String],
 ) -> Result<Vec<(Spec, Box<dyn Experiment>)>> {
+    specs_against(&load::claim_catalog(dir)?, dir, profile, only)
+}
+
+/// [`load_specs`] with the claim catalog `catalog` (of `dir`'s `claims.toml`) already read:
+/// every claim an experiment declares must be stated there.
+fn specs_against(
+    catalog: &Catalog,
+    dir: &Path,
+    profile: ProfileName,
+    only: &[String],
+) -> Result<Vec<(Spec, Box<dyn Experiment>)>> {
     let known: Vec<&'static str> = registry().iter().map(|e| e.name()).collect();
     for name in only {
         if !known.contains(&name.as_str()) {
@@ -128,7 +140,6 @@ pub fn load_specs(
             );
         }
     }
-    let catalog = load::claim_catalog(dir)?;
     let mut loaded = Vec::new();
     for experiment in registry() {
         let name = experiment.name();
@@ -164,7 +175,13 @@ pub fn load_specs(
 /// Returns the claims of the selected experiments. Every input is checked before anything
 /// is written.
 pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
-    let mut specs = load_specs(&options.experiments_dir, options.profile, &options.only)?;
+    let catalog = load::claim_catalog(&options.experiments_dir)?;
+    let mut specs = specs_against(
+        &catalog,
+        &options.experiments_dir,
+        options.profile,
+        &options.only,
+    )?;
     let source = SourceKey::of(&options.sources, &options.experiments_dir)?;
     let layout = Layout::new(&options.out, options.profile);
     for path in store::remove_stale_temporaries(&options.out)? {
@@ -194,7 +211,7 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     }
     paper::write(
         &layout,
-        &options.experiments_dir,
+        (&options.experiments_dir, &catalog),
         options.device,
         &runner.source_hash,
         &options.only,

@@ -483,6 +483,9 @@ fn check_generator(point: &Point, profile: &Profile, name: ProfileName) -> Resul
     Ok(())
 }
 
+/// `experiments/claims.toml` read: every claim of the paper by id, stated once.
+pub type Catalog = BTreeMap<String, ClaimText>;
+
 /// One entry of `experiments/claims.toml`: a claim of the paper, stated once.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -496,7 +499,7 @@ pub struct ClaimText {
 }
 
 /// The claim catalog `claims.toml` of the experiments folder `dir`, by claim id.
-pub fn claim_catalog(dir: &Path) -> Result<BTreeMap<String, ClaimText>> {
+pub fn claim_catalog(dir: &Path) -> Result<Catalog> {
     let path = dir.join("claims.toml");
     let file = path.display();
     let text = std::fs::read_to_string(&path)
