@@ -390,8 +390,9 @@ impl Sets {
     }
 }
 
-/// The probe sets, from what the pre-trained model knows: the known arm's entities, a
-/// stratified held-out set without them, and the unknown arm's fresh entities.
+/// The probe sets, from what the pre-trained model knows: the known arm's facts
+/// ([`known_arm`]), a stratified held-out set without their entities, and as many facts of
+/// the unknown arm's fresh entities.
 fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let (corpus, world, n) = (run.corpus, &run.corpus.world, run.corpus.sentences.len());
     let counts = Counts::new(corpus, n);
