@@ -15,16 +15,24 @@ use crate::Curve;
 /// Confidence of every interval.
 pub const CONFIDENCE: f64 = 0.95;
 
-/// The two-sided `confidence` Student-t interval of the mean of `values`:
-/// `mean ± t_{(1 + c)/2, n - 1} s / sqrt(n)`, `s` the sample standard deviation. `None` below
-/// two values (one run has no interval).
-pub fn t_interval(values: &[f64], confidence: f64) -> Option<(f64, Interval)> {
+/// The mean of `values` and their sample variance `s^2 = sum (v - mean)^2 / (n - 1)`. `None`
+/// below two values.
+pub fn mean_variance(values: &[f64]) -> Option<(f64, f64)> {
     let n = values.len();
     if n < 2 {
         return None;
     }
     let mean = values.iter().sum::<f64>() / n as f64;
     let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    Some((mean, variance))
+}
+
+/// The two-sided `confidence` Student-t interval of the mean of `values`:
+/// `mean ± t_{(1 + c)/2, n - 1} s / sqrt(n)`, `s` the sample standard deviation. `None` below
+/// two values (one run has no interval).
+pub fn t_interval(values: &[f64], confidence: f64) -> Option<(f64, Interval)> {
+    let n = values.len();
+    let (mean, variance) = mean_variance(values)?;
     let half =
         student_t_quantile((1.0 + confidence) / 2.0, (n - 1) as f64) * (variance / n as f64).sqrt();
     Some((

@@ -30,8 +30,8 @@ use rayon::prelude::*;
 use skm_report::{Claim, Figure};
 
 pub use crate::estimate::{
-    CONFIDENCE, ExponentCheck, SeedSlopes, claim, exact_slope, jackknife_interval, not_measurable,
-    point_estimate, pooled_estimate, pooled_over, t_interval,
+    CONFIDENCE, ExponentCheck, SeedSlopes, claim, exact_slope, jackknife_interval, mean_variance,
+    not_measurable, point_estimate, pooled_estimate, pooled_over, t_interval,
 };
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;

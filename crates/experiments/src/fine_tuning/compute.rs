@@ -1,7 +1,7 @@
 //! The frames of fine-tuning: pre-training, the probe sets, the two tuned arms and their
 //! probes at log-spaced steps.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -411,7 +411,7 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
         run.label,
         run.seed
     );
-    let tuned_entities: Vec<u32> = tuned_known.iter().filter_map(|f| f.entity).collect();
+    let tuned_entities: BTreeSet<u32> = tuned_known.iter().filter_map(|f| f.entity).collect();
     let stratified =
         probe::stratified(corpus, 0..n, Strata::Weight, p.probes_per_bucket, run.seed)?;
     let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified

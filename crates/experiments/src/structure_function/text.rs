@@ -6,7 +6,7 @@ use skm_theory::exponents;
 
 use super::StoringCurves;
 use crate::spec::Spec;
-use crate::{SeedSlopes, num};
+use crate::{SeedSlopes, mean_variance, num};
 
 /// The paragraph of the point `label` of discount `alpha`; `stored` is the optimum's least
 /// stored count c over the fit window and the range it took.
@@ -37,17 +37,16 @@ pub(super) fn storing_paragraph(
     let (lo, hi) = storing.window;
     let (exponent, verdict) = (c6.estimate_text(), c6.verdict());
     let reference = c6.reference().map_or("none".into(), num);
-    let chains = SeedSlopes::fit(&storing.chains).map(|s| s.slopes());
-    let spread = chains.map_or("unknown".into(), |slopes| {
-        let mean = slopes.iter().sum::<f64>() / slopes.len() as f64;
-        let var = slopes.iter().map(|s| (s - mean).powi(2)).sum::<f64>()
-            / (slopes.len() - 1).max(1) as f64;
-        format!(
+    let slopes = SeedSlopes::fit(&storing.chains).map(|s| s.slopes());
+    let spread = slopes.ok().and_then(|slopes| {
+        let (_, variance) = mean_variance(&slopes)?;
+        Some(format!(
             "its standard deviation over spectra is {}, its Monte Carlo error {}",
-            num(var.sqrt()),
-            num((var / slopes.len() as f64).sqrt())
-        )
+            num(variance.sqrt()),
+            num((variance / slopes.len() as f64).sqrt())
+        ))
     });
+    let spread = spread.unwrap_or_else(|| "its spread over spectra unknown".into());
     let asymptote = num(-exponents::model_scaling_exponent(alpha));
     format!(
         "The capacity-limited learner is a model whose size is the entities it stores. Storing those seen at least c times ({lo} <= c <= {hi}), its excess over the oracle on the whole stream falls with the number stored with exponent {exponent}, against {reference}, the mean of the same fit over {chains} frequency spectra drawn from the exact law, the weights integrated exactly ({spread}; asymptotically -(1 - alpha)/alpha = {asymptote}): C6 ({label}, capacity-limited learner) **{verdict}**. It is the model-scaling law of the idealised learner; the trained transformers of model-scaling carry C6 for networks.",
