@@ -270,9 +270,14 @@ fn hallucination_reads_the_models_model_scaling_trained() {
         load("model-scaling"),
         load("fine-tuning"),
     );
-    // One finished run per trained model: data-scaling's sizes, model-scaling's shapes and
-    // fine-tuning's pre-trained models; hallucination added none, and no scratch directory is
-    // left.
+    let streams = |name: &str| {
+        let spec = load(name);
+        spec.points.len() * spec.seeds.len()
+    };
+    // One finished run per trained model: data-scaling's sizes, model-scaling's shapes,
+    // fine-tuning's pre-trained models and both arms tuned from each, and one run per stream
+    // of train-smoke, acquisition and compression (its prequential pass); hallucination added
+    // none, and no scratch directory is left.
     let entries: Vec<String> = std::fs::read_dir(out.join("results/smoke/checkpoints"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -281,7 +286,10 @@ fn hallucination_reads_the_models_model_scaling_trained() {
         entries.len(),
         data.sizes.len() * data.seeds.len()
             + models.models.len() * models.seeds.len()
-            + tuning.points.len() * tuning.seeds.len(),
+            + tuning.points.len() * tuning.seeds.len() * 3
+            + streams("train-smoke")
+            + streams("acquisition")
+            + streams("compression"),
         "{entries:?}"
     );
     assert!(entries.iter().all(|e| !e.starts_with('.')), "{entries:?}");
@@ -704,11 +712,11 @@ fn every_profile_of_every_experiment_is_valid() {
     }
 }
 
-/// A `reproduce` killed in the middle of training (the process aborts, as under `kill -9`,
-/// with no final checkpoint) leaves its partial run; the next `reproduce` resumes it from the
-/// last checkpoint and ends with the frames and claims of a run never killed.
-#[test]
-fn a_killed_reproduce_resumes_to_the_same_results() {
+/// A `reproduce` of `experiment` killed in the middle of training (the process aborts, as
+/// under `kill -9`, with no final checkpoint) leaves its partial run; the next `reproduce`
+/// resumes it from the last checkpoint and ends with the `frames` and claims of a run never
+/// killed.
+fn a_killed_reproduce_resumes(experiment: &str, frames: &[&str]) {
     let out = tempfile::tempdir().unwrap();
     let reproduce = |abort_after: Option<&str>| {
         let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"));
@@ -717,7 +725,7 @@ fn a_killed_reproduce_resumes_to_the_same_results() {
             "--profile",
             "smoke",
             "--only",
-            "data-scaling",
+            experiment,
             "--out",
         ]);
         command.arg(out.path());
@@ -742,7 +750,9 @@ fn a_killed_reproduce_resumes_to_the_same_results() {
     assert_eq!(partial.len(), 1, "one partial run is left: {partial:?}");
     assert!(partial[0].ends_with(".partial"), "{partial:?}");
     assert!(
-        !out.path().join("results/smoke/runs/data-scaling").exists(),
+        !out.path()
+            .join(format!("results/smoke/runs/{experiment}"))
+            .exists(),
         "no run was committed"
     );
 
@@ -753,14 +763,19 @@ fn a_killed_reproduce_resumes_to_the_same_results() {
         String::from_utf8_lossy(&resumed.stderr)
     );
     assert!(
+        String::from_utf8_lossy(&resumed.stderr).contains("resumed a killed run from step"),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+    assert!(
         entries().iter().all(|e| !e.ends_with(".partial")),
         "the partial run became a cached model: {:?}",
         entries()
     );
     let (shared, all) = smoke();
-    for frame in ["scaling", "training"] {
+    for frame in frames {
         let path =
-            |root: &Path| root.join(format!("results/smoke/runs/data-scaling/{frame}.parquet"));
+            |root: &Path| root.join(format!("results/smoke/runs/{experiment}/{frame}.parquet"));
         let (a, b) = (
             read_parquet(&path(out.path())).unwrap(),
             read_parquet(&path(shared)).unwrap(),
@@ -770,11 +785,29 @@ fn a_killed_reproduce_resumes_to_the_same_results() {
     // `--only` leaves the claim table to a whole run: the console prints the claims.
     let expected: Vec<String> = all
         .iter()
-        .filter(|c| c.experiment == "data-scaling")
+        .filter(|c| c.experiment == experiment)
         .map(|c| c.estimate_text())
         .collect();
     let console = String::from_utf8_lossy(&resumed.stdout);
     for estimate in expected {
         assert!(console.contains(&estimate), "{estimate} not in:\n{console}");
     }
+}
+
+#[test]
+fn a_killed_reproduce_resumes_to_the_same_results() {
+    a_killed_reproduce_resumes("data-scaling", &["scaling", "training"]);
+}
+
+/// train-smoke evaluates its model at log-spaced steps: from the weights the run kept, so a
+/// resumed run gives the rows of one evaluated as it trained.
+#[test]
+fn a_killed_train_smoke_resumes_to_the_same_evaluations() {
+    a_killed_reproduce_resumes("train-smoke", &["evaluations", "probes", "training"]);
+}
+
+/// compression's transformer codes its stream in one prequential pass, which resumes too.
+#[test]
+fn a_killed_prequential_pass_resumes_to_the_same_code() {
+    a_killed_reproduce_resumes("compression", &["codes", "training"]);
 }

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
-use skm_generator::{Corpus, Role};
+use skm_generator::{Corpus, Role, Token};
 use skm_trainer::{
     DeviceKind, Gpt, ModelConfig, RoleEvaluation, StepOutcome, TrainConfig, TrainState,
 };
@@ -114,25 +114,83 @@ pub struct Trained {
     pub state: TrainState,
     /// Steps taken before the kept model (the best evaluation's, or the last).
     pub kept_step: usize,
+    /// The weights after each step of [`TrainRequest::snapshots`] that the run reached, in
+    /// the request's order.
+    pub snapshots: Vec<(usize, Gpt)>,
     /// The step a killed run of this model was resumed from, when this process did so.
     pub resumed_from: Option<usize>,
 }
 
-/// What a model is trained on, and how: the sentences `train_sentences` of `corpus`, with
-/// early stopping on `heldout_sentences` when `train.eval_every > 0`.
+/// How a run draws its batches from the training sentences.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub enum Batches {
+    /// Random windows, step by step ([`skm_trainer::run`]), with early stopping on the
+    /// held-out sentences when `train.eval_every > 0`.
+    #[default]
+    Windows,
+    /// One pass over the sentences in order, each batch's loss taken before training on it
+    /// ([`skm_trainer::prequential`]): the losses are the stream's prequential code.
+    Prequential,
+}
+
+/// What a run trains on.
+#[derive(Clone)]
+pub enum TrainData<'a> {
+    /// The sentences `train` of a generated corpus, with early stopping on the sentences
+    /// `heldout` when `train.eval_every > 0`.
+    Sentences {
+        /// The stream.
+        corpus: &'a Corpus,
+        /// Sentences trained on.
+        train: Range<usize>,
+        /// Sentences of the held-out evaluations (unused when `train.eval_every == 0`).
+        heldout: Range<usize>,
+    },
+    /// A token stream the experiment built (fine-tuning's QA sentences), named by its content.
+    Tokens(&'a [Token]),
+}
+
+/// What a model is trained on, and how.
+#[derive(Clone)]
 pub struct TrainRequest<'a> {
-    /// The stream.
-    pub corpus: &'a Corpus,
-    /// Sentences trained on.
-    pub train_sentences: Range<usize>,
-    /// Sentences of the held-out evaluations (unused when `train.eval_every == 0`).
-    pub heldout_sentences: Range<usize>,
+    /// The data.
+    pub data: TrainData<'a>,
+    /// The weights the run starts from, as fine-tuning does (AdamW and the schedule start
+    /// afresh); `None`: new weights from `train.seed`.
+    pub init: Option<&'a Gpt>,
     /// The transformer.
     pub model: &'a ModelConfig,
     /// Its training.
     pub train: &'a TrainConfig,
+    /// How batches are drawn.
+    pub batches: Batches,
+    /// Steps after which the weights are kept besides the final model (0: the initial
+    /// weights), to evaluate the run as it went: an experiment evaluates them after training,
+    /// so a cached or resumed run gives the rows of a run evaluated in its loop.
+    pub snapshots: &'a [usize],
     /// Where it trains.
     pub device: DeviceKind,
+}
+
+impl<'a> TrainRequest<'a> {
+    /// New weights trained on random windows of `data` on `spec`'s device, with no
+    /// snapshots.
+    pub fn new(
+        spec: &Spec,
+        data: TrainData<'a>,
+        model: &'a ModelConfig,
+        train: &'a TrainConfig,
+    ) -> Self {
+        TrainRequest {
+            data,
+            init: None,
+            model,
+            train,
+            batches: Batches::Windows,
+            snapshots: &[],
+            device: spec.device.unwrap_or_default(),
+        }
+    }
 }
 
 /// Where trained models come from. The pipeline's implementation keeps them in its
@@ -154,14 +212,12 @@ pub fn trained(
     model: &ModelConfig,
     train: &TrainConfig,
 ) -> Result<Trained> {
-    let request = TrainRequest {
+    let data = TrainData::Sentences {
         corpus,
-        train_sentences,
-        heldout_sentences,
-        model,
-        train,
-        device: spec.device.unwrap_or_default(),
+        train: train_sentences,
+        heldout: heldout_sentences,
     };
+    let request = TrainRequest::new(spec, data, model, train);
     env.models.trained(&request, env.progress)
 }
 

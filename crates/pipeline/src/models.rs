@@ -5,7 +5,7 @@
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use skm_experiments::Progress;
-use skm_experiments::training::{Models, TrainRequest, Trained, model_label};
+use skm_experiments::training::{Batches, Models, TrainData, TrainRequest, Trained, model_label};
 use skm_trainer::{
     DeviceKind, ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, checkpoint,
 };
@@ -91,15 +91,42 @@ pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
 /// Everything that determines a trained model: its cache key is the hash of this.
 #[derive(Serialize)]
 struct Recipe<'a> {
-    generator: &'a skm_generator::GeneratorConfig,
-    train_sentences: Range<usize>,
-    heldout_sentences: Range<usize>,
+    data: DataRecipe<'a>,
+    /// The digest of the weights the run starts from, when it starts from given ones.
+    init: Option<String>,
     model: &'a ModelConfig,
     train: &'a TrainConfig,
+    batches: Batches,
+    snapshots: &'a [usize],
     device: DeviceKind,
     /// The hash of the training code (not of the experiment files or the experiments crate:
     /// the recipe is all they say).
     code: &'a str,
+}
+
+/// What determines a run's data: the generator and the sentence ranges, or the digest of
+/// the tokens.
+#[derive(Serialize)]
+enum DataRecipe<'a> {
+    Sentences {
+        generator: &'a skm_generator::GeneratorConfig,
+        train: Range<usize>,
+        heldout: Range<usize>,
+    },
+    Tokens {
+        tokens: usize,
+        digest: String,
+    },
+}
+
+/// The SHA-256 of `words` written as little-endian bytes, in hexadecimal.
+fn digest(words: impl Iterator<Item = u32>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for word in words {
+        hasher.update(word.to_le_bytes());
+    }
+    format!("{:x}", hasher.finalize())
 }
 
 /// Checkpoints per training run for resuming (the `last` checkpoint every `steps / 20` steps):
@@ -140,7 +167,7 @@ impl CheckpointCache {
         let reusable = self.reusable(&hash);
         if reusable && checkpoint::path_in(&dir, "last").exists() {
             progress.inc(request.train.steps as u64);
-            return load(&dir, &device);
+            return load(&dir, request.snapshots, &device);
         }
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
@@ -161,23 +188,41 @@ impl CheckpointCache {
         self.record(&hash);
         Ok(Trained {
             resumed_from,
-            ..load(&dir, &device)?
+            ..load(&dir, request.snapshots, &device)?
         })
     }
 
     /// The cache key of `request`: the hash of its [`Recipe`].
     fn key(&self, request: &TrainRequest<'_>) -> Result<String> {
-        let recipe = Recipe {
-            generator: &request.corpus.world.config,
-            train_sentences: request.train_sentences.clone(),
-            // A run that never evaluates does not depend on the held-out set.
-            heldout_sentences: if request.train.eval_every > 0 {
-                request.heldout_sentences.clone()
-            } else {
-                0..0
+        let data = match &request.data {
+            TrainData::Sentences {
+                corpus,
+                train,
+                heldout,
+            } => DataRecipe::Sentences {
+                generator: &corpus.world.config,
+                train: train.clone(),
+                // A run that never evaluates does not depend on the held-out set.
+                heldout: if request.train.eval_every > 0 {
+                    heldout.clone()
+                } else {
+                    0..0
+                },
             },
+            TrainData::Tokens(tokens) => DataRecipe::Tokens {
+                tokens: tokens.len(),
+                digest: digest(tokens.iter().copied()),
+            },
+        };
+        let recipe = Recipe {
+            data,
+            init: request
+                .init
+                .map(|model| digest(model.params().iter().map(|w| w.to_bits()))),
             model: request.model,
             train: request.train,
+            batches: request.batches,
+            snapshots: request.snapshots,
             device: request.device,
             code: &self.code,
         };
@@ -195,33 +240,55 @@ impl CheckpointCache {
         stop_after: Option<usize>,
         progress: &dyn Progress,
     ) -> Result<()> {
-        let (corpus, model, train) = (request.corpus, request.model, request.train);
-        let span = |r: &Range<usize>| corpus.offsets[r.start]..corpus.offsets[r.end];
-        let train_tokens = &corpus.tokens[span(&request.train_sentences)];
-        let heldout_tokens = &corpus.tokens[span(&request.heldout_sentences)];
+        let (model, train) = (request.model, request.train);
+        let (train_tokens, heldout_tokens) = match &request.data {
+            TrainData::Sentences {
+                corpus,
+                train,
+                heldout,
+            } => {
+                let span = |r: &Range<usize>| corpus.offsets[r.start]..corpus.offsets[r.end];
+                (&corpus.tokens[span(train)], &corpus.tokens[span(heldout)])
+            }
+            TrainData::Tokens(tokens) => (*tokens, &[][..]),
+        };
         let tokens_per_step = (train.batch_size * model.context) as u64;
         let options = RunOptions {
             checkpoint_dir: Some(scratch.to_path_buf()),
             stop_after,
         };
-        let report = skm_trainer::run(
-            trainer,
-            train_tokens,
-            heldout_tokens,
-            &options,
-            |_, outcome| {
-                if self.abort_after == Some(outcome.step + 1) {
-                    eprintln!(
-                        "aborting after step {} (SKM_ABORT_AFTER_STEPS)",
-                        outcome.step + 1
-                    );
-                    std::process::abort();
-                }
-                progress.inc(1);
-                progress.trained(tokens_per_step, outcome.loss);
-                Ok(())
-            },
-        )
+        let snapshot = |trainer: &Trainer| -> skm_trainer::Result<()> {
+            let step = trainer.state().step;
+            if request.snapshots.contains(&step) {
+                trainer.save_weights(&snapshot_path(scratch, step))?;
+            }
+            Ok(())
+        };
+        // A resumed run has its snapshots up to its step; a new one starts with step 0's.
+        if trainer.state().step == 0 {
+            snapshot(trainer)?;
+        }
+        let on_step = |trainer: &Trainer, outcome: &skm_trainer::StepOutcome| {
+            if self.abort_after == Some(outcome.step + 1) {
+                eprintln!(
+                    "aborting after step {} (SKM_ABORT_AFTER_STEPS)",
+                    outcome.step + 1
+                );
+                std::process::abort();
+            }
+            snapshot(trainer)?;
+            progress.inc(1);
+            progress.trained(tokens_per_step, outcome.loss);
+            Ok(())
+        };
+        let report = match request.batches {
+            Batches::Windows => {
+                skm_trainer::run(trainer, train_tokens, heldout_tokens, &options, on_step)
+            }
+            Batches::Prequential => {
+                skm_trainer::prequential(trainer, train_tokens, &options, on_step)
+            }
+        }
         .with_context(|| format!("training {}", model_label(model)))?;
         if report.stop == StopReason::Interrupted {
             bail!(
@@ -246,6 +313,14 @@ fn resume_or_start(
     progress: &dyn Progress,
 ) -> Result<(Trainer, Option<usize>)> {
     let train = request.train;
+    if let Some(weights) = request.init {
+        anyhow::ensure!(
+            weights.config() == request.model,
+            "a run of {} cannot start from weights of {}",
+            model_label(request.model),
+            model_label(weights.config())
+        );
+    }
     let run_config = TrainConfig {
         checkpoint_every: match train.checkpoint_every {
             0 => train.steps.div_ceil(RESUME_CHECKPOINTS).max(1),
@@ -264,13 +339,23 @@ fn resume_or_start(
                 std::fs::remove_dir_all(scratch)
                     .with_context(|| format!("removing {}", scratch.display()))?;
             }
-            Ok((Trainer::new(request.model, &run_config, device)?, None))
+            let trainer = match request.init {
+                Some(weights) => Trainer::fine_tune_from(weights, &run_config, device)?,
+                None => Trainer::new(request.model, &run_config, device)?,
+            };
+            Ok((trainer, None))
         }
     }
 }
 
-/// The model of `dir` (`best` if the run evaluated, else `last`) and the run's state.
-fn load(dir: &std::path::Path, device: &skm_trainer::Device) -> Result<Trained> {
+/// Where the weights after `step` of the run in `dir` are kept.
+fn snapshot_path(dir: &Path, step: usize) -> PathBuf {
+    checkpoint::path_in(dir, &format!("step-{step}"))
+}
+
+/// The model of `dir` (`best` if the run evaluated, else `last`), the run's state and its
+/// snapshots of `steps` that the run reached.
+fn load(dir: &Path, steps: &[usize], device: &skm_trainer::Device) -> Result<Trained> {
     let last = Trainer::resume(&checkpoint::path_in(dir, "last"), device)?;
     let best_path = checkpoint::path_in(dir, "best");
     let (model, kept_step) = match last.state().best {
@@ -279,10 +364,16 @@ fn load(dir: &std::path::Path, device: &skm_trainer::Device) -> Result<Trained> 
         }
         _ => (last.model().clone(), last.state().step),
     };
+    let snapshots = steps
+        .iter()
+        .filter(|&&step| step <= last.state().step)
+        .map(|&step| Ok((step, checkpoint::load(&snapshot_path(dir, step))?.model)))
+        .collect::<Result<_>>()?;
     Ok(Trained {
         model,
         state: last.state().clone(),
         kept_step,
+        snapshots,
         resumed_from: None,
     })
 }
@@ -309,11 +400,16 @@ mod tests {
         train: &TrainConfig,
     ) -> Result<Trained> {
         let request = TrainRequest {
-            corpus,
-            train_sentences,
-            heldout_sentences: 250..300,
+            data: TrainData::Sentences {
+                corpus,
+                train: train_sentences,
+                heldout: 250..300,
+            },
+            init: None,
             model,
             train,
+            batches: Batches::Windows,
+            snapshots: &[],
             device: DeviceKind::Cpu,
         };
         cache.trained(&request, &())
@@ -373,11 +469,13 @@ mod tests {
     }
 
     /// A run stopped part way (as if killed) leaves its partial run; the next request resumes
-    /// it and ends with the weights and state of a run never stopped, bit for bit.
-    #[test]
-    fn an_interrupted_training_run_resumes_to_the_same_model() {
+    /// it and ends with the weights, state and snapshots of a run never stopped, bit for bit.
+    fn an_interrupted_run_resumes_to_the_same_model(batches: Batches, stop_after: usize) {
         let spec = smoke_spec();
-        let base = std::env::temp_dir().join(format!("skm-resume-test-{}", std::process::id()));
+        let base = std::env::temp_dir().join(format!(
+            "skm-resume-test-{batches:?}-{}",
+            std::process::id()
+        ));
         let corpus = Corpus::generate(&spec.generator_at(&spec.points[0], 1), 300).unwrap();
         let (shape, train) = configs(&spec).unwrap();
         let model = ModelConfig {
@@ -385,33 +483,123 @@ mod tests {
             ..shape.clone()
         };
         let train = TrainConfig {
-            eval_every: 4,
+            eval_every: if batches == Batches::Windows { 4 } else { 0 },
             ..train.clone()
         };
-        let cache = CheckpointCache::new(base.join("whole"), "test", false);
-        let whole = trained(&cache, &corpus, 0..250, &model, &train).unwrap();
-        let killed = CheckpointCache::new(base.join("killed"), "test", false);
         let request = TrainRequest {
-            corpus: &corpus,
-            train_sentences: 0..250,
-            heldout_sentences: 250..300,
+            data: TrainData::Sentences {
+                corpus: &corpus,
+                train: 0..250,
+                heldout: 250..300,
+            },
+            init: None,
             model: &model,
             train: &train,
+            batches,
+            // Step 1_000 is never reached: it is not kept.
+            snapshots: &[0, 3, stop_after + 2, 1_000],
             device: DeviceKind::Cpu,
         };
-        let stopped = killed.trained_until(&request, &(), Some(7));
+        let cache = CheckpointCache::new(base.join("whole"), "test", false);
+        let whole = cache.trained(&request, &()).unwrap();
+        let killed = CheckpointCache::new(base.join("killed"), "test", false);
+        let stopped = killed.trained_until(&request, &(), Some(stop_after));
         assert!(stopped.is_err(), "the stopped run reports that it stopped");
         let partial: Vec<_> = std::fs::read_dir(base.join("killed")).unwrap().collect();
         assert_eq!(partial.len(), 1, "the partial run is kept");
-        let resumed = trained(&killed, &corpus, 0..250, &model, &train).unwrap();
-        assert_eq!((whole.resumed_from, resumed.resumed_from), (None, Some(7)));
+        let resumed = killed.trained(&request, &()).unwrap();
+        assert_eq!(
+            (whole.resumed_from, resumed.resumed_from),
+            (None, Some(stop_after))
+        );
         assert_eq!(resumed.state, whole.state);
-        assert_eq!(resumed.state.step, train.steps);
+        assert!(resumed.state.step > stop_after + 2);
         let weights = |m: &Gpt| m.params().iter().map(|w| w.to_bits()).collect::<Vec<_>>();
         assert_eq!(weights(&resumed.model), weights(&whole.model));
+        let steps = |t: &Trained| t.snapshots.iter().map(|(s, _)| *s).collect::<Vec<_>>();
+        assert_eq!(steps(&whole), [0, 3, stop_after + 2]);
+        assert_eq!(steps(&resumed), steps(&whole));
+        for ((_, a), (_, b)) in resumed.snapshots.iter().zip(&whole.snapshots) {
+            assert_eq!(weights(a), weights(b));
+        }
+        let fresh = Trainer::new(&model, &train, &DeviceKind::Cpu.device().unwrap()).unwrap();
+        assert_eq!(
+            weights(&whole.snapshots[0].1),
+            weights(fresh.model()),
+            "step 0: the initial weights"
+        );
         let entries: Vec<_> = std::fs::read_dir(base.join("killed")).unwrap().collect();
         assert_eq!(entries.len(), 1, "the partial run became the cached model");
         std::fs::remove_dir_all(&base).unwrap();
+    }
+
+    #[test]
+    fn an_interrupted_training_run_resumes_to_the_same_model() {
+        an_interrupted_run_resumes_to_the_same_model(Batches::Windows, 7);
+    }
+
+    #[test]
+    fn an_interrupted_prequential_pass_resumes_to_the_same_model() {
+        an_interrupted_run_resumes_to_the_same_model(Batches::Prequential, 4);
+    }
+
+    /// A run from given weights on a given token stream (as fine-tuning's arms) resumes to
+    /// the model of a run never stopped, and its key holds both the weights and the tokens.
+    #[test]
+    fn a_run_from_given_weights_resumes_and_is_keyed_by_them() {
+        let spec = smoke_spec();
+        let base = tempfile::tempdir().unwrap();
+        let corpus = Corpus::generate(&spec.generator_at(&spec.points[0], 1), 300).unwrap();
+        let (shape, train) = configs(&spec).unwrap();
+        let model = ModelConfig {
+            vocab_size: corpus.world.vocabulary.size(),
+            ..shape.clone()
+        };
+        let tokens = &corpus.tokens[..corpus.offsets[250]];
+        let start = Gpt::init(&model, 12_345);
+        let request = TrainRequest {
+            data: TrainData::Tokens(tokens),
+            init: Some(&start),
+            model: &model,
+            train,
+            batches: Batches::Windows,
+            snapshots: &[0, 9],
+            device: DeviceKind::Cpu,
+        };
+        let whole = CheckpointCache::new(base.path().join("whole"), "test", false)
+            .trained(&request, &())
+            .unwrap();
+        let killed = CheckpointCache::new(base.path().join("killed"), "test", false);
+        assert!(killed.trained_until(&request, &(), Some(5)).is_err());
+        let resumed = killed.trained(&request, &()).unwrap();
+        assert_eq!(resumed.resumed_from, Some(5));
+        assert_eq!(resumed.state, whole.state);
+        let weights = |m: &Gpt| m.params().iter().map(|w| w.to_bits()).collect::<Vec<_>>();
+        assert_eq!(weights(&resumed.model), weights(&whole.model));
+        assert_eq!(weights(&whole.snapshots[0].1), weights(&start));
+        assert_eq!(
+            weights(&resumed.snapshots[1].1),
+            weights(&whole.snapshots[1].1)
+        );
+        let key = |r: &TrainRequest<'_>| killed.key(r).unwrap();
+        let other_start = Gpt::init(&model, 54_321);
+        let others = [
+            TrainRequest {
+                init: Some(&other_start),
+                ..request.clone()
+            },
+            TrainRequest {
+                data: TrainData::Tokens(&tokens[1..]),
+                ..request.clone()
+            },
+            TrainRequest {
+                init: None,
+                ..request.clone()
+            },
+        ];
+        for other in &others {
+            assert_ne!(key(other), key(&request));
+        }
     }
 
     #[test]

@@ -51,7 +51,12 @@ impl Progress for Bar {
     }
 
     fn println(&self, line: &str) {
-        self.bar.println(line);
+        // A hidden bar (no terminal) prints nothing: the line still reaches the reader.
+        if self.bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            self.bar.println(line);
+        }
     }
 
     fn trained(&self, tokens: u64, loss_nats: f32) {

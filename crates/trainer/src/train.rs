@@ -235,6 +235,20 @@ impl Trainer {
         }
     }
 
+    /// Writes the weights alone (no optimizer moments) and the progress to `path`, without
+    /// making it this trainer's last checkpoint: a snapshot of the model at this step, to be
+    /// evaluated later (load it with [`checkpoint::load`]).
+    pub fn save_weights(&self, path: &Path) -> Result<()> {
+        checkpoint::save(
+            path,
+            self.model.config(),
+            &self.config,
+            &self.model,
+            &AdamW::new(adamw_config(&self.config), 0),
+            &self.state,
+        )
+    }
+
     /// Writes a checkpoint of model, optimizer and progress to `path`.
     pub fn save(&mut self, path: &Path) -> Result<()> {
         checkpoint::save(
@@ -388,6 +402,19 @@ pub struct Prequential {
 }
 
 impl Prequential {
+    /// The code of the pass that `state` records, batches of `tokens_per_step = B T` tokens:
+    /// the losses of its steps (nats per token, taken before each update), summed in order.
+    pub fn of(state: &TrainState, tokens_per_step: usize) -> Self {
+        let nats: f64 = state.losses.iter().fold(0.0, |sum, &loss| {
+            sum + f64::from(loss) * tokens_per_step as f64
+        });
+        Prequential {
+            steps: state.losses.len(),
+            tokens: (state.losses.len() * tokens_per_step) as u64,
+            bits: nats / std::f64::consts::LN_2,
+        }
+    }
+
     /// Bits per coded token.
     pub fn bits_per_token(&self) -> f64 {
         self.bits / self.tokens as f64
@@ -397,34 +424,47 @@ impl Prequential {
 /// One pass over `tokens` in order: batch `s` holds the windows `s B .. (s + 1) B` of
 /// [`SequentialBatches`], and its loss is taken before the update on it (what
 /// [`Trainer::step`] reports), so the summed losses are the stream's prequential code length
-/// (Rissanen; Blier and Ollivier 2018). Runs `min(train.steps, full batches)` steps, starting
-/// at the trainer's current step, so a resumed trainer continues the pass. `on_step` sees the
+/// (Rissanen; Blier and Ollivier 2018; [`Prequential::of`] the report's state). Runs to
+/// `min(train.steps, full batches)` steps, starting at the trainer's current step, so a
+/// resumed trainer continues the pass. `last` is written every `checkpoint_every` steps and
+/// when the pass ends, as [`run`] does; `options.stop_after` interrupts it. `on_step` sees the
 /// trainer after every step.
 pub fn prequential(
     trainer: &mut Trainer,
     tokens: &[Token],
+    options: &RunOptions,
     mut on_step: impl FnMut(&Trainer, &StepOutcome) -> Result<()>,
-) -> Result<Prequential> {
+) -> Result<TrainReport> {
     let batches = SequentialBatches::new(
         tokens,
         trainer.model.config().context,
         trainer.config.batch_size,
         trainer.model.config().vocab_size,
     )?;
-    let first = trainer.state.step;
     let last = trainer.config.steps.min(batches.len());
-    let mut nats = 0.0;
-    for step in first..last {
-        let batch = batches.batch(step);
-        let outcome = trainer.step(&batch)?;
-        nats += f64::from(outcome.loss) * batch.inputs.len() as f64;
+    let every = trainer.config.checkpoint_every;
+    let save = |trainer: &mut Trainer| match &options.checkpoint_dir {
+        Some(dir) => trainer.save(&checkpoint::path_in(dir, "last")),
+        None => Ok(()),
+    };
+    let mut stop = StopReason::Budget;
+    while trainer.state.step < last {
+        let outcome = trainer.step(&batches.batch(trainer.state.step))?;
         on_step(trainer, &outcome)?;
+        let done = trainer.state.step;
+        if options.stop_after == Some(done) {
+            stop = StopReason::Interrupted;
+            break;
+        }
+        if every > 0 && done.is_multiple_of(every) {
+            save(trainer)?;
+        }
     }
-    let steps = last.saturating_sub(first);
-    Ok(Prequential {
-        steps,
-        tokens: (steps * trainer.config.batch_size * trainer.model.config().context) as u64,
-        bits: nats / std::f64::consts::LN_2,
+    save(trainer)?;
+    Ok(TrainReport {
+        stop,
+        state: trainer.state.clone(),
+        last_checkpoint: trainer.last_checkpoint.clone(),
     })
 }
 

@@ -304,11 +304,13 @@ fn prequential_code_length_sums_the_losses_before_each_update() {
     };
     let mut trainer = Trainer::new(&model(&corpus), &config, &default_device()).expect("trainer");
     let mut losses = Vec::new();
-    let pass = skm_trainer::prequential(&mut trainer, train, |_, step| {
+    let options = skm_trainer::RunOptions::default();
+    let report = skm_trainer::prequential(&mut trainer, train, &options, |_, step| {
         losses.push(f64::from(step.loss));
         Ok(())
     })
     .expect("one pass");
+    let pass = skm_trainer::Prequential::of(&report.state, 8 * 16);
     let windows = (train.len() - 1) / 16;
     assert_eq!(pass.steps, windows / 8);
     assert_eq!(pass.tokens, (pass.steps * 8 * 16) as u64);
@@ -324,10 +326,69 @@ fn prequential_code_length_sums_the_losses_before_each_update() {
 
     let short = TrainConfig { steps: 3, ..config };
     let mut trainer = Trainer::new(&model(&corpus), &short, &default_device()).expect("trainer");
-    let first = skm_trainer::prequential(&mut trainer, train, |_, _| Ok(())).expect("pass");
+    let first =
+        skm_trainer::prequential(&mut trainer, train, &options, |_, _| Ok(())).expect("pass");
+    let first = skm_trainer::Prequential::of(&first.state, 8 * 16);
     assert_eq!(first.steps, 3);
     let expected = losses[..3].iter().sum::<f64>() * 128.0 / std::f64::consts::LN_2;
     assert!((first.bits - expected).abs() < 1e-9 * expected);
+}
+
+/// A prequential pass interrupted after a few steps resumes from its `last` checkpoint to the
+/// weights and code of a pass never interrupted, bit for bit.
+#[test]
+fn an_interrupted_prequential_pass_resumes_to_the_same_code() {
+    let corpus = corpus();
+    let (train, _) = split(&corpus);
+    let config = TrainConfig {
+        eval_every: 0,
+        checkpoint_every: 2,
+        ..train_config(9)
+    };
+    let device = default_device();
+    let weights = |t: &Trainer| {
+        t.model()
+            .params()
+            .iter()
+            .map(|w| w.to_bits())
+            .collect::<Vec<_>>()
+    };
+    let mut whole = Trainer::new(&model(&corpus), &config, &device).expect("trainer");
+    let options = skm_trainer::RunOptions::default();
+    let done = skm_trainer::prequential(&mut whole, train, &options, |_, _| Ok(())).expect("pass");
+    assert_eq!(done.stop, skm_trainer::StopReason::Budget);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = skm_trainer::RunOptions {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        stop_after: Some(5),
+    };
+    let mut killed = Trainer::new(&model(&corpus), &config, &device).expect("trainer");
+    let stopped = skm_trainer::prequential(&mut killed, train, &options, |_, _| Ok(())).expect("5");
+    assert_eq!(
+        (stopped.stop, stopped.state.step),
+        (skm_trainer::StopReason::Interrupted, 5)
+    );
+    drop(killed);
+    let last = skm_trainer::checkpoint::path_in(dir.path(), "last");
+    let mut resumed = Trainer::resume(&last, &device).expect("resume");
+    assert_eq!(
+        resumed.state().step,
+        5,
+        "the interrupted pass wrote `last` as it stopped"
+    );
+    let options = skm_trainer::RunOptions {
+        checkpoint_dir: Some(dir.path().to_path_buf()),
+        stop_after: None,
+    };
+    let finished =
+        skm_trainer::prequential(&mut resumed, train, &options, |_, _| Ok(())).expect("rest");
+    assert_eq!(finished.state, done.state);
+    assert_eq!(weights(&resumed), weights(&whole));
+    assert_eq!(
+        skm_trainer::Prequential::of(&finished.state, 128),
+        skm_trainer::Prequential::of(&done.state, 128)
+    );
 }
 
 /// Probes of an untrained model see a near-uniform distribution: the mass on an attribute's

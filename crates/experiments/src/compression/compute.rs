@@ -3,14 +3,16 @@
 
 use anyhow::{Context, Result, ensure};
 use polars::prelude::*;
-use skm_trainer::{Device, ModelConfig, TrainConfig, Trainer};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use skm_trainer::{ModelConfig, Prequential, TrainConfig};
 
 use super::CODERS;
 use super::coders::{ByteCoder, serialize, token_width};
 use super::params::Params;
 use crate::measure::{Stream, measure};
 use crate::spec::{Point, Spec};
-use crate::training::{LossRows, configs};
+use crate::training::{Batches, LossRows, TrainData, TrainRequest, configs};
 use crate::{Env, Frames, Progress, concat};
 
 /// What every row of `codes` says about its stream.
@@ -120,8 +122,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         p: &p,
         model,
         train,
-        device: &spec.device.unwrap_or_default().device()?,
-        progress: env.progress,
+        env,
     };
     let mut rows = Rows::default();
     let mut sentences = Vec::new();
@@ -141,15 +142,14 @@ struct Coding<'a> {
     p: &'a Params,
     model: &'a ModelConfig,
     train: &'a TrainConfig,
-    device: &'a Device,
-    progress: &'a dyn Progress,
+    env: &'a Env<'a>,
 }
 
 impl Coding<'_> {
     /// The rows of one (point, seed) stream; its `sentences` frame.
     fn stream(&self, point: &Point, index: usize, seed: u64, rows: &mut Rows) -> Result<DataFrame> {
         let generator = self.spec.generator_at(point, seed);
-        self.progress.set_message("oracle and Bayes learner");
+        self.env.progress.set_message("oracle and Bayes learner");
         let stream = measure(&point.label, &generator, self.spec.sentences, &())?;
         let tokens = &stream.corpus.tokens;
         let n_tokens = tokens.len() as u64;
@@ -167,7 +167,7 @@ impl Coding<'_> {
         self.transformer(&key, &stream, index, rows)?;
 
         // The general-purpose coders, on the whole stream.
-        self.progress.set_message("gzip, xz, zstd");
+        self.env.progress.set_message("gzip, xz, zstd");
         let bytes = serialize(tokens, key.token_bytes);
         for (name, coder) in ByteCoder::all(self.p) {
             let size = coder.size(name, &bytes)?;
@@ -176,7 +176,8 @@ impl Coding<'_> {
         stream.sentences_frame()
     }
 
-    /// The transformer's row: one prequential pass over the stream.
+    /// The transformer's row: one prequential pass over the stream (from the env's models,
+    /// so a pass that was killed resumes and a finished one is reused).
     fn transformer(
         &self,
         key: &StreamKey,
@@ -184,40 +185,99 @@ impl Coding<'_> {
         index: usize,
         rows: &mut Rows,
     ) -> Result<()> {
-        let (label, seed, progress) = (key.point, key.seed, self.progress);
+        let (label, seed) = (key.point, key.seed);
         let corpus = &stream.corpus;
-        let tokens = &corpus.tokens;
         let model = ModelConfig {
             vocab_size: corpus.world.vocabulary.size(),
             ..self.model.clone()
         };
-        let batches = full_batches(tokens.len(), model.context, self.train.batch_size);
+        let batches = full_batches(corpus.tokens.len(), model.context, self.train.batch_size);
         ensure!(
             batches >= 1,
             "{}: the stream of {label} seed {seed} has {} tokens, fewer than one batch of \
              train.batch_size x model.context + 1 = {} tokens: raise profiles.{}.sentences",
             self.spec.path.display(),
-            tokens.len(),
+            corpus.tokens.len(),
             self.train.batch_size * model.context + 1,
             self.spec.profile.as_str()
         );
         let train = pass_config(self.train, batches, index);
-        let tokens_per_step = (train.batch_size * model.context) as u64;
-        let mut trainer = Trainer::new(&model, &train, self.device)?;
-        let mut counted = 0;
-        let code = skm_trainer::prequential(&mut trainer, tokens, |_, outcome| {
-            rows.training.push(label, seed, outcome);
-            // Sentences whose tokens are all coded so far (targets 1..=coded).
-            let coded = (outcome.step as u64 + 1) * tokens_per_step;
-            let done = corpus.offsets[1..].partition_point(|&o| o as u64 <= coded + 1);
-            progress.inc((done - counted) as u64);
-            counted = done;
-            progress.trained(tokens_per_step, outcome.loss);
-            Ok(())
-        })
-        .with_context(|| format!("coding {label} seed {seed} with the transformer"))?;
-        progress.inc((corpus.sentences.len() - counted) as u64);
+        let tokens_per_step = train.batch_size * model.context;
+        let data = TrainData::Sentences {
+            corpus,
+            train: 0..corpus.sentences.len(),
+            heldout: 0..0,
+        };
+        let request = TrainRequest {
+            batches: Batches::Prequential,
+            ..TrainRequest::new(self.spec, data, &model, &train)
+        };
+        let progress = SentencesCoded::new(self.env.progress, &corpus.offsets, tokens_per_step);
+        let trained = self
+            .env
+            .models
+            .trained(&request, &progress)
+            .with_context(|| format!("coding {label} seed {seed} with the transformer"))?;
+        progress.finish(corpus.sentences.len());
+        rows.training.push_run(label, seed, &trained.state, &train);
+        let code = Prequential::of(&trained.state, tokens_per_step);
         rows.code(key, "transformer", code.tokens, code.bits)
+    }
+}
+
+/// The progress of a prequential pass, counted in the sentences whose tokens are all coded
+/// (the unit of the rest of the experiment) rather than in steps.
+struct SentencesCoded<'a> {
+    inner: &'a dyn Progress,
+    /// The stream's sentence offsets (`offsets[i]`: the first token of sentence `i`).
+    offsets: &'a [usize],
+    tokens_per_step: usize,
+    steps: AtomicU64,
+    counted: AtomicU64,
+}
+
+impl<'a> SentencesCoded<'a> {
+    fn new(inner: &'a dyn Progress, offsets: &'a [usize], tokens_per_step: usize) -> Self {
+        SentencesCoded {
+            inner,
+            offsets,
+            tokens_per_step,
+            steps: AtomicU64::new(0),
+            counted: AtomicU64::new(0),
+        }
+    }
+
+    /// Counts the sentences up to `done` that were not counted yet.
+    fn count_to(&self, done: u64) {
+        let before = self.counted.fetch_max(done, Ordering::Relaxed);
+        self.inner.inc(done.saturating_sub(before));
+    }
+
+    /// The pass is over: every one of the stream's `sentences` is counted.
+    fn finish(&self, sentences: usize) {
+        self.count_to(sentences as u64);
+    }
+}
+
+impl Progress for SentencesCoded<'_> {
+    fn inc(&self, steps: u64) {
+        let steps = self.steps.fetch_add(steps, Ordering::Relaxed) + steps;
+        // Sentences whose tokens (targets 1..=coded) are all coded.
+        let coded = steps as usize * self.tokens_per_step;
+        let done = self.offsets[1..].partition_point(|&o| o <= coded + 1);
+        self.count_to(done as u64);
+    }
+
+    fn set_message(&self, message: &str) {
+        self.inner.set_message(message);
+    }
+
+    fn println(&self, line: &str) {
+        self.inner.println(line);
+    }
+
+    fn trained(&self, tokens: u64, loss_nats: f32) {
+        self.inner.trained(tokens, loss_nats);
     }
 }
 

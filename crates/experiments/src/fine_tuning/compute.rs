@@ -11,14 +11,14 @@ use skm_trainer::probe::{
     self, Answer, FreshNames, NEVER_SEEN, Probe, ProbeResult, Strata, bucket_label, bucket_of,
     random_value,
 };
-use skm_trainer::{Device, Gpt, ModelConfig, RunOptions, TrainConfig, Trainer};
+use skm_trainer::{DeviceKind, Gpt, ModelConfig, TrainConfig};
 
 use super::params::{Params, tune_config};
 use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
-use crate::training::{LossRows, configs, trained};
-use crate::{Env, Frames, Progress, concat};
+use crate::training::{Batches, LossRows, TrainData, TrainRequest, configs, trained};
+use crate::{Env, Frames, concat};
 
 /// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
 /// attribute, uniform in `V_j`: probes of all their facts, entity by entity.
@@ -151,17 +151,16 @@ pub(super) struct At<'a> {
 }
 
 impl Rows {
-    /// Every probe of `sets` in both formats.
+    /// Every probe of `sets` in both formats, asked of `model`, the weights after `step`.
     fn evaluate(
         &mut self,
         at: &At,
-        trainer: &Trainer,
+        step: u64,
+        model: &Gpt,
         world: &World,
         qa: Qa,
         sets: &[ProbeSet],
     ) -> skm_trainer::Result<()> {
-        let model = trainer.eval_model();
-        let step = trainer.state().step as u64;
         for set in sets {
             let template = probe::evaluate(model, world, set.probes, at.batch)?;
             let question = probe::evaluate_with(
@@ -257,19 +256,8 @@ struct Run<'a> {
     model: ModelConfig,
     train: TrainConfig,
     tune: TrainConfig,
-    /// Where the arms are tuned (pre-training runs where the checkpoint cache trains).
-    device: Device,
-}
-
-impl Run<'_> {
-    /// Counts a step on `progress`.
-    fn report(&self, progress: &dyn Progress, outcome: &skm_trainer::StepOutcome) {
-        progress.inc(1);
-        progress.trained(
-            (self.train.batch_size * self.model.context) as u64,
-            outcome.loss,
-        );
-    }
+    /// Where the model is trained and tuned.
+    device: DeviceKind,
 }
 
 /// Pre-trains on every (point, seed) stream, then tunes both arms from the same weights,
@@ -277,7 +265,7 @@ impl Run<'_> {
 pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let (model_config, train_config) = configs(spec)?;
-    let device = spec.device.unwrap_or_default().device()?;
+    let device = spec.device.unwrap_or_default();
     let mut rows = Rows::default();
     let mut training = Vec::new();
     for point in &spec.points {
@@ -313,14 +301,7 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
                     tuned,
                     base: &base,
                 };
-                tune_arm(
-                    &run,
-                    &p,
-                    &tuning,
-                    &sets,
-                    env.progress,
-                    (&mut rows, &mut training),
-                )?;
+                tune_arm(&run, &p, &tuning, &sets, env, (&mut rows, &mut training))?;
             }
         }
     }
@@ -445,7 +426,7 @@ fn tune_arm(
     p: &Params,
     t: &Tuning,
     sets: &Sets,
-    progress: &dyn Progress,
+    env: &Env<'_>,
     (rows, training): (&mut Rows, &mut Vec<DataFrame>),
 ) -> Result<()> {
     let (world, qa, seed, arm) = (&run.corpus.world, run.qa, run.seed, t.arm);
@@ -463,26 +444,28 @@ fn tune_arm(
         arm,
         batch: run.train.batch_size,
     };
-    let steps = evaluation_steps(run.tune.steps, p.evaluations_per_decade);
-    let mut trainer = Trainer::fine_tune_from(t.base, &run.tune, &run.device)?;
-    rows.evaluate(&at, &trainer, world, qa, &probe_sets)?;
+    let steps: Vec<usize> = evaluation_steps(run.tune.steps, p.evaluations_per_decade)
+        .into_iter()
+        .collect();
+    let request = TrainRequest {
+        data: TrainData::Tokens(&stream),
+        init: Some(t.base),
+        model: &run.model,
+        train: &run.tune,
+        batches: Batches::Windows,
+        snapshots: &steps,
+        device: run.device,
+    };
+    env.progress.set_message(arm);
+    let tuned = env
+        .models
+        .trained(&request, env.progress)
+        .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", run.label))?;
+    for (step, model) in &tuned.snapshots {
+        rows.evaluate(&at, *step as u64, model, world, qa, &probe_sets)?;
+    }
     let mut losses = LossRows::default();
-    progress.set_message(arm);
-    skm_trainer::run(
-        &mut trainer,
-        &stream,
-        &[],
-        &RunOptions::default(),
-        |trainer, outcome| {
-            losses.push(run.label, seed, outcome);
-            run.report(progress, outcome);
-            if steps.contains(&trainer.state().step) {
-                rows.evaluate(&at, trainer, world, qa, &probe_sets)?;
-            }
-            Ok(())
-        },
-    )
-    .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", run.label))?;
+    losses.push_run(run.label, seed, &tuned.state, &run.tune);
     training.push(phase_frame(losses, arm)?);
     Ok(())
 }

@@ -7,13 +7,13 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::Corpus;
 use skm_trainer::probe::{self, Probe, Strata, bucket_label, bucket_of};
-use skm_trainer::{Device, ModelConfig, RunOptions, TrainConfig, Trainer, evaluate_roles};
+use skm_trainer::{Gpt, ModelConfig, TrainConfig, evaluate_roles};
 
 use super::params::Params;
 use crate::measure::log_grid;
 use crate::spec::{Point, Spec};
-use crate::training::{LossRows, ROLES, RoleRows, configs};
-use crate::{Env, Frames, Progress};
+use crate::training::{LossRows, ROLES, RoleRows, TrainData, TrainRequest, configs};
+use crate::{Env, Frames};
 
 /// Steps at which the model is evaluated: 0, then a log grid up to the budget.
 pub(crate) fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
@@ -71,10 +71,9 @@ struct Probing<'a> {
 }
 
 impl Rows {
-    /// One evaluation: held-out bits by role, then every probe.
-    fn evaluate(&mut self, at: &Probing, trainer: &Trainer) -> skm_trainer::Result<()> {
-        let model = trainer.eval_model();
-        let step = trainer.state().step as u64;
+    /// One evaluation of `model`, the weights after `step`: held-out bits by role, then every
+    /// probe.
+    fn evaluate(&mut self, at: &Probing, step: u64, model: &Gpt) -> skm_trainer::Result<()> {
         let eval = evaluate_roles(model, at.corpus, at.heldout.clone(), at.batch)?;
         self.e_roles.push(&eval);
         for _ in ROLES {
@@ -161,12 +160,11 @@ impl Rows {
 /// Trains one model per (point, seed) stream, evaluating and probing it at log-spaced steps.
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
-    let device = spec.device.unwrap_or_default().device()?;
     let mut rows = Rows::default();
     for point in &spec.points {
         for (index, &seed) in spec.seeds.iter().enumerate() {
             let stream = Stream::new(spec, &p, point, index, seed)?;
-            stream.train_and_probe(&p, &device, &mut rows, env.progress)?;
+            stream.train_and_probe(spec, &p, env, &mut rows)?;
         }
     }
     rows.frames()
@@ -207,17 +205,17 @@ impl<'a> Stream<'a> {
         })
     }
 
-    /// Trains the stream's model, evaluating it at step 0 and at every evaluation step.
+    /// Trains the stream's model (from `env`'s models, keeping the weights at step 0 and at
+    /// every evaluation step), then evaluates those weights.
     fn train_and_probe(
         &self,
+        spec: &Spec,
         p: &Params,
-        device: &Device,
+        env: &Env<'_>,
         rows: &mut Rows,
-        progress: &dyn Progress,
     ) -> Result<()> {
         let (label, seed, corpus) = (&self.point.label, self.seed, &self.corpus);
         let split = corpus.offsets[self.train_sentences];
-        let (train_tokens, heldout_tokens) = corpus.tokens.split_at(split);
         let probes = probe::stratified(
             corpus,
             0..self.train_sentences,
@@ -234,27 +232,30 @@ impl<'a> Stream<'a> {
             strata: p.probe_strata,
             batch: self.train.batch_size,
             tokens_per_step: (self.train.batch_size * self.model.context) as u64,
-            train_tokens: train_tokens.len() as u64,
+            train_tokens: split as u64,
         };
-        let at = evaluation_steps(self.train.steps, p.evaluations_per_decade);
-        let mut trainer = Trainer::new(&self.model, &self.train, device)?;
-        rows.evaluate(&probing, &trainer)?;
-        skm_trainer::run(
-            &mut trainer,
-            train_tokens,
-            heldout_tokens,
-            &RunOptions::default(),
-            |trainer, outcome| {
-                rows.training.push(label, seed, outcome);
-                progress.inc(1);
-                progress.trained(probing.tokens_per_step, outcome.loss);
-                if at.contains(&trainer.state().step) {
-                    rows.evaluate(&probing, trainer)?;
-                }
-                Ok(())
-            },
-        )
-        .with_context(|| format!("training at {label} seed {seed}"))?;
+        let at: Vec<usize> = evaluation_steps(self.train.steps, p.evaluations_per_decade)
+            .into_iter()
+            .collect();
+        let data = TrainData::Sentences {
+            corpus,
+            train: 0..self.train_sentences,
+            heldout: probing.heldout.clone(),
+        };
+        let request = TrainRequest {
+            snapshots: &at,
+            ..TrainRequest::new(spec, data, &self.model, &self.train)
+        };
+        let trained = env
+            .models
+            .trained(&request, env.progress)
+            .with_context(|| format!("training at {label} seed {seed}"))?;
+        rows.training
+            .push_run(label, seed, &trained.state, &self.train);
+        for (step, model) in &trained.snapshots {
+            rows.evaluate(&probing, *step as u64, model)
+                .with_context(|| format!("evaluating {label} seed {seed} at step {step}"))?;
+        }
         Ok(())
     }
 }
