@@ -59,3 +59,46 @@ fn data_flows_one_way() {
         "a crate is missing from the layers"
     );
 }
+
+/// The features `cargo tree` resolves for each package of `args`' build (one line per package
+/// and feature, the skm crates left out).
+fn resolved_features(args: &[&str]) -> std::collections::BTreeSet<String> {
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["tree", "--frozen", "--prefix", "none", "--target", "all"])
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| l.contains(" feature \"") && !l.starts_with("skm-"))
+        .map(|l| l.trim_end_matches(" (*)").to_string())
+        .collect()
+}
+
+/// `cargo xtask` builds xtask alone, `cargo test --workspace` every crate with its
+/// dev-dependencies; when a dev-dependency turns on a feature of a package both builds use
+/// (as proptest does `rand/os_rng`), that package and everything above it (polars) compile
+/// twice. xtask's manifest pins those features; every package of xtask's build must get the
+/// features it gets in the test build.
+#[test]
+fn cargo_xtask_and_the_tests_resolve_the_same_features() {
+    let xtask = resolved_features(&["-p", "xtask", "-e", "normal,build,features"]);
+    let tests = resolved_features(&["--workspace", "-e", "normal,build,dev,features"]);
+    let package = |line: &String| line.split(' ').next().unwrap_or_default().to_string();
+    let in_xtask: std::collections::BTreeSet<String> = xtask.iter().map(package).collect();
+    let missing: Vec<&String> = tests
+        .iter()
+        .filter(|l| in_xtask.contains(&package(l)) && !xtask.contains(*l))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "the test build turns on features that `cargo xtask` does not (pin them in \
+         xtask/Cargo.toml): {missing:?}"
+    );
+}
