@@ -325,3 +325,33 @@ fn bad_model_sweeps_and_model_sources() {
         &["data-scaling.toml", "train.patience", "eval_every"],
     );
 }
+
+#[test]
+fn analysis_values_out_of_range() {
+    let error = reproduce_with(
+        "compression",
+        |t| t.replace("zstd_level = 22 ", "zstd_level = 30 "),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "compression.toml",
+            "analysis.zstd_level = 30",
+            "allowed 1..=22",
+        ],
+    );
+    let error = reproduce_with(
+        "fine-tuning",
+        |t| t.replace("tune_fraction = 0.15 ", "tune_fraction = 0.0 "),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "fine-tuning.toml",
+            "analysis.tune_fraction = 0",
+            "allowed 0 < tune_fraction <= 10",
+        ],
+    );
+}

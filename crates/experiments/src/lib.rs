@@ -291,6 +291,33 @@ pub fn check_fraction(spec: &Spec, key: &str, value: f64) -> Result<()> {
     Ok(())
 }
 
+/// Checks an `[analysis]` value: `lo <= value <= hi`.
+pub fn check_range<T: PartialOrd + std::fmt::Display>(
+    spec: &Spec,
+    key: &str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<()> {
+    anyhow::ensure!(
+        range.contains(&value),
+        "{}: analysis.{key} = {value} is out of range: allowed {}..={}",
+        spec.path.display(),
+        range.start(),
+        range.end()
+    );
+    Ok(())
+}
+
+/// Checks a positive `[analysis]` value: `0 < value <= at_most`.
+pub fn check_positive(spec: &Spec, key: &str, value: f64, at_most: f64) -> Result<()> {
+    anyhow::ensure!(
+        value > 0.0 && value <= at_most,
+        "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} <= {at_most}",
+        spec.path.display()
+    );
+    Ok(())
+}
+
 /// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
 pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
     curves_by(frame, "seed", x, y)

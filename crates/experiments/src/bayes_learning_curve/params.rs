@@ -3,8 +3,8 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
-use crate::check_fraction;
 use crate::spec::Spec;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -25,21 +25,13 @@ pub(super) struct Params {
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
-    ensure!(
-        (1..=50).contains(&p.bins_per_decade),
-        "{file}: analysis.bins_per_decade = {} is out of range: allowed 1..=50",
-        p.bins_per_decade
-    );
+    check_range(spec, "bins_per_decade", p.bins_per_decade, 1..=50)?;
     check_fraction(spec, "fit_from", p.fit_from)?;
     ensure!(
         p.floor_bits > 0.0,
         "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
         p.floor_bits
     );
-    ensure!(
-        p.reference_chains <= 100_000,
-        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
-        p.reference_chains
-    );
+    check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The `[analysis]` table of compression (the settings of the general-purpose coders) and
 //! its check.
 
-use anyhow::{Result, ensure};
+use anyhow::Result;
 use serde::Deserialize;
 
+use crate::check_range;
 use crate::spec::Spec;
 use crate::training::configs;
 
@@ -28,27 +29,10 @@ pub(super) struct Params {
 /// Checks the table (and the model and training configs) of `spec`.
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
-    let file = spec.path.display();
     configs(spec)?;
-    ensure!(
-        p.gzip_level <= 9,
-        "{file}: analysis.gzip_level = {} is out of range: allowed 0..=9",
-        p.gzip_level
-    );
-    ensure!(
-        p.xz_preset <= 9,
-        "{file}: analysis.xz_preset = {} is out of range: allowed 0..=9",
-        p.xz_preset
-    );
-    ensure!(
-        (1..=22).contains(&p.zstd_level),
-        "{file}: analysis.zstd_level = {} is out of range: allowed 1..=22",
-        p.zstd_level
-    );
-    ensure!(
-        (10..=27).contains(&p.zstd_window_log),
-        "{file}: analysis.zstd_window_log = {} is out of range: allowed 10..=27",
-        p.zstd_window_log
-    );
+    check_range(spec, "gzip_level", p.gzip_level, 0..=9)?;
+    check_range(spec, "xz_preset", p.xz_preset, 0..=9)?;
+    check_range(spec, "zstd_level", p.zstd_level, 1..=22)?;
+    check_range(spec, "zstd_window_log", p.zstd_window_log, 10..=27)?;
     Ok(())
 }

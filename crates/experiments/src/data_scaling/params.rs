@@ -3,6 +3,7 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
+use crate::check_range;
 use crate::spec::Spec;
 use crate::training::configs;
 
@@ -31,11 +32,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.heldout_sentences,
         p.test_sentences
     );
-    ensure!(
-        p.reference_chains <= 100_000,
-        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
-        p.reference_chains
-    );
+    check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     ensure!(
         spec.sizes.len() >= 2,
         "{file}: profiles.{}.sizes has {} value(s): allowed at least 2 stream sizes N to fit a slope",

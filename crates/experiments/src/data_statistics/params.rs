@@ -3,8 +3,8 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
-use crate::check_fraction;
 use crate::spec::Spec;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -30,10 +30,6 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.zipf_min_count >= 1 && p.zipf_min_entities >= 1,
         "{file}: analysis.zipf_min_count and analysis.zipf_min_entities must be >= 1"
     );
-    ensure!(
-        (1..=100).contains(&p.points_per_decade),
-        "{file}: analysis.points_per_decade = {} is out of range: allowed 1..=100",
-        p.points_per_decade
-    );
+    check_range(spec, "points_per_decade", p.points_per_decade, 1..=100)?;
     Ok(())
 }

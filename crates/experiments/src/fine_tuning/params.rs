@@ -4,9 +4,9 @@ use anyhow::{Context, Result, ensure};
 use serde::Deserialize;
 use skm_trainer::TrainConfig;
 
-use crate::check_fraction;
 use crate::spec::Spec;
 use crate::training::configs;
+use crate::{check_fraction, check_positive, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -73,46 +73,28 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         "{file}: train.eval_every = {} is out of range: allowed 0 (pre-training runs its whole budget)",
         train.eval_every
     );
-    ensure!(
-        (1..=100_000).contains(&p.tune_entities),
-        "{file}: analysis.tune_entities = {} is out of range: allowed 1..=100000",
-        p.tune_entities
-    );
-    ensure!(
-        p.tune_fraction > 0.0 && p.tune_fraction <= 10.0,
-        "{file}: analysis.tune_fraction = {} is out of range: allowed 0 < tune_fraction <= 10",
-        p.tune_fraction
-    );
-    ensure!(
-        p.tune_learning_rate > 0.0 && p.tune_learning_rate <= 1.0,
-        "{file}: analysis.tune_learning_rate = {} is out of range: allowed 0 < tune_learning_rate <= 1",
-        p.tune_learning_rate
-    );
+    check_range(spec, "tune_entities", p.tune_entities, 1..=100_000)?;
+    check_positive(spec, "tune_fraction", p.tune_fraction, 10.0)?;
+    check_positive(spec, "tune_learning_rate", p.tune_learning_rate, 1.0)?;
     tune_config(train, &p).validate().with_context(|| {
         format!("{file}: the tuning run (analysis.tune_fraction, analysis.tune_learning_rate and [train])")
     })?;
-    ensure!(
-        (1..=50).contains(&p.evaluations_per_decade),
-        "{file}: analysis.evaluations_per_decade = {} is out of range: allowed 1..=50",
-        p.evaluations_per_decade
-    );
-    ensure!(
-        (1..=100_000).contains(&p.probes_per_bucket),
-        "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
-        p.probes_per_bucket
-    );
+    check_range(
+        spec,
+        "evaluations_per_decade",
+        p.evaluations_per_decade,
+        1..=50,
+    )?;
+    check_range(spec, "probes_per_bucket", p.probes_per_bucket, 1..=100_000)?;
     check_fraction(spec, "learned_share", p.learned_share)?;
     check_fraction(spec, "forgetting_min_accuracy", p.forgetting_min_accuracy)?;
-    ensure!(
-        (1..=100_000).contains(&p.forgetting_min_probes),
-        "{file}: analysis.forgetting_min_probes = {} is out of range: allowed 1..=100000",
-        p.forgetting_min_probes
-    );
+    check_range(
+        spec,
+        "forgetting_min_probes",
+        p.forgetting_min_probes,
+        1..=100_000,
+    )?;
     check_fraction(spec, "min_difference", p.min_difference)?;
-    ensure!(
-        p.decades > 0.0 && p.decades <= 10.0,
-        "{file}: analysis.decades = {} is out of range: allowed 0 < decades <= 10",
-        p.decades
-    );
+    check_positive(spec, "decades", p.decades, 10.0)?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
-use crate::check_fraction;
 use crate::spec::Spec;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -24,17 +24,14 @@ pub(super) struct Params {
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
-    ensure!(
-        (1..=100_000).contains(&p.probes_per_bucket),
-        "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
-        p.probes_per_bucket
-    );
+    check_range(spec, "probes_per_bucket", p.probes_per_bucket, 1..=100_000)?;
     check_fraction(spec, "max_malformed", p.max_malformed)?;
-    ensure!(
-        (-1.0..=1.0).contains(&p.max_rank_correlation),
-        "{file}: analysis.max_rank_correlation = {} is out of range: allowed -1 <= max_rank_correlation <= 1",
-        p.max_rank_correlation
-    );
+    check_range(
+        spec,
+        "max_rank_correlation",
+        p.max_rank_correlation,
+        -1.0..=1.0,
+    )?;
     ensure!(
         !spec.model_shapes().is_empty(),
         "{file}: experiment.models_from must name an experiment with models"

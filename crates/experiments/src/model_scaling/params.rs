@@ -5,6 +5,7 @@ use serde::Deserialize;
 
 use crate::spec::Spec;
 use crate::training::configs;
+use crate::{check_positive, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -32,31 +33,20 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     configs(spec)?;
-    ensure!(
-        (2..=10_000_000).contains(&p.test_sentences),
-        "{file}: analysis.test_sentences = {} is out of range: allowed 2..=10000000",
-        p.test_sentences
-    );
+    check_range(spec, "test_sentences", p.test_sentences, 2..=10_000_000)?;
     ensure!(
         p.linear_tolerance > 0.0 && p.linear_tolerance < 1.0,
         "{file}: analysis.linear_tolerance = {} is out of range: allowed 0 < linear_tolerance < 1",
         p.linear_tolerance
     );
-    ensure!(
-        p.capacity_bits_per_parameter > 0.0 && p.capacity_bits_per_parameter <= 64.0,
-        "{file}: analysis.capacity_bits_per_parameter = {} is out of range: allowed 0 < capacity_bits_per_parameter <= 64",
-        p.capacity_bits_per_parameter
-    );
-    ensure!(
-        (2..=100).contains(&p.min_limited_models),
-        "{file}: analysis.min_limited_models = {} is out of range: allowed 2..=100",
-        p.min_limited_models
-    );
-    ensure!(
-        p.reference_chains <= 100_000,
-        "{file}: analysis.reference_chains = {} is out of range: allowed 0..=100000",
-        p.reference_chains
-    );
+    check_positive(
+        spec,
+        "capacity_bits_per_parameter",
+        p.capacity_bits_per_parameter,
+        64.0,
+    )?;
+    check_range(spec, "min_limited_models", p.min_limited_models, 2..=100)?;
+    check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     ensure!(
         spec.models.len() >= 2,
         "{file}: profiles.{}.models has {} shape(s): allowed at least 2 model shapes to fit a slope",

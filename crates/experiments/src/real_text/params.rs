@@ -3,8 +3,8 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
-use crate::check_fraction;
 use crate::spec::Spec;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -47,20 +47,12 @@ impl Params {
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
-    ensure!(
-        (1..=50).contains(&p.points_per_decade),
-        "{file}: analysis.points_per_decade = {} is out of range: allowed 1..=50",
-        p.points_per_decade
-    );
+    check_range(spec, "points_per_decade", p.points_per_decade, 1..=50)?;
     ensure!(
         p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
         "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
     );
-    ensure!(
-        (2..=100).contains(&p.jackknife_blocks),
-        "{file}: analysis.jackknife_blocks = {} is out of range: allowed 2..=100",
-        p.jackknife_blocks
-    );
+    check_range(spec, "jackknife_blocks", p.jackknife_blocks, 2..=100)?;
     ensure!(
         !p.program.is_empty(),
         "{file}: analysis.program is empty: name the program that prints the corpus"

@@ -3,8 +3,8 @@
 use anyhow::{Result, ensure};
 use serde::Deserialize;
 
-use crate::check_fraction;
 use crate::spec::Spec;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -32,27 +32,16 @@ pub(super) const STORING_COUNTS_PER_DECADE: u32 = 8;
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
-    ensure!(
-        (1..=100).contains(&p.budgets_per_decade),
-        "{file}: analysis.budgets_per_decade = {} is out of range: allowed 1..=100",
-        p.budgets_per_decade
-    );
+    check_range(spec, "budgets_per_decade", p.budgets_per_decade, 1..=100)?;
     check_fraction(spec, "fit_from", p.fit_from)?;
-    ensure!(
-        (2..=1_000).contains(&p.storing_min_count),
-        "{file}: analysis.storing_min_count = {} is out of range: allowed 2..=1000",
-        p.storing_min_count
-    );
-    ensure!(
-        (3..=1_000_000).contains(&p.storing_min_entities),
-        "{file}: analysis.storing_min_entities = {} is out of range: allowed 3..=1000000",
-        p.storing_min_entities
-    );
-    ensure!(
-        (2..=100_000).contains(&p.reference_chains),
-        "{file}: analysis.reference_chains = {} is out of range: allowed 2..=100000",
-        p.reference_chains
-    );
+    check_range(spec, "storing_min_count", p.storing_min_count, 2..=1_000)?;
+    check_range(
+        spec,
+        "storing_min_entities",
+        p.storing_min_entities,
+        3..=1_000_000,
+    )?;
+    check_range(spec, "reference_chains", p.reference_chains, 2..=100_000)?;
     ensure!(
         spec.sizes.len() >= 2,
         "{file}: profiles.{}.sizes needs at least 2 stream sizes",

@@ -4,9 +4,9 @@ use anyhow::{Result, ensure};
 use serde::Deserialize;
 use skm_trainer::probe::Strata;
 
-use crate::check_fraction;
 use crate::spec::Spec;
 use crate::training::configs;
+use crate::{check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -38,21 +38,19 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     configs(spec)?;
-    ensure!(
-        (2..=10_000_000).contains(&p.heldout_sentences),
-        "{file}: analysis.heldout_sentences = {} is out of range: allowed 2..=10000000",
-        p.heldout_sentences
-    );
-    ensure!(
-        (1..=50).contains(&p.evaluations_per_decade),
-        "{file}: analysis.evaluations_per_decade = {} is out of range: allowed 1..=50",
-        p.evaluations_per_decade
-    );
-    ensure!(
-        (1..=100_000).contains(&p.probes_per_bucket),
-        "{file}: analysis.probes_per_bucket = {} is out of range: allowed 1..=100000",
-        p.probes_per_bucket
-    );
+    check_range(
+        spec,
+        "heldout_sentences",
+        p.heldout_sentences,
+        2..=10_000_000,
+    )?;
+    check_range(
+        spec,
+        "evaluations_per_decade",
+        p.evaluations_per_decade,
+        1..=50,
+    )?;
+    check_range(spec, "probes_per_bucket", p.probes_per_bucket, 1..=100_000)?;
     ensure!(
         p.floor_bits > 0.0 && p.decades > 0.0,
         "{file}: analysis.floor_bits = {} and analysis.decades = {} are out of range: allowed > 0",
