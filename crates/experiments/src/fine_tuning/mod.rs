@@ -8,8 +8,9 @@
 //! model after `EOS QUESTION ATTR_j name ANSWER`, a template probe after the template prefix
 //! of `probe::prefix`.
 //!
-//! Both arms start from the same pre-trained weights ([`Trainer::fine_tune`]: fresh AdamW,
-//! step 0) and train on their QA sentences only, shuffled and repeated. The `known` arm tunes
+//! Both arms start from the same pre-trained weights (a `TrainRequest` with `init`: fresh
+//! AdamW, step 0, cached and resumable like every run) and train on their QA sentences only,
+//! shuffled and repeated; the weights kept at log-spaced steps are probed after tuning. The `known` arm tunes
 //! facts the model knows (correct in template probes after pre-training) of the seen entities
 //! it knows best (most facts correct, then most frequent; every other entity of that ranking,
 //! so that as well-known entities stay held out), up to `A E` facts; the `unknown` arm tunes
