@@ -444,9 +444,7 @@ fn tune_arm(
         arm,
         batch: run.train.batch_size,
     };
-    let steps: Vec<usize> = evaluation_steps(run.tune.steps, p.evaluations_per_decade)
-        .into_iter()
-        .collect();
+    let steps = evaluation_steps(run.tune.steps, p.evaluations_per_decade);
     let request = TrainRequest {
         data: TrainData::Tokens(&stream),
         init: Some(t.base),

@@ -15,15 +15,17 @@ use crate::spec::{Point, Spec};
 use crate::training::{LossRows, ROLES, RoleRows, TrainData, TrainRequest, configs};
 use crate::{Env, Frames};
 
-/// Steps at which the model is evaluated: 0, then a log grid up to the budget.
-pub(crate) fn evaluation_steps(steps: usize, per_decade: u32) -> BTreeSet<usize> {
-    std::iter::once(0)
+/// Steps at which the model is evaluated, ascending and distinct: 0, then a log grid up to
+/// the budget (the snapshots a training request keeps).
+pub(crate) fn evaluation_steps(steps: usize, per_decade: u32) -> Vec<usize> {
+    let steps: BTreeSet<usize> = std::iter::once(0)
         .chain(
             log_grid(steps as u64, per_decade)
                 .into_iter()
                 .map(|s| s as usize),
         )
-        .collect()
+        .collect();
+    steps.into_iter().collect()
 }
 
 /// Columns of the frames, filled one evaluation at a time.
@@ -234,9 +236,7 @@ impl<'a> Stream<'a> {
             tokens_per_step: (self.train.batch_size * self.model.context) as u64,
             train_tokens: split as u64,
         };
-        let at: Vec<usize> = evaluation_steps(self.train.steps, p.evaluations_per_decade)
-            .into_iter()
-            .collect();
+        let at = evaluation_steps(self.train.steps, p.evaluations_per_decade);
         let data = TrainData::Sentences {
             corpus,
             train: 0..self.train_sentences,
