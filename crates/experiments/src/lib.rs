@@ -13,6 +13,7 @@ mod data_scaling;
 mod data_statistics;
 mod estimate;
 mod fine_tuning;
+pub mod frames;
 mod hallucination;
 pub mod measure;
 mod model_scaling;
@@ -21,8 +22,6 @@ pub mod spec;
 mod structure_function;
 mod train_smoke;
 pub mod training;
-
-use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -33,27 +32,12 @@ pub use crate::estimate::{
     CONFIDENCE, ExponentCheck, SeedSlopes, claim, exact_slope, jackknife_interval, mean_variance,
     not_measurable, point_estimate, pooled_estimate, pooled_over, t_interval,
 };
+pub use crate::frames::{
+    Curve, FrameSet, Frames, concat, curves_by, curves_by_seed, floats, rows_between, rows_where,
+};
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
 use crate::training::Models;
-
-/// Frames by name; `sentences` is written but never read back by `analyse`.
-pub type Frames = BTreeMap<String, DataFrame>;
-
-/// Reading a run's frames by name.
-pub trait FrameSet {
-    /// The frame `name`, or an error naming it (a run of older code may lack it).
-    fn frame(&self, name: &str) -> Result<&DataFrame>;
-}
-
-impl FrameSet for Frames {
-    fn frame(&self, name: &str) -> Result<&DataFrame> {
-        self.get(name).with_context(|| {
-            let have: Vec<&str> = self.keys().map(String::as_str).collect();
-            format!("the run has no frame {name:?} (it has {})", have.join(", "))
-        })
-    }
-}
 
 /// A figure of an experiment: file stem (under `figures/<experiment>/`) and caption.
 pub struct FigureOut {
@@ -238,35 +222,6 @@ pub fn for_each_stream<T: Send>(
     Ok((reduced, sentences))
 }
 
-/// Concatenates frames of the same schema.
-pub fn concat(frames: Vec<DataFrame>) -> Result<DataFrame> {
-    let mut iter = frames.into_iter();
-    let mut all = iter.next().context("nothing to concatenate")?;
-    for frame in iter {
-        all.vstack_mut(&frame)?;
-    }
-    all.align_chunks_par();
-    Ok(all)
-}
-
-/// Rows of `frame` where column `column` equals `value`.
-pub fn rows_where(frame: &DataFrame, column: &str, value: &str) -> Result<DataFrame> {
-    let mask = frame.column(column)?.str()?.equal(value);
-    Ok(frame.filter(&mask)?)
-}
-
-/// A numeric column as `f64`.
-pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<f64>> {
-    let cast = anyhow::Context::with_context(frame.column(column), || {
-        format!("frame has no column {column:?}")
-    })?
-    .cast(&DataType::Float64)?;
-    Ok(cast.f64()?.into_no_null_iter().collect())
-}
-
-/// A curve as its `(x, y)` columns.
-pub type Curve = (Vec<f64>, Vec<f64>);
-
 /// The points of each curve with `x >= from`: the fit window.
 pub fn window(curves: &[Curve], from: f64) -> Vec<Curve> {
     curves
@@ -316,46 +271,6 @@ pub fn check_positive(spec: &Spec, key: &str, value: f64, at_most: f64) -> Resul
         spec.path.display()
     );
     Ok(())
-}
-
-/// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
-pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(Vec<f64>, Vec<f64>)>> {
-    curves_by(frame, "seed", x, y)
-}
-
-/// The rows of `frame` whose numeric `column` lies in `[lo, hi]`.
-pub fn rows_between(frame: &DataFrame, column: &str, (lo, hi): (f64, f64)) -> Result<DataFrame> {
-    let values = floats(frame, column)?;
-    let mask: BooleanChunked = values.iter().map(|&v| (lo..=hi).contains(&v)).collect();
-    Ok(frame.filter(&mask)?)
-}
-
-/// `(x, y)` curves of a frame, one per distinct value of the numeric column `key` (a seed, a
-/// chain), in the order of `key`.
-pub fn curves_by(frame: &DataFrame, key: &str, x: &str, y: &str) -> Result<Vec<Curve>> {
-    let seeds = floats(frame, key)?;
-    let (xs, ys) = (floats(frame, x)?, floats(frame, y)?);
-    let mut curves: BTreeMap<u64, (Vec<f64>, Vec<f64>)> = BTreeMap::new();
-    for ((s, x), y) in seeds.into_iter().zip(xs).zip(ys) {
-        let curve = curves.entry(s as u64).or_default();
-        curve.0.push(x);
-        curve.1.push(y);
-    }
-    Ok(curves.into_values().collect())
-}
-
-/// The mean over seeds of `y` at each `x` (curves share their x grid).
-pub fn mean_curve(curves: &[(Vec<f64>, Vec<f64>)]) -> Vec<(f64, f64)> {
-    let Some((xs, _)) = curves.first() else {
-        return Vec::new();
-    };
-    xs.iter()
-        .enumerate()
-        .map(|(i, &x)| {
-            let ys: Vec<f64> = curves.iter().filter_map(|c| c.1.get(i).copied()).collect();
-            (x, ys.iter().sum::<f64>() / ys.len() as f64)
-        })
-        .collect()
 }
 
 /// The first `x` of `curve` from which `y` stays below `floor` for good (the first point when

@@ -11,6 +11,10 @@ use skm_trainer::{
     DeviceKind, Gpt, ModelConfig, RoleEvaluation, StepOutcome, TrainConfig, TrainState,
 };
 
+use crate::frames::columns::{
+    EXCESS_BITS_PER_TOKEN, LEARNING_RATE, LOSS_NATS, MODEL_BITS_PER_TOKEN, ORACLE_BITS_PER_TOKEN,
+    POINT, ROLE, SCORED_TOKENS, SEED, STEP,
+};
 use crate::spec::Spec;
 use crate::{Env, Progress};
 
@@ -77,11 +81,11 @@ impl LossRows {
     /// Columns `point, seed, step, loss_nats, learning_rate`.
     pub fn frame(self) -> Result<DataFrame> {
         Ok(df!(
-            "point" => self.point,
-            "seed" => self.seed,
-            "step" => self.step,
-            "loss_nats" => self.loss_nats,
-            "learning_rate" => self.learning_rate,
+            POINT => self.point,
+            SEED => self.seed,
+            STEP => self.step,
+            LOSS_NATS => self.loss_nats,
+            LEARNING_RATE => self.learning_rate,
         )?)
     }
 }
@@ -284,11 +288,11 @@ impl RoleRows {
             .map(|(m, o)| m - o)
             .collect();
         vec![
-            Column::new("role".into(), self.role),
-            Column::new("scored_tokens".into(), self.scored),
-            Column::new("model_bits_per_token".into(), self.model),
-            Column::new("oracle_bits_per_token".into(), self.oracle),
-            Column::new("excess_bits_per_token".into(), excess),
+            Column::new(ROLE.into(), self.role),
+            Column::new(SCORED_TOKENS.into(), self.scored),
+            Column::new(MODEL_BITS_PER_TOKEN.into(), self.model),
+            Column::new(ORACLE_BITS_PER_TOKEN.into(), self.oracle),
+            Column::new(EXCESS_BITS_PER_TOKEN.into(), excess),
         ]
     }
 }

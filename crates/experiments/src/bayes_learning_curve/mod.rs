@@ -17,9 +17,10 @@ use self::claims::{C4Input, Settled};
 use self::figures::RoleMeans;
 use self::params::Params;
 use super::{
-    Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, mean_curve, rows_where,
-    settles_below,
+    Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, rows_where, settles_below,
 };
+use crate::frames::columns::{N, ROLE};
+use crate::frames::mean_over_seeds;
 use crate::spec::{Point, Spec};
 
 pub struct BayesLearningCurve;
@@ -93,7 +94,7 @@ impl PointCurves {
                 let (x, y) = self.exact(role)?;
                 x.into_iter().zip(y).collect()
             } else {
-                mean_curve(&self.measured(role)?)
+                mean_over_seeds(&rows_where(&self.measured, ROLE, role)?, N, "excess_bits")?
             })
         };
         Ok(RoleMeans {

@@ -1,8 +1,11 @@
 //! What the analysis reads off one point's frames: bits per token of every coder.
 
 use anyhow::{Result, ensure};
+use polars::prelude::*;
 
 use super::CODERS;
+use crate::frames::columns::{LOSS_NATS, STEP};
+use crate::frames::scalar;
 use crate::{FrameSet, Frames, floats, rows_where};
 
 /// One point's codes: bits per token of each coder per seed, and the transformer's pass.
@@ -47,16 +50,15 @@ impl Codes {
         let transformer_rows = rows_where(&codes, "coder", "transformer")?;
         let coded = mean(&floats(&transformer_rows, "coded_tokens")?);
         let stream_tokens = mean(&floats(&transformer_rows, "stream_tokens")?);
-        let steps = floats(&training, "step")?.into_iter().fold(-1.0, f64::max) + 1.0;
+        let steps = floats(&training, STEP)?.into_iter().fold(-1.0, f64::max) + 1.0;
         // The transformer's rate at the end of the pass: its mean loss over the last tenth
         // of the steps (seeds pooled), in bits.
-        let losses = floats(&training, "loss_nats")?;
-        let late: Vec<f64> = floats(&training, "step")?
-            .into_iter()
-            .zip(&losses)
-            .filter(|&(step, _)| step >= (0.9 * steps).floor())
-            .map(|(_, &loss)| loss / std::f64::consts::LN_2)
-            .collect();
+        let late = (training.clone().lazy()).filter(
+            col(STEP)
+                .cast(DataType::Float64)
+                .gt_eq(lit((0.9 * steps).floor())),
+        );
+        let late_bits = col(LOSS_NATS).cast(DataType::Float64) / lit(std::f64::consts::LN_2);
         Ok(Self {
             values,
             means,
@@ -64,7 +66,7 @@ impl Codes {
             coded,
             stream_tokens,
             steps,
-            late_bits: mean(&late),
+            late_bits: scalar(late, late_bits.mean())?,
             token_bytes: mean(&floats(&transformer_rows, "token_bytes")?),
         })
     }

@@ -4,7 +4,14 @@ use anyhow::{Result, ensure};
 use polars::prelude::DataFrame;
 use skm_report::{LogLogFit, fit_loglog};
 
-use crate::{Curve, curves_by_seed, floats, mean_curve, num, rows_where};
+use crate::frames::columns::{EXCESS_BITS_PER_TOKEN, ROLE};
+use crate::frames::mean_over_seeds;
+use crate::{Curve, curves_by_seed, floats, num, rows_where};
+
+/// The column of the training sentences N.
+const SENTENCES: &str = "sentences";
+/// The Bayes learner's excess on the same test sentences, bits per token.
+const BAYES_EXCESS: &str = "bayes_excess_bits_per_token";
 
 /// The test excess of one point against N, and what the prose says about its runs.
 pub(super) struct PointCurves {
@@ -31,26 +38,28 @@ pub(super) struct PointCurves {
 impl PointCurves {
     /// The curves of the point's `rows` of the `scaling` frame; `budget` is the step budget.
     pub fn read(rows: &DataFrame, budget: usize) -> Result<Self> {
-        let all = rows_where(rows, "role", "all")?;
-        let seeds = curves_by_seed(&all, "sentences", "excess_bits_per_token")?;
-        let bayes_seeds = curves_by_seed(&all, "sentences", "bayes_excess_bits_per_token")?;
-        let bayes = mean_curve(&bayes_seeds);
+        let all = rows_where(rows, ROLE, "all")?;
+        let seeds = curves_by_seed(&all, SENTENCES, EXCESS_BITS_PER_TOKEN)?;
+        let bayes_seeds = curves_by_seed(&all, SENTENCES, BAYES_EXCESS)?;
+        let bayes = mean_over_seeds(&all, SENTENCES, BAYES_EXCESS)?;
         let bayes_fit = {
             let (x, y): (Vec<f64>, Vec<f64>) = bayes.iter().copied().unzip();
             fit_loglog(&x, &y).ok()
         };
         let steps = floats(&all, "steps")?;
-        let sentences = floats(&all, "sentences")?;
+        let sentences = floats(&all, SENTENCES)?;
         let mut roles = Vec::new();
         for role in ["syntax", "name", "value"] {
-            let by_role = rows_where(rows, "role", role)?;
-            let curves = curves_by_seed(&by_role, "sentences", "excess_bits_per_token")?;
-            roles.push((role, mean_curve(&curves)));
+            let by_role = rows_where(rows, ROLE, role)?;
+            roles.push((
+                role,
+                mean_over_seeds(&by_role, SENTENCES, EXCESS_BITS_PER_TOKEN)?,
+            ));
         }
         Ok(Self {
             knowledge: knowledge_curves(rows)?,
             ratio: ratio_curves(&seeds, &bayes_seeds),
-            transformer: mean_curve(&seeds),
+            transformer: mean_over_seeds(&all, SENTENCES, EXCESS_BITS_PER_TOKEN)?,
             seeds,
             bayes,
             bayes_fit,

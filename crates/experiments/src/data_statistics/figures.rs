@@ -5,7 +5,9 @@ use anyhow::Result;
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Scale, Series, Style};
 
-use crate::{Curve, FigureOut, curves_by_seed, mean_curve};
+use crate::frames::columns::N;
+use crate::frames::mean_over_seeds;
+use crate::{Curve, FigureOut, curves_by_seed};
 
 /// The series of both figures, gathered point by point.
 #[derive(Default)]
@@ -19,7 +21,7 @@ impl Plots {
     pub fn heaps(&mut self, heaps: &DataFrame, label: &str, color: usize) -> Result<()> {
         self.heaps.push(Series {
             label: format!("measured, {label}"),
-            points: mean_curve(&curves_by_seed(heaps, "n", "distinct")?),
+            points: mean_over_seeds(heaps, N, "distinct")?,
             style: Style::Line,
             color,
         });
@@ -45,11 +47,11 @@ impl Plots {
         Ok(())
     }
 
-    /// The tail-count series of the point `label`: the seed mean of `measured` (G(c) against
-    /// c, one curve per seed) where it is positive, and the exact `E[G_N(c)]` (`exact`) down to
-    /// a tenth of an entity.
-    pub fn tail(&mut self, (measured, exact): (&[Curve], &Curve), label: &str, color: usize) {
-        let mean = mean_curve(measured).into_iter().filter(|&(_, g)| g > 0.0);
+    /// The tail-count series of the point `label`: the seed mean of the measured G(c) against
+    /// c (`mean`) where it is positive, and the exact `E[G_N(c)]` (`exact`) down to a tenth of
+    /// an entity.
+    pub fn tail(&mut self, (mean, exact): (&[(f64, f64)], &Curve), label: &str, color: usize) {
+        let mean = mean.iter().copied().filter(|&(_, g)| g > 0.0);
         self.tail.push(Series {
             label: format!("measured (seed mean), {label}"),
             points: mean.collect(),

@@ -21,6 +21,7 @@ use self::params::Params;
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, floats, rows_where,
 };
+use crate::frames::mean_over_seeds;
 use crate::spec::Spec;
 
 /// The data-statistics experiment.
@@ -54,7 +55,7 @@ impl Experiment for DataStatistics {
             plots.heaps(&heaps, point.0, color)?;
 
             let tails = Tails::of(frames, point.0)?;
-            plots.tail((&tails.measured, &tails.exact), point.0, color);
+            plots.tail((&tails.mean, &tails.exact), point.0, color);
             match tails.c2(self.name(), point.0, &p) {
                 Ok(c2) => {
                     prose.push(text::zipf_sentence(point.1, &c2));
@@ -78,6 +79,8 @@ impl Experiment for DataStatistics {
 /// The tail counts of one point: measured per seed, and the exact expectation.
 struct Tails {
     measured: Vec<Curve>,
+    /// The seed mean of `measured`.
+    mean: Vec<(f64, f64)>,
     exact: Curve,
 }
 
@@ -89,6 +92,7 @@ impl Tails {
         let exact = (floats(&exact, "c")?, floats(&exact, "expected_tail")?);
         Ok(Self {
             measured: curves_by_seed(&measured, "c", "tail")?,
+            mean: mean_over_seeds(&measured, "c", "tail")?,
             exact,
         })
     }

@@ -3,7 +3,7 @@
 use anyhow::Result;
 
 use super::claims::{self, Learning, Relapse};
-use super::curves::{ArmCurves, PointCurves, ends, observations};
+use super::curves::{ArmCurves, PointCurves, ends};
 use super::figures::figure;
 use super::params::{Params, tune_config};
 use super::text::{self, ForgettingText, PointText};
@@ -46,12 +46,12 @@ fn point_claims(
 pub(super) fn analyse(name: &str, spec: &Spec, frames: &Frames) -> Result<Analysis> {
     let p: Params = spec.analysis()?;
     let (model_config, train_config) = configs(spec)?;
-    let all = observations(frames.frame("probes")?)?;
+    let probes = frames.frame("probes")?;
     let (mut claims, mut figures, mut prose) = (Vec::new(), Vec::new(), Vec::new());
     for point in &spec.points {
         let attributes = point.generator.attributes;
         let calibrated = 1.0 / point.generator.values_per_attribute as f64;
-        let curves = PointCurves::new(&all, &point.label);
+        let curves = PointCurves::new(probes, &point.label)?;
         let lists = ForgettingText::new(&curves, &p);
         let qa_tokens = point.generator.name_tokens + 5;
         let sentences_per_step =

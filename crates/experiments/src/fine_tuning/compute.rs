@@ -8,13 +8,15 @@ use polars::prelude::*;
 use skm_generator::{Corpus, Token, World};
 use skm_trainer::init::SplitMix64;
 use skm_trainer::probe::{
-    self, Answer, FreshNames, NEVER_SEEN, Probe, ProbeResult, Strata, bucket_label, bucket_of,
-    random_value,
+    self, Answer, FreshNames, NEVER_SEEN, Probe, ProbeResult, Strata, random_value,
 };
 use skm_trainer::{DeviceKind, Gpt, ModelConfig, TrainConfig};
 
+use super::curves::{ARM, FORMAT, KNOWN_BEFORE, SET};
 use super::params::{Params, tune_config};
 use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
+use crate::frames::ProbeColumns;
+use crate::frames::columns::{POINT, SEED, STEP};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
 use crate::training::{Batches, LossRows, TrainData, TrainRequest, configs, trained};
@@ -118,7 +120,7 @@ pub(super) struct ProbeSet<'a> {
     known_before: &'a [bool],
 }
 
-/// Columns of the `probes` frame.
+/// Columns of the `probes` frame: its keys, then the probe results.
 #[derive(Default)]
 pub(super) struct Rows {
     point: Vec<String>,
@@ -128,18 +130,9 @@ pub(super) struct Rows {
     set: Vec<&'static str>,
     format: Vec<&'static str>,
     probe: Vec<u32>,
-    entity: Vec<i64>,
-    attribute: Vec<u32>,
-    exposures: Vec<u64>,
     expected: Vec<f64>,
-    bucket: Vec<String>,
-    bucket_order: Vec<i32>,
     known_before: Vec<bool>,
-    answer: Vec<&'static str>,
-    p_true: Vec<f64>,
-    p_argmax: Vec<f64>,
-    valid: Vec<f64>,
-    entropy: Vec<f64>,
+    results: ProbeColumns,
 }
 
 /// Where an evaluation belongs.
@@ -197,45 +190,23 @@ impl Rows {
         self.set.push(set.name);
         self.format.push(format);
         self.probe.push(i as u32);
-        self.entity.push(probe.entity.map_or(-1, i64::from));
-        self.attribute.push(u32::from(probe.attribute));
-        self.exposures.push(probe.exposures);
         self.expected.push(probe.expected_exposures);
-        let bucket = bucket_of(probe, Strata::Weight);
-        self.bucket.push(bucket_label(bucket));
-        self.bucket_order.push(bucket);
         self.known_before.push(set.known_before[i]);
-        self.answer.push(result.answer.as_str());
-        self.p_true.push(result.p_true);
-        self.p_argmax.push(result.p_argmax);
-        self.valid.push(result.valid_mass);
-        self.entropy.push(result.entropy_bits);
+        self.results.push(probe, Strata::Weight, result);
     }
 
     fn frame(self) -> Result<DataFrame> {
-        let correct: Vec<bool> = self.answer.iter().map(|a| *a == "correct").collect();
-        Ok(df!(
-            "point" => self.point,
-            "seed" => self.seed,
-            "arm" => self.arm,
-            "step" => self.step,
-            "set" => self.set,
-            "format" => self.format,
+        Ok(self.results.frame(df!(
+            POINT => self.point,
+            SEED => self.seed,
+            ARM => self.arm,
+            STEP => self.step,
+            SET => self.set,
+            FORMAT => self.format,
             "probe" => self.probe,
-            "entity" => self.entity,
-            "attribute" => self.attribute,
-            "exposures" => self.exposures,
             "expected_exposures" => self.expected,
-            "bucket" => self.bucket,
-            "bucket_order" => self.bucket_order,
-            "known_before" => self.known_before,
-            "answer" => self.answer,
-            "correct" => correct,
-            "p_true" => self.p_true,
-            "p_argmax" => self.p_argmax,
-            "valid_mass" => self.valid,
-            "entropy_bits" => self.entropy,
-        )?)
+            KNOWN_BEFORE => self.known_before,
+        )?)?)
     }
 }
 

@@ -1,5 +1,5 @@
-//! What fine-tuning's analysis reads off its `probes` frame: the rows, and per point the
-//! curves of both arms against tuning steps.
+//! What fine-tuning's analysis reads off its `probes` frame: per point, the curves of both
+//! arms against tuning steps, as polars expressions over the point's rows.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,76 +7,22 @@ use anyhow::Result;
 use polars::prelude::*;
 use skm_trainer::probe::NEVER_SEEN;
 
+use crate::frames::columns::{ANSWER, BUCKET_ORDER, P_ARGMAX, POINT, STEP};
+use crate::frames::{count, floats, is, mean_by, scalar};
 use crate::num;
 
-/// One row of the `probes` frame, as the analysis reads it.
-pub(super) struct Obs {
-    point: String,
-    arm: String,
-    step: u64,
-    set: String,
-    format: String,
-    bucket: i32,
-    known_before: bool,
-    answer: String,
-    p_argmax: f64,
-}
+/// The `probes` column of the tuning arm: `unknown` or `known`.
+pub(super) const ARM: &str = "arm";
+/// The probe set: `tuned`, `held-out` or never seen.
+pub(super) const SET: &str = "set";
+/// How the fact is asked: `template` or `qa`.
+pub(super) const FORMAT: &str = "format";
+/// Whether the template probe was correct after pre-training.
+pub(super) const KNOWN_BEFORE: &str = "known_before";
 
-pub(super) fn observations(frame: &DataFrame) -> Result<Vec<Obs>> {
-    let strings = |c: &str| -> Result<Vec<String>> {
-        Ok(frame
-            .column(c)?
-            .str()?
-            .iter()
-            .map(|s| s.unwrap_or_default().to_string())
-            .collect())
-    };
-    let (point, arm, set, format, answer) = (
-        strings("point")?,
-        strings("arm")?,
-        strings("set")?,
-        strings("format")?,
-        strings("answer")?,
-    );
-    let steps = crate::floats(frame, "step")?;
-    let buckets = crate::floats(frame, "bucket_order")?;
-    let p_argmax = crate::floats(frame, "p_argmax")?;
-    let known: Vec<bool> = frame
-        .column("known_before")?
-        .bool()?
-        .iter()
-        .map(|b| b.unwrap_or(false))
-        .collect();
-    Ok((0..frame.height())
-        .map(|i| Obs {
-            point: point[i].clone(),
-            arm: arm[i].clone(),
-            step: steps[i] as u64,
-            set: set[i].clone(),
-            format: format[i].clone(),
-            bucket: buckets[i] as i32,
-            known_before: known[i],
-            answer: answer[i].clone(),
-            p_argmax: p_argmax[i],
-        })
-        .collect())
-}
-
-/// The mean of `value` over the rows `keep` selects, at each step, in step order.
-pub(super) fn curve<'a>(
-    rows: impl Iterator<Item = &'a Obs>,
-    keep: impl Fn(&Obs) -> bool,
-    value: impl Fn(&Obs) -> f64,
-) -> Vec<(f64, f64)> {
-    let mut sums: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
-    for row in rows.filter(|r| keep(r)) {
-        let entry = sums.entry(row.step).or_default();
-        entry.0 += value(row);
-        entry.1 += 1.0;
-    }
-    sums.into_iter()
-        .map(|(s, (sum, count))| (s as f64, sum / count))
-        .collect()
+/// The rows of probe set `set` asked in `format`.
+fn asked(set: &str, format: &str) -> Expr {
+    is(SET, set).and(is(FORMAT, format))
 }
 
 /// The first step (from step 1) at which `curve` reaches `threshold`.
@@ -124,35 +70,28 @@ pub(super) struct ArmCurves {
 }
 
 impl ArmCurves {
-    fn new(rows: &[&Obs], arm: &str, buckets: &BTreeSet<i32>) -> Self {
-        let rows = || rows.iter().copied().filter(move |o| o.arm == arm);
-        let share = |keep: &dyn Fn(&Obs) -> bool, what: fn(&Obs) -> bool| {
-            curve(rows(), keep, |o| f64::from(u8::from(what(o))))
-        };
-        let well_formed = |o: &Obs| o.answer != "malformed";
-        let correct = |o: &Obs| o.answer == "correct";
-        let hallucinated = |o: &Obs| o.answer == "hallucinated";
-        let held_out_qa = |o: &Obs| o.set == "held-out" && o.format == "qa";
-        let known_qa = |o: &Obs| held_out_qa(o) && o.known_before;
+    /// The curves of `arm` from a point's `rows`; `buckets` are its held-out buckets.
+    fn new(rows: &LazyFrame, arm: &str, buckets: &BTreeSet<i32>) -> Result<Self> {
+        let arm = rows.clone().filter(is(ARM, arm));
+        let share = |keep: Expr, value: Expr| mean_by(arm.clone().filter(keep), STEP, value);
+        let correct = || is(ANSWER, "correct");
+        let held_out_qa = || asked("held-out", "qa");
+        let known_qa = || held_out_qa().and(col(KNOWN_BEFORE));
         let by_bucket = buckets
             .iter()
             .map(|&b| {
-                let keep = |o: &Obs| o.set == "held-out" && o.format == "template" && o.bucket == b;
-                (b, share(&keep, correct))
+                let keep = asked("held-out", "template").and(col(BUCKET_ORDER).eq(lit(b)));
+                Ok((b, share(keep, correct())?))
             })
-            .collect();
-        ArmCurves {
-            format: share(&held_out_qa, well_formed),
-            facts: share(&|o| o.set == "tuned" && o.format == "qa", correct),
-            hallucinated: share(&known_qa, hallucinated),
-            correct: share(&known_qa, correct),
-            confidence: curve(
-                rows(),
-                |o| o.set == NEVER_SEEN && o.format == "qa",
-                |o| o.p_argmax,
-            ),
+            .collect::<Result<_>>()?;
+        Ok(ArmCurves {
+            format: share(held_out_qa(), is(ANSWER, "malformed").not())?,
+            facts: share(asked("tuned", "qa"), correct())?,
+            hallucinated: share(known_qa(), is(ANSWER, "hallucinated"))?,
+            correct: share(known_qa(), correct())?,
+            confidence: share(asked(NEVER_SEEN, "qa"), col(P_ARGMAX))?,
             by_bucket,
-        }
+        })
     }
 
     /// `(bucket, accuracy before, accuracy after)` tuning, by bucket.
@@ -185,41 +124,47 @@ pub(super) struct PointCurves {
 }
 
 impl PointCurves {
-    /// The curves of point `label` from the rows `all`.
-    pub(super) fn new(all: &[Obs], label: &str) -> Self {
-        let rows: Vec<&Obs> = all.iter().filter(|o| o.point == label).collect();
-        let buckets: BTreeSet<i32> = rows
-            .iter()
-            .filter(|o| o.set == "held-out" && o.bucket >= 1)
-            .map(|o| o.bucket)
+    /// The curves of point `label` from the `probes` frame.
+    pub(super) fn new(probes: &DataFrame, label: &str) -> Result<Self> {
+        let rows = probes.clone().lazy().filter(is(POINT, label));
+        let held_out = rows
+            .clone()
+            .filter(is(SET, "held-out").and(col(BUCKET_ORDER).gt_eq(lit(1))))
+            .select([col(BUCKET_ORDER)])
+            .collect()?;
+        let buckets: BTreeSet<i32> = floats(&held_out, BUCKET_ORDER)?
+            .into_iter()
+            .map(|b| b as i32)
             .collect();
         // Rows of the first evaluation (step 0) of `arm` in `set` and `format`.
-        let at_start = |arm: &'static str, set: &'static str, format: &'static str| {
-            rows.iter()
-                .copied()
-                .filter(move |o| o.arm == arm && o.set == set && o.format == format && o.step == 0)
+        let at_start = |arm: &str, set: &str, format: &str| {
+            let first = is(ARM, arm).and(asked(set, format));
+            rows.clone().filter(first.and(col(STEP).eq(lit(0))))
         };
         let probes_in = buckets
             .iter()
             .map(|&b| {
-                let n = at_start("unknown", "held-out", "template")
-                    .filter(|o| o.bucket == b)
-                    .count();
-                (b, n)
+                let of_bucket = col(BUCKET_ORDER).eq(lit(b));
+                Ok((
+                    b,
+                    count(at_start("unknown", "held-out", "template").filter(of_bucket))?,
+                ))
             })
-            .collect();
-        PointCurves {
-            unknown: ArmCurves::new(&rows, "unknown", &buckets),
-            known: ArmCurves::new(&rows, "known", &buckets),
-            last_step: rows.iter().map(|o| o.step).max().unwrap_or(0) as f64,
+            .collect::<Result<_>>()?;
+        let known_qa = at_start("unknown", "held-out", "qa").filter(col(KNOWN_BEFORE));
+        let tuned_known = at_start("known", "tuned", "template");
+        Ok(PointCurves {
+            unknown: ArmCurves::new(&rows, "unknown", &buckets)?,
+            known: ArmCurves::new(&rows, "known", &buckets)?,
+            last_step: scalar(rows.clone(), col(STEP).max().fill_null(lit(0)))?,
             probes_in,
-            facts_tuned: at_start("unknown", "tuned", "qa").count(),
-            known_facts: at_start("unknown", "held-out", "qa")
-                .filter(|o| o.known_before)
-                .count(),
-            heldout_facts: at_start("unknown", "held-out", "qa").count(),
-            tuned_known_before: at_start("known", "tuned", "template")
-                .fold((0, 0), |(k, n), o| (k + usize::from(o.known_before), n + 1)),
-        }
+            facts_tuned: count(at_start("unknown", "tuned", "qa"))?,
+            known_facts: count(known_qa)?,
+            heldout_facts: count(at_start("unknown", "held-out", "qa"))?,
+            tuned_known_before: (
+                count(tuned_known.clone().filter(col(KNOWN_BEFORE)))?,
+                count(tuned_known)?,
+            ),
+        })
     }
 }

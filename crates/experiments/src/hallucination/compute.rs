@@ -4,9 +4,11 @@ use anyhow::Result;
 use polars::prelude::*;
 use skm_generator::Corpus;
 use skm_trainer::ModelConfig;
-use skm_trainer::probe::{self, Probe, ProbeResult, Strata, bucket_label, bucket_of};
+use skm_trainer::probe::{self, Probe, ProbeResult, Strata};
 
 use super::params::Params;
+use crate::frames::ProbeColumns;
+use crate::frames::columns::{MODEL, PARAMETERS, POINT, SEED};
 use crate::model_scaling::{shape_label, train_shape};
 use crate::spec::Spec;
 use crate::{Env, Frames};
@@ -20,73 +22,43 @@ struct At<'a> {
     values: f64,
 }
 
+/// Columns of the `probes` frame: which model of which stream, then the probe results.
 #[derive(Default)]
 struct Rows {
-    sweep: Vec<String>,
     point: Vec<String>,
+    model: Vec<String>,
     seed: Vec<u64>,
     parameters: Vec<u64>,
     non_embedding: Vec<u64>,
-    entity: Vec<i64>,
-    attribute: Vec<u32>,
-    exposures: Vec<u64>,
-    bucket: Vec<String>,
-    bucket_order: Vec<i32>,
-    answer: Vec<&'static str>,
-    p_true: Vec<f64>,
-    p_argmax: Vec<f64>,
-    valid_mass: Vec<f64>,
-    entropy: Vec<f64>,
     bayes_p_true: Vec<f64>,
+    results: ProbeColumns,
 }
 
 impl Rows {
     fn push(&mut self, at: &At, probe: &Probe, result: &ProbeResult) {
-        let bucket = bucket_of(probe, Strata::Exposures);
-        self.sweep.push(at.sweep.to_string());
-        self.point.push(shape_label(at.model));
+        self.point.push(at.sweep.to_string());
+        self.model.push(shape_label(at.model));
         self.seed.push(at.seed);
         self.parameters.push(at.model.parameters() as u64);
         self.non_embedding
             .push(at.model.non_embedding_parameters() as u64);
-        self.entity.push(probe.entity.map_or(-1, i64::from));
-        self.attribute.push(u32::from(probe.attribute));
-        self.exposures.push(probe.exposures);
-        self.bucket.push(bucket_label(bucket));
-        self.bucket_order.push(bucket);
-        self.answer.push(result.answer.as_str());
-        self.p_true.push(result.p_true);
-        self.p_argmax.push(result.p_argmax);
-        self.valid_mass.push(result.valid_mass);
-        self.entropy.push(result.entropy_bits);
         self.bayes_p_true.push(if probe.exposures > 0 {
             1.0
         } else {
             1.0 / at.values
         });
+        self.results.push(probe, Strata::Exposures, result);
     }
 
     fn frame(self) -> Result<DataFrame> {
-        let correct: Vec<bool> = self.answer.iter().map(|a| *a == "correct").collect();
-        Ok(df!(
-            "sweep" => self.sweep,
-            "point" => self.point,
-            "seed" => self.seed,
-            "parameters" => self.parameters,
+        Ok(self.results.frame(df!(
+            POINT => self.point,
+            MODEL => self.model,
+            SEED => self.seed,
+            PARAMETERS => self.parameters,
             "non_embedding_parameters" => self.non_embedding,
-            "entity" => self.entity,
-            "attribute" => self.attribute,
-            "exposures" => self.exposures,
-            "bucket" => self.bucket,
-            "bucket_order" => self.bucket_order,
-            "answer" => self.answer,
-            "correct" => correct,
-            "p_true" => self.p_true,
-            "p_argmax" => self.p_argmax,
-            "valid_mass" => self.valid_mass,
-            "entropy_bits" => self.entropy,
             "bayes_p_true" => self.bayes_p_true,
-        )?)
+        )?)?)
     }
 }
 

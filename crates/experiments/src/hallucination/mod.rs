@@ -22,6 +22,7 @@ use anyhow::Result;
 
 use super::training::training_steps;
 use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
+use crate::frames::columns::POINT;
 use crate::spec::Spec;
 use params::Params;
 use table::Table;
@@ -56,7 +57,7 @@ impl Experiment for Hallucination {
         let mut prose = Vec::new();
         for point in &spec.points {
             let chance = 1.0 / point.generator.values_per_attribute as f64;
-            let frame = rows_where(frames.frame("probes")?, "sweep", &point.label)?;
+            let frame = rows_where(frames.frame("probes")?, POINT, &point.label)?;
             let table = Table::of(&frame)?;
             let Some(s) = table.summary() else {
                 continue;

@@ -7,7 +7,8 @@ use anyhow::Result;
 use polars::prelude::*;
 use skm_report::rank_correlation;
 
-use crate::floats;
+use crate::frames::columns::{ANSWER, BUCKET_ORDER, MODEL, P_ARGMAX, PARAMETERS, VALID_MASS};
+use crate::frames::{floats, in_order_mean, is, strings};
 
 /// Answer shares and mean confidence of one (model, bucket).
 #[derive(Clone, Copy, Debug, Default)]
@@ -45,36 +46,64 @@ pub(super) struct Summary {
 }
 
 impl Table {
+    /// Pools a point's `probes` rows by (model, bucket):
+    /// `group_by([parameters, bucket_order]).agg(..)`, then the share of each answer and the
+    /// mean confidence and valid mass of each group.
     pub fn of(frame: &DataFrame) -> Result<Self> {
-        let params = floats(frame, "parameters")?;
-        let buckets = floats(frame, "bucket_order")?;
-        let confidence = floats(frame, "p_argmax")?;
-        let valid = floats(frame, "valid_mass")?;
-        let answers = frame.column("answer")?.str()?;
-        let points = frame.column("point")?.str()?;
-        let mut sums: BTreeMap<(u64, i32), ([f64; 5], usize)> = BTreeMap::new();
-        let mut labels = BTreeMap::new();
-        for i in 0..frame.height() {
+        let answered = |answer: &str| is(ANSWER, answer).cast(DataType::Float64).alias(answer);
+        const MEANS: [&str; 5] = [
+            "correct",
+            "hallucinated",
+            "malformed",
+            "confidence",
+            VALID_MASS,
+        ];
+        let stats = frame
+            .clone()
+            .lazy()
+            .group_by([col(PARAMETERS), col(BUCKET_ORDER)])
+            .agg([
+                len().alias("n"),
+                col(MODEL).first(),
+                answered("correct"),
+                answered("hallucinated"),
+                answered("malformed"),
+                col(P_ARGMAX).alias("confidence"),
+                col(VALID_MASS),
+            ])
+            .with_columns(MEANS.map(in_order_mean))
+            .sort([PARAMETERS, BUCKET_ORDER], SortMultipleOptions::default())
+            .collect()?;
+        let number = |c: &str| floats(&stats, c);
+        let (params, buckets, n) = (number(PARAMETERS)?, number(BUCKET_ORDER)?, number("n")?);
+        let [correct, hallucinated, malformed, confidence, valid_mass] = [
+            "correct",
+            "hallucinated",
+            "malformed",
+            "confidence",
+            VALID_MASS,
+        ]
+        .map(number);
+        let (correct, hallucinated, malformed) = (correct?, hallucinated?, malformed?);
+        let (confidence, valid_mass) = (confidence?, valid_mass?);
+        let mut table = Table {
+            stats: BTreeMap::new(),
+            labels: BTreeMap::new(),
+        };
+        for (i, model) in strings(&stats, MODEL)?.into_iter().enumerate() {
             let size = params[i] as u64;
-            labels
-                .entry(size)
-                .or_insert_with(|| points.get(i).unwrap_or_default().to_string());
-            let entry = sums.entry((size, buckets[i] as i32)).or_default();
-            let slot = match answers.get(i) {
-                Some("correct") => 0,
-                Some("hallucinated") => 1,
-                _ => 2,
+            table.labels.entry(size).or_insert(model);
+            let stat = Stat {
+                n: n[i] as usize,
+                correct: correct[i],
+                hallucinated: hallucinated[i],
+                malformed: malformed[i],
+                confidence: confidence[i],
+                valid_mass: valid_mass[i],
             };
-            entry.0[slot] += 1.0;
-            entry.0[3] += confidence[i];
-            entry.0[4] += valid[i];
-            entry.1 += 1;
+            table.stats.insert((size, buckets[i] as i32), stat);
         }
-        let stats = sums
-            .into_iter()
-            .map(|(key, (s, n))| (key, Stat::of(s, n)))
-            .collect();
-        Ok(Table { stats, labels })
+        Ok(table)
     }
 
     /// The stat of one model and bucket (empty when nothing was probed there).
@@ -136,21 +165,5 @@ impl Table {
                 (params, wrong / total.max(1.0))
             })
             .collect()
-    }
-}
-
-impl Stat {
-    /// Means from the sums (correct, hallucinated, malformed, confidence, valid mass) of `n`
-    /// probes.
-    fn of(s: [f64; 5], n: usize) -> Self {
-        let m = n.max(1) as f64;
-        Stat {
-            n,
-            correct: s[0] / m,
-            hallucinated: s[1] / m,
-            malformed: s[2] / m,
-            confidence: s[3] / m,
-            valid_mass: s[4] / m,
-        }
     }
 }

@@ -13,6 +13,7 @@ use skm_trainer::{ModelConfig, evaluate_roles};
 
 use super::params::Params;
 use super::{shape_label, train_shape};
+use crate::frames::columns::{MODEL, PARAMETERS, POINT, SEED};
 use crate::spec::Spec;
 use crate::training::{LossRows, ROLES, RoleRows};
 use crate::{Env, Frames};
@@ -58,8 +59,8 @@ fn known_by_bucket(probes: &[Probe], results: &[ProbeResult]) -> BTreeMap<u32, (
 
 /// Which model a row belongs to.
 struct At<'a> {
-    sweep: &'a str,
-    point: String,
+    point: &'a str,
+    shape: String,
     seed: u64,
     model: &'a ModelConfig,
 }
@@ -67,16 +68,16 @@ struct At<'a> {
 #[derive(Default)]
 struct Rows {
     // scaling: one row per (sweep point, shape, seed, role)
-    sweep: Vec<String>,
     point: Vec<String>,
+    shape: Vec<String>,
     seed: Vec<u64>,
     parameters: Vec<u64>,
     non_embedding: Vec<u64>,
     blocks: Vec<u64>,
     roles: RoleRows,
     // facts: one row per (sweep point, shape, seed, exposure bucket)
-    f_sweep: Vec<String>,
     f_point: Vec<String>,
+    f_shape: Vec<String>,
     f_seed: Vec<u64>,
     f_parameters: Vec<u64>,
     f_non_embedding: Vec<u64>,
@@ -92,8 +93,8 @@ impl Rows {
     /// The model's columns of its rows in `scaling`, one per role.
     fn push_scaling(&mut self, at: &At) {
         for _ in ROLES {
-            self.sweep.push(at.sweep.to_string());
-            self.point.push(at.point.clone());
+            self.point.push(at.point.to_string());
+            self.shape.push(at.shape.clone());
             self.seed.push(at.seed);
             self.parameters.push(at.model.parameters() as u64);
             self.non_embedding
@@ -105,8 +106,8 @@ impl Rows {
     /// The model's rows in `facts`, one per exposure bucket.
     fn push_facts(&mut self, at: &At, by_bucket: BTreeMap<u32, (u64, u64)>) {
         for (bucket, (stated, known)) in by_bucket {
-            self.f_sweep.push(at.sweep.to_string());
-            self.f_point.push(at.point.clone());
+            self.f_point.push(at.point.to_string());
+            self.f_shape.push(at.shape.clone());
             self.f_seed.push(at.seed);
             self.f_parameters.push(at.model.parameters() as u64);
             self.f_non_embedding
@@ -121,19 +122,19 @@ impl Rows {
 
     fn frames(self, floors: DataFrame) -> Result<Frames> {
         let mut scaling = df!(
-            "sweep" => self.sweep,
-            "point" => self.point,
-            "seed" => self.seed,
-            "parameters" => self.parameters,
+            POINT => self.point,
+            MODEL => self.shape,
+            SEED => self.seed,
+            PARAMETERS => self.parameters,
             "non_embedding_parameters" => self.non_embedding,
             "block_parameters" => self.blocks,
         )?;
         scaling.hstack_mut(&self.roles.columns())?;
         let facts = df!(
-            "sweep" => self.f_sweep,
-            "point" => self.f_point,
-            "seed" => self.f_seed,
-            "parameters" => self.f_parameters,
+            POINT => self.f_point,
+            MODEL => self.f_shape,
+            SEED => self.f_seed,
+            PARAMETERS => self.f_parameters,
             "non_embedding_parameters" => self.f_non_embedding,
             "block_parameters" => self.f_blocks,
             "bucket" => self.f_bucket,
@@ -176,12 +177,12 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             for shape in &spec.models {
                 let (model, train, run) = train_shape(spec, &corpus, shape, index, env)?;
                 let at = At {
-                    sweep: &point.label,
-                    point: shape_label(&model),
+                    point: &point.label,
+                    shape: shape_label(&model),
                     seed,
                     model: &model,
                 };
-                let run_label = format!("{} {}", point.label, at.point);
+                let run_label = format!("{} {}", point.label, at.shape);
                 rows.training.push_run(&run_label, seed, &run.state, &train);
                 let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
                 rows.roles.push(&eval);
@@ -204,7 +205,7 @@ fn data_floor((label, config): (&str, &GeneratorConfig), n: u64, chains: u32) ->
     let chains = Chains::seeded_by(config, chains as usize);
     let floor = expected_heldout_excess(config, &[n], chains)?[0].total();
     Ok(df!(
-        "sweep" => [label],
+        POINT => [label],
         "alpha" => [config.alpha],
         "beta" => [config.beta],
         "n" => [n],

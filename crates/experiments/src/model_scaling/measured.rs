@@ -6,7 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-use crate::{Curve, FrameSet, Frames, curves_by_seed, floats, mean_curve, rows_where};
+use crate::frames::columns::{
+    BUCKET, BUCKET_ORDER, EXCESS_BITS_PER_TOKEN, MODEL, N, POINT, ROLE, SCORED_TOKENS, SEED,
+};
+use crate::frames::{is, mean_over_seeds, scalar, strings};
+use crate::{Curve, FrameSet, Frames, curves_by_seed, floats, rows_where};
+
+/// Columns of `scaling` and `facts`.
+const BLOCK_PARAMETERS: &str = "block_parameters";
+const KNOWN_FACTS: &str = "known_facts";
+const STATED_FACTS: &str = "stated_facts";
 
 /// Facts known of those stated in one exposure bucket of one model, pooled over seeds.
 pub(super) struct BucketFacts {
@@ -20,11 +29,9 @@ pub(super) struct BucketFacts {
 
 /// The frames of one sweep point, as the claims, figures and text read them.
 pub(super) struct Measured {
-    /// Test excess over the oracle (bits/token, all tokens) against block
-    /// parameters, one curve per seed.
-    pub excess: Vec<Curve>,
-    /// The same minus the exact data floor (the Bayes learner's expected excess after the
-    /// training stream, per scored token of the seed's test set): what C6 fits.
+    /// Test excess over the oracle (bits/token, all tokens) minus the exact data floor (the
+    /// Bayes learner's expected excess after the training stream, per scored token of the
+    /// seed's test set) against block parameters, one curve per seed: what C6 fits.
     pub above_floor: Vec<Curve>,
     /// The data floor in bits per scored token, mean over seeds.
     pub floor_bits_per_token: f64,
@@ -39,48 +46,56 @@ pub(super) struct Measured {
     pub totals: BTreeMap<(u64, u64), (f64, f64)>,
     /// (block parameters, bucket order) -> facts known of those stated.
     pub by_bucket: BTreeMap<(u64, u64), BucketFacts>,
+    /// Seed means of the excess, of the facts known (as fitted) and of the true counts.
+    seed_means: [Vec<(f64, f64)>; 3],
+    /// Seed mean of the excess above the data floor.
+    above_floor_mean: Vec<(f64, f64)>,
 }
+
+/// The columns `Measured` adds to the point's `scaling` rows: the exact data floor per
+/// scored token, and the excess above it.
+const FLOOR: &str = "floor_bits_per_token";
+const ABOVE_FLOOR: &str = "above_floor_bits_per_token";
+/// The column of `facts` that floors the known facts at half a fact.
+const KNOWN_FITTED: &str = "known_fitted";
 
 impl Measured {
     /// Reads the `scaling`, `facts` and `theory_floor` frames at the sweep point `label`
     /// (`test_sentences` held-out sentences per seed).
     pub fn of(frames: &Frames, label: &str, test_sentences: u64) -> Result<Self> {
-        let all = rows_where(
-            &rows_where(frames.frame("scaling")?, "sweep", label)?,
-            "role",
-            "all",
-        )?;
-        let excess = curves_by_seed(&all, "block_parameters", "excess_bits_per_token")?;
-        let floor = rows_where(frames.frame("theory_floor")?, "sweep", label)?;
-        let per_sentence = floats(&floor, "expected_excess_bits_per_sentence")?;
-        let training_sentences = floats(&floor, "n")?.first().copied().unwrap_or(f64::NAN);
-        let per_sentence = *per_sentence
+        let floor = rows_where(frames.frame("theory_floor")?, POINT, label)?;
+        let per_sentence = *floats(&floor, "expected_excess_bits_per_sentence")?
             .first()
             .with_context(|| format!("theory_floor has no row for {label}"))?;
-        let scored = curves_by_seed(&all, "block_parameters", "scored_tokens")?;
-        let floors: Vec<Vec<f64>> = (scored.iter())
-            .map(|(_, tokens)| {
-                let per_token = |t: &f64| per_sentence * test_sentences as f64 / t;
-                tokens.iter().map(per_token).collect()
-            })
-            .collect();
-        let above_floor = (excess.iter().zip(&floors))
-            .map(|((x, y), f)| (x.clone(), y.iter().zip(f).map(|(y, f)| y - f).collect()))
-            .collect();
-        let flat: Vec<f64> = floors.concat();
-        let floor_bits_per_token = flat.iter().sum::<f64>() / flat.len().max(1) as f64;
-        let facts = &rows_where(frames.frame("facts")?, "sweep", label)?;
-        let totals = totals(facts)?;
-        let (known, known_raw) = known_curves(&totals);
+        let training_sentences = floats(&floor, N)?.first().copied().unwrap_or(f64::NAN);
+        let per_token =
+            lit(per_sentence * test_sentences as f64) / col(SCORED_TOKENS).cast(DataType::Float64);
+        let all = rows_where(frames.frame("scaling")?, POINT, label)?
+            .lazy()
+            .filter(is(ROLE, "all"))
+            .with_columns([
+                per_token.clone().alias(FLOOR),
+                (col(EXCESS_BITS_PER_TOKEN) - per_token).alias(ABOVE_FLOOR),
+            ])
+            .collect()?;
+        let facts = rows_where(frames.frame("facts")?, POINT, label)?;
+        let totals = totals(&facts)?;
+        let curves = |frame: &DataFrame, y: &str| curves_by_seed(frame, BLOCK_PARAMETERS, y);
+        let mean = |frame: &DataFrame, y: &str| mean_over_seeds(frame, BLOCK_PARAMETERS, y);
         Ok(Measured {
-            excess,
-            above_floor,
-            floor_bits_per_token,
+            above_floor: curves(&all, ABOVE_FLOOR)?,
+            floor_bits_per_token: scalar(all.clone().lazy(), col(FLOOR).mean())?,
             training_sentences,
-            known,
-            known_raw,
-            totals,
-            by_bucket: by_bucket(facts)?,
+            known: curves(&totals, KNOWN_FITTED)?,
+            known_raw: curves(&totals, KNOWN_FACTS)?,
+            totals: total_map(&totals)?,
+            by_bucket: by_bucket(&facts)?,
+            seed_means: [
+                mean(&all, EXCESS_BITS_PER_TOKEN)?,
+                mean(&totals, KNOWN_FITTED)?,
+                mean(&totals, KNOWN_FACTS)?,
+            ],
+            above_floor_mean: mean(&all, ABOVE_FLOOR)?,
         })
     }
 
@@ -106,75 +121,80 @@ impl Measured {
 
     /// Mean over seeds of the excess, of the facts known (as fitted) and of the true counts.
     pub fn means(&self) -> [Vec<(f64, f64)>; 3] {
-        [
-            mean_curve(&self.excess),
-            mean_curve(&self.known),
-            mean_curve(&self.known_raw),
-        ]
+        self.seed_means.clone()
     }
 
     /// Mean over seeds of the excess above the data floor.
     pub fn mean_above_floor(&self) -> Vec<(f64, f64)> {
-        mean_curve(&self.above_floor)
+        self.above_floor_mean.clone()
     }
 }
 
-/// Facts known and stated per (seed, block parameters), summed over buckets.
-fn totals(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), (f64, f64)>> {
-    let (seed, params, known, stated) = (
-        floats(facts, "seed")?,
-        floats(facts, "block_parameters")?,
-        floats(facts, "known_facts")?,
-        floats(facts, "stated_facts")?,
-    );
-    let mut totals: BTreeMap<(u64, u64), (f64, f64)> = BTreeMap::new();
-    for i in 0..seed.len() {
-        let entry = totals
-            .entry((seed[i] as u64, params[i] as u64))
-            .or_default();
-        entry.0 += known[i];
-        entry.1 += stated[i];
-    }
-    Ok(totals)
+/// Facts known and stated per (seed, block parameters), summed over buckets, with the known
+/// facts floored at half a fact (log 0 is undefined) for the fits:
+/// `group_by([seed, block_parameters]).agg([sum(known_facts), sum(stated_facts)])`.
+fn totals(facts: &DataFrame) -> Result<DataFrame> {
+    let known = col(KNOWN_FACTS).cast(DataType::Float64);
+    Ok(facts
+        .clone()
+        .lazy()
+        .group_by([col(SEED), col(BLOCK_PARAMETERS)])
+        .agg([
+            known.sum().alias(KNOWN_FACTS),
+            col(STATED_FACTS).cast(DataType::Float64).sum(),
+        ])
+        .with_column(
+            when(col(KNOWN_FACTS).lt(lit(0.5)))
+                .then(lit(0.5))
+                .otherwise(col(KNOWN_FACTS))
+                .alias(KNOWN_FITTED),
+        )
+        .sort([SEED, BLOCK_PARAMETERS], SortMultipleOptions::default())
+        .collect()?)
 }
 
-/// Per-seed curves of facts known against parameters: floored at half a fact, and raw.
-fn known_curves(totals: &BTreeMap<(u64, u64), (f64, f64)>) -> (Vec<Curve>, Vec<Curve>) {
-    let mut floored: BTreeMap<u64, Curve> = BTreeMap::new();
-    let mut raw: BTreeMap<u64, Curve> = BTreeMap::new();
-    for (&(seed, params), &(known, _)) in totals {
-        let curve = floored.entry(seed).or_default();
-        curve.0.push(params as f64);
-        curve.1.push(known.max(0.5));
-        let curve = raw.entry(seed).or_default();
-        curve.0.push(params as f64);
-        curve.1.push(known);
-    }
-    (floored.into_values().collect(), raw.into_values().collect())
+/// `totals` as (seed, block parameters) -> (facts known, facts stated).
+fn total_map(totals: &DataFrame) -> Result<BTreeMap<(u64, u64), (f64, f64)>> {
+    let [seed, params, known, stated] =
+        [SEED, BLOCK_PARAMETERS, KNOWN_FACTS, STATED_FACTS].map(|c| floats(totals, c));
+    let (seed, params, known, stated) = (seed?, params?, known?, stated?);
+    Ok((0..seed.len())
+        .map(|i| ((seed[i] as u64, params[i] as u64), (known[i], stated[i])))
+        .collect())
 }
 
-/// Facts known of those stated per (model, bucket), pooled over seeds, with their labels.
+/// Facts known of those stated per (model, bucket), pooled over seeds, with their labels:
+/// `group_by([block_parameters, bucket_order]).agg([sum(known_facts), sum(stated_facts)])`.
 fn by_bucket(facts: &DataFrame) -> Result<BTreeMap<(u64, u64), BucketFacts>> {
-    let params = floats(facts, "block_parameters")?;
-    let (known, stated) = (
-        floats(facts, "known_facts")?,
-        floats(facts, "stated_facts")?,
+    let pooled = facts
+        .clone()
+        .lazy()
+        .group_by([col(BLOCK_PARAMETERS), col(BUCKET_ORDER)])
+        .agg([
+            col(MODEL).first(),
+            col(BUCKET).first(),
+            col(KNOWN_FACTS).cast(DataType::Float64).sum(),
+            col(STATED_FACTS).cast(DataType::Float64).sum(),
+        ])
+        .collect()?;
+    let (params, order) = (
+        floats(&pooled, BLOCK_PARAMETERS)?,
+        floats(&pooled, BUCKET_ORDER)?,
     );
-    let order = floats(facts, "bucket_order")?;
-    let labels = facts.column("point")?.str()?;
-    let buckets = facts.column("bucket")?.str()?;
-    let mut by_bucket: BTreeMap<(u64, u64), BucketFacts> = BTreeMap::new();
-    for i in 0..facts.height() {
-        let entry = by_bucket
-            .entry((params[i] as u64, order[i] as u64))
-            .or_insert_with(|| BucketFacts {
-                model: labels.get(i).unwrap_or_default().to_string(),
-                bucket: buckets.get(i).unwrap_or_default().to_string(),
-                known: 0.0,
-                stated: 0.0,
-            });
-        entry.known += known[i];
-        entry.stated += stated[i];
-    }
-    Ok(by_bucket)
+    let (known, stated) = (
+        floats(&pooled, KNOWN_FACTS)?,
+        floats(&pooled, STATED_FACTS)?,
+    );
+    let (models, buckets) = (strings(&pooled, MODEL)?, strings(&pooled, BUCKET)?);
+    Ok((0..pooled.height())
+        .map(|i| {
+            let facts = BucketFacts {
+                model: models[i].clone(),
+                bucket: buckets[i].clone(),
+                known: known[i],
+                stated: stated[i],
+            };
+            ((params[i] as u64, order[i] as u64), facts)
+        })
+        .collect())
 }

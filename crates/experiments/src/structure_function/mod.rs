@@ -22,10 +22,12 @@ use self::figures::Points;
 use self::params::Params;
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by, curves_by_seed, floats,
-    mean_curve, rows_between, rows_where,
+    rows_between, rows_where,
 };
+use crate::frames::columns::N;
+use crate::frames::{mean_by, mean_over_seeds};
 use crate::spec::Spec;
-use polars::prelude::DataFrame;
+use polars::prelude::{DataFrame, IntoLazy, col};
 
 /// The structure-function experiment.
 pub struct StructureFunction;
@@ -78,8 +80,8 @@ impl Experiment for StructureFunction {
             let curves = rows_where(frames.frame("curves")?, "point", point.0)?;
             let frames = (&curves, &optima);
             figures.push(figures::structure_function(spec, point.0, frames)?);
-            let mean = mean_curve(&m_star);
-            let distinct = mean_curve(&curves_by_seed(&optima, "n", "distinct")?);
+            let mean = mean_over_seeds(&optima, N, "m_star")?;
+            let distinct = mean_over_seeds(&optima, N, "distinct")?;
             let fit = (from, n_max);
             let expected = expected.0.into_iter().zip(expected.1).collect();
             let curves = (mean, distinct, (stored.0, expected));
@@ -114,7 +116,8 @@ impl StoringCurves {
     fn read(frames: &Frames, label: &str, p: &Params) -> Result<Self> {
         let measured = rows_where(frames.frame("storing")?, "point", label)?;
         let exact = rows_where(frames.frame("theory_storing")?, "point", label)?;
-        let grid = mean_curve(&curves_by(&exact, "chain", "min_count", "stored_entities")?);
+        // The mean over chains of the entities stored at each least count.
+        let grid = mean_by(exact.clone().lazy(), "min_count", col("stored_entities"))?;
         let lo = p.storing_min_count;
         let hi = grid
             .iter()

@@ -6,10 +6,12 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::Corpus;
-use skm_trainer::probe::{self, Probe, Strata, bucket_label, bucket_of};
+use skm_trainer::probe::{self, Probe, Strata};
 use skm_trainer::{Gpt, ModelConfig, TrainConfig, evaluate_roles};
 
 use super::params::Params;
+use crate::frames::ProbeColumns;
+use crate::frames::columns::{POINT, SEED, STEP};
 use crate::measure::log_grid;
 use crate::spec::{Point, Spec};
 use crate::training::{LossRows, ROLES, RoleRows, TrainData, TrainRequest, configs};
@@ -43,18 +45,9 @@ struct Rows {
     p_step: Vec<u64>,
     p_epochs: Vec<f64>,
     p_probe: Vec<u32>,
-    p_entity: Vec<i64>,
-    p_attribute: Vec<u32>,
-    p_exposures: Vec<u64>,
-    p_bucket: Vec<String>,
-    p_bucket_order: Vec<i32>,
     p_expected: Vec<f64>,
     p_weight: Vec<f64>,
-    p_answer: Vec<&'static str>,
-    p_true: Vec<f64>,
-    p_argmax: Vec<f64>,
-    p_valid: Vec<f64>,
-    p_entropy: Vec<f64>,
+    p_results: ProbeColumns,
     training: LossRows,
 }
 
@@ -106,50 +99,28 @@ impl Rows {
         self.p_epochs
             .push((step * at.tokens_per_step) as f64 / at.train_tokens as f64);
         self.p_probe.push(i as u32);
-        self.p_entity.push(probe.entity.map_or(-1, i64::from));
-        self.p_attribute.push(u32::from(probe.attribute));
-        self.p_exposures.push(probe.exposures);
-        let bucket = bucket_of(probe, at.strata);
-        self.p_bucket.push(bucket_label(bucket));
-        self.p_bucket_order.push(bucket);
         self.p_expected.push(probe.expected_exposures);
         self.p_weight.push(probe.weight);
-        self.p_answer.push(result.answer.as_str());
-        self.p_true.push(result.p_true);
-        self.p_argmax.push(result.p_argmax);
-        self.p_valid.push(result.valid_mass);
-        self.p_entropy.push(result.entropy_bits);
+        self.p_results.push(probe, at.strata, result);
     }
 
     fn frames(self) -> Result<Frames> {
         let mut evaluations = df!(
-            "point" => self.e_point,
-            "seed" => self.e_seed,
-            "step" => self.e_step,
+            POINT => self.e_point,
+            SEED => self.e_seed,
+            STEP => self.e_step,
             "tokens" => self.e_tokens,
         )?;
         evaluations.hstack_mut(&self.e_roles.columns())?;
-        let correct: Vec<bool> = self.p_answer.iter().map(|a| *a == "correct").collect();
-        let probes = df!(
-            "point" => self.p_point,
-            "seed" => self.p_seed,
-            "step" => self.p_step,
+        let probes = self.p_results.frame(df!(
+            POINT => self.p_point,
+            SEED => self.p_seed,
+            STEP => self.p_step,
             "epochs" => self.p_epochs,
             "probe" => self.p_probe,
-            "entity" => self.p_entity,
-            "attribute" => self.p_attribute,
-            "exposures" => self.p_exposures,
-            "bucket" => self.p_bucket,
-            "bucket_order" => self.p_bucket_order,
             "expected_exposures" => self.p_expected,
             "weight" => self.p_weight,
-            "answer" => self.p_answer,
-            "correct" => correct,
-            "p_true" => self.p_true,
-            "p_argmax" => self.p_argmax,
-            "valid_mass" => self.p_valid,
-            "entropy_bits" => self.p_entropy,
-        )?;
+        )?)?;
         let training = self.training.frame()?;
         Ok(Frames::from([
             ("evaluations".to_string(), evaluations),

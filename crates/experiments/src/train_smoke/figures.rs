@@ -117,14 +117,12 @@ fn bucket_series(curves: &PointCurves, strata: Strata) -> Result<(Vec<Series>, V
             ),
         };
         if bucket >= 1 {
-            let per_fact = curves.mean_exposures(bucket);
+            let per_fact = curves.mean_exposures(bucket)?;
             exposure_series.push(Series {
                 label: label.clone(),
-                points: curves
-                    .accuracy(bucket)?
-                    .into_iter()
-                    .map(|(s, a)| (per_fact * curves.epochs_at(s), a))
-                    .collect(),
+                points: (curves.accuracy(bucket)?.into_iter())
+                    .map(|(s, a)| Ok((per_fact * curves.epochs_at(s)?, a)))
+                    .collect::<Result<_>>()?,
                 style,
                 color,
             });

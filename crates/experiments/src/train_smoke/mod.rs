@@ -140,8 +140,10 @@ impl TrainAndProbe {
             .map(|(b, a)| (curves.buckets[b].clone(), *a))
             .collect();
         let order = claims::c7_order(self.name, label, &labelled, (p.known_accuracy, seeds));
-        let known =
-            syntax_settled.map_or_else(Vec::new, |start| curves.known_after(&acquired, start));
+        let known = match syntax_settled {
+            Some(start) => curves.known_after(&acquired, start)?,
+            None => Vec::new(),
+        };
         let after = claims::KnownAfter {
             known: &known,
             syntax_settled,
