@@ -15,8 +15,66 @@ use crate::frames::columns::{
     EXCESS_BITS_PER_TOKEN, LEARNING_RATE, LOSS_NATS, MODEL_BITS_PER_TOKEN, ORACLE_BITS_PER_TOKEN,
     POINT, ROLE, SCORED_TOKENS, SEED, STEP,
 };
-use crate::spec::Spec;
+use crate::spec::{Point, Spec};
 use crate::{Env, Progress};
+
+/// One (sweep point, seed) stream of a spec that trains.
+#[derive(Clone, Copy, Debug)]
+pub struct TrainingStream<'a> {
+    /// The sweep point.
+    pub point: &'a Point,
+    /// The seed's position among the spec's seeds.
+    pub index: usize,
+    /// The generator seed.
+    pub seed: u64,
+}
+
+impl TrainingStream<'_> {
+    /// The stream's first `sentences` sentences.
+    pub fn corpus(&self, spec: &Spec, sentences: usize) -> Result<Corpus> {
+        Ok(Corpus::generate(
+            &spec.generator_at(self.point, self.seed),
+            sentences,
+        )?)
+    }
+
+    /// `train` with its seed offset by the seed's index: each seed's model starts from its
+    /// own initial weights and draws its own batches.
+    pub fn train_config(&self, train: &TrainConfig) -> TrainConfig {
+        TrainConfig {
+            seed: train.seed.wrapping_add(self.index as u64),
+            ..train.clone()
+        }
+    }
+}
+
+/// `model` for a vocabulary of `vocab_size` tokens.
+pub fn model_for(model: &ModelConfig, vocab_size: usize) -> ModelConfig {
+    ModelConfig {
+        vocab_size,
+        ..model.clone()
+    }
+}
+
+/// The driver of every experiment that trains: `run` on each (point, seed) stream of `spec`
+/// in (point, seed) order, one at a time (a training run uses every core), with the results
+/// in that order. An error names the stream.
+pub fn each_training_stream<T>(
+    spec: &Spec,
+    mut run: impl FnMut(TrainingStream<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut results = Vec::with_capacity(spec.points.len() * spec.seeds.len());
+    for point in &spec.points {
+        for (index, &seed) in spec.seeds.iter().enumerate() {
+            let stream = TrainingStream { point, index, seed };
+            results
+                .push(run(stream).with_context(|| {
+                    format!("{}: {} seed {seed}", spec.experiment, point.label)
+                })?);
+        }
+    }
+    Ok(results)
+}
 
 /// The model and training configurations of a spec (checked by `skm_pipeline::load`).
 pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {

@@ -11,8 +11,10 @@ use super::CODERS;
 use super::coders::{ByteCoder, serialize, token_width};
 use super::params::Params;
 use crate::measure::{Stream, measure};
-use crate::spec::{Point, Spec};
-use crate::training::{Batches, LossRows, TrainData, TrainRequest, configs};
+use crate::spec::Spec;
+use crate::training::{
+    Batches, LossRows, TrainData, TrainRequest, TrainingStream, configs, each_training_stream,
+};
 use crate::{Env, Frames, Progress, concat};
 
 /// What every row of `codes` says about its stream.
@@ -102,11 +104,10 @@ fn full_batches(tokens: usize, context: usize, batch: usize) -> usize {
 
 /// The training config of one pass over a stream with `batches` full batches: `steps =
 /// min(train.steps, batches)` (so the cosine decay ends with the pass) and the warmup capped
-/// at it; the seed is offset by the seed's index, as in train-smoke.
-fn pass_config(train: &TrainConfig, batches: usize, index: usize) -> TrainConfig {
+/// at it.
+fn pass_config(train: &TrainConfig, batches: usize) -> TrainConfig {
     let steps = train.steps.min(batches);
     TrainConfig {
-        seed: train.seed.wrapping_add(index as u64),
         steps,
         warmup_steps: train.warmup_steps.min(steps),
         ..train.clone()
@@ -125,12 +126,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         env,
     };
     let mut rows = Rows::default();
-    let mut sentences = Vec::new();
-    for point in &spec.points {
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            sentences.push(coding.stream(point, index, seed, &mut rows)?);
-        }
-    }
+    let sentences = each_training_stream(spec, |at| coding.stream(at, &mut rows))?;
     let mut frames = rows.frames()?;
     frames.insert("sentences".into(), concat(sentences)?);
     Ok(frames)
@@ -147,7 +143,8 @@ struct Coding<'a> {
 
 impl Coding<'_> {
     /// The rows of one (point, seed) stream; its `sentences` frame.
-    fn stream(&self, point: &Point, index: usize, seed: u64, rows: &mut Rows) -> Result<DataFrame> {
+    fn stream(&self, at: TrainingStream<'_>, rows: &mut Rows) -> Result<DataFrame> {
+        let (point, seed) = (at.point, at.seed);
         let generator = self.spec.generator_at(point, seed);
         self.env.progress.set_message("oracle and Bayes learner");
         let stream = measure(&point.label, &generator, self.spec.sentences, &())?;
@@ -164,7 +161,7 @@ impl Coding<'_> {
         let bayes: f64 = stream.bayes.iter().map(|r| r.total()).sum();
         rows.code(&key, "oracle", n_tokens, oracle)?;
         rows.code(&key, "bayes", n_tokens, bayes)?;
-        self.transformer(&key, &stream, index, rows)?;
+        self.transformer(&key, &stream, at, rows)?;
 
         // The general-purpose coders, on the whole stream.
         self.env.progress.set_message("gzip, xz, zstd");
@@ -182,7 +179,7 @@ impl Coding<'_> {
         &self,
         key: &StreamKey,
         stream: &Stream,
-        index: usize,
+        at: TrainingStream<'_>,
         rows: &mut Rows,
     ) -> Result<()> {
         let (label, seed) = (key.point, key.seed);
@@ -201,7 +198,7 @@ impl Coding<'_> {
             self.train.batch_size * model.context + 1,
             self.spec.profile.as_str()
         );
-        let train = pass_config(self.train, batches, index);
+        let train = pass_config(&at.train_config(self.train), batches);
         let tokens_per_step = train.batch_size * model.context;
         let data = TrainData::Sentences {
             corpus,
@@ -217,7 +214,7 @@ impl Coding<'_> {
             .env
             .models
             .trained(&request, &progress)
-            .with_context(|| format!("coding {label} seed {seed} with the transformer"))?;
+            .context("coding the stream with the transformer")?;
         progress.finish(corpus.sentences.len());
         rows.training.push_run(label, seed, &trained.state, &train);
         let code = Prequential::of(&trained.state, tokens_per_step);
@@ -296,10 +293,10 @@ mod tests {
             warmup_steps: 10,
             ..TrainConfig::spec()
         };
-        let pass = pass_config(&train, 4, 2);
-        assert_eq!((pass.steps, pass.warmup_steps, pass.seed), (4, 4, 2));
+        let pass = pass_config(&train, 4);
+        assert_eq!((pass.steps, pass.warmup_steps), (4, 4));
         assert!(pass.validate().is_ok());
-        let capped = pass_config(&train, 5_000, 0);
+        let capped = pass_config(&train, 5_000);
         assert_eq!((capped.steps, capped.warmup_steps), (1_000, 10));
     }
 }

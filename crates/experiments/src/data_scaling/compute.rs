@@ -8,11 +8,14 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Chains, Oracle, expected_heldout_excess};
-use skm_trainer::{ModelConfig, TrainConfig, evaluate_roles};
+use skm_trainer::evaluate_roles;
 
 use super::params::Params;
-use crate::spec::{Point, Spec};
-use crate::training::{LossRows, ROLES, RoleRows, configs, role_of, trained};
+use crate::spec::Spec;
+use crate::training::{
+    LossRows, ROLES, RoleRows, TrainingStream, configs, each_training_stream, model_for, role_of,
+    trained,
+};
 use crate::{Env, Frames};
 
 /// Columns of the `scaling` frame, one row per (point, seed, N, role).
@@ -43,11 +46,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let test = heldout.end..heldout.end + p.test_sentences as usize;
     let split = Split { heldout, test };
     let mut rows = Rows::default();
-    for point in &spec.points {
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            stream(spec, env, point, (index, seed), &split, &mut rows)?;
-        }
-    }
+    each_training_stream(spec, |at| stream(spec, env, at, &split, &mut rows))?;
     let mut scaling = df!(
         "point" => rows.point,
         "seed" => rows.seed,
@@ -116,21 +115,15 @@ fn theory_heldout_excess(
 fn stream(
     spec: &Spec,
     env: &Env<'_>,
-    point: &Point,
-    (index, seed): (usize, u64),
+    at: TrainingStream<'_>,
     split: &Split,
     rows: &mut Rows,
 ) -> Result<()> {
     let (model_config, train_config) = configs(spec)?;
-    let corpus = Corpus::generate(&spec.generator_at(point, seed), split.test.end)?;
-    let model = ModelConfig {
-        vocab_size: corpus.world.vocabulary.size(),
-        ..model_config.clone()
-    };
-    let train = TrainConfig {
-        seed: train_config.seed.wrapping_add(index as u64),
-        ..train_config.clone()
-    };
+    let (point, seed) = (at.point, at.seed);
+    let corpus = at.corpus(spec, split.test.end)?;
+    let model = model_for(model_config, corpus.world.vocabulary.size());
+    let train = at.train_config(train_config);
     let mut bayes = BayesLearner::new(&corpus.world)?;
     let mut observed = 0;
     let mut scratch = Vec::new();
@@ -155,7 +148,7 @@ fn stream(
             &model,
             &train,
         )
-        .with_context(|| format!("training at {label} seed {seed}"))?;
+        .with_context(|| format!("training at N = {n}"))?;
         rows.training.push_run(&label, seed, &run.state, &train);
         let eval = evaluate_roles(&run.model, &corpus, split.test.clone(), train.batch_size)?;
         rows.roles.push(&eval);

@@ -19,7 +19,9 @@ use crate::frames::ProbeColumns;
 use crate::frames::columns::{POINT, SEED, STEP};
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
-use crate::training::{Batches, LossRows, TrainData, TrainRequest, configs, trained};
+use crate::training::{
+    Batches, LossRows, TrainData, TrainRequest, configs, each_training_stream, model_for, trained,
+};
 use crate::{Env, Frames, concat};
 
 /// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
@@ -239,43 +241,35 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let device = spec.device.unwrap_or_default();
     let mut rows = Rows::default();
     let mut training = Vec::new();
-    for point in &spec.points {
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            let corpus =
-                Corpus::generate(&spec.generator_at(point, seed), spec.sentences as usize)?;
-            let qa = Qa::new(&corpus.world);
-            let train = TrainConfig {
-                seed: train_config.seed.wrapping_add(index as u64),
-                ..train_config.clone()
+    each_training_stream(spec, |at| {
+        let corpus = at.corpus(spec, spec.sentences as usize)?;
+        let qa = Qa::new(&corpus.world);
+        let train = at.train_config(train_config);
+        let run = Run {
+            label: &at.point.label,
+            seed: at.seed,
+            corpus: &corpus,
+            qa,
+            model: model_for(model_config, qa.vocab_size()),
+            tune: TrainConfig {
+                seed: train.seed,
+                ..tune_config(&train, &p)
+            },
+            train,
+            device,
+        };
+        let base = pretrain(spec, env, &run, &mut training)?;
+        let sets = choose_probes(&run, &p, &base)?;
+        for (arm, tuned) in ARMS.into_iter().zip(&sets.arms) {
+            let tuning = Tuning {
+                arm,
+                tuned,
+                base: &base,
             };
-            let run = Run {
-                label: &point.label,
-                seed,
-                corpus: &corpus,
-                qa,
-                model: ModelConfig {
-                    vocab_size: qa.vocab_size(),
-                    ..model_config.clone()
-                },
-                tune: TrainConfig {
-                    seed: train.seed,
-                    ..tune_config(&train, &p)
-                },
-                train,
-                device,
-            };
-            let base = pretrain(spec, env, &run, &mut training)?;
-            let sets = choose_probes(&run, &p, &base)?;
-            for (arm, tuned) in ARMS.into_iter().zip(&sets.arms) {
-                let tuning = Tuning {
-                    arm,
-                    tuned,
-                    base: &base,
-                };
-                tune_arm(&run, &p, &tuning, &sets, env, (&mut rows, &mut training))?;
-            }
+            tune_arm(&run, &p, &tuning, &sets, env, (&mut rows, &mut training))?;
         }
-    }
+        Ok(())
+    })?;
     Ok(Frames::from([
         ("probes".to_string(), rows.frame()?),
         ("training".to_string(), concat(training)?),
@@ -288,7 +282,7 @@ fn pretrain(spec: &Spec, env: &Env<'_>, run: &Run, training: &mut Vec<DataFrame>
     let n = run.corpus.sentences.len();
     env.progress.set_message("pre-training");
     let pretrained = trained(spec, env, run.corpus, 0..n, n..n, &run.model, &run.train)
-        .with_context(|| format!("pre-training at {} seed {}", run.label, run.seed))?;
+        .context("pre-training")?;
     let mut losses = LossRows::default();
     losses.push_run(run.label, run.seed, &pretrained.state, &run.train);
     training.push(phase_frame(losses, "pre-training")?);
@@ -429,7 +423,7 @@ fn tune_arm(
     let tuned = env
         .models
         .trained(&request, env.progress)
-        .with_context(|| format!("tuning the {arm} arm at {} seed {seed}", run.label))?;
+        .with_context(|| format!("tuning the {arm} arm"))?;
     for (step, model) in &tuned.snapshots {
         rows.evaluate(&at, *step as u64, model, world, qa, &probe_sets)?;
     }

@@ -2,7 +2,6 @@
 
 use anyhow::Result;
 use polars::prelude::*;
-use skm_generator::Corpus;
 use skm_trainer::ModelConfig;
 use skm_trainer::probe::{self, Probe, ProbeResult, Strata};
 
@@ -11,11 +10,12 @@ use crate::frames::ProbeColumns;
 use crate::frames::columns::{MODEL, PARAMETERS, POINT, SEED};
 use crate::model_scaling::{shape_label, train_shape};
 use crate::spec::Spec;
+use crate::training::each_training_stream;
 use crate::{Env, Frames};
 
 /// Which model and stream a row belongs to.
 struct At<'a> {
-    sweep: &'a str,
+    point: &'a str,
     seed: u64,
     model: &'a ModelConfig,
     /// `|V_j|`: the Bayes learner puts `1/|V_j|` on an unstated fact's value.
@@ -36,7 +36,7 @@ struct Rows {
 
 impl Rows {
     fn push(&mut self, at: &At, probe: &Probe, result: &ProbeResult) {
-        self.point.push(at.sweep.to_string());
+        self.point.push(at.point.to_string());
         self.model.push(shape_label(at.model));
         self.seed.push(at.seed);
         self.parameters.push(at.model.parameters() as u64);
@@ -67,27 +67,25 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let n = spec.sentences as usize;
     let mut rows = Rows::default();
-    for point in &spec.points {
-        let values = point.generator.values_per_attribute as f64;
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            let corpus = Corpus::generate(&spec.generator_at(point, seed), n)?;
-            let probes =
-                probe::stratified(&corpus, 0..n, Strata::Exposures, p.probes_per_bucket, seed)?;
-            for shape in spec.model_shapes() {
-                let (model, train, run) = train_shape(spec, &corpus, &shape, index, env)?;
-                let results =
-                    probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
-                let at = At {
-                    sweep: &point.label,
-                    seed,
-                    model: &model,
-                    values,
-                };
-                for (probe, result) in probes.iter().zip(&results) {
-                    rows.push(&at, probe, result);
-                }
+    each_training_stream(spec, |stream| {
+        let seed = stream.seed;
+        let corpus = stream.corpus(spec, n)?;
+        let probes =
+            probe::stratified(&corpus, 0..n, Strata::Exposures, p.probes_per_bucket, seed)?;
+        for shape in spec.model_shapes() {
+            let (model, train, run) = train_shape(spec, &corpus, &shape, stream, env)?;
+            let results = probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
+            let at = At {
+                point: &stream.point.label,
+                seed,
+                model: &model,
+                values: stream.point.generator.values_per_attribute as f64,
+            };
+            for (probe, result) in probes.iter().zip(&results) {
+                rows.push(&at, probe, result);
             }
         }
-    }
+        Ok(())
+    })?;
     Ok(Frames::from([("probes".to_string(), rows.frame()?)]))
 }

@@ -15,7 +15,7 @@ use super::params::Params;
 use super::{shape_label, train_shape};
 use crate::frames::columns::{MODEL, PARAMETERS, POINT, SEED};
 use crate::spec::Spec;
-use crate::training::{LossRows, ROLES, RoleRows};
+use crate::training::{LossRows, ROLES, RoleRows, each_training_stream};
 use crate::{Env, Frames};
 
 /// A probe of every fact stated at least once in the training stream.
@@ -169,30 +169,29 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             )
         })
         .collect::<Result<Vec<_>>>()?;
-    for point in &spec.points {
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            let corpus = Corpus::generate(&spec.generator_at(point, seed), test.end)?;
-            let exposures = corpus.fact_exposures(0..n);
-            let probes = every_stated_fact(&corpus, &exposures, n as f64);
-            for shape in &spec.models {
-                let (model, train, run) = train_shape(spec, &corpus, shape, index, env)?;
-                let at = At {
-                    point: &point.label,
-                    shape: shape_label(&model),
-                    seed,
-                    model: &model,
-                };
-                let run_label = format!("{} {}", point.label, at.shape);
-                rows.training.push_run(&run_label, seed, &run.state, &train);
-                let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
-                rows.roles.push(&eval);
-                rows.push_scaling(&at);
-                let results =
-                    probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
-                rows.push_facts(&at, known_by_bucket(&probes, &results));
-            }
+    each_training_stream(spec, |stream| {
+        let corpus = stream.corpus(spec, test.end)?;
+        let exposures = corpus.fact_exposures(0..n);
+        let probes = every_stated_fact(&corpus, &exposures, n as f64);
+        for shape in &spec.models {
+            let (model, train, run) = train_shape(spec, &corpus, shape, stream, env)?;
+            let at = At {
+                point: &stream.point.label,
+                shape: shape_label(&model),
+                seed: stream.seed,
+                model: &model,
+            };
+            let run_label = format!("{} {}", at.point, at.shape);
+            rows.training
+                .push_run(&run_label, at.seed, &run.state, &train);
+            let eval = evaluate_roles(&run.model, &corpus, test.clone(), train.batch_size)?;
+            rows.roles.push(&eval);
+            rows.push_scaling(&at);
+            let results = probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
+            rows.push_facts(&at, known_by_bucket(&probes, &results));
         }
-    }
+        Ok(())
+    })?;
     rows.frames(crate::concat(floors)?)
 }
 

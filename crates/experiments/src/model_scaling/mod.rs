@@ -23,7 +23,7 @@ use skm_generator::Corpus;
 use skm_report::Claim;
 use skm_trainer::{ModelConfig, TrainConfig};
 
-use super::training::{Trained, configs, trained, training_steps};
+use super::training::{Trained, TrainingStream, configs, model_for, trained, training_steps};
 use super::{Analysis, Env, Experiment, Frames, SeedSlopes};
 use crate::spec::Spec;
 use measured::Measured;
@@ -38,25 +38,19 @@ pub fn shape_label(model: &ModelConfig) -> String {
     format!("d={} L={}", model.d_model, model.n_layers)
 }
 
-/// The model of `shape` trained on the first `spec.sentences` sentences of `corpus` (seed
-/// index `index`), through the checkpoint cache: model-scaling trains it, hallucination
+/// The model of `shape` trained on the first `spec.sentences` sentences of `corpus`, the
+/// corpus of `stream`, through the checkpoint cache: model-scaling trains it, hallucination
 /// reads it.
 pub fn train_shape(
     spec: &Spec,
     corpus: &Corpus,
     shape: &ModelConfig,
-    index: usize,
+    stream: TrainingStream<'_>,
     env: &Env<'_>,
 ) -> Result<(ModelConfig, TrainConfig, Trained)> {
     let (_, train_config) = configs(spec)?;
-    let model = ModelConfig {
-        vocab_size: corpus.world.vocabulary.size(),
-        ..shape.clone()
-    };
-    let train = TrainConfig {
-        seed: train_config.seed.wrapping_add(index as u64),
-        ..train_config.clone()
-    };
+    let model = model_for(shape, corpus.world.vocabulary.size());
+    let train = stream.train_config(train_config);
     let n = spec.sentences as usize;
     let run = trained(spec, env, corpus, 0..n, n..n, &model, &train)
         .with_context(|| format!("training {}", shape_label(&model)))?;

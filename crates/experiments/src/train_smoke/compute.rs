@@ -14,7 +14,10 @@ use crate::frames::ProbeColumns;
 use crate::frames::columns::{POINT, SEED, STEP};
 use crate::measure::log_grid;
 use crate::spec::{Point, Spec};
-use crate::training::{LossRows, ROLES, RoleRows, TrainData, TrainRequest, configs};
+use crate::training::{
+    LossRows, ROLES, RoleRows, TrainData, TrainRequest, TrainingStream, configs,
+    each_training_stream, model_for,
+};
 use crate::{Env, Frames};
 
 /// Steps at which the model is evaluated, ascending and distinct: 0, then a log grid up to
@@ -134,12 +137,9 @@ impl Rows {
 pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let mut rows = Rows::default();
-    for point in &spec.points {
-        for (index, &seed) in spec.seeds.iter().enumerate() {
-            let stream = Stream::new(spec, &p, point, index, seed)?;
-            stream.train_and_probe(spec, &p, env, &mut rows)?;
-        }
-    }
+    each_training_stream(spec, |at| {
+        Stream::new(spec, &p, at)?.train_and_probe(spec, &p, env, &mut rows)
+    })?;
     rows.frames()
 }
 
@@ -155,22 +155,15 @@ struct Stream<'a> {
 }
 
 impl<'a> Stream<'a> {
-    fn new(spec: &Spec, p: &Params, point: &'a Point, index: usize, seed: u64) -> Result<Self> {
+    fn new(spec: &Spec, p: &Params, at: TrainingStream<'a>) -> Result<Self> {
         let (model_config, train_config) = configs(spec)?;
         let train_sentences = spec.sentences as usize;
-        let generator = spec.generator_at(point, seed);
-        let corpus = Corpus::generate(&generator, train_sentences + p.heldout_sentences as usize)?;
-        let model = ModelConfig {
-            vocab_size: corpus.world.vocabulary.size(),
-            ..model_config.clone()
-        };
-        let train = TrainConfig {
-            seed: train_config.seed.wrapping_add(index as u64),
-            ..train_config.clone()
-        };
+        let corpus = at.corpus(spec, train_sentences + p.heldout_sentences as usize)?;
+        let model = model_for(model_config, corpus.world.vocabulary.size());
+        let train = at.train_config(train_config);
         Ok(Self {
-            point,
-            seed,
+            point: at.point,
+            seed: at.seed,
             corpus,
             train_sentences,
             model,
@@ -220,12 +213,12 @@ impl<'a> Stream<'a> {
         let trained = env
             .models
             .trained(&request, env.progress)
-            .with_context(|| format!("training at {label} seed {seed}"))?;
+            .context("training")?;
         rows.training
             .push_run(label, seed, &trained.state, &self.train);
         for (step, model) in &trained.snapshots {
             rows.evaluate(&probing, *step as u64, model)
-                .with_context(|| format!("evaluating {label} seed {seed} at step {step}"))?;
+                .with_context(|| format!("evaluating the weights after step {step}"))?;
         }
         Ok(())
     }
