@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use skm_experiments::error::ExperimentError;
 use skm_experiments::spec::ProfileName;
 use skm_pipeline::{Reproduce, workspace_root};
 
@@ -19,6 +20,11 @@ fn files() -> Vec<String> {
 
 /// A copy of the experiment files with `edit` applied to `file`; returns the error text.
 fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) -> String {
+    format!("{:#}", reproduce_error(file, edit, only))
+}
+
+/// The error of a smoke reproduce whose experiment file `file` was edited by `edit`.
+fn reproduce_error(file: &str, edit: impl Fn(String) -> String, only: &[&str]) -> anyhow::Error {
     let experiments = tempfile::tempdir().unwrap();
     for name in files() {
         let text =
@@ -33,9 +39,19 @@ fn reproduce_with(file: &str, edit: impl Fn(String) -> String, only: &[&str]) ->
         experiments_dir: experiments.path().to_path_buf(),
         ..Reproduce::new(ProfileName::Smoke, out.path())
     });
-    let error = format!("{:#}", result.expect_err("bad input must fail"));
+    let error = result.expect_err("bad input must fail");
     assert_nothing_written(out.path());
     error
+}
+
+/// Whether `error` is, or was caused by, a typed bad-config error of an experiment.
+fn is_config_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<ExperimentError>(),
+            Some(ExperimentError::Config(_))
+        )
+    })
 }
 
 fn assert_nothing_written(out: &Path) {
@@ -328,11 +344,13 @@ fn bad_model_sweeps_and_model_sources() {
 
 #[test]
 fn analysis_values_out_of_range() {
-    let error = reproduce_with(
+    let typed = reproduce_error(
         "compression",
         |t| t.replace("zstd_level = 22 ", "zstd_level = 30 "),
         &[],
     );
+    assert!(is_config_error(&typed), "{typed:#}");
+    let error = format!("{typed:#}");
     contains_all(
         &error,
         &[

@@ -47,6 +47,12 @@ pub enum ExperimentError {
     /// An `[analysis]` table that does not parse.
     #[error(transparent)]
     Toml(#[from] toml::de::Error),
+    /// A resolved config that does not serialize.
+    #[error(transparent)]
+    TomlOut(#[from] toml::ser::Error),
+    /// A count too large for this machine's integers.
+    #[error(transparent)]
+    Size(#[from] std::num::TryFromIntError),
     /// A general-purpose coder of the compression experiment (coding into memory).
     #[error(transparent)]
     Coder(#[from] std::io::Error),
@@ -59,6 +65,18 @@ impl ExperimentError {
     /// An error of the data, or of a measurement they cannot give, in words.
     pub fn data(message: impl Display) -> Self {
         ExperimentError::Data(message.to_string())
+    }
+
+    /// The error and its causes, outermost first: `what was done: why: ...`.
+    pub fn chain(&self) -> String {
+        let mut text = self.to_string();
+        let mut cause = std::error::Error::source(self);
+        while let Some(error) = cause {
+            text.push_str(": ");
+            text.push_str(&error.to_string());
+            cause = error.source();
+        }
+        text
     }
 }
 
@@ -97,12 +115,26 @@ impl<T> Context<T> for Option<T> {
 /// message when the condition does not hold.
 macro_rules! ensure {
     ($condition:expr, $($message:tt)+) => {
-        if !$condition {
+        let holds: bool = $condition;
+        if !holds {
             return Err($crate::error::ExperimentError::Data(format!($($message)+)).into());
         }
     };
 }
 pub(crate) use ensure;
+
+/// `ensure_config!(condition, "format", args..)`: returns a [`ExperimentError::Config`] with
+/// the message (which names the file, the key and the allowed range) when the condition does
+/// not hold.
+macro_rules! ensure_config {
+    ($condition:expr, $($message:tt)+) => {
+        let holds: bool = $condition;
+        if !holds {
+            return Err($crate::error::ExperimentError::Config(format!($($message)+)).into());
+        }
+    };
+}
+pub(crate) use ensure_config;
 
 #[cfg(test)]
 mod tests {
@@ -119,6 +151,7 @@ mod tests {
         assert_eq!(error.to_string(), "checking");
         let cause = std::error::Error::source(&error).unwrap();
         assert_eq!(cause.to_string(), "arithmetic at noon");
+        assert_eq!(error.chain(), "checking: arithmetic at noon");
         let missing: Option<u8> = None;
         let error = missing.with_context(|| "no frame \"x\"").unwrap_err();
         assert!(matches!(error, ExperimentError::Data(ref m) if m == "no frame \"x\""));

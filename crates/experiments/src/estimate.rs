@@ -6,7 +6,7 @@
 //! under-covers; a t-interval over per-seed estimates is exact for normal estimates and
 //! robust for these sizes.
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use skm_report::{Claim, Estimate, Interval, LogLogFit, Rule, fit_loglog};
 use skm_theory::special::student_t_quantile;
 

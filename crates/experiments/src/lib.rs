@@ -11,6 +11,7 @@ mod bayes_learning_curve;
 mod compression;
 mod data_scaling;
 mod data_statistics;
+pub mod error;
 mod estimate;
 mod fine_tuning;
 pub mod frames;
@@ -23,7 +24,7 @@ mod structure_function;
 mod train_smoke;
 pub mod training;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use rayon::prelude::*;
 use skm_report::{Claim, Figure};
@@ -238,7 +239,7 @@ pub fn window(curves: &[Curve], from: f64) -> Vec<Curve> {
 
 /// Checks an `[analysis]` fraction: `0 < value < 1`.
 pub fn check_fraction(spec: &Spec, key: &str, value: f64) -> Result<()> {
-    anyhow::ensure!(
+    crate::error::ensure_config!(
         value > 0.0 && value < 1.0,
         "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} < 1",
         spec.path.display()
@@ -253,7 +254,7 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
     value: T,
     range: std::ops::RangeInclusive<T>,
 ) -> Result<()> {
-    anyhow::ensure!(
+    crate::error::ensure_config!(
         range.contains(&value),
         "{}: analysis.{key} = {value} is out of range: allowed {}..={}",
         spec.path.display(),
@@ -265,7 +266,7 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 
 /// Checks a positive `[analysis]` value: `0 < value <= at_most`.
 pub fn check_positive(spec: &Spec, key: &str, value: f64, at_most: f64) -> Result<()> {
-    anyhow::ensure!(
+    crate::error::ensure_config!(
         value > 0.0 && value <= at_most,
         "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} <= {at_most}",
         spec.path.display()

@@ -1,7 +1,7 @@
 //! The measurement every experiment starts from: a generated stream with the oracle's and
 //! the Bayes learner's code length of every sentence, split by role.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Oracle, RoleBits, SplitByRole};

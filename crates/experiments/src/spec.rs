@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, ExperimentError, Result};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use skm_generator::GeneratorConfig;
 use skm_trainer::{DeviceKind, ModelConfig, TrainConfig};
@@ -131,10 +131,9 @@ impl Spec {
 
     /// The `[analysis]` table as the experiment's own type; unknown keys are errors.
     pub fn analysis<T: DeserializeOwned>(&self) -> Result<T> {
-        self.analysis
-            .clone()
-            .try_into()
-            .map_err(|e| anyhow::anyhow!("{}: [analysis]: {}", self.path.display(), e))
+        self.analysis.clone().try_into().map_err(|e| {
+            ExperimentError::Config(format!("{}: [analysis]: {e}", self.path.display()))
+        })
     }
 
     /// The resolved config as TOML, the text `config.toml` holds and the cache hashes.

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, Role, Token};
 use skm_trainer::{

@@ -5,6 +5,7 @@
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use skm_experiments::Progress;
+use skm_experiments::error::ExperimentError;
 use skm_experiments::training::{Batches, Models, TrainData, TrainRequest, Trained, model_label};
 use skm_trainer::{
     DeviceKind, ModelConfig, RunOptions, StopReason, TrainConfig, Trainer, checkpoint,
@@ -140,8 +141,13 @@ impl Models for CheckpointCache {
     /// Training checkpoints into a stable partial directory (resumed by the next process if
     /// this one is killed) that is renamed into the cache when the run ends, so an
     /// interrupted run leaves nothing that would be trusted as finished.
-    fn trained(&self, request: &TrainRequest<'_>, progress: &dyn Progress) -> Result<Trained> {
-        let trained = self.trained_until(request, progress, None)?;
+    fn trained(
+        &self,
+        request: &TrainRequest<'_>,
+        progress: &dyn Progress,
+    ) -> skm_experiments::error::Result<Trained> {
+        let trained = (self.trained_until(request, progress, None))
+            .map_err(|error| ExperimentError::Env(error.into()))?;
         if let Some(step) = trained.resumed_from {
             progress.println(&format!(
                 "{}: resumed a killed run from step {step}",
@@ -412,7 +418,7 @@ mod tests {
             snapshots: &[],
             device: DeviceKind::Cpu,
         };
-        cache.trained(&request, &())
+        Ok(cache.trained(&request, &())?)
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! exponents) and C4 (syntax settles decades before knowledge), each against the same
 //! statistic read off the exact expected curves.
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::{Claim, Estimate, Rule, Side};
 use skm_theory::exponents;
 

@@ -1,7 +1,7 @@
 //! The frames of bayes-learning-curve: per (point, seed, role, bin of N) the Bayes learner's
 //! excess over the oracle, and per (point, role, bin) its exact expectation.
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_generator::{GeneratorConfig, Role};
 use skm_theory::{Chains, CumulativeExcess, RoleBits, expected_cumulative_excess};

@@ -10,7 +10,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::DataFrame;
 
 use self::claims::{C4Input, Settled};

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of bayes-learning-curve, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -27,7 +27,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let file = spec.path.display();
     check_range(spec, "bins_per_decade", p.bins_per_decade, 1..=50)?;
     check_fraction(spec, "fit_from", p.fit_from)?;
-    ensure!(
+    ensure_config!(
         p.floor_bits > 0.0,
         "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
         p.floor_bits

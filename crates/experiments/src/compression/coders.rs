@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use skm_generator::Token;
 
 use super::params::Params;

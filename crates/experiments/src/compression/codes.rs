@@ -1,6 +1,6 @@
 //! What the analysis reads off one point's frames: bits per token of every coder.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
 use polars::prelude::*;
 
 use super::CODERS;

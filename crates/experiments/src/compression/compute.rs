@@ -1,7 +1,7 @@
 //! The frames of compression: `codes` (one row per stream and coder), `training` (the
 //! transformer's prequential pass) and `sentences`.
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use polars::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -20,7 +20,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use self::codes::Codes;
 use self::params::Params;

@@ -1,7 +1,7 @@
 //! The `[analysis]` table of compression (the settings of the general-purpose coders) and
 //! its check.
 
-use anyhow::Result;
+use crate::error::Result;
 use serde::Deserialize;
 
 use crate::check_range;

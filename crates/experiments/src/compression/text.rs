@@ -1,6 +1,6 @@
 //! The section's prose: how the six codes are made, then per point what they cost.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use skm_report::Claim;
 use skm_trainer::{ModelConfig, TrainConfig};
 

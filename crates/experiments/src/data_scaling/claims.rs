@@ -1,7 +1,7 @@
 //! The claim rule of data-scaling: C5, the transformer's test excess falls like
 //! `N^-(1 - alpha)`.
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::Claim;
 
 use crate::{Curve, ExponentCheck};

@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Chains, Oracle, expected_heldout_excess};

@@ -1,6 +1,6 @@
 //! The curves of one point the analysis reads off the `scaling` frame.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
 use polars::prelude::DataFrame;
 use skm_report::{LogLogFit, fit_loglog};
 

@@ -17,7 +17,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use self::curves::PointCurves;
 use self::params::Params;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of data-scaling, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::check_range;
@@ -25,7 +25,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     let (_, train) = configs(spec)?;
-    ensure!(
+    ensure_config!(
         (2..=10_000_000).contains(&p.heldout_sentences)
             && (2..=10_000_000).contains(&p.test_sentences),
         "{file}: analysis.heldout_sentences = {} and analysis.test_sentences = {} are out of range: allowed 2..=10000000",
@@ -33,13 +33,13 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.test_sentences
     );
     check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
-    ensure!(
+    ensure_config!(
         spec.sizes.len() >= 2,
         "{file}: profiles.{}.sizes has {} value(s): allowed at least 2 stream sizes N to fit a slope",
         spec.profile.as_str(),
         spec.sizes.len()
     );
-    ensure!(
+    ensure_config!(
         train.eval_every > 0 && train.patience.is_some(),
         "{file}: train.eval_every = {} and train.patience = {:?}: data-scaling stops early on held-out loss, so both must be set (eval_every >= 1, patience >= 1)",
         train.eval_every,

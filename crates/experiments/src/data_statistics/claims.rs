@@ -2,7 +2,7 @@
 //! ranked counts fall like rank^(-1/alpha); equivalently the tail count G(c), the entities seen
 //! at least c times, falls like c^(-alpha)).
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure};
 use skm_report::Claim;
 use skm_theory::exponents;
 

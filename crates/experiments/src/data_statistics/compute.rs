@@ -2,7 +2,7 @@
 //! beside the exact E[K_n] and its asymptote, and the tail count G(c) on a log grid of c;
 //! per point the exact expected tail count E[G_N(c)] on the same grid.
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_theory::pycrp;
 

@@ -1,7 +1,7 @@
 //! The figures of data-statistics: Heaps' law (measured, exact and asymptotic K_N of every
 //! point) and Zipf's law as the tail count G(c) (the seed mean beside the exact E[G_N(c)]).
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Scale, Series, Style};
 

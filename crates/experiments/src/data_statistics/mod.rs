@@ -14,7 +14,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use self::figures::Plots;
 use self::params::Params;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of data-statistics, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -26,7 +26,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)?;
-    ensure!(
+    ensure_config!(
         p.zipf_min_count >= 1 && p.zipf_min_entities >= 1,
         "{file}: analysis.zipf_min_count and analysis.zipf_min_entities must be >= 1"
     );

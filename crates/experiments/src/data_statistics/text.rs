@@ -2,6 +2,7 @@
 
 use skm_report::Claim;
 
+use crate::error::ExperimentError;
 use crate::num;
 use crate::spec::Spec;
 
@@ -25,8 +26,11 @@ pub(super) fn zipf_sentence(alpha: f64, c2: &Claim) -> String {
 }
 
 /// The sentence in place of C2's when its window or fit fails with `error`.
-pub(super) fn zipf_error(label: &str, error: &anyhow::Error) -> String {
-    format!("The Zipf fit at {label} is not possible: {error:#}.")
+pub(super) fn zipf_error(label: &str, error: &ExperimentError) -> String {
+    format!(
+        "The Zipf fit at {label} is not possible: {}.",
+        error.chain()
+    )
 }
 
 /// The section: the setup, then the sentences of every point.

@@ -1,6 +1,6 @@
 //! Figures, claims and text of fine-tuning from its `probes` frame.
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::claims::{self, Learning, Relapse};
 use super::curves::{ArmCurves, PointCurves, ends};

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, Token, World};
 use skm_trainer::init::SplitMix64;
@@ -351,7 +351,7 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let limit = p.tune_entities * world.config.attributes;
     let attributes = world.config.attributes;
     let tuned_known = known_arm(&ranked, (&facts, &known), attributes, limit);
-    anyhow::ensure!(
+    crate::error::ensure!(
         !tuned_known.is_empty(),
         "fine-tuning at {} seed {}: the pre-trained model knows no fact the known arm may tune",
         run.label,

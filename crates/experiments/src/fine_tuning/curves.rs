@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_trainer::probe::NEVER_SEEN;
 

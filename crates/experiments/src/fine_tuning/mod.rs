@@ -37,7 +37,7 @@ mod params;
 mod qa;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::{Analysis, Env, Experiment, Frames};
 use crate::spec::Spec;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of fine-tuning, its checks and the tuning run it sets.
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure_config};
 use serde::Deserialize;
 use skm_trainer::TrainConfig;
 
@@ -64,11 +64,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     let (_, train) = configs(spec)?;
-    ensure!(
+    ensure_config!(
         spec.generator.is_some(),
         "{file}: fine-tuning needs a [generator] table"
     );
-    ensure!(
+    ensure_config!(
         train.eval_every == 0,
         "{file}: train.eval_every = {} is out of range: allowed 0 (pre-training runs its whole budget)",
         train.eval_every

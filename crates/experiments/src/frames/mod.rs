@@ -12,7 +12,7 @@ mod probes;
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 
 pub use self::probes::ProbeColumns;

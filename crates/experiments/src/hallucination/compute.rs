@@ -1,6 +1,6 @@
 //! The `probes` frame of hallucination: every probe of every model, one row each.
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_trainer::ModelConfig;
 use skm_trainer::probe::{self, Probe, ProbeResult, Strata};

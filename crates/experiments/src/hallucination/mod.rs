@@ -18,7 +18,7 @@ mod params;
 mod table;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use super::training::training_steps;
 use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};

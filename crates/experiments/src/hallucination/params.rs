@@ -1,6 +1,6 @@
 //! The `[analysis]` table of hallucination and its checks.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -32,7 +32,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.max_rank_correlation,
         -1.0..=1.0,
     )?;
-    ensure!(
+    ensure_config!(
         !spec.model_shapes().is_empty(),
         "{file}: experiment.models_from must name an experiment with models"
     );

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_report::rank_correlation;
 

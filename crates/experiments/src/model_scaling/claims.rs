@@ -1,7 +1,7 @@
 //! The claims of model-scaling, one function each: C6 (excess exponent) and C8 (linear
 //! knowledge capacity).
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::{Claim, Rule};
 use skm_theory::exponents;
 

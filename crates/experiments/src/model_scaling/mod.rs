@@ -18,7 +18,7 @@ mod params;
 mod regime;
 mod text;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use skm_generator::Corpus;
 use skm_report::Claim;
 use skm_trainer::{ModelConfig, TrainConfig};

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of model-scaling and its checks.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -34,7 +34,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let file = spec.path.display();
     configs(spec)?;
     check_range(spec, "test_sentences", p.test_sentences, 2..=10_000_000)?;
-    ensure!(
+    ensure_config!(
         p.linear_tolerance > 0.0 && p.linear_tolerance < 1.0,
         "{file}: analysis.linear_tolerance = {} is out of range: allowed 0 < linear_tolerance < 1",
         p.linear_tolerance
@@ -47,7 +47,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     )?;
     check_range(spec, "min_limited_models", p.min_limited_models, 2..=100)?;
     check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
-    ensure!(
+    ensure_config!(
         spec.models.len() >= 2,
         "{file}: profiles.{}.models has {} shape(s): allowed at least 2 model shapes to fit a slope",
         spec.profile.as_str(),

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 use polars::prelude::*;
 
 use super::params::Params;

@@ -1,7 +1,7 @@
 //! The power laws the analysis reads off the frames: Heaps' and Zipf's, and the alphas they
 //! imply, for the whole text and for the text without each of its blocks.
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::{ChunkCompareEq, DataFrame};
 use skm_report::{LogLogFit, fit_loglog};
 

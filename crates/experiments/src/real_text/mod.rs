@@ -17,7 +17,7 @@ mod fits;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 
 use self::claims::Exponent;
 use self::fits::Fits;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of real-text, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -48,12 +48,12 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=50)?;
-    ensure!(
+    ensure_config!(
         p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
         "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
     );
     check_range(spec, "jackknife_blocks", p.jackknife_blocks, 2..=100)?;
-    ensure!(
+    ensure_config!(
         !p.program.is_empty(),
         "{file}: analysis.program is empty: name the program that prints the corpus"
     );

@@ -2,7 +2,7 @@
 //! entities seen at least a constant number of times, so it grows like the expected number
 //! of such entities (like N^alpha asymptotically).
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use skm_report::Claim;
 
 use crate::{Curve, ExponentCheck, SeedSlopes, exact_slope, window};

@@ -1,7 +1,7 @@
 //! The frames of structure-function: per (point, seed, N) the capacity-limited learner's
 //! structure function on a log grid of budgets m, and the two-part optimum m*(N).
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_generator::GeneratorConfig;
 use skm_theory::capacity::{self, ExpectedStoring, StructurePoint, sampled_storing};

@@ -1,7 +1,7 @@
 //! The figures of one structure-function point: the structure functions of the first seed,
 //! one curve per N with the optimum marked, and m*(N) beside K_N with a line of slope alpha.
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Marker, Scale, Series, Style};
 use skm_theory::exponents;

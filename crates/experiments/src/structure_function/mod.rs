@@ -16,7 +16,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure};
 
 use self::figures::Points;
 use self::params::Params;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of structure-function, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -42,7 +42,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         3..=1_000_000,
     )?;
     check_range(spec, "reference_chains", p.reference_chains, 2..=100_000)?;
-    ensure!(
+    ensure_config!(
         spec.sizes.len() >= 2,
         "{file}: profiles.{}.sizes needs at least 2 stream sizes",
         spec.profile.as_str()

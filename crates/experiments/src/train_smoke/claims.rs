@@ -1,7 +1,7 @@
 //! The claim rules of train-smoke and acquisition: C4 (syntax before knowledge) and C7
 //! (knowledge in order of frequency; after a constant number of exposures).
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::{Claim, Estimate, Rule, Side, fit_loglog};
 
 use crate::num;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use polars::prelude::*;
 use skm_generator::Corpus;
 use skm_trainer::probe::{self, Probe, Strata};

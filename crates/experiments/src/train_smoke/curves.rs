@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
+use crate::error::Result;
 use polars::prelude::*;
 use skm_trainer::probe::NEVER_SEEN;
 

@@ -1,7 +1,7 @@
 //! The figure of one point: excess by role, accuracy by bucket against steps and against
 //! exposures seen.
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::{Figure, Scale, Series, Style};
 use skm_trainer::ModelConfig;
 use skm_trainer::probe::{NEVER_SEEN, Strata};

@@ -18,7 +18,7 @@ mod figures;
 mod params;
 mod text;
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::Claim;
 
 pub(super) use compute::evaluation_steps;

@@ -1,6 +1,6 @@
 //! The `[analysis]` table of train-smoke and acquisition, and its check.
 
-use anyhow::{Result, ensure};
+use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 use skm_trainer::probe::Strata;
 
@@ -51,14 +51,14 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         1..=50,
     )?;
     check_range(spec, "probes_per_bucket", p.probes_per_bucket, 1..=100_000)?;
-    ensure!(
+    ensure_config!(
         p.floor_bits > 0.0 && p.decades > 0.0,
         "{file}: analysis.floor_bits = {} and analysis.decades = {} are out of range: allowed > 0",
         p.floor_bits,
         p.decades
     );
     check_fraction(spec, "known_accuracy", p.known_accuracy)?;
-    ensure!(
+    ensure_config!(
         p.exposure_slope > 0.0 && p.exposure_slope < 1.0,
         "{file}: analysis.exposure_slope = {} is out of range: allowed 0 < exposure_slope < 1",
         p.exposure_slope

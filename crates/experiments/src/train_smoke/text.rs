@@ -1,6 +1,6 @@
 //! The section's prose: the setup, then per point the final state and the claims.
 
-use anyhow::Result;
+use crate::error::Result;
 use skm_report::Claim;
 use skm_trainer::probe::Strata;
 use skm_trainer::{ModelConfig, TrainConfig};
