@@ -306,6 +306,22 @@ pub struct RunOptions {
     pub stop_after: Option<usize>,
 }
 
+impl RunOptions {
+    /// Writes `trainer` as the checkpoint `name` (`last`, `best`) of the checkpoint
+    /// directory; nothing without one.
+    fn save(&self, trainer: &mut Trainer, name: &str) -> Result<()> {
+        match &self.checkpoint_dir {
+            Some(dir) => trainer.save(&checkpoint::path_in(dir, name)),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether the run stops (as if interrupted) after `done` steps.
+    fn interrupts_at(&self, done: usize) -> bool {
+        self.stop_after == Some(done)
+    }
+}
+
 /// The end of a run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrainReport {
@@ -342,10 +358,6 @@ pub fn run(
         check_tokens(heldout, trainer.model.config().vocab_size)?;
         crate::data::eval_windows(heldout.len(), trainer.model.config().context)?;
     }
-    let save = |trainer: &mut Trainer, name: &str| match &options.checkpoint_dir {
-        Some(dir) => trainer.save(&checkpoint::path_in(dir, name)),
-        None => Ok(()),
-    };
     let mut stop = StopReason::Budget;
     while trainer.state.step < config.steps {
         let outcome = trainer.step(&sampler.batch(trainer.state.step))?;
@@ -360,7 +372,7 @@ pub fn run(
                 trainer.state.evals_since_best = 0;
                 // `best` must not become the fallback of a later divergence.
                 let last = trainer.last_checkpoint.clone();
-                save(trainer, "best")?;
+                options.save(trainer, "best")?;
                 trainer.last_checkpoint = last;
             } else {
                 trainer.state.evals_since_best += 1;
@@ -373,20 +385,27 @@ pub fn run(
                 break;
             }
         }
-        if options.stop_after == Some(done) {
+        if options.interrupts_at(done) {
             stop = StopReason::Interrupted;
             break;
         }
         if config.checkpoint_every > 0 && done.is_multiple_of(config.checkpoint_every) {
-            save(trainer, "last")?;
+            options.save(trainer, "last")?;
         }
     }
-    save(trainer, "last")?;
-    Ok(TrainReport {
-        stop,
-        state: trainer.state.clone(),
-        last_checkpoint: trainer.last_checkpoint.clone(),
-    })
+    options.save(trainer, "last")?;
+    Ok(TrainReport::of(trainer, stop))
+}
+
+impl TrainReport {
+    /// The report of `trainer`'s run, ended for `stop`.
+    fn of(trainer: &Trainer, stop: StopReason) -> Self {
+        TrainReport {
+            stop,
+            state: trainer.state.clone(),
+            last_checkpoint: trainer.last_checkpoint.clone(),
+        }
+    }
 }
 
 /// The prequential code length of a stream: each batch is coded with the model as it is
@@ -443,29 +462,21 @@ pub fn prequential(
     )?;
     let last = trainer.config.steps.min(batches.len());
     let every = trainer.config.checkpoint_every;
-    let save = |trainer: &mut Trainer| match &options.checkpoint_dir {
-        Some(dir) => trainer.save(&checkpoint::path_in(dir, "last")),
-        None => Ok(()),
-    };
     let mut stop = StopReason::Budget;
     while trainer.state.step < last {
         let outcome = trainer.step(&batches.batch(trainer.state.step))?;
         on_step(trainer, &outcome)?;
         let done = trainer.state.step;
-        if options.stop_after == Some(done) {
+        if options.interrupts_at(done) {
             stop = StopReason::Interrupted;
             break;
         }
         if every > 0 && done.is_multiple_of(every) {
-            save(trainer)?;
+            options.save(trainer, "last")?;
         }
     }
-    save(trainer)?;
-    Ok(TrainReport {
-        stop,
-        state: trainer.state.clone(),
-        last_checkpoint: trainer.last_checkpoint.clone(),
-    })
+    options.save(trainer, "last")?;
+    Ok(TrainReport::of(trainer, stop))
 }
 
 #[cfg(test)]
