@@ -2,6 +2,7 @@
 //! the Bayes learner's code length of every sentence, split by role.
 
 use crate::error::{Context, Result};
+use crate::frames::columns::{ALPHA, POINT, SEED};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Oracle, RoleBits, SplitByRole};
@@ -80,9 +81,9 @@ impl Stream {
         };
         let sentences = &corpus.sentences;
         let frame = df!(
-            "point" => vec![self.label.as_str(); n],
-            "alpha" => vec![self.alpha; n],
-            "seed" => vec![self.seed; n],
+            POINT => vec![self.label.as_str(); n],
+            ALPHA => vec![self.alpha; n],
+            SEED => vec![self.seed; n],
             "sentence" => (0..n as u64).collect::<Vec<_>>(),
             "entity" => sentences.iter().map(|s| s.entity).collect::<Vec<_>>(),
             "entity_weight" => sentences.iter().map(|s| world.weights[s.entity as usize]).collect::<Vec<_>>(),

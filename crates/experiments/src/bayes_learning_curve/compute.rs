@@ -2,6 +2,7 @@
 //! excess over the oracle, and per (point, role, bin) its exact expectation.
 
 use crate::error::Result;
+use crate::frames::columns::{ALPHA, BETA, N, POINT, ROLE, SEED};
 use polars::prelude::*;
 use skm_generator::{GeneratorConfig, Role};
 use skm_theory::{Chains, CumulativeExcess, RoleBits, expected_cumulative_excess};
@@ -35,13 +36,13 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         let bins = bins(stream, &ends);
         let rows = bins.len();
         Ok(df!(
-            "point" => vec![stream.label.as_str(); rows],
-            "alpha" => vec![stream.alpha; rows],
-            "seed" => vec![stream.seed; rows],
+            POINT => vec![stream.label.as_str(); rows],
+            ALPHA => vec![stream.alpha; rows],
+            SEED => vec![stream.seed; rows],
             "bin_start" => bins.iter().map(|b| b.1 as u64 + 1).collect::<Vec<_>>(),
             "bin_end" => bins.iter().map(|b| b.2 as u64).collect::<Vec<_>>(),
-            "n" => bins.iter().map(|b| ((b.1 + 1) as f64 * b.2 as f64).sqrt()).collect::<Vec<_>>(),
-            "role" => bins.iter().map(|b| b.0).collect::<Vec<_>>(),
+            N => bins.iter().map(|b| ((b.1 + 1) as f64 * b.2 as f64).sqrt()).collect::<Vec<_>>(),
+            ROLE => bins.iter().map(|b| b.0).collect::<Vec<_>>(),
             "excess_bits" => bins.iter().map(|b| b.3).collect::<Vec<_>>(),
             "cumulative_excess_bits" => bins.iter().map(|b| b.4).collect::<Vec<_>>(),
         )?)
@@ -89,18 +90,18 @@ fn theory_excess(
     }
     let n = rows.len();
     Ok(df!(
-        "point" => vec![label; n],
-        "alpha" => vec![config.alpha; n],
-        "beta" => vec![config.beta; n],
+        POINT => vec![label; n],
+        ALPHA => vec![config.alpha; n],
+        BETA => vec![config.beta; n],
         "attributes" => vec![config.attributes as u64; n],
         "templates_per_attribute" => vec![config.templates_per_attribute as u64; n],
         "template_dirichlet" => vec![config.template_dirichlet; n],
         "values_per_attribute" => vec![config.values_per_attribute as u64; n],
         "name_space" => vec![config.name_space(); n],
-        "role" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        ROLE => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         "bin_start" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         "bin_end" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-        "n" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        N => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
         "expected_excess_bits" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
     )?)
 }

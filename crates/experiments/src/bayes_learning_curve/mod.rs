@@ -19,7 +19,7 @@ use self::params::Params;
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, rows_where, settles_below,
 };
-use crate::frames::columns::{N, ROLE};
+use crate::frames::columns::{N, POINT, ROLE};
 use crate::frames::mean_over_seeds;
 use crate::spec::{Point, Spec};
 
@@ -64,25 +64,21 @@ struct PointCurves {
 impl PointCurves {
     fn of(frames: &Frames, label: &str) -> Result<Self> {
         Ok(Self {
-            measured: rows_where(frames.frame("excess")?, "point", label)?,
-            exact: rows_where(frames.frame("theory_excess")?, "point", label)?,
+            measured: rows_where(frames.frame("excess")?, POINT, label)?,
+            exact: rows_where(frames.frame("theory_excess")?, POINT, label)?,
         })
     }
 
     /// The per-seed curves of `role`.
     fn measured(&self, role: &str) -> Result<Vec<Curve>> {
-        curves_by_seed(
-            &rows_where(&self.measured, "role", role)?,
-            "n",
-            "excess_bits",
-        )
+        curves_by_seed(&rows_where(&self.measured, ROLE, role)?, N, "excess_bits")
     }
 
     /// The exact expected curve of `role`.
     fn exact(&self, role: &str) -> Result<Curve> {
-        let rows = rows_where(&self.exact, "role", role)?;
+        let rows = rows_where(&self.exact, ROLE, role)?;
         Ok((
-            crate::floats(&rows, "n")?,
+            crate::floats(&rows, N)?,
             crate::floats(&rows, "expected_excess_bits")?,
         ))
     }

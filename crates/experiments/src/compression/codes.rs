@@ -4,7 +4,7 @@ use crate::error::{Result, ensure};
 use polars::prelude::*;
 
 use super::CODERS;
-use crate::frames::columns::{LOSS_NATS, STEP};
+use crate::frames::columns::{LOSS_NATS, POINT, STEP};
 use crate::frames::scalar;
 use crate::{FrameSet, Frames, floats, rows_where};
 
@@ -37,8 +37,8 @@ pub(super) fn mean(v: &[f64]) -> f64 {
 impl Codes {
     /// The codes of point `label`.
     pub fn read(frames: &Frames, label: &str) -> Result<Self> {
-        let codes = rows_where(frames.frame("codes")?, "point", label)?;
-        let training = rows_where(frames.frame("training")?, "point", label)?;
+        let codes = rows_where(frames.frame("codes")?, POINT, label)?;
+        let training = rows_where(frames.frame("training")?, POINT, label)?;
         let mut values = Vec::new();
         for (key, _) in CODERS {
             let v = floats(&rows_where(&codes, "coder", key)?, "bits_per_token")?;

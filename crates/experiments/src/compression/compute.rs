@@ -2,6 +2,7 @@
 //! transformer's prequential pass) and `sentences`.
 
 use crate::error::{Context, Result, ensure};
+use crate::frames::columns::{ALPHA, POINT, SEED};
 use polars::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -77,9 +78,9 @@ impl Rows {
             .map(|(&bits, &tokens)| bits / tokens as f64)
             .collect();
         let codes = df!(
-            "point" => self.c_point,
-            "alpha" => self.c_alpha,
-            "seed" => self.c_seed,
+            POINT => self.c_point,
+            ALPHA => self.c_alpha,
+            SEED => self.c_seed,
             "order" => self.c_order,
             "coder" => self.c_coder,
             "coded_tokens" => self.c_tokens,

@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use crate::error::{Context, Result};
+use crate::frames::columns::{ALPHA, BETA, N, POINT, ROLE, SEED};
 use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Chains, Oracle, expected_heldout_excess};
@@ -48,8 +49,8 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let mut rows = Rows::default();
     each_training_stream(spec, |at| stream(spec, env, at, &split, &mut rows))?;
     let mut scaling = df!(
-        "point" => rows.point,
-        "seed" => rows.seed,
+        POINT => rows.point,
+        SEED => rows.seed,
         "sentences" => rows.sentences,
         "train_tokens" => rows.train_tokens,
         "steps" => rows.steps,
@@ -101,11 +102,11 @@ fn theory_heldout_excess(
         .collect();
     let len = rows.len();
     Ok(df!(
-        "point" => vec![label; len],
-        "alpha" => vec![config.alpha; len],
-        "beta" => vec![config.beta; len],
-        "n" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "role" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        POINT => vec![label; len],
+        ALPHA => vec![config.alpha; len],
+        BETA => vec![config.beta; len],
+        N => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        ROLE => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
         "expected_excess_bits_per_sentence" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
     )?)
 }

@@ -87,7 +87,7 @@ impl PointCurves {
 /// with `e_r` a role's excess per token and `t_r` its scored tokens, one curve per seed.
 fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
     let of = |role: &str, column: &str| -> Result<Vec<Curve>> {
-        curves_by_seed(&rows_where(rows, "role", role)?, "sentences", column)
+        curves_by_seed(&rows_where(rows, ROLE, role)?, "sentences", column)
     };
     let (name, value) = (
         of("name", "excess_bits_per_token")?,
@@ -140,6 +140,7 @@ fn budget_limited(steps: &[f64], sentences: &[f64], budget: usize) -> Vec<String
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frames::columns::SEED;
 
     #[test]
     fn budget_limited_lists_the_runs_that_spent_the_budget() {
@@ -153,9 +154,9 @@ mod tests {
     fn the_knowledge_excess_weighs_names_and_values_by_their_tokens() {
         // One seed, two N; syntax rows must not enter.
         let rows = polars::df!(
-            "seed" => [1u64, 1, 1, 1, 1, 1],
+            SEED => [1u64, 1, 1, 1, 1, 1],
             "sentences" => [10u64, 10, 10, 20, 20, 20],
-            "role" => ["name", "value", "syntax", "name", "value", "syntax"],
+            ROLE => ["name", "value", "syntax", "name", "value", "syntax"],
             "scored_tokens" => [30u64, 10, 100, 30, 10, 100],
             "excess_bits_per_token" => [1.0, 2.0, 9.0, 0.5, 0.5, 9.0],
         )
@@ -167,9 +168,9 @@ mod tests {
     #[test]
     fn a_missing_role_row_is_an_error_not_a_panic() {
         let rows = polars::df!(
-            "seed" => [1u64, 1, 1],
+            SEED => [1u64, 1, 1],
             "sentences" => [10u64, 10, 20],
-            "role" => ["name", "value", "name"],
+            ROLE => ["name", "value", "name"],
             "scored_tokens" => [30u64, 10, 30],
             "excess_bits_per_token" => [1.0, 2.0, 0.5],
         )

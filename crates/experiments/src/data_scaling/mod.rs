@@ -18,6 +18,7 @@ mod params;
 mod text;
 
 use crate::error::Result;
+use crate::frames::columns::{N, POINT, ROLE};
 
 use self::curves::PointCurves;
 use self::params::Params;
@@ -56,14 +57,14 @@ impl Experiment for DataScaling {
         let (mut prose, mut exponents) = (Vec::new(), Vec::new());
         for point in &spec.points {
             let point = (point.label.as_str(), point.generator.alpha);
-            let rows = rows_where(frames.frame("scaling")?, "point", point.0)?;
+            let rows = rows_where(frames.frame("scaling")?, POINT, point.0)?;
             let curves = PointCurves::read(&rows, train.steps)?;
             let capped = (&curves.budget_limited[..], train.steps);
             let exact = |role: &str| -> Result<f64> {
-                let rows = rows_where(frames.frame("theory_heldout_excess")?, "point", point.0)?;
-                let rows = rows_where(&rows, "role", role)?;
+                let rows = rows_where(frames.frame("theory_heldout_excess")?, POINT, point.0)?;
+                let rows = rows_where(&rows, ROLE, role)?;
                 let curve = (
-                    floats(&rows, "n")?,
+                    floats(&rows, N)?,
                     floats(&rows, "expected_excess_bits_per_sentence")?,
                 );
                 crate::exact_slope(&curve)

@@ -3,6 +3,7 @@
 //! per point the exact expected tail count E[G_N(c)] on the same grid.
 
 use crate::error::Result;
+use crate::frames::columns::{ALPHA, BETA, N, POINT, SEED};
 use polars::prelude::*;
 use skm_theory::pycrp;
 
@@ -54,10 +55,10 @@ fn heaps(spec: &Spec, grid: &[u64], stream: &Stream) -> Result<DataFrame> {
         pycrp::expected_distinct_curve(config.alpha, config.beta, spec.sentences as usize);
     let asymptote = |n: u64| pycrp::expected_distinct_asymptote(config.alpha, config.beta, n);
     Ok(df!(
-        "point" => vec![stream.label.as_str(); grid.len()],
-        "alpha" => vec![stream.alpha; grid.len()],
-        "seed" => vec![stream.seed; grid.len()],
-        "n" => grid.to_vec(),
+        POINT => vec![stream.label.as_str(); grid.len()],
+        ALPHA => vec![stream.alpha; grid.len()],
+        SEED => vec![stream.seed; grid.len()],
+        N => grid.to_vec(),
         "distinct" => distinct_at(grid, stream),
         "expected" => grid.iter().map(|&n| expected[n as usize]).collect::<Vec<_>>(),
         "asymptote" => grid.iter().map(|&n| asymptote(n)).collect::<Vec<_>>(),
@@ -71,9 +72,9 @@ fn tail_counts(grid: &[u64], stream: &Stream) -> Result<DataFrame> {
     counts.sort_unstable();
     let at_least = |c: u64| (counts.len() - counts.partition_point(|&k| k < c)) as u64;
     Ok(df!(
-        "point" => vec![stream.label.as_str(); grid.len()],
-        "alpha" => vec![stream.alpha; grid.len()],
-        "seed" => vec![stream.seed; grid.len()],
+        POINT => vec![stream.label.as_str(); grid.len()],
+        ALPHA => vec![stream.alpha; grid.len()],
+        SEED => vec![stream.seed; grid.len()],
         "c" => grid.to_vec(),
         "tail" => grid.iter().map(|&c| at_least(c)).collect::<Vec<_>>(),
     )?)
@@ -88,10 +89,10 @@ fn theory_tail_counts(
 ) -> Result<DataFrame> {
     let expected = pycrp::expected_tail_counts(config.alpha, config.beta, spec.sentences as usize);
     Ok(df!(
-        "point" => vec![label; grid.len()],
-        "alpha" => vec![config.alpha; grid.len()],
-        "beta" => vec![config.beta; grid.len()],
-        "n" => vec![spec.sentences; grid.len()],
+        POINT => vec![label; grid.len()],
+        ALPHA => vec![config.alpha; grid.len()],
+        BETA => vec![config.beta; grid.len()],
+        N => vec![spec.sentences; grid.len()],
         "c" => grid.to_vec(),
         "expected_tail" => grid.iter().map(|&c| expected[c as usize - 1]).collect::<Vec<_>>(),
     )?)

@@ -25,14 +25,14 @@ impl Plots {
             style: Style::Line,
             color,
         });
-        let exact = curves_by_seed(heaps, "n", "expected")?.swap_remove(0);
+        let exact = curves_by_seed(heaps, N, "expected")?.swap_remove(0);
         self.heaps.push(Series {
             label: format!("exact E[K_N], {label}"),
             points: exact.0.iter().copied().zip(exact.1).collect(),
             style: Style::Dashed,
             color,
         });
-        let asymptote = curves_by_seed(heaps, "n", "asymptote")?.swap_remove(0);
+        let asymptote = curves_by_seed(heaps, N, "asymptote")?.swap_remove(0);
         let points = asymptote.0.iter().copied().zip(asymptote.1);
         self.heaps.push(Series {
             label: if color == 0 {

@@ -15,6 +15,7 @@ mod params;
 mod text;
 
 use crate::error::Result;
+use crate::frames::columns::{N, POINT};
 
 use self::figures::Plots;
 use self::params::Params;
@@ -46,9 +47,9 @@ impl Experiment for DataStatistics {
         let (mut claims, mut prose, mut plots) = (Vec::new(), Vec::new(), Plots::default());
         for (color, point) in spec.points.iter().enumerate() {
             let point = (point.label.as_str(), point.generator.alpha);
-            let heaps = rows_where(frames.frame("heaps")?, "point", point.0)?;
-            let measured = curves_by_seed(&heaps, "n", "distinct")?;
-            let expected = &curves_by_seed(&heaps, "n", "expected")?[0];
+            let heaps = rows_where(frames.frame("heaps")?, POINT, point.0)?;
+            let measured = curves_by_seed(&heaps, N, "distinct")?;
+            let expected = &curves_by_seed(&heaps, N, "expected")?[0];
             let c1 = claims::c1(self.name(), point.0, (&measured, expected), from)?;
             prose.push(text::heaps_sentence(point, &c1));
             claims.push(c1);
@@ -87,8 +88,8 @@ struct Tails {
 impl Tails {
     /// Reads the point `label` from `tail_counts` and `theory_tail_counts`.
     fn of(frames: &Frames, label: &str) -> Result<Self> {
-        let measured = rows_where(frames.frame("tail_counts")?, "point", label)?;
-        let exact = rows_where(frames.frame("theory_tail_counts")?, "point", label)?;
+        let measured = rows_where(frames.frame("tail_counts")?, POINT, label)?;
+        let exact = rows_where(frames.frame("theory_tail_counts")?, POINT, label)?;
         let exact = (floats(&exact, "c")?, floats(&exact, "expected_tail")?);
         Ok(Self {
             measured: curves_by_seed(&measured, "c", "tail")?,

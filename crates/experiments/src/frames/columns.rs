@@ -13,6 +13,10 @@ pub const SEED: &str = "seed";
 pub const STEP: &str = "step";
 /// Sentences read before a measurement.
 pub const N: &str = "n";
+/// The Pitman-Yor discount of the stream's generator.
+pub const ALPHA: &str = "alpha";
+/// The Pitman-Yor concentration of the stream's generator.
+pub const BETA: &str = "beta";
 
 // Evaluations by role (`training::RoleRows`), one row per role of `training::ROLES`.
 

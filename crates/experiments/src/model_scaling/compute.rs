@@ -13,7 +13,7 @@ use skm_trainer::{ModelConfig, evaluate_roles};
 
 use super::params::Params;
 use super::{shape_label, train_shape};
-use crate::frames::columns::{MODEL, PARAMETERS, POINT, SEED};
+use crate::frames::columns::{ALPHA, BETA, MODEL, N, PARAMETERS, POINT, SEED};
 use crate::spec::Spec;
 use crate::training::{LossRows, ROLES, RoleRows, each_training_stream};
 use crate::{Env, Frames};
@@ -205,9 +205,9 @@ fn data_floor((label, config): (&str, &GeneratorConfig), n: u64, chains: u32) ->
     let floor = expected_heldout_excess(config, &[n], chains)?[0].total();
     Ok(df!(
         POINT => [label],
-        "alpha" => [config.alpha],
-        "beta" => [config.beta],
-        "n" => [n],
+        ALPHA => [config.alpha],
+        BETA => [config.beta],
+        N => [n],
         "expected_excess_bits_per_sentence" => [floor],
     )?)
 }

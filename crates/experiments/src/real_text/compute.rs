@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use crate::error::{Context, Result, ensure};
+use crate::frames::columns::N;
 use polars::prelude::*;
 
 use super::params::Params;
@@ -119,7 +120,7 @@ fn heaps<'a>(
             next.next();
         }
     }
-    Ok((df!("n" => grid, "distinct" => distinct)?, counts))
+    Ok((df!(N => grid, "distinct" => distinct)?, counts))
 }
 
 /// Zipf: counts by rank; ties broken alphabetically so the frame is deterministic.

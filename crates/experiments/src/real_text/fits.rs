@@ -2,6 +2,7 @@
 //! imply, for the whole text and for the text without each of its blocks.
 
 use crate::error::{Context, Result};
+use crate::frames::columns::N;
 use polars::prelude::{ChunkCompareEq, DataFrame};
 use skm_report::{LogLogFit, fit_loglog};
 
@@ -33,7 +34,7 @@ impl Fits {
     /// Reads the frames and fits both laws over the windows of `p`.
     pub fn read(frames: &Frames, p: &Params) -> Result<Self> {
         let heaps_frame = frames.frame("heaps")?;
-        let (n, distinct) = (floats(heaps_frame, "n")?, floats(heaps_frame, "distinct")?);
+        let (n, distinct) = (floats(heaps_frame, N)?, floats(heaps_frame, "distinct")?);
         let ranks = frames.frame("rank_frequency")?;
         let (rank, count) = (floats(ranks, "rank")?, floats(ranks, "count")?);
         let laws = Laws::fit(p, (&n, &distinct), (&rank, &count))?;
@@ -127,7 +128,7 @@ pub(super) fn jackknife_alphas(frames: &Frames, p: &Params) -> Result<(Vec<f64>,
     (1..=p.jackknife_blocks)
         .map(|b| {
             let (curve, table) = (replicate(curves, b)?, replicate(tables, b)?);
-            let heaps = (floats(&curve, "n")?, floats(&curve, "distinct")?);
+            let heaps = (floats(&curve, N)?, floats(&curve, "distinct")?);
             let ranks = (floats(&table, "rank")?, floats(&table, "count")?);
             let laws = Laws::fit(p, (&heaps.0, &heaps.1), (&ranks.0, &ranks.1))
                 .with_context(|| format!("the text without block {b}"))?;

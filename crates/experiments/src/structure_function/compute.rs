@@ -2,6 +2,7 @@
 //! structure function on a log grid of budgets m, and the two-part optimum m*(N).
 
 use crate::error::Result;
+use crate::frames::columns::{ALPHA, BETA, N, POINT, SEED};
 use polars::prelude::*;
 use skm_generator::GeneratorConfig;
 use skm_theory::capacity::{self, ExpectedStoring, StructurePoint, sampled_storing};
@@ -110,10 +111,10 @@ fn storing(stream: &Stream, n: u64, measured: &Measured) -> Result<DataFrame> {
     let storing = &measured.storing;
     let rows = storing.len();
     Ok(df!(
-        "point" => vec![stream.label.as_str(); rows],
-        "alpha" => vec![stream.alpha; rows],
-        "seed" => vec![stream.seed; rows],
-        "n" => vec![n; rows],
+        POINT => vec![stream.label.as_str(); rows],
+        ALPHA => vec![stream.alpha; rows],
+        SEED => vec![stream.seed; rows],
+        N => vec![n; rows],
         "min_count" => storing.iter().map(|s| s.0).collect::<Vec<_>>(),
         "stored_entities" => storing.iter().map(|s| s.1 as u64).collect::<Vec<_>>(),
         "excess_bits" => storing.iter().map(|s| s.2).collect::<Vec<_>>(),
@@ -142,10 +143,10 @@ fn theory_storing(
         .collect();
     let len = rows.len();
     Ok(df!(
-        "point" => vec![label; len],
-        "alpha" => vec![config.alpha; len],
-        "beta" => vec![config.beta; len],
-        "n" => vec![n; len],
+        POINT => vec![label; len],
+        ALPHA => vec![config.alpha; len],
+        BETA => vec![config.beta; len],
+        N => vec![n; len],
         "chain" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         "min_count" => rows.iter().map(|r| r.1.min_count).collect::<Vec<_>>(),
         "stored_entities" => rows.iter().map(|r| r.1.stored_entities).collect::<Vec<_>>(),
@@ -158,10 +159,10 @@ fn curves(stream: &Stream, measured: &Measured) -> Result<DataFrame> {
     let curve = &measured.curve;
     let rows = curve.len();
     Ok(df!(
-        "point" => vec![stream.label.as_str(); rows],
-        "alpha" => vec![stream.alpha; rows],
-        "seed" => vec![stream.seed; rows],
-        "n" => curve.iter().map(|c| c.0).collect::<Vec<_>>(),
+        POINT => vec![stream.label.as_str(); rows],
+        ALPHA => vec![stream.alpha; rows],
+        SEED => vec![stream.seed; rows],
+        N => curve.iter().map(|c| c.0).collect::<Vec<_>>(),
         "m" => curve.iter().map(|c| c.1.m as u64).collect::<Vec<_>>(),
         "model_bits" => curve.iter().map(|c| c.1.model_bits).collect::<Vec<_>>(),
         "data_bits" => curve.iter().map(|c| c.1.data_bits).collect::<Vec<_>>(),
@@ -174,10 +175,10 @@ fn optima(stream: &Stream, measured: &Measured) -> Result<DataFrame> {
     let optimum = &measured.optimum;
     let rows = optimum.len();
     Ok(df!(
-        "point" => vec![stream.label.as_str(); rows],
-        "alpha" => vec![stream.alpha; rows],
-        "seed" => vec![stream.seed; rows],
-        "n" => optimum.iter().map(|o| o.0).collect::<Vec<_>>(),
+        POINT => vec![stream.label.as_str(); rows],
+        ALPHA => vec![stream.alpha; rows],
+        SEED => vec![stream.seed; rows],
+        N => optimum.iter().map(|o| o.0).collect::<Vec<_>>(),
         "m_star" => optimum.iter().map(|o| o.1.m as u64).collect::<Vec<_>>(),
         "min_stored_count" => optimum.iter().map(|o| o.1.min_stored_count).collect::<Vec<_>>(),
         "distinct" => optimum.iter().map(|o| o.2).collect::<Vec<_>>(),
@@ -204,10 +205,10 @@ fn theory_tail_counts(
     }
     let len = rows.0.len();
     Ok(df!(
-        "point" => vec![label; len],
-        "alpha" => vec![config.alpha; len],
-        "beta" => vec![config.beta; len],
-        "n" => rows.0,
+        POINT => vec![label; len],
+        ALPHA => vec![config.alpha; len],
+        BETA => vec![config.beta; len],
+        N => rows.0,
         "c" => rows.1,
         "expected_tail" => rows.2,
     )?)

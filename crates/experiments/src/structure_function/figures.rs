@@ -2,6 +2,7 @@
 //! one curve per N with the optimum marked, and m*(N) beside K_N with a line of slope alpha.
 
 use crate::error::Result;
+use crate::frames::columns::{N, SEED};
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Marker, Scale, Series, Style};
 use skm_theory::exponents;
@@ -19,14 +20,14 @@ pub(super) fn structure_function(
     (curves, optima): (&DataFrame, &DataFrame),
 ) -> Result<FigureOut> {
     let seed = spec.seeds[0];
-    let (ns, seeds) = (floats(curves, "n")?, floats(curves, "seed")?);
+    let (ns, seeds) = (floats(curves, N)?, floats(curves, SEED)?);
     let (model, data, m) = (
         floats(curves, "model_bits")?,
         floats(curves, "data_bits")?,
         floats(curves, "m")?,
     );
     let best = floats(optima, "m_star")?;
-    let (best_n, best_seed) = (floats(optima, "n")?, floats(optima, "seed")?);
+    let (best_n, best_seed) = (floats(optima, N)?, floats(optima, SEED)?);
     let (mut series, mut markers) = (Vec::new(), Vec::new());
     for (color, &n) in spec.sizes.iter().enumerate() {
         let rows: Vec<usize> = (0..ns.len())

@@ -24,7 +24,7 @@ use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by, curves_by_seed, floats,
     rows_between, rows_where,
 };
-use crate::frames::columns::N;
+use crate::frames::columns::{N, POINT, SEED};
 use crate::frames::{mean_by, mean_over_seeds};
 use crate::spec::Spec;
 use polars::prelude::{DataFrame, IntoLazy, col};
@@ -52,9 +52,9 @@ impl Experiment for StructureFunction {
         let (mut claims, mut figures, mut prose) = (Vec::new(), Vec::new(), Vec::new());
         for point in &spec.points {
             let point = (point.label.as_str(), point.generator.alpha);
-            let optima = rows_where(frames.frame("optimum")?, "point", point.0)?;
-            let m_star = curves_by_seed(&optima, "n", "m_star")?;
-            let min_counts = curves_by_seed(&optima, "n", "min_stored_count")?;
+            let optima = rows_where(frames.frame("optimum")?, POINT, point.0)?;
+            let m_star = curves_by_seed(&optima, N, "m_star")?;
+            let min_counts = curves_by_seed(&optima, N, "min_stored_count")?;
             let stored = claims::stored_count(&min_counts, from)
                 .context("no two-part optimum in the fit window")?;
             let expected = expected_stored(frames, point.0, stored.0)?;
@@ -77,7 +77,7 @@ impl Experiment for StructureFunction {
                 (n, chains),
             ));
 
-            let curves = rows_where(frames.frame("curves")?, "point", point.0)?;
+            let curves = rows_where(frames.frame("curves")?, POINT, point.0)?;
             let frames = (&curves, &optima);
             figures.push(figures::structure_function(spec, point.0, frames)?);
             let mean = mean_over_seeds(&optima, N, "m_star")?;
@@ -114,8 +114,8 @@ pub(super) struct StoringCurves {
 impl StoringCurves {
     /// The curves of the point `label` from the `storing` and `theory_storing` frames.
     fn read(frames: &Frames, label: &str, p: &Params) -> Result<Self> {
-        let measured = rows_where(frames.frame("storing")?, "point", label)?;
-        let exact = rows_where(frames.frame("theory_storing")?, "point", label)?;
+        let measured = rows_where(frames.frame("storing")?, POINT, label)?;
+        let exact = rows_where(frames.frame("theory_storing")?, POINT, label)?;
         // The mean over chains of the entities stored at each least count.
         let grid = mean_by(exact.clone().lazy(), "min_count", col("stored_entities"))?;
         let lo = p.storing_min_count;
@@ -139,7 +139,7 @@ impl StoringCurves {
             curves_by(&rows, key, "stored_entities", "excess_bits")
         };
         Ok(Self {
-            seeds: curves(&measured, "seed")?,
+            seeds: curves(&measured, SEED)?,
             chains: curves(&exact, "chain")?,
             window: (lo, hi),
         })
@@ -170,9 +170,9 @@ fn expected_stored(frames: &Frames, label: &str, c: u64) -> Result<Curve> {
         "the optimum's least stored count {c} is outside the 1..={} of theory_tail_counts",
         compute::MAX_STORED_COUNT
     );
-    let rows = rows_where(frames.frame("theory_tail_counts")?, "point", label)?;
+    let rows = rows_where(frames.frame("theory_tail_counts")?, POINT, label)?;
     let c_column = floats(&rows, "c")?;
-    let (n, tail) = (floats(&rows, "n")?, floats(&rows, "expected_tail")?);
+    let (n, tail) = (floats(&rows, N)?, floats(&rows, "expected_tail")?);
     Ok((0..n.len())
         .filter(|&i| c_column[i] == c as f64)
         .map(|i| (n[i], tail[i]))

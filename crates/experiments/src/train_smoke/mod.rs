@@ -19,6 +19,7 @@ mod params;
 mod text;
 
 use crate::error::Result;
+use crate::frames::columns::POINT;
 use skm_report::Claim;
 
 pub(super) use compute::evaluation_steps;
@@ -64,8 +65,8 @@ impl Experiment for TrainAndProbe {
         let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let evals = rows_where(frames.frame("evaluations")?, "point", &point.label)?;
-            let probes = rows_where(frames.frame("probes")?, "point", &point.label)?;
+            let evals = rows_where(frames.frame("evaluations")?, POINT, &point.label)?;
+            let probes = rows_where(frames.frame("probes")?, POINT, &point.label)?;
             let curves = PointCurves::read(evals, probes)?;
             prose.extend(self.analyse_point(spec, point, &p, &curves, &mut analysis)?);
         }
