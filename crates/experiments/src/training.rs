@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use crate::error::{Context, Result};
+use crate::error::{Context, ExperimentError, Result};
 use polars::prelude::*;
 use skm_generator::{Corpus, Role, Token};
 use skm_trainer::{
@@ -83,11 +83,11 @@ pub fn configs(spec: &Spec) -> Result<(&ModelConfig, &TrainConfig)> {
     let model = spec
         .model
         .as_ref()
-        .with_context(|| format!("{file}: {name} needs a [model] table"))?;
+        .ok_or_else(|| ExperimentError::Config(format!("{file}: {name} needs a [model] table")))?;
     let train = spec
         .train
         .as_ref()
-        .with_context(|| format!("{file}: {name} needs a [train] table"))?;
+        .ok_or_else(|| ExperimentError::Config(format!("{file}: {name} needs a [train] table")))?;
     Ok((model, train))
 }
 

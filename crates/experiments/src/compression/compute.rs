@@ -1,7 +1,7 @@
 //! The frames of compression: `codes` (one row per stream and coder), `training` (the
 //! transformer's prequential pass) and `sentences`.
 
-use crate::error::{Context, Result, ensure};
+use crate::error::{Context, Result, ensure_config};
 use crate::frames::columns::{ALPHA, POINT, SEED};
 use polars::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -190,7 +190,7 @@ impl Coding<'_> {
             ..self.model.clone()
         };
         let batches = full_batches(corpus.tokens.len(), model.context, self.train.batch_size);
-        ensure!(
+        ensure_config!(
             batches >= 1,
             "{}: the stream of {label} seed {seed} has {} tokens, fewer than one batch of \
              train.batch_size x model.context + 1 = {} tokens: raise profiles.{}.sentences",

@@ -4,8 +4,10 @@
 //! The column names that several frames share are defined once ([`columns`]), and so are the
 //! probe-result columns that every experiment that probes writes ([`ProbeColumns`]). The
 //! readers return an error naming the missing column instead of panicking. Aggregations
-//! (means over seeds, shares by bucket, curves by step) are polars expressions: polars sums
-//! each group in row order (with Kahan summation), so no result depends on the thread count.
+//! (means over seeds, shares by bucket, curves by step) are polars expressions. polars' own
+//! grouped `mean` sums in an order that depends on the size of its thread pool, so a group's
+//! mean is taken over the group's values in row order ([`in_order_mean`]), and no result
+//! depends on the thread count (`tests/polars_threads.rs`).
 
 pub mod columns;
 mod probes;

@@ -40,16 +40,6 @@ impl ProbeColumns {
         self.entropy_bits.push(result.entropy_bits);
     }
 
-    /// The rows so far.
-    pub fn len(&self) -> usize {
-        self.entity.len()
-    }
-
-    /// Whether there is no row.
-    pub fn is_empty(&self) -> bool {
-        self.entity.is_empty()
-    }
-
     /// The eleven columns.
     pub fn columns(self) -> Vec<Column> {
         vec![
