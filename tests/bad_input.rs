@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use skm_experiments::error::ExperimentError;
 use skm_experiments::spec::ProfileName;
+use skm_pipeline::error::PipelineError;
 use skm_pipeline::{Reproduce, workspace_root};
 
 /// The experiment files (from the registry) and the claim catalog.
@@ -39,19 +39,17 @@ fn reproduce_error(file: &str, edit: impl Fn(String) -> String, only: &[&str]) -
         experiments_dir: experiments.path().to_path_buf(),
         ..Reproduce::new(ProfileName::Smoke, out.path())
     });
-    let error = result.expect_err("bad input must fail");
+    let error = anyhow::Error::from(result.expect_err("bad input must fail"));
     assert_nothing_written(out.path());
     error
 }
 
-/// Whether `error` is, or was caused by, a typed bad-config error of an experiment.
+/// Whether `error` is a typed bad-input error of the pipeline, or was caused by an
+/// experiment's typed bad-config error.
 fn is_config_error(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<ExperimentError>(),
-            Some(ExperimentError::Config(_))
-        )
-    })
+    error
+        .downcast_ref::<PipelineError>()
+        .is_some_and(PipelineError::is_bad_input)
 }
 
 fn assert_nothing_written(out: &Path) {
@@ -70,12 +68,14 @@ fn contains_all(error: &str, parts: &[&str]) {
 
 #[test]
 fn malformed_toml() {
-    let error = reproduce_with(
+    let typed = reproduce_error(
         "data-statistics",
         |t| t.replace("alpha = 0.5", "alpha = = 0.5"),
         &[],
     );
-    contains_all(&error, &["data-statistics.toml", "alpha"]);
+    // A file that does not parse is typed bad input, like a value out of range.
+    assert!(is_config_error(&typed), "{typed:#}");
+    contains_all(&format!("{typed:#}"), &["data-statistics.toml", "alpha"]);
 }
 
 #[test]

@@ -153,7 +153,7 @@ fn run(cli: Cli) -> Result<()> {
             warmup,
         } => {
             let shared = workspace_root().join("../shared");
-            skm_pipeline::bench::trainer(&shared, runs, steps, warmup)
+            Ok(skm_pipeline::bench::trainer(&shared, runs, steps, warmup)?)
         }
         Task::List { experiments } => list(&experiments),
         Task::Sample {

@@ -115,21 +115,12 @@ impl SeedSlopes {
     /// The estimate and its method in words: the mean slope with its 95% t-interval over
     /// seeds; with one seed the slope of a single run, with no interval.
     pub fn estimate(&self) -> (Estimate, String) {
-        match t_interval(&self.slopes(), CONFIDENCE) {
+        match interval_over_seeds(&self.slopes()) {
             None => (
                 Estimate::SingleRun { value: self.mean() },
                 "one seed, so no interval".to_string(),
             ),
-            Some((value, interval)) => {
-                let method = format!("95% t-interval over {} seeds", self.fits.len());
-                let estimate = Estimate::Interval {
-                    value,
-                    lo: interval.lo,
-                    hi: interval.hi,
-                    method: method.clone(),
-                };
-                (estimate, method)
-            }
+            Some(estimate) => (estimate, t_method(self.fits.len())),
         }
     }
 
@@ -265,6 +256,49 @@ pub fn pooled_over(checked: Claim, seeds: usize) -> Claim {
     }
 }
 
+/// The mean of the values each seed gave on its own, with its 95% t-interval over seeds:
+/// `None` unless every seed of `by_seed` (at least two) gave a finite value, in which case the
+/// caller keeps the value it read off the seeds' mean curve or pooled data. When every seed
+/// gave the same value (a discrete statistic, such as a rank correlation of a few points),
+/// the sample variance is 0 and a t-interval would be a point: the value comes with no
+/// interval, and says why.
+pub fn seed_interval(by_seed: &[Option<f64>]) -> Option<Estimate> {
+    let values: Vec<f64> = by_seed.iter().copied().collect::<Option<_>>()?;
+    if values.iter().any(|v| !v.is_finite()) {
+        return None;
+    }
+    if values.len() >= 2 && values.iter().all(|&v| v == values[0]) {
+        let basis = format!("the same in each of {} seeds", values.len());
+        return Some(Estimate::NoInterval {
+            value: values[0],
+            basis,
+        });
+    }
+    interval_over_seeds(&values)
+}
+
+/// The mean of one value per seed with its 95% t-interval over seeds; `None` below two.
+fn interval_over_seeds(values: &[f64]) -> Option<Estimate> {
+    let (value, interval) = t_interval(values, CONFIDENCE)?;
+    Some(Estimate::Interval {
+        value,
+        lo: interval.lo,
+        hi: interval.hi,
+        method: t_method(values.len()),
+    })
+}
+
+/// How [`interval_over_seeds`] makes its interval, in words.
+fn t_method(seeds: usize) -> String {
+    format!("95% t-interval over {seeds} seeds")
+}
+
+/// `a, b, none, c`: the value of each seed, for the prose.
+pub fn seed_values(by_seed: &[Option<f64>]) -> String {
+    let value = |v: &Option<f64>| v.map_or_else(|| "none".to_string(), crate::num);
+    by_seed.iter().map(value).collect::<Vec<_>>().join(", ")
+}
+
 /// A value read off the curve of one seed (a single run's), or off the mean curve of `seeds`
 /// seeds, which has no interval (and is not one run's).
 pub fn point_estimate(value: f64, seeds: usize) -> Estimate {
@@ -396,5 +430,25 @@ mod tests {
         // Exact for normal slopes: 95% +- 1%; a normal quantile in place of t's would give 88%.
         let coverage = covered as f64 / replications as f64;
         assert!((0.94..=0.96).contains(&coverage), "coverage {coverage}");
+    }
+
+    #[test]
+    fn seed_values_give_a_t_interval_or_say_why_not() {
+        let interval = seed_interval(&[Some(1.0), Some(2.0), Some(3.0)]).unwrap();
+        assert_eq!(interval.kind(), "interval");
+        assert_eq!(interval.value(), Some(2.0));
+        let same = seed_interval(&[Some(-1.0), Some(-1.0), Some(-1.0)]).unwrap();
+        assert_eq!(
+            same.to_string(),
+            "-1 (the same in each of 3 seeds, no interval)"
+        );
+        assert_eq!(seed_interval(&[Some(1.0), None, Some(3.0)]), None);
+        assert_eq!(seed_interval(&[Some(1.0), Some(f64::NAN)]), None);
+        assert_eq!(
+            seed_interval(&[Some(1.0)]),
+            None,
+            "one seed has no interval"
+        );
+        assert_eq!(seed_values(&[Some(0.5), None]), "0.5, none");
     }
 }

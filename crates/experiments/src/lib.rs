@@ -31,10 +31,12 @@ use skm_report::{Claim, Figure};
 
 pub use crate::estimate::{
     CONFIDENCE, ExponentCheck, SeedSlopes, claim, exact_slope, jackknife_interval, mean_variance,
-    not_measurable, point_estimate, pooled_estimate, pooled_over, t_interval,
+    not_measurable, point_estimate, pooled_estimate, pooled_over, seed_interval, seed_values,
+    t_interval,
 };
 pub use crate::frames::{
-    Curve, FrameSet, Frames, concat, curves_by, curves_by_seed, floats, rows_between, rows_where,
+    Curve, Frame, FrameSet, Frames, Table, concat, curves_by, curves_by_seed, floats, rows_between,
+    rows_where,
 };
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
@@ -204,7 +206,7 @@ pub fn for_each_stream<T: Send>(
                 spec.sentences,
                 progress,
             )?;
-            Ok((reduce(&stream)?, stream.sentences_frame()?))
+            Ok((reduce(&stream)?, crate::frames::sentences::frame(&stream)?))
         })
         .collect::<Result<_>>()?;
     let mut reduced = Vec::with_capacity(results.len());

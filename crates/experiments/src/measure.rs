@@ -2,8 +2,6 @@
 //! the Bayes learner's code length of every sentence, split by role.
 
 use crate::error::{Context, Result};
-use crate::frames::columns::{ALPHA, POINT, SEED};
-use polars::prelude::*;
 use skm_generator::{Corpus, GeneratorConfig};
 use skm_theory::{BayesLearner, Oracle, RoleBits, SplitByRole};
 
@@ -66,50 +64,6 @@ pub fn measure(
         bayes: bayes_rows,
         corpus,
     })
-}
-
-impl Stream {
-    /// One row per sentence: the columns of `sentences.parquet`.
-    pub fn sentences_frame(&self) -> Result<DataFrame> {
-        let corpus = &self.corpus;
-        let world = &corpus.world;
-        let n = corpus.sentences.len();
-        // Per-sentence bits are stored as f32 (7 digits) to keep the frame small; every
-        // aggregate is computed from the f64 values in memory.
-        let role = |rows: &[RoleBits], f: fn(&RoleBits) -> f64| -> Vec<f32> {
-            rows.iter().map(|r| f(r) as f32).collect()
-        };
-        let sentences = &corpus.sentences;
-        let frame = df!(
-            POINT => vec![self.label.as_str(); n],
-            ALPHA => vec![self.alpha; n],
-            SEED => vec![self.seed; n],
-            "sentence" => (0..n as u64).collect::<Vec<_>>(),
-            "entity" => sentences.iter().map(|s| s.entity).collect::<Vec<_>>(),
-            "entity_weight" => sentences.iter().map(|s| world.weights[s.entity as usize]).collect::<Vec<_>>(),
-            "attribute" => sentences.iter().map(|s| u32::from(s.attribute)).collect::<Vec<_>>(),
-            "template" => sentences.iter().map(|s| u32::from(s.template)).collect::<Vec<_>>(),
-            "n_tokens" => corpus.offsets.windows(2).map(|w| (w[1] - w[0]) as u32).collect::<Vec<_>>(),
-            "oracle_bits" => role(&self.oracle, RoleBits::total),
-            "bayes_bits" => role(&self.bayes, RoleBits::total),
-            "bayes_bits_syntax" => role(&self.bayes, |r| r.syntax),
-            "bayes_bits_name" => role(&self.bayes, |r| r.name),
-            "bayes_bits_value" => role(&self.bayes, |r| r.value),
-            "bayes_bits_noise" => role(&self.bayes, |r| r.noise),
-        )?;
-        Ok(frame)
-    }
-}
-
-/// Sentences of many streams in one frame, in stream order.
-pub fn sentences_frame(streams: &[Stream]) -> Result<DataFrame> {
-    let mut frames = streams.iter().map(Stream::sentences_frame);
-    let mut all = frames.next().context("no streams")??;
-    for frame in frames {
-        all.vstack_mut(&frame?)?;
-    }
-    all.align_chunks_par();
-    Ok(all)
 }
 
 /// `1, ..., n_max` on a log grid with `per_decade` points a decade (distinct integers,

@@ -1,20 +1,14 @@
 //! What the experiments that train a transformer share: their configurations, the model's
-//! name in prose, the frame of training losses, and the trained models (from the pipeline's
-//! checkpoint cache, through [`Models`]).
+//! name in prose, the driver over (point, seed) streams, and the trained models (from the
+//! pipeline's checkpoint cache, through [`Models`]). Their frames are built by
+//! [`crate::frames::training`] and [`crate::frames::evaluations`].
 
 use std::ops::Range;
 
 use crate::error::{Context, ExperimentError, Result};
-use polars::prelude::*;
-use skm_generator::{Corpus, Role, Token};
-use skm_trainer::{
-    DeviceKind, Gpt, ModelConfig, RoleEvaluation, StepOutcome, TrainConfig, TrainState,
-};
+use skm_generator::{Corpus, Token};
+use skm_trainer::{DeviceKind, Gpt, ModelConfig, TrainConfig, TrainState};
 
-use crate::frames::columns::{
-    EXCESS_BITS_PER_TOKEN, LEARNING_RATE, LOSS_NATS, MODEL_BITS_PER_TOKEN, ORACLE_BITS_PER_TOKEN,
-    POINT, ROLE, SCORED_TOKENS, SEED, STEP,
-};
 use crate::spec::{Point, Spec};
 use crate::{Env, Progress};
 
@@ -114,57 +108,6 @@ pub fn model_label(model: &ModelConfig) -> String {
         "d={}, {} layer(s), {} head(s), context {}",
         model.d_model, model.n_layers, model.n_heads, model.context
     )
-}
-
-/// The `training` frame: one row per optimizer step.
-#[derive(Default)]
-pub struct LossRows {
-    point: Vec<String>,
-    seed: Vec<u64>,
-    step: Vec<u64>,
-    loss_nats: Vec<f32>,
-    learning_rate: Vec<f64>,
-}
-
-impl LossRows {
-    /// Records one step of the run of `point` and `seed`.
-    pub fn push(&mut self, point: &str, seed: u64, outcome: &StepOutcome) {
-        self.point.push(point.to_string());
-        self.seed.push(seed);
-        self.step.push(outcome.step as u64);
-        self.loss_nats.push(outcome.loss);
-        self.learning_rate.push(outcome.learning_rate);
-    }
-
-    /// Columns `point, seed, step, loss_nats, learning_rate`.
-    pub fn frame(self) -> Result<DataFrame> {
-        Ok(df!(
-            POINT => self.point,
-            SEED => self.seed,
-            STEP => self.step,
-            LOSS_NATS => self.loss_nats,
-            LEARNING_RATE => self.learning_rate,
-        )?)
-    }
-}
-
-impl LossRows {
-    /// Records every step of a finished run from its saved losses (the learning rate is the
-    /// schedule's at each step).
-    pub fn push_run(&mut self, point: &str, seed: u64, state: &TrainState, train: &TrainConfig) {
-        for (step, &loss) in state.losses.iter().enumerate() {
-            self.push(
-                point,
-                seed,
-                &StepOutcome {
-                    step,
-                    loss,
-                    learning_rate: skm_trainer::schedule::learning_rate(train, step),
-                    grad_norm: None,
-                },
-            );
-        }
-    }
 }
 
 /// A trained model, from the checkpoint cache or trained now.
@@ -281,78 +224,6 @@ pub fn trained(
     };
     let request = TrainRequest::new(spec, data, model, train);
     env.models.trained(&request, env.progress)
-}
-
-/// Roles of the evaluation frames; `all` is every scored token.
-pub const ROLES: [&str; 5] = ["syntax", "name", "value", "noise", "all"];
-
-/// The token role of a role name (`None` for `all`).
-pub fn role_of(name: &str) -> Option<Role> {
-    match name {
-        "syntax" => Some(Role::Syntax),
-        "name" => Some(Role::Name),
-        "value" => Some(Role::Value),
-        "noise" => Some(Role::Noise),
-        _ => None,
-    }
-}
-
-/// Tokens scored, model bits and oracle bits of one role of an evaluation.
-fn role_numbers(eval: &RoleEvaluation, role: &str) -> (u64, f64, f64) {
-    match role_of(role) {
-        Some(r) => (
-            eval.tokens.get(r),
-            eval.model_bits.get(r),
-            eval.oracle_bits.get(r),
-        ),
-        None => (
-            eval.tokens.total(),
-            eval.model_bits.total(),
-            eval.oracle_bits.total(),
-        ),
-    }
-}
-
-/// The per-role columns of an evaluation frame, one row per role of [`ROLES`]:
-/// `role, scored_tokens, model_bits_per_token, oracle_bits_per_token, excess_bits_per_token`
-/// (excess = model - oracle). The caller repeats its own key columns [`ROLES`]`.len()` times
-/// per evaluation.
-#[derive(Default)]
-pub struct RoleRows {
-    role: Vec<&'static str>,
-    scored: Vec<u64>,
-    model: Vec<f64>,
-    oracle: Vec<f64>,
-}
-
-impl RoleRows {
-    /// Appends the rows of one evaluation, in the order of [`ROLES`].
-    pub fn push(&mut self, eval: &RoleEvaluation) {
-        for role in ROLES {
-            let (scored, model_bits, oracle_bits) = role_numbers(eval, role);
-            self.role.push(role);
-            self.scored.push(scored);
-            self.model.push(model_bits / scored as f64);
-            self.oracle.push(oracle_bits / scored as f64);
-        }
-    }
-
-    /// The five columns, to append to the caller's key columns.
-    pub fn columns(self) -> Vec<Column> {
-        let excess: Vec<f64> = self
-            .model
-            .iter()
-            .zip(&self.oracle)
-            .map(|(m, o)| m - o)
-            .collect();
-        vec![
-            Column::new(ROLE.into(), self.role),
-            Column::new(SCORED_TOKENS.into(), self.scored),
-            Column::new(MODEL_BITS_PER_TOKEN.into(), self.model),
-            Column::new(ORACLE_BITS_PER_TOKEN.into(), self.oracle),
-            Column::new(EXCESS_BITS_PER_TOKEN.into(), excess),
-        ]
-    }
 }
 
 /// The training steps of an experiment that trains `runs_per_stream` models on each (point,

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result};
 use skm_trainer::{
     ModelConfig, bench_tokens_per_second, gemm_flops_per_second, training_flops_per_token,
 };

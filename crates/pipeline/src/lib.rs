@@ -8,6 +8,7 @@
 //! This is the only crate that touches the file-system layout or runs processes.
 
 pub mod bench;
+pub mod error;
 pub mod load;
 pub mod machine;
 pub mod models;
@@ -19,7 +20,7 @@ pub mod text;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, PipelineError, Result, bail};
 use skm_experiments::spec::{ProfileName, Spec};
 use skm_experiments::{Env, Experiment, registry};
 use skm_report::{Claim, claims_frame};
@@ -135,6 +136,7 @@ fn specs_against(
     for name in only {
         if !known.contains(&name.as_str()) {
             bail!(
+                Input,
                 "unknown experiment {name:?}: known experiments are {}",
                 known.join(", ")
             );
@@ -148,7 +150,11 @@ fn specs_against(
         }
         let path = dir.join(format!("{name}.toml"));
         if !path.exists() {
-            bail!("{}: missing experiment file for {name}", path.display());
+            bail!(
+                Input,
+                "{}: missing experiment file for {name}",
+                path.display()
+            );
         }
         let spec = load::load(&path, profile)?;
         if let Some(id) = spec
@@ -158,6 +164,7 @@ fn specs_against(
             .find(|id| !catalog.contains_key(*id))
         {
             bail!(
+                Input,
                 "{}: experiment.claims names {id:?}, which {} does not state: allowed {}",
                 path.display(),
                 dir.join("claims.toml").display(),
@@ -186,6 +193,16 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
     let layout = Layout::new(&options.out, options.profile);
     for path in store::remove_stale_temporaries(&options.out)? {
         eprintln!("removed {}, left by a killed run", path.display());
+    }
+    // Models of older training code can never be asked for again: their key has that code's
+    // hash.
+    let superseded = models::remove_superseded(&layout.checkpoints(), &source.training)?;
+    if !superseded.is_empty() {
+        eprintln!(
+            "removed {} trained model(s) of older training code from {}",
+            superseded.len(),
+            layout.checkpoints().display()
+        );
     }
     // `--force` retrains the models the selected experiments ask for, each once; the other
     // models of the cache stay.
@@ -337,8 +354,10 @@ struct RunKey<'a> {
 /// [`CheckpointCache::abort_after`]); unset or empty for every real run.
 fn abort_after() -> Result<Option<usize>> {
     match std::env::var("SKM_ABORT_AFTER_STEPS") {
-        Ok(value) if !value.is_empty() => value.parse().map(Some).with_context(|| {
-            format!("SKM_ABORT_AFTER_STEPS = {value:?} is not a step count: allowed 1, 2, ...")
+        Ok(value) if !value.is_empty() => value.parse().map(Some).map_err(|_| {
+            PipelineError::Input(format!(
+                "SKM_ABORT_AFTER_STEPS = {value:?} is not a step count: allowed 1, 2, ..."
+            ))
         }),
         _ => Ok(None),
     }

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, PipelineError, Result, bail};
 use serde::{Deserialize, Serialize};
 use skm_experiments::spec::{Meta, Point, ProfileName, Spec};
 use skm_generator::{GeneratorConfig, GeneratorError, MIN_NAME_SPACE_RATIO, Vocabulary};
@@ -77,14 +77,15 @@ const MAX_SEEDS: u32 = 1_000;
 pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
     let file = path.display();
     let text = std::fs::read_to_string(path).with_context(|| format!("{file}: cannot read"))?;
-    let mut parsed: ExperimentFile =
-        toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))?;
+    let mut parsed: ExperimentFile = toml::from_str(&text)
+        .map_err(|e| PipelineError::Input(format!("{file}: {}", e.to_string().trim())))?;
     let stem = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or_default();
     if parsed.experiment.name != stem {
         bail!(
+            Input,
             "{file}: experiment.name = {:?} must equal the file name {stem:?}",
             parsed.experiment.name
         );
@@ -93,7 +94,10 @@ pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
         return reading(path, parsed, &source, profile);
     }
     let Some(profiles) = parsed.profiles.take() else {
-        bail!("{file}: missing table [profiles] (smoke, default and full)");
+        bail!(
+            Input,
+            "{file}: missing table [profiles] (smoke, default and full)"
+        );
     };
     let chosen = match profile {
         ProfileName::Smoke => profiles.smoke,
@@ -102,7 +106,7 @@ pub fn load(path: &Path, profile: ProfileName) -> Result<Spec> {
     };
     resolve(&parsed, &chosen, profile)
         .map(|resolved| resolved.into_spec(stem, path, parsed, chosen, profile))
-        .map_err(|e| anyhow::anyhow!("{file}: {e}"))
+        .map_err(|e| PipelineError::Input(format!("{file}: {e}")))
 }
 
 /// What a file resolves to at one profile, beside the tables it copies as they are.
@@ -290,6 +294,7 @@ fn reading(
     ];
     if let Some((table, _)) = own.iter().find(|(_, present)| *present) {
         bail!(
+            Input,
             "{file}: experiment.models_from = {source:?}: the models, stream and profiles come from {source}.toml, so {table} is not allowed here"
         );
     }
@@ -301,6 +306,7 @@ fn reading(
     })?;
     if base.meta.models_from.is_some() || base.model.is_none() {
         bail!(
+            Input,
             "{file}: experiment.models_from = {source:?} must name an experiment that trains its own models"
         );
     }
@@ -504,5 +510,6 @@ pub fn claim_catalog(dir: &Path) -> Result<Catalog> {
     let file = path.display();
     let text = std::fs::read_to_string(&path)
         .with_context(|| format!("{file}: cannot read the claim catalog"))?;
-    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{file}: {}", e.to_string().trim()))
+    toml::from_str(&text)
+        .map_err(|e| PipelineError::Input(format!("{file}: {}", e.to_string().trim())))
 }

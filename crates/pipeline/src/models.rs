@@ -1,8 +1,10 @@
 //! The checkpoint cache: every trained model, keyed by the hash of its recipe, under
-//! `results/<profile>/checkpoints/<hash>/`; a run in progress lives in `.<hash>.partial/`
-//! beside it, from which a killed run resumes.
+//! `results/<profile>/checkpoints/<hash>/` with the recipe itself (`recipe.toml`); a run in
+//! progress lives in `.<hash>.partial/` beside it, from which a killed run resumes. Models of
+//! older training code can never be asked for again (the code's hash is part of every
+//! recipe), and [`remove_superseded`] deletes them.
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, bail, ensure};
 use serde::Serialize;
 use skm_experiments::Progress;
 use skm_experiments::error::ExperimentError;
@@ -89,6 +91,45 @@ pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
     Ok(removed)
 }
 
+/// Removes the finished models of the checkpoint cache `dir` that training code of another
+/// hash than `code` made: those whose `recipe.toml` names another code, or that have none
+/// (made before recipes were kept). Partial runs stay (see [`remove_partial_runs`]).
+/// Returns what it removed.
+pub fn remove_superseded(dir: &Path, code: &str) -> Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut removed = Vec::new();
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("reading {}", dir.display()))?
+            .path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden || !path.is_dir() || recipe_code(&path).as_deref() == Some(code) {
+            continue;
+        }
+        std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
+        removed.push(path);
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// The file of a cached model's recipe.
+const RECIPE: &str = "recipe.toml";
+
+/// The training code's hash in the recipe of the cached model `dir`, if it has one.
+fn recipe_code(dir: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Code {
+        code: String,
+    }
+    let text = std::fs::read_to_string(dir.join(RECIPE)).ok()?;
+    toml::from_str::<Code>(&text).ok().map(|recipe| recipe.code)
+}
+
 /// Everything that determines a trained model: its cache key is the hash of this.
 #[derive(Serialize)]
 struct Recipe<'a> {
@@ -168,7 +209,8 @@ impl CheckpointCache {
         stop_after: Option<usize>,
     ) -> Result<Trained> {
         let device = request.device.device()?;
-        let hash = self.key(request)?;
+        let recipe = self.recipe(request)?;
+        let hash = store::hash_text(&recipe);
         let dir = self.dir.join(&hash);
         let reusable = self.reusable(&hash);
         if reusable && checkpoint::path_in(&dir, "last").exists() {
@@ -183,6 +225,9 @@ impl CheckpointCache {
         let (mut trainer, resumed_from) =
             resume_or_start(request, &scratch, reusable, &device, progress)?;
         self.train(request, &mut trainer, &scratch, stop_after, progress)?;
+        let recipe_path = scratch.join(RECIPE);
+        std::fs::write(&recipe_path, &recipe)
+            .with_context(|| format!("writing {}", recipe_path.display()))?;
         // An older directory of this key: unfinished (without `last`, nothing trusts it) or a
         // finished model that `--force` retrained.
         if dir.exists() {
@@ -198,8 +243,8 @@ impl CheckpointCache {
         })
     }
 
-    /// The cache key of `request`: the hash of its [`Recipe`].
-    fn key(&self, request: &TrainRequest<'_>) -> Result<String> {
+    /// The [`Recipe`] of `request` as TOML; its hash is the cache key.
+    fn recipe(&self, request: &TrainRequest<'_>) -> Result<String> {
         let data = match &request.data {
             TrainData::Sentences {
                 corpus,
@@ -232,8 +277,7 @@ impl CheckpointCache {
             device: request.device,
             code: &self.code,
         };
-        let text = toml::to_string(&recipe).context("serializing a training recipe")?;
-        Ok(store::hash_text(&text))
+        toml::to_string(&recipe).context("serializing a training recipe")
     }
 
     /// Runs `trainer` to the end of its budget (or early stopping), checkpointing into
@@ -298,6 +342,7 @@ impl CheckpointCache {
         .with_context(|| format!("training {}", model_label(model)))?;
         if report.stop == StopReason::Interrupted {
             bail!(
+                Failed,
                 "training {} stopped after {} steps",
                 model_label(model),
                 report.state.step
@@ -320,8 +365,9 @@ fn resume_or_start(
 ) -> Result<(Trainer, Option<usize>)> {
     let train = request.train;
     if let Some(weights) = request.init {
-        anyhow::ensure!(
+        ensure!(
             weights.config() == request.model,
+            Failed,
             "a run of {} cannot start from weights of {}",
             model_label(request.model),
             model_label(weights.config())
@@ -436,6 +482,17 @@ mod tests {
         let first = trained(&cache, &corpus, 0..250, &model, train).unwrap();
         let entries = || std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(entries(), 1, "one finished run, no scratch directory left");
+        let entry = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        assert_eq!(
+            recipe_code(&entry).as_deref(),
+            Some("test"),
+            "the recipe is kept"
+        );
         let again = trained(&cache, &corpus, 0..250, &model, train).unwrap();
         assert_eq!(entries(), 1);
         assert_eq!(first.state, again.state);
@@ -587,7 +644,7 @@ mod tests {
             weights(&resumed.snapshots[1].1),
             weights(&whole.snapshots[1].1)
         );
-        let key = |r: &TrainRequest<'_>| killed.key(r).unwrap();
+        let key = |r: &TrainRequest<'_>| store::hash_text(&killed.recipe(r).unwrap());
         let other_start = Gpt::init(&model, 54_321);
         let others = [
             TrainRequest {
@@ -630,6 +687,44 @@ mod tests {
         assert_eq!(left, [".tmp-1", "aa"]);
         assert!(
             remove_partial_runs(&dir.path().join("missing"))
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_models_of_the_current_training_code_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = |name: &str, recipe: Option<&str>| {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(&path).unwrap();
+            std::fs::write(path.join("last.safetensors"), "").unwrap();
+            if let Some(code) = recipe {
+                std::fs::write(
+                    path.join(RECIPE),
+                    format!("code = {code:?}\n[model]\nd = 1\n"),
+                )
+                .unwrap();
+            }
+        };
+        model("current", Some("new"));
+        model("older", Some("old"));
+        model("before-recipes", None);
+        model(".current.partial", None);
+        let removed = remove_superseded(dir.path(), "new").unwrap();
+        let names: Vec<_> = removed
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["before-recipes", "older"]);
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, [".current.partial", "current"]);
+        assert!(
+            remove_superseded(&dir.path().join("absent"), "new")
                 .unwrap()
                 .is_empty()
         );

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use crate::error::{Context, Result, bail};
 use skm_report::paper::{FigureRef, Report, Section};
 use skm_report::{Claim, render_panels_files, render_panels_svg};
 use skm_trainer::DeviceKind;
@@ -68,7 +68,7 @@ pub fn write(
     if !missing.is_empty() {
         let message = missing_message(layout, device, &missing);
         if only.is_empty() {
-            bail!(message);
+            bail!(Stale, "{message}");
         }
         eprintln!("note: the paper is not rewritten. {message}");
         return Ok(selected);
@@ -237,7 +237,7 @@ fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
     let svg =
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let Some(end) = svg.find('>') else {
-        anyhow::bail!("{}: not an SVG document", path.display());
+        bail!(Failed, "{}: not an SVG document", path.display());
     };
     let seeds: Vec<String> = provenance.seeds.iter().map(u64::to_string).collect();
     let stamped = format!(

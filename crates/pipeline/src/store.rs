@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use crate::error::{Context, Result, ensure};
 use polars::prelude::DataFrame;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -170,8 +170,9 @@ impl SourceKey {
 
 /// The code files under `root`, by path relative to it (with `/`), sorted.
 fn code_files(root: &Path) -> Result<Vec<(String, PathBuf)>> {
-    anyhow::ensure!(
+    ensure!(
         root.join("Cargo.toml").is_file(),
+        Input,
         "{}: not the skm workspace (no Cargo.toml): cannot hash the sources that make results",
         root.display()
     );

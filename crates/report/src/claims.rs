@@ -149,17 +149,20 @@ pub enum Rule {
         /// The value theory predicts.
         reference: f64,
     },
-    /// PASS when the value is at least `threshold`: `value ≥ threshold`.
+    /// PASS when the value is at least `threshold`: `value ≥ threshold`. An interval passes
+    /// when it lies wholly above the threshold, fails when wholly below, and is NOT
+    /// MEASURABLE when it straddles it.
     AtLeast {
         /// The smallest passing value.
         threshold: f64,
     },
-    /// PASS when the value is at most `threshold`: `value ≤ threshold`.
+    /// PASS when the value is at most `threshold`: `value ≤ threshold`; an interval as for
+    /// [`Rule::AtLeast`].
     AtMost {
         /// The largest passing value.
         threshold: f64,
     },
-    /// PASS when `|value − reference| ≤ tolerance`.
+    /// PASS when `|value − reference| ≤ tolerance`; an interval as for [`Rule::Band`].
     Within {
         /// The value theory predicts.
         reference: f64,
@@ -376,36 +379,49 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
         (Rule::ReferenceInside { .. }, Estimate::Bound { .. }) => {
             Judgement::not_measurable("only a bound is known: no interval to contain the reference")
         }
+        // An interval decides a threshold or a band only when all of it lies on one side:
+        // the verdict includes the sampling error.
+        (Rule::AtLeast { threshold }, &Estimate::Interval { lo, hi, .. }) => {
+            let wanted = format!("the threshold {}", format_number(threshold));
+            by_interval((lo, hi), (threshold, f64::INFINITY), &wanted)
+        }
+        (Rule::AtMost { threshold }, &Estimate::Interval { lo, hi, .. }) => {
+            let wanted = format!("the threshold {}", format_number(threshold));
+            by_interval((lo, hi), (f64::NEG_INFINITY, threshold), &wanted)
+        }
+        (
+            Rule::Within {
+                reference,
+                tolerance,
+            }
+            | Rule::Band {
+                reference,
+                tolerance,
+            },
+            &Estimate::Interval { lo, hi, .. },
+        ) => {
+            let (first, last) = (reference - tolerance, reference + tolerance);
+            let wanted = format!(
+                "an end of the band [{}, {}]",
+                format_number(first),
+                format_number(last)
+            );
+            by_interval((lo, hi), (first, last), &wanted)
+        }
         (
             Rule::AtLeast { threshold },
-            Estimate::Interval { value, .. }
-            | Estimate::SingleRun { value }
-            | Estimate::NoInterval { value, .. },
+            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool(*value >= threshold),
         (
             Rule::AtMost { threshold },
-            Estimate::Interval { value, .. }
-            | Estimate::SingleRun { value }
-            | Estimate::NoInterval { value, .. },
+            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
         ) => Judgement::from_bool(*value <= threshold),
         (
             Rule::Within {
                 reference,
                 tolerance,
-            },
-            Estimate::Interval { value, .. }
-            | Estimate::SingleRun { value }
-            | Estimate::NoInterval { value, .. },
-        ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
-        (
-            Rule::Band {
-                reference,
-                tolerance,
-            },
-            Estimate::Interval { lo, hi, .. },
-        ) => band(*lo, *hi, (reference - tolerance, reference + tolerance)),
-        (
-            Rule::Band {
+            }
+            | Rule::Band {
                 reference,
                 tolerance,
             },
@@ -453,20 +469,18 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
     }
 }
 
-/// [`Rule::Band`] on the interval `[lo, hi]`: inside `[first, last]` passes, disjoint
-/// fails, straddling an end is undecided.
-fn band(lo: f64, hi: f64, (first, last): (f64, f64)) -> Judgement {
+/// A rule on the interval `[lo, hi]` whose passing values are `[first, last]`: inside
+/// passes, disjoint fails, straddling an end (`wanted`, in words) is undecided.
+fn by_interval((lo, hi): (f64, f64), (first, last): (f64, f64), wanted: &str) -> Judgement {
     if first <= lo && hi <= last {
         Judgement::Pass
     } else if hi < first || lo > last {
         Judgement::Fail
     } else {
         Judgement::not_measurable(format!(
-            "the interval [{}, {}] straddles an end of the band [{}, {}]: the data cannot tell whether the value lies in it",
+            "the interval [{}, {}] straddles {wanted}: the data cannot tell on which side the value lies",
             format_number(lo),
             format_number(hi),
-            format_number(first),
-            format_number(last)
         ))
     }
 }
@@ -1111,12 +1125,17 @@ mod tests {
 
     #[test]
     fn rule_at_least() {
-        for e in [interval(2.5, 1.0, 3.0), single(2.0)] {
+        for e in [interval(2.5, 2.0, 3.0), single(2.0)] {
             assert_eq!(verdict(e, AT_LEAST), Pass);
         }
-        // An interval's point value decides, even when the interval reaches the threshold.
-        for e in [interval(1.9, 1.5, 2.5), single(1.99)] {
+        for e in [interval(1.5, 1.0, 1.99), single(1.99)] {
             assert_eq!(verdict(e, AT_LEAST), Fail);
+        }
+        // An interval across the threshold cannot tell, whichever side its middle is on.
+        for e in [interval(1.9, 1.5, 2.5), interval(2.5, 1.0, 3.0)] {
+            let (v, why) = check(e, AT_LEAST);
+            assert_eq!(v, Nm);
+            assert!(why.contains("straddles the threshold 2"), "{why}");
         }
         assert_eq!(verdict(at_least(2.0), AT_LEAST), Pass);
         let (v, why) = check(at_least(1.5), AT_LEAST);
@@ -1128,12 +1147,13 @@ mod tests {
 
     #[test]
     fn rule_at_most() {
-        for e in [interval(0.05, 0.0, 0.2), single(0.1)] {
+        for e in [interval(0.05, 0.0, 0.1), single(0.1)] {
             assert_eq!(verdict(e, AT_MOST), Pass);
         }
-        for e in [interval(0.2, 0.05, 0.3), single(0.11)] {
+        for e in [interval(0.2, 0.15, 0.3), single(0.11)] {
             assert_eq!(verdict(e, AT_MOST), Fail);
         }
+        assert_eq!(verdict(interval(0.05, 0.0, 0.2), AT_MOST), Nm);
         assert_eq!(verdict(at_most(0.1), AT_MOST), Pass);
         assert_eq!(verdict(at_most(0.2), AT_MOST), Nm);
         assert_eq!(verdict(at_least(0.2), AT_MOST), Fail);
@@ -1142,9 +1162,14 @@ mod tests {
 
     #[test]
     fn rule_within() {
-        for e in [interval(1.05, 0.9, 1.2), single(0.95), single(1.09)] {
+        for e in [interval(1.05, 0.95, 1.1), single(0.95), single(1.09)] {
             assert_eq!(verdict(e, WITHIN), Pass);
         }
+        assert_eq!(
+            verdict(interval(1.05, 0.9, 1.2), WITHIN),
+            Nm,
+            "across an end"
+        );
         // Both ends of the band pass (values exact in binary, so the edge is the edge).
         let band = Rule::Within {
             reference: 1.0,
@@ -1152,7 +1177,7 @@ mod tests {
         };
         assert_eq!(verdict(single(0.75), band), Pass);
         assert_eq!(verdict(single(1.25), band), Pass);
-        for e in [interval(1.2, 1.0, 1.4), single(0.85)] {
+        for e in [interval(1.3, 1.2, 1.4), single(0.85)] {
             assert_eq!(verdict(e, WITHIN), Fail);
         }
         // A bound fails only when it excludes the whole band 0.9..=1.1; it never passes.
@@ -1183,7 +1208,7 @@ mod tests {
             (v, why.as_str()),
             (
                 Nm,
-                "the interval [0.25, 0.35] straddles an end of the band [0.095, 0.28]: the data cannot tell whether the value lies in it"
+                "the interval [0.25, 0.35] straddles an end of the band [0.095, 0.28]: the data cannot tell on which side the value lies"
             )
         );
         assert_eq!(verdict(interval(0.2, 0.0, 0.5), BAND), Nm);

@@ -1,8 +1,10 @@
 //! The frames of bayes-learning-curve: per (point, seed, role, bin of N) the Bayes learner's
 //! excess over the oracle, and per (point, role, bin) its exact expectation.
 
+use super::schema::excess;
 use crate::error::Result;
 use crate::frames::columns::{ALPHA, BETA, N, POINT, ROLE, SEED};
+use crate::frames::sentences;
 use polars::prelude::*;
 use skm_generator::{GeneratorConfig, Role};
 use skm_theory::{Chains, CumulativeExcess, RoleBits, expected_cumulative_excess};
@@ -39,12 +41,12 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             POINT => vec![stream.label.as_str(); rows],
             ALPHA => vec![stream.alpha; rows],
             SEED => vec![stream.seed; rows],
-            "bin_start" => bins.iter().map(|b| b.1 as u64 + 1).collect::<Vec<_>>(),
-            "bin_end" => bins.iter().map(|b| b.2 as u64).collect::<Vec<_>>(),
+            excess::BIN_START => bins.iter().map(|b| b.1 as u64 + 1).collect::<Vec<_>>(),
+            excess::BIN_END => bins.iter().map(|b| b.2 as u64).collect::<Vec<_>>(),
             N => bins.iter().map(|b| ((b.1 + 1) as f64 * b.2 as f64).sqrt()).collect::<Vec<_>>(),
             ROLE => bins.iter().map(|b| b.0).collect::<Vec<_>>(),
-            "excess_bits" => bins.iter().map(|b| b.3).collect::<Vec<_>>(),
-            "cumulative_excess_bits" => bins.iter().map(|b| b.4).collect::<Vec<_>>(),
+            excess::EXCESS_BITS => bins.iter().map(|b| b.3).collect::<Vec<_>>(),
+            excess::CUMULATIVE_EXCESS_BITS => bins.iter().map(|b| b.4).collect::<Vec<_>>(),
         )?)
     })?;
     let theory = spec
@@ -53,9 +55,9 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         .map(|point| theory_excess(&ends, p.reference_chains, (&point.label, &point.generator)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
-        ("excess".to_string(), concat(frames)?),
-        ("theory_excess".to_string(), concat(theory)?),
-        ("sentences".to_string(), sentences),
+        (excess::NAME.to_string(), concat(frames)?),
+        (excess::THEORY_NAME.to_string(), concat(theory)?),
+        (sentences::NAME.to_string(), sentences),
     ]))
 }
 
@@ -93,16 +95,16 @@ fn theory_excess(
         POINT => vec![label; n],
         ALPHA => vec![config.alpha; n],
         BETA => vec![config.beta; n],
-        "attributes" => vec![config.attributes as u64; n],
-        "templates_per_attribute" => vec![config.templates_per_attribute as u64; n],
-        "template_dirichlet" => vec![config.template_dirichlet; n],
-        "values_per_attribute" => vec![config.values_per_attribute as u64; n],
-        "name_space" => vec![config.name_space(); n],
+        excess::ATTRIBUTES => vec![config.attributes as u64; n],
+        excess::TEMPLATES_PER_ATTRIBUTE => vec![config.templates_per_attribute as u64; n],
+        excess::TEMPLATE_DIRICHLET => vec![config.template_dirichlet; n],
+        excess::VALUES_PER_ATTRIBUTE => vec![config.values_per_attribute as u64; n],
+        excess::NAME_SPACE => vec![config.name_space(); n],
         ROLE => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "bin_start" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "bin_end" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        excess::BIN_START => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        excess::BIN_END => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
         N => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-        "expected_excess_bits" => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
+        excess::EXPECTED_EXCESS_BITS => rows.iter().map(|r| r.4).collect::<Vec<_>>(),
     )?)
 }
 

@@ -1,17 +1,18 @@
 //! bayes-learning-curve: the Bayes learner's excess over the oracle, by role, beside its
 //! exact expectation (C3, C4).
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
-//! C3 and C4, [`figures`] and [`text`] the figure and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frames' columns, [`compute`] the frames,
+//! [`claims`] the rules of C3 and C4, [`figures`] and [`text`] the figure and the prose.
 
 mod claims;
 mod compute;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
+use self::schema::excess;
 use crate::error::Result;
-use polars::prelude::DataFrame;
 
 use self::claims::{C4Input, Settled};
 use self::figures::RoleMeans;
@@ -20,7 +21,7 @@ use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, rows_where, settles_below,
 };
 use crate::frames::columns::{N, POINT, ROLE};
-use crate::frames::mean_over_seeds;
+use crate::frames::{Frame, mean_over_seeds};
 use crate::spec::{Point, Spec};
 
 pub struct BayesLearningCurve;
@@ -57,21 +58,25 @@ impl Experiment for BayesLearningCurve {
 
 /// One point's rows: the measured `excess` and the exact `theory_excess`.
 struct PointCurves {
-    measured: DataFrame,
-    exact: DataFrame,
+    measured: Frame,
+    exact: Frame,
 }
 
 impl PointCurves {
     fn of(frames: &Frames, label: &str) -> Result<Self> {
         Ok(Self {
-            measured: rows_where(frames.frame("excess")?, POINT, label)?,
-            exact: rows_where(frames.frame("theory_excess")?, POINT, label)?,
+            measured: rows_where(&frames.frame(excess::NAME)?, POINT, label)?,
+            exact: rows_where(&frames.frame(excess::THEORY_NAME)?, POINT, label)?,
         })
     }
 
     /// The per-seed curves of `role`.
     fn measured(&self, role: &str) -> Result<Vec<Curve>> {
-        curves_by_seed(&rows_where(&self.measured, ROLE, role)?, N, "excess_bits")
+        curves_by_seed(
+            &rows_where(&self.measured, ROLE, role)?,
+            N,
+            excess::EXCESS_BITS,
+        )
     }
 
     /// The exact expected curve of `role`.
@@ -79,7 +84,7 @@ impl PointCurves {
         let rows = rows_where(&self.exact, ROLE, role)?;
         Ok((
             crate::floats(&rows, N)?,
-            crate::floats(&rows, "expected_excess_bits")?,
+            crate::floats(&rows, excess::EXPECTED_EXCESS_BITS)?,
         ))
     }
 
@@ -90,7 +95,11 @@ impl PointCurves {
                 let (x, y) = self.exact(role)?;
                 x.into_iter().zip(y).collect()
             } else {
-                mean_over_seeds(&rows_where(&self.measured, ROLE, role)?, N, "excess_bits")?
+                mean_over_seeds(
+                    &rows_where(&self.measured, ROLE, role)?,
+                    N,
+                    excess::EXCESS_BITS,
+                )?
             })
         };
         Ok(RoleMeans {

@@ -1,11 +1,14 @@
 //! What the analysis reads off one point's frames: bits per token of every coder.
 
+use super::schema::codes;
 use crate::error::{Result, ensure};
+use crate::frames::training;
 use polars::prelude::*;
 
 use super::CODERS;
-use crate::frames::columns::{LOSS_NATS, POINT, STEP};
+use crate::frames::columns::{POINT, STEP};
 use crate::frames::scalar;
+use crate::frames::training::LOSS_NATS;
 use crate::{FrameSet, Frames, floats, rows_where};
 
 /// One point's codes: bits per token of each coder per seed, and the transformer's pass.
@@ -37,19 +40,22 @@ pub(super) fn mean(v: &[f64]) -> f64 {
 impl Codes {
     /// The codes of point `label`.
     pub fn read(frames: &Frames, label: &str) -> Result<Self> {
-        let codes = rows_where(frames.frame("codes")?, POINT, label)?;
-        let training = rows_where(frames.frame("training")?, POINT, label)?;
+        let codes = rows_where(&frames.frame(codes::NAME)?, POINT, label)?;
+        let training = rows_where(&frames.frame(training::NAME)?, POINT, label)?;
         let mut values = Vec::new();
         for (key, _) in CODERS {
-            let v = floats(&rows_where(&codes, "coder", key)?, "bits_per_token")?;
+            let v = floats(
+                &rows_where(&codes, codes::CODER, key)?,
+                codes::BITS_PER_TOKEN,
+            )?;
             ensure!(!v.is_empty(), "compression: no {key} rows at {label}");
             values.push(v);
         }
         let means: Vec<f64> = values.iter().map(|v| mean(v)).collect();
         let seeds = values[0].len();
-        let transformer_rows = rows_where(&codes, "coder", "transformer")?;
-        let coded = mean(&floats(&transformer_rows, "coded_tokens")?);
-        let stream_tokens = mean(&floats(&transformer_rows, "stream_tokens")?);
+        let transformer_rows = rows_where(&codes, codes::CODER, "transformer")?;
+        let coded = mean(&floats(&transformer_rows, codes::CODED_TOKENS)?);
+        let stream_tokens = mean(&floats(&transformer_rows, codes::STREAM_TOKENS)?);
         let steps = floats(&training, STEP)?.into_iter().fold(-1.0, f64::max) + 1.0;
         // The transformer's rate at the end of the pass: its mean loss over the last tenth
         // of the steps (seeds pooled), in bits.
@@ -67,7 +73,7 @@ impl Codes {
             stream_tokens,
             steps,
             late_bits: scalar(late, late_bits.mean())?,
-            token_bytes: mean(&floats(&transformer_rows, "token_bytes")?),
+            token_bytes: mean(&floats(&transformer_rows, codes::TOKEN_BYTES)?),
         })
     }
 

@@ -1,8 +1,10 @@
 //! The frames of compression: `codes` (one row per stream and coder), `training` (the
 //! transformer's prequential pass) and `sentences`.
 
+use super::schema::codes;
 use crate::error::{Context, Result, ensure_config};
 use crate::frames::columns::{ALPHA, POINT, SEED};
+use crate::frames::{sentences, training};
 use polars::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -11,10 +13,11 @@ use skm_trainer::{ModelConfig, Prequential, TrainConfig};
 use super::CODERS;
 use super::coders::{ByteCoder, serialize, token_width};
 use super::params::Params;
+use crate::frames::training::LossRows;
 use crate::measure::{Stream, measure};
 use crate::spec::Spec;
 use crate::training::{
-    Batches, LossRows, TrainData, TrainRequest, TrainingStream, configs, each_training_stream,
+    Batches, TrainData, TrainRequest, TrainingStream, configs, each_training_stream,
 };
 use crate::{Env, Frames, Progress, concat};
 
@@ -81,18 +84,18 @@ impl Rows {
             POINT => self.c_point,
             ALPHA => self.c_alpha,
             SEED => self.c_seed,
-            "order" => self.c_order,
-            "coder" => self.c_coder,
-            "coded_tokens" => self.c_tokens,
-            "stream_tokens" => self.c_stream_tokens,
-            "token_bytes" => self.c_token_bytes,
-            "bits" => self.c_bits,
-            "bits_per_token" => per_token,
+            codes::ORDER => self.c_order,
+            codes::CODER => self.c_coder,
+            codes::CODED_TOKENS => self.c_tokens,
+            codes::STREAM_TOKENS => self.c_stream_tokens,
+            codes::TOKEN_BYTES => self.c_token_bytes,
+            codes::BITS => self.c_bits,
+            codes::BITS_PER_TOKEN => per_token,
         )?;
         let training = self.training.frame()?;
         Ok(Frames::from([
-            ("codes".to_string(), codes),
-            ("training".to_string(), training),
+            (codes::NAME.to_string(), codes),
+            (training::NAME.to_string(), training),
         ]))
     }
 }
@@ -129,7 +132,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let mut rows = Rows::default();
     let sentences = each_training_stream(spec, |at| coding.stream(at, &mut rows))?;
     let mut frames = rows.frames()?;
-    frames.insert("sentences".into(), concat(sentences)?);
+    frames.insert(sentences::NAME.into(), concat(sentences)?);
     Ok(frames)
 }
 
@@ -171,7 +174,7 @@ impl Coding<'_> {
             let size = coder.size(name, &bytes)?;
             rows.code(&key, name, n_tokens, 8.0 * size as f64)?;
         }
-        stream.sentences_frame()
+        sentences::frame(&stream)
     }
 
     /// The transformer's row: one prequential pass over the stream (from the env's models,

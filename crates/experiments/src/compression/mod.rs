@@ -8,9 +8,9 @@
 //! oracle < Bayes < any learner of the class, and a model of the source should beat coders
 //! that know nothing of it.
 //!
-//! [`params`] holds the `[analysis]` table, [`coders`] gzip, xz and zstd, [`compute`] the
-//! frames, [`codes`] what the analysis reads off them, [`claims`] the rule of C12,
-//! [`figures`] and [`text`] the figure and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frame's columns, [`coders`] gzip, xz
+//! and zstd, [`compute`] the frames, [`codes`] what the analysis reads off them, [`claims`] the
+//! rule of C12, [`figures`] and [`text`] the figure and the prose.
 
 mod claims;
 mod coders;
@@ -18,6 +18,7 @@ mod codes;
 mod compute;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
 use crate::error::Result;

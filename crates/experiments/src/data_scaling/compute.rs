@@ -2,6 +2,8 @@
 //! Bayes learner's test excess by role, per (point, N) the Bayes learner's exact expected
 //! excess on a held-out sentence, and the training losses.
 
+use super::schema::theory_heldout_excess;
+use crate::frames::{scaling, training};
 use std::ops::Range;
 
 use crate::error::{Context, Result};
@@ -12,11 +14,10 @@ use skm_theory::{BayesLearner, Chains, Oracle, expected_heldout_excess};
 use skm_trainer::evaluate_roles;
 
 use super::params::Params;
+use crate::frames::evaluations::{ROLES, RoleRows, role_of};
+use crate::frames::training::LossRows;
 use crate::spec::Spec;
-use crate::training::{
-    LossRows, ROLES, RoleRows, TrainingStream, configs, each_training_stream, model_for, role_of,
-    trained,
-};
+use crate::training::{TrainingStream, configs, each_training_stream, model_for, trained};
 use crate::{Env, Frames};
 
 /// Columns of the `scaling` frame, one row per (point, seed, N, role).
@@ -51,14 +52,14 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let mut scaling = df!(
         POINT => rows.point,
         SEED => rows.seed,
-        "sentences" => rows.sentences,
-        "train_tokens" => rows.train_tokens,
-        "steps" => rows.steps,
-        "kept_step" => rows.kept_step,
+        scaling::SENTENCES => rows.sentences,
+        scaling::TRAIN_TOKENS => rows.train_tokens,
+        scaling::STEPS => rows.steps,
+        scaling::KEPT_STEP => rows.kept_step,
     )?;
     scaling.hstack_mut(&rows.roles.columns())?;
     scaling.with_column(Column::new(
-        "bayes_excess_bits_per_token".into(),
+        scaling::BAYES_EXCESS_BITS_PER_TOKEN.into(),
         rows.bayes,
     ))?;
     let theory = spec
@@ -73,9 +74,12 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
-        ("scaling".to_string(), scaling),
-        ("theory_heldout_excess".to_string(), crate::concat(theory)?),
-        ("training".to_string(), rows.training.frame()?),
+        (scaling::NAME.to_string(), scaling),
+        (
+            theory_heldout_excess::NAME.to_string(),
+            crate::concat(theory)?,
+        ),
+        (training::NAME.to_string(), rows.training.frame()?),
     ]))
 }
 
@@ -107,7 +111,7 @@ fn theory_heldout_excess(
         BETA => vec![config.beta; len],
         N => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
         ROLE => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "expected_excess_bits_per_sentence" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        scaling::EXPECTED_EXCESS_BITS_PER_SENTENCE => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
     )?)
 }
 

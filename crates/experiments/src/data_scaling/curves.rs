@@ -1,17 +1,14 @@
 //! The curves of one point the analysis reads off the `scaling` frame.
 
 use crate::error::{Result, ensure};
+use crate::frames::scaling::{BAYES_EXCESS_BITS_PER_TOKEN, KEPT_STEP, SENTENCES, STEPS};
 use polars::prelude::DataFrame;
 use skm_report::{LogLogFit, fit_loglog};
 
-use crate::frames::columns::{EXCESS_BITS_PER_TOKEN, ROLE};
+use crate::frames::columns::ROLE;
+use crate::frames::evaluations::EXCESS_BITS_PER_TOKEN;
 use crate::frames::mean_over_seeds;
 use crate::{Curve, curves_by_seed, floats, num, rows_where};
-
-/// The column of the training sentences N.
-const SENTENCES: &str = "sentences";
-/// The Bayes learner's excess on the same test sentences, bits per token.
-const BAYES_EXCESS: &str = "bayes_excess_bits_per_token";
 
 /// The test excess of one point against N, and what the prose says about its runs.
 pub(super) struct PointCurves {
@@ -40,13 +37,13 @@ impl PointCurves {
     pub fn read(rows: &DataFrame, budget: usize) -> Result<Self> {
         let all = rows_where(rows, ROLE, "all")?;
         let seeds = curves_by_seed(&all, SENTENCES, EXCESS_BITS_PER_TOKEN)?;
-        let bayes_seeds = curves_by_seed(&all, SENTENCES, BAYES_EXCESS)?;
-        let bayes = mean_over_seeds(&all, SENTENCES, BAYES_EXCESS)?;
+        let bayes_seeds = curves_by_seed(&all, SENTENCES, BAYES_EXCESS_BITS_PER_TOKEN)?;
+        let bayes = mean_over_seeds(&all, SENTENCES, BAYES_EXCESS_BITS_PER_TOKEN)?;
         let bayes_fit = {
             let (x, y): (Vec<f64>, Vec<f64>) = bayes.iter().copied().unzip();
             fit_loglog(&x, &y).ok()
         };
-        let steps = floats(&all, "steps")?;
+        let steps = floats(&all, STEPS)?;
         let sentences = floats(&all, SENTENCES)?;
         let mut roles = Vec::new();
         for role in ["syntax", "name", "value"] {
@@ -63,7 +60,7 @@ impl PointCurves {
             seeds,
             bayes,
             bayes_fit,
-            kept: floats(&all, "kept_step")?,
+            kept: floats(&all, KEPT_STEP)?,
             budget_limited: budget_limited(&steps, &sentences, budget),
             roles,
         })
@@ -87,7 +84,7 @@ impl PointCurves {
 /// with `e_r` a role's excess per token and `t_r` its scored tokens, one curve per seed.
 fn knowledge_curves(rows: &DataFrame) -> Result<Vec<Curve>> {
     let of = |role: &str, column: &str| -> Result<Vec<Curve>> {
-        curves_by_seed(&rows_where(rows, ROLE, role)?, "sentences", column)
+        curves_by_seed(&rows_where(rows, ROLE, role)?, SENTENCES, column)
     };
     let (name, value) = (
         of("name", "excess_bits_per_token")?,

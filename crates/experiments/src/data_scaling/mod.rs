@@ -6,19 +6,22 @@
 //! like `1/N`, is gone early), so `log(loss - H)` against `log N` has slope `alpha - 1`. `H`
 //! is known exactly (the oracle on the same test tokens), so no irreducible term is fitted.
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`curves`] the seed means
-//! the analysis reads off them, [`claims`] the rule of C5, [`figures`] and [`text`] the
-//! figure and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frames' columns, [`compute`] the frames,
+//! [`curves`] the seed means the analysis reads off them, [`claims`] the rule of C5, [`figures`]
+//! and [`text`] the figure and the prose.
 
 mod claims;
 mod compute;
 mod curves;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
+use self::schema::theory_heldout_excess;
 use crate::error::Result;
 use crate::frames::columns::{N, POINT, ROLE};
+use crate::frames::scaling;
 
 use self::curves::PointCurves;
 use self::params::Params;
@@ -57,15 +60,15 @@ impl Experiment for DataScaling {
         let (mut prose, mut exponents) = (Vec::new(), Vec::new());
         for point in &spec.points {
             let point = (point.label.as_str(), point.generator.alpha);
-            let rows = rows_where(frames.frame("scaling")?, POINT, point.0)?;
+            let rows = rows_where(&frames.frame(scaling::NAME)?, POINT, point.0)?;
             let curves = PointCurves::read(&rows, train.steps)?;
             let capped = (&curves.budget_limited[..], train.steps);
             let exact = |role: &str| -> Result<f64> {
-                let rows = rows_where(frames.frame("theory_heldout_excess")?, POINT, point.0)?;
+                let rows = rows_where(&frames.frame(theory_heldout_excess::NAME)?, POINT, point.0)?;
                 let rows = rows_where(&rows, ROLE, role)?;
                 let curve = (
                     floats(&rows, N)?,
-                    floats(&rows, "expected_excess_bits_per_sentence")?,
+                    floats(&rows, scaling::EXPECTED_EXCESS_BITS_PER_SENTENCE)?,
                 );
                 crate::exact_slope(&curve)
             };

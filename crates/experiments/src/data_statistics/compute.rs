@@ -2,8 +2,10 @@
 //! beside the exact E[K_n] and its asymptote, and the tail count G(c) on a log grid of c;
 //! per point the exact expected tail count E[G_N(c)] on the same grid.
 
+use super::schema::heaps;
 use crate::error::Result;
-use crate::frames::columns::{ALPHA, BETA, N, POINT, SEED};
+use crate::frames::columns::{ALPHA, N, POINT, SEED};
+use crate::frames::{sentences, tail_counts};
 use polars::prelude::*;
 use skm_theory::pycrp;
 
@@ -17,19 +19,25 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let p: Params = spec.analysis()?;
     let grid = log_grid(spec.sentences, p.points_per_decade);
     let (frames, sentences) = for_each_stream(spec, env.progress, |stream| {
-        Ok((heaps(spec, &grid, stream)?, tail_counts(&grid, stream)?))
+        Ok((
+            heaps(spec, &grid, stream)?,
+            tail_counts::measured(&grid, stream)?,
+        ))
     })?;
     let (heaps, tails): (Vec<_>, Vec<_>) = frames.into_iter().unzip();
     let theory = spec
         .points
         .iter()
-        .map(|point| theory_tail_counts(spec, &grid, (&point.label, &point.generator)))
+        .map(|point| {
+            let sizes = [spec.sentences];
+            tail_counts::theory((&point.label, &point.generator), &sizes, &grid)
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Frames::from([
-        ("heaps".to_string(), concat(heaps)?),
-        ("tail_counts".to_string(), concat(tails)?),
-        ("theory_tail_counts".to_string(), concat(theory)?),
-        ("sentences".to_string(), sentences),
+        (heaps::NAME.to_string(), concat(heaps)?),
+        (tail_counts::NAME.to_string(), concat(tails)?),
+        (tail_counts::THEORY_NAME.to_string(), concat(theory)?),
+        (sentences::NAME.to_string(), sentences),
     ]))
 }
 
@@ -59,41 +67,8 @@ fn heaps(spec: &Spec, grid: &[u64], stream: &Stream) -> Result<DataFrame> {
         ALPHA => vec![stream.alpha; grid.len()],
         SEED => vec![stream.seed; grid.len()],
         N => grid.to_vec(),
-        "distinct" => distinct_at(grid, stream),
-        "expected" => grid.iter().map(|&n| expected[n as usize]).collect::<Vec<_>>(),
-        "asymptote" => grid.iter().map(|&n| asymptote(n)).collect::<Vec<_>>(),
-    )?)
-}
-
-/// The tail count of one stream: `tail = G(c)`, the entities seen in at least `c` sentences,
-/// at every `c` of `grid`.
-fn tail_counts(grid: &[u64], stream: &Stream) -> Result<DataFrame> {
-    let mut counts = stream.corpus.world.counts.clone();
-    counts.sort_unstable();
-    let at_least = |c: u64| (counts.len() - counts.partition_point(|&k| k < c)) as u64;
-    Ok(df!(
-        POINT => vec![stream.label.as_str(); grid.len()],
-        ALPHA => vec![stream.alpha; grid.len()],
-        SEED => vec![stream.seed; grid.len()],
-        "c" => grid.to_vec(),
-        "tail" => grid.iter().map(|&c| at_least(c)).collect::<Vec<_>>(),
-    )?)
-}
-
-/// The exact expected tail count `E[G_N(c)] = sum_{j >= c} E[K_{N,j}]` of the point `label`
-/// after `N = spec.sentences` sentences, at every `c` of `grid`, with its inputs as columns.
-fn theory_tail_counts(
-    spec: &Spec,
-    grid: &[u64],
-    (label, config): (&str, &skm_generator::GeneratorConfig),
-) -> Result<DataFrame> {
-    let expected = pycrp::expected_tail_counts(config.alpha, config.beta, spec.sentences as usize);
-    Ok(df!(
-        POINT => vec![label; grid.len()],
-        ALPHA => vec![config.alpha; grid.len()],
-        BETA => vec![config.beta; grid.len()],
-        N => vec![spec.sentences; grid.len()],
-        "c" => grid.to_vec(),
-        "expected_tail" => grid.iter().map(|&c| expected[c as usize - 1]).collect::<Vec<_>>(),
+        heaps::DISTINCT => distinct_at(grid, stream),
+        heaps::EXPECTED => grid.iter().map(|&n| expected[n as usize]).collect::<Vec<_>>(),
+        heaps::ASYMPTOTE => grid.iter().map(|&n| asymptote(n)).collect::<Vec<_>>(),
     )?)
 }

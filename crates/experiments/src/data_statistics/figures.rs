@@ -1,6 +1,7 @@
 //! The figures of data-statistics: Heaps' law (measured, exact and asymptotic K_N of every
 //! point) and Zipf's law as the tail count G(c) (the seed mean beside the exact E[G_N(c)]).
 
+use super::schema::heaps;
 use crate::error::Result;
 use polars::prelude::DataFrame;
 use skm_report::{Figure, Scale, Series, Style};
@@ -21,18 +22,18 @@ impl Plots {
     pub fn heaps(&mut self, heaps: &DataFrame, label: &str, color: usize) -> Result<()> {
         self.heaps.push(Series {
             label: format!("measured, {label}"),
-            points: mean_over_seeds(heaps, N, "distinct")?,
+            points: mean_over_seeds(heaps, N, heaps::DISTINCT)?,
             style: Style::Line,
             color,
         });
-        let exact = curves_by_seed(heaps, N, "expected")?.swap_remove(0);
+        let exact = curves_by_seed(heaps, N, heaps::EXPECTED)?.swap_remove(0);
         self.heaps.push(Series {
             label: format!("exact E[K_N], {label}"),
             points: exact.0.iter().copied().zip(exact.1).collect(),
             style: Style::Dashed,
             color,
         });
-        let asymptote = curves_by_seed(heaps, N, "asymptote")?.swap_remove(0);
+        let asymptote = curves_by_seed(heaps, N, heaps::ASYMPTOTE)?.swap_remove(0);
         let points = asymptote.0.iter().copied().zip(asymptote.1);
         self.heaps.push(Series {
             label: if color == 0 {

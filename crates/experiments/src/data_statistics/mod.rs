@@ -5,20 +5,24 @@
 //! the same fit window) and the ranked counts fall like `rank^(-1/alpha)` (C2), measured as
 //! the tail count G(c) against the exact `E[G_N(c)]` over the same window.
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
-//! C1 and C2, [`figures`] and [`text`] the figures and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] and [`crate::frames`] the frames' columns,
+//! [`compute`] the frames, [`claims`] the rules of C1 and C2, [`figures`] and [`text`] the figures
+//! and the prose.
 
 mod claims;
 mod compute;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
 use crate::error::Result;
 use crate::frames::columns::{N, POINT};
+use crate::frames::tail_counts;
 
 use self::figures::Plots;
 use self::params::Params;
+use self::schema::heaps;
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, floats, rows_where,
 };
@@ -47,9 +51,9 @@ impl Experiment for DataStatistics {
         let (mut claims, mut prose, mut plots) = (Vec::new(), Vec::new(), Plots::default());
         for (color, point) in spec.points.iter().enumerate() {
             let point = (point.label.as_str(), point.generator.alpha);
-            let heaps = rows_where(frames.frame("heaps")?, POINT, point.0)?;
-            let measured = curves_by_seed(&heaps, N, "distinct")?;
-            let expected = &curves_by_seed(&heaps, N, "expected")?[0];
+            let heaps = rows_where(&frames.frame(heaps::NAME)?, POINT, point.0)?;
+            let measured = curves_by_seed(&heaps, N, heaps::DISTINCT)?;
+            let expected = &curves_by_seed(&heaps, N, heaps::EXPECTED)?[0];
             let c1 = claims::c1(self.name(), point.0, (&measured, expected), from)?;
             prose.push(text::heaps_sentence(point, &c1));
             claims.push(c1);
@@ -88,12 +92,15 @@ struct Tails {
 impl Tails {
     /// Reads the point `label` from `tail_counts` and `theory_tail_counts`.
     fn of(frames: &Frames, label: &str) -> Result<Self> {
-        let measured = rows_where(frames.frame("tail_counts")?, POINT, label)?;
-        let exact = rows_where(frames.frame("theory_tail_counts")?, POINT, label)?;
-        let exact = (floats(&exact, "c")?, floats(&exact, "expected_tail")?);
+        let measured = rows_where(&frames.frame(tail_counts::NAME)?, POINT, label)?;
+        let exact = rows_where(&frames.frame(tail_counts::THEORY_NAME)?, POINT, label)?;
+        let exact = (
+            floats(&exact, tail_counts::C)?,
+            floats(&exact, tail_counts::EXPECTED_TAIL)?,
+        );
         Ok(Self {
-            measured: curves_by_seed(&measured, "c", "tail")?,
-            mean: mean_over_seeds(&measured, "c", "tail")?,
+            measured: curves_by_seed(&measured, tail_counts::C, tail_counts::TAIL)?,
+            mean: mean_over_seeds(&measured, tail_counts::C, tail_counts::TAIL)?,
             exact,
         })
     }

@@ -80,19 +80,24 @@ pub(super) struct Learning<'a> {
 /// before its new facts (theory: `log10(F)`, `facts = F` the facts tuned in a run, the mean
 /// over runs). NOT MEASURABLE
 /// when the format never reaches its threshold; a lower bound (the facts never reach
-/// theirs) decides only when it already reaches `p.decades`.
+/// theirs) decides only when it already reaches `p.decades`. The curves pool the seeds; when
+/// each seed's own curves give a gap (`by_seed`), the estimate is their mean with its
+/// t-interval.
 pub(super) fn format(
     experiment: &str,
     label: &str,
     p: &Params,
     learning: &Learning,
     last_step: f64,
-    facts: f64,
+    (facts, by_seed): (f64, &[Option<f64>]),
 ) -> Claim {
     let format_at = first_reach(learning.format_u, p.learned_share);
     let facts_at = first_reach(learning.facts_u, p.learned_share);
     let theory = facts.log10();
-    let estimate = format_estimate(format_at, facts_at, last_step);
+    let estimate = match format_estimate(format_at, facts_at, last_step) {
+        single @ Estimate::SingleRun { .. } => crate::seed_interval(by_seed).unwrap_or(single),
+        other => other,
+    };
     let rule = Rule::AtLeast {
         threshold: p.decades,
     };
@@ -103,23 +108,34 @@ pub(super) fn format(
     };
     let format_at = format_at.unwrap_or(f64::NAN);
     let detail = text::format_detail(p, learning, (format_at, facts_at), gap, (theory, facts));
+    let detail = format!(
+        "{detail} In each seed's own curves: {} decades (the estimate is their mean with its t-interval when every seed gives a gap).",
+        crate::seed_values(by_seed)
+    );
     crate::claim("C10", variant, experiment, estimate, rule, detail)
 }
 
+/// The difference C10 forgetting measures on `ends` (the [`comparable`] buckets): the share
+/// of its accuracy the rarest qualifying bucket loses minus the most frequent one's.
+pub(super) fn forgetting_difference(ends: &[(i32, f64, f64)], min_accuracy: f64) -> Option<f64> {
+    forgetting_rule(ends, min_accuracy).map(|((_, rare), (_, frequent))| rare - frequent)
+}
+
 /// C10 forgetting: in the unknown arm, the rarest qualifying bucket `(bucket, before, after)`
-/// of `ends_u` (the [`comparable`] ones) loses a share of its accuracy larger by at least `p.min_difference` than the
-/// most frequent one; NOT MEASURABLE when fewer than two buckets qualify.
+/// of `ends_u` (the [`comparable`] ones, over all seeds) loses a share of its accuracy larger
+/// by at least `p.min_difference` than the most frequent one; NOT MEASURABLE when fewer than
+/// two buckets qualify. When each seed's own comparable buckets give a difference
+/// (`by_seed`), the estimate is their mean with its t-interval.
 pub(super) fn forgetting(
     experiment: &str,
     label: &str,
     p: &Params,
     ends_u: &[(i32, f64, f64)],
+    by_seed: &[Option<f64>],
     lists: &ForgettingText,
 ) -> Claim {
-    let estimate = match forgetting_rule(ends_u, p.forgetting_min_accuracy) {
-        Some(((_, rare), (_, frequent))) => Estimate::SingleRun {
-            value: rare - frequent,
-        },
+    let estimate = match forgetting_difference(ends_u, p.forgetting_min_accuracy) {
+        Some(value) => crate::seed_interval(by_seed).unwrap_or(Estimate::SingleRun { value }),
         None => Estimate::NotMeasurable {
             reason: format!(
                 "fewer than two buckets have {} or more probes and template accuracy >= {} before tuning",
@@ -135,7 +151,12 @@ pub(super) fn forgetting(
         Rule::AtLeast {
             threshold: p.min_difference,
         },
-        text::forgetting_detail(p, lists),
+        format!(
+            "{} In each seed's own buckets (of {} or more probes of that seed): {} (the estimate is their mean with its t-interval when every seed gives one).",
+            text::forgetting_detail(p, lists),
+            p.forgetting_min_probes,
+            crate::seed_values(by_seed)
+        ),
     )
 }
 
@@ -153,24 +174,31 @@ pub(super) struct Relapse {
 }
 
 /// C10 hallucination: tuning on unknown facts raises the hallucinated share of known facts
-/// by at least `p.min_difference` over tuning on known facts; NOT MEASURABLE when no
-/// held-out fact was known before tuning.
-pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relapse) -> Claim {
-    let (h_u, h_k) = r.hallucinated;
+/// by at least `p.min_difference` over tuning on known facts. The estimate is the mean over
+/// seeds of each seed's difference (`by_seed`, from that seed's probes alone) with its 95%
+/// t-interval; with one seed, that run's difference. NOT MEASURABLE when no held-out fact was
+/// known before tuning, or a seed's difference is not finite (it knew none of them).
+pub(super) fn hallucination(
+    experiment: &str,
+    label: &str,
+    p: &Params,
+    r: &Relapse,
+    by_seed: &[f64],
+) -> Claim {
     let estimate = if r.known_facts == 0 {
         Estimate::NotMeasurable {
             reason: "no held-out fact was known before tuning".into(),
         }
-    } else if !(h_u - h_k).is_finite() {
+    } else if by_seed.is_empty() || by_seed.iter().any(|d| !d.is_finite()) {
         Estimate::NotMeasurable {
             reason: format!(
-                "the hallucinated shares ({} and {}) have no finite difference",
-                num(h_u),
-                num(h_k)
+                "the hallucinated shares of some seed have no finite difference ({})",
+                list(by_seed)
             ),
         }
     } else {
-        Estimate::SingleRun { value: h_u - h_k }
+        let values: Vec<Option<f64>> = by_seed.iter().copied().map(Some).collect();
+        crate::seed_interval(&values).unwrap_or(Estimate::SingleRun { value: by_seed[0] })
     };
     crate::claim(
         "C10",
@@ -180,8 +208,17 @@ pub(super) fn hallucination(experiment: &str, label: &str, p: &Params, r: &Relap
         Rule::AtLeast {
             threshold: p.min_difference,
         },
-        text::hallucination_detail(p, r),
+        text::hallucination_detail(p, r, by_seed),
     )
+}
+
+/// `a, b, c` in the prose's number format.
+fn list(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|&v| num(v))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -198,6 +235,15 @@ mod tests {
 
     /// The format claim when the unknown arm's format and facts follow `format_u` and `facts_u`.
     fn format_claim(format_u: &[(f64, f64)], facts_u: &[(f64, f64)]) -> Claim {
+        format_claim_with(format_u, facts_u, &[])
+    }
+
+    /// [`format_claim`], with each seed's own gap `by_seed`.
+    fn format_claim_with(
+        format_u: &[(f64, f64)],
+        facts_u: &[(f64, f64)],
+        by_seed: &[Option<f64>],
+    ) -> Claim {
         let flat = [(0.0, 0.0), (1000.0, 0.0)];
         let learning = Learning {
             format_u,
@@ -206,7 +252,14 @@ mod tests {
             facts_k: &flat,
             sentences_per_step: 10.0,
         };
-        format("fine-tuning", "base", &params(), &learning, 1000.0, 12.0)
+        format(
+            "fine-tuning",
+            "base",
+            &params(),
+            &learning,
+            1000.0,
+            (12.0, by_seed),
+        )
     }
 
     #[test]
@@ -224,6 +277,19 @@ mod tests {
             "{}",
             claim.detail
         );
+        // Each seed's own gap: their mean with its interval, which must clear 1 as a whole.
+        let seeds = [Some(1.9), Some(2.0), Some(2.1)];
+        let claim = format_claim_with(&format_u, &slow, &seeds);
+        assert_eq!(claim.verdict(), Verdict::Pass);
+        assert!(claim.estimate_text().contains("t-interval over 3 seeds"));
+        assert!(
+            claim.detail.contains("1.9, 2, 2.1 decades"),
+            "{}",
+            claim.detail
+        );
+        let spread = [Some(0.2), Some(2.0), Some(3.0)];
+        let claim = format_claim_with(&format_u, &slow, &spread);
+        assert_eq!(claim.verdict(), Verdict::NotMeasurable);
         // Facts from step 4: a third of a decade.
         let fast = [(0.0, 0.0), (4.0, 0.6), (1000.0, 0.9)];
         assert_eq!(format_claim(&format_u, &fast).verdict(), Verdict::Fail);
@@ -265,8 +331,9 @@ mod tests {
 
     #[test]
     fn the_forgetting_claim_passes_fails_and_is_not_measurable() {
-        let claim =
-            |ends: &[(i32, f64, f64)]| forgetting("fine-tuning", "base", &params(), ends, &lists());
+        let claim = |ends: &[(i32, f64, f64)]| {
+            forgetting("fine-tuning", "base", &params(), ends, &[], &lists())
+        };
         // The rare bucket loses everything, the frequent one a tenth.
         let c = claim(&[(1, 0.8, 0.0), (3, 1.0, 0.9)]);
         assert_eq!(c.verdict(), Verdict::Pass);
@@ -288,30 +355,72 @@ mod tests {
                 "fewer than two buckets have 2 or more probes and template accuracy >= 0.3 before tuning"
             )
         );
+        // Each seed's own difference: their mean with its interval, clearing 0.05 as a whole.
+        let ends = [(1, 0.8, 0.0), (3, 1.0, 0.9)];
+        let seeds = [Some(0.8), Some(0.9), Some(1.0)];
+        let c = forgetting("fine-tuning", "base", &params(), &ends, &seeds, &lists());
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(c.estimate_text().contains("t-interval over 3 seeds"));
+        assert!(
+            c.detail.contains("of that seed): 0.8, 0.9, 1 ("),
+            "{}",
+            c.detail
+        );
+        // A seed with too few buckets: the pooled value, no interval.
+        let c = forgetting(
+            "fine-tuning",
+            "base",
+            &params(),
+            &ends,
+            &[Some(0.8), None],
+            &lists(),
+        );
+        assert!(matches!(c.estimate(), Estimate::SingleRun { .. }));
     }
 
     #[test]
     fn the_hallucination_claim_passes_fails_and_is_not_measurable() {
-        let claim = |known_facts: usize, hallucinated: (f64, f64)| {
+        let claim = |known_facts: usize, by_seed: &[f64]| {
             let relapse = Relapse {
                 known_facts,
                 heldout_facts: 10,
                 last_step: 300.0,
-                hallucinated,
+                hallucinated: (0.4, 0.1),
                 correct: (0.5, 0.7),
             };
-            hallucination("fine-tuning", "base", &params(), &relapse)
+            hallucination("fine-tuning", "base", &params(), &relapse, by_seed)
         };
-        let c = claim(5, (0.4, 0.1));
+        // One seed: that run's difference, no interval.
+        let c = claim(5, &[0.3]);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(
             matches!(c.estimate(), Estimate::SingleRun { value } if (value - 0.3).abs() < 1e-12)
         );
-        assert!(c.detail.contains("5 of 10 probes"));
-        assert_eq!(claim(5, (0.1, 0.1)).verdict(), Verdict::Fail);
-        let c = claim(0, (0.4, 0.1));
+        assert!(c.detail.contains("5 of 10 probes") && c.detail.contains("(0.3)"));
+        // Three seeds: their mean with its t-interval, judged on the mean.
+        let c = claim(5, &[0.2, 0.3, 0.4]);
+        assert_eq!(c.verdict(), Verdict::Pass);
+        let Estimate::Interval {
+            value,
+            lo,
+            hi,
+            method,
+        } = c.estimate()
+        else {
+            panic!("{:?}", c.estimate());
+        };
+        assert!((value - 0.3).abs() < 1e-12 && *lo < 0.3 && *hi > 0.3);
+        assert_eq!(method, "95% t-interval over 3 seeds");
+        assert_eq!(claim(5, &[0.0, 0.01, 0.02]).verdict(), Verdict::Fail);
+        // An interval across the threshold cannot tell.
+        assert_eq!(
+            claim(5, &[0.0, 0.05, 0.1]).verdict(),
+            Verdict::NotMeasurable
+        );
+        let c = claim(0, &[0.3]);
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert_eq!(c.reason(), Some("no held-out fact was known before tuning"));
-        assert_eq!(claim(5, (f64::NAN, 0.1)).verdict(), Verdict::NotMeasurable);
+        // A seed that knew none of the held-out facts.
+        assert_eq!(claim(5, &[0.3, f64::NAN]).verdict(), Verdict::NotMeasurable);
     }
 }

@@ -1,6 +1,8 @@
 //! The frames of fine-tuning: pre-training, the probe sets, the two tuned arms and their
 //! probes at log-spaced steps.
 
+use crate::frames::probes::{self, EXPECTED_EXPOSURES, PROBE};
+use crate::frames::training;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::{Context, Result};
@@ -12,15 +14,16 @@ use skm_trainer::probe::{
 };
 use skm_trainer::{DeviceKind, Gpt, ModelConfig, TrainConfig};
 
-use super::curves::{ARM, FORMAT, KNOWN_BEFORE, SET};
 use super::params::{Params, tune_config};
 use super::qa::{ARMS, Qa, TUNE_SALT, tuning_stream};
+use super::schema::{ARM, FORMAT, KNOWN_BEFORE, PHASE, SET};
 use crate::frames::ProbeColumns;
 use crate::frames::columns::{POINT, SEED, STEP};
+use crate::frames::training::LossRows;
 use crate::spec::Spec;
 use crate::train_smoke::evaluation_steps;
 use crate::training::{
-    Batches, LossRows, TrainData, TrainRequest, configs, each_training_stream, model_for, trained,
+    Batches, TrainData, TrainRequest, configs, each_training_stream, model_for, trained,
 };
 use crate::{Env, Frames, concat};
 
@@ -85,17 +88,17 @@ impl Counts {
     }
 }
 
-/// The known arm: of the seen entities `ranked` (id, sentences), ranked by facts known
-/// (correct template probes) then frequency then id, every other one from the first, and of
-/// those only the facts the model knows, up to `limit` facts. `facts` holds the `A` facts of
-/// each entity of `ranked` in turn, `known` whether each is known. Every other entity, so that
-/// as well-known entities stay held out; only known facts, so that the arm tunes what the
-/// model knows even of entities it knows in part.
+/// The known arm: of the seen entities `ranked` (id, sentences) but those of `held_out`,
+/// ranked by facts known (correct template probes) then frequency then id, only the facts
+/// the model knows, up to `limit` facts. `facts` holds the `A` facts of each entity of
+/// `ranked` in turn, `known` whether each is known. The held-out entities were drawn first,
+/// stratified by frequency, so well-known entities stay held out; only known facts, so that
+/// the arm tunes what the model knows even of entities it knows in part.
 pub(super) fn known_arm(
     ranked: &[(u32, u64)],
     (facts, known): (&[Probe], &[bool]),
-    attributes: usize,
-    limit: usize,
+    (attributes, limit): (usize, usize),
+    held_out: &BTreeSet<u32>,
 ) -> Vec<Probe> {
     let known_of = |i: usize| &known[i * attributes..(i + 1) * attributes];
     let count = |i: usize| known_of(i).iter().filter(|&&b| b).count();
@@ -106,7 +109,7 @@ pub(super) fn known_arm(
     });
     order
         .into_iter()
-        .step_by(2)
+        .filter(|&i| !held_out.contains(&ranked[i].0))
         .flat_map(|i| (i * attributes..(i + 1) * attributes).filter(|&f| known[f]))
         .map(|f| facts[f].clone())
         .take(limit)
@@ -205,8 +208,8 @@ impl Rows {
             STEP => self.step,
             SET => self.set,
             FORMAT => self.format,
-            "probe" => self.probe,
-            "expected_exposures" => self.expected,
+            PROBE => self.probe,
+            EXPECTED_EXPOSURES => self.expected,
             KNOWN_BEFORE => self.known_before,
         )?)?)
     }
@@ -216,7 +219,7 @@ impl Rows {
 pub(super) fn phase_frame(rows: LossRows, phase: &str) -> Result<DataFrame> {
     let mut frame = rows.frame()?;
     let phases = vec![phase.to_string(); frame.height()];
-    frame.with_column(Column::new("phase".into(), phases))?;
+    frame.with_column(Column::new(PHASE.into(), phases))?;
     Ok(frame)
 }
 
@@ -271,8 +274,8 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         Ok(())
     })?;
     Ok(Frames::from([
-        ("probes".to_string(), rows.frame()?),
-        ("training".to_string(), concat(training)?),
+        (probes::NAME.to_string(), rows.frame()?),
+        (training::NAME.to_string(), concat(training)?),
     ]))
 }
 
@@ -336,9 +339,9 @@ impl Sets {
     }
 }
 
-/// The probe sets, from what the pre-trained model knows: the known arm's facts
-/// ([`known_arm`]), a stratified held-out set without their entities, and as many facts of
-/// the unknown arm's fresh entities.
+/// The probe sets, from what the pre-trained model knows: a held-out set stratified by
+/// frequency and as many never-seen entities, then the known arm's facts ([`known_arm`], of
+/// the other entities), and as many facts of the unknown arm's fresh entities.
 fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let (corpus, world, n) = (run.corpus, &run.corpus.world, run.corpus.sentences.len());
     let counts = Counts::new(corpus, n);
@@ -348,22 +351,20 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
         .flat_map(|&(k, _)| counts.probes(world, k))
         .collect();
     let known = known_before(pretrained, run, &facts)?;
+    let stratified =
+        probe::stratified(corpus, 0..n, Strata::Weight, p.probes_per_bucket, run.seed)?;
+    let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) =
+        stratified.into_iter().partition(|q| q.entity.is_none());
+    let held_out: BTreeSet<u32> = heldout.iter().filter_map(|q| q.entity).collect();
     let limit = p.tune_entities * world.config.attributes;
-    let attributes = world.config.attributes;
-    let tuned_known = known_arm(&ranked, (&facts, &known), attributes, limit);
+    let shape = (world.config.attributes, limit);
+    let tuned_known = known_arm(&ranked, (&facts, &known), shape, &held_out);
     crate::error::ensure!(
         !tuned_known.is_empty(),
         "fine-tuning at {} seed {}: the pre-trained model knows no fact the known arm may tune",
         run.label,
         run.seed
     );
-    let tuned_entities: BTreeSet<u32> = tuned_known.iter().filter_map(|f| f.entity).collect();
-    let stratified =
-        probe::stratified(corpus, 0..n, Strata::Weight, p.probes_per_bucket, run.seed)?;
-    let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) = stratified
-        .into_iter()
-        .filter(|q| q.entity.is_none_or(|k| !tuned_entities.contains(&k)))
-        .partition(|q| q.entity.is_none());
     // As many facts in both arms: the unknown arm's fresh entities, cut to the known arm's size.
     let mut unknown = fresh_entities(world, p.tune_entities, &never_seen, run.seed)?;
     unknown.truncate(tuned_known.len());

@@ -1,24 +1,18 @@
 //! What fine-tuning's analysis reads off its `probes` frame: per point, the curves of both
 //! arms against tuning steps, as polars expressions over the point's rows.
 
+use super::schema::{ARM, FORMAT, KNOWN_BEFORE, SET};
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::error::Result;
 use polars::prelude::*;
 use skm_trainer::probe::NEVER_SEEN;
 
-use crate::frames::columns::{ANSWER, BUCKET_ORDER, P_ARGMAX, POINT, STEP};
-use crate::frames::{count, floats, is, mean_by, scalar};
+use crate::frames::columns::{ENTITY, POINT, SEED, STEP};
+use crate::frames::probes::{BUCKET_ORDER, P_ARGMAX, answered};
+use crate::frames::{Frame, count, floats, is, mean_by, scalar};
 use crate::num;
-
-/// The `probes` column of the tuning arm: `unknown` or `known`.
-pub(super) const ARM: &str = "arm";
-/// The probe set: `tuned`, `held-out` or never seen.
-pub(super) const SET: &str = "set";
-/// How the fact is asked: `template` or `qa`.
-pub(super) const FORMAT: &str = "format";
-/// Whether the template probe was correct after pre-training.
-pub(super) const KNOWN_BEFORE: &str = "known_before";
+use skm_trainer::probe::Answer;
 
 /// The rows of probe set `set` asked in `format`.
 fn asked(set: &str, format: &str) -> Expr {
@@ -74,7 +68,7 @@ impl ArmCurves {
     fn new(rows: &LazyFrame, arm: &str, buckets: &BTreeSet<i32>) -> Result<Self> {
         let arm = rows.clone().filter(is(ARM, arm));
         let share = |keep: Expr, value: Expr| mean_by(arm.clone().filter(keep), STEP, value);
-        let correct = || is(ANSWER, "correct");
+        let correct = || answered(Answer::Correct);
         let held_out_qa = || asked("held-out", "qa");
         let known_qa = || held_out_qa().and(col(KNOWN_BEFORE));
         let by_bucket = buckets
@@ -85,9 +79,9 @@ impl ArmCurves {
             })
             .collect::<Result<_>>()?;
         Ok(ArmCurves {
-            format: share(held_out_qa(), is(ANSWER, "malformed").not())?,
+            format: share(held_out_qa(), answered(Answer::Malformed).not())?,
             facts: share(asked("tuned", "qa"), correct())?,
-            hallucinated: share(known_qa(), is(ANSWER, "hallucinated"))?,
+            hallucinated: share(known_qa(), answered(Answer::Hallucinated))?,
             correct: share(known_qa(), correct())?,
             confidence: share(asked(NEVER_SEEN, "qa"), col(P_ARGMAX))?,
             by_bucket,
@@ -121,11 +115,13 @@ pub(super) struct PointCurves {
     pub heldout_facts: usize,
     /// The known arm's tuned facts known before tuning (template probe correct), and all.
     pub tuned_known_before: (usize, usize),
+    /// Entities the known arm tunes, summed over seeds.
+    pub entities_tuned: usize,
 }
 
 impl PointCurves {
     /// The curves of point `label` from the `probes` frame.
-    pub(super) fn new(probes: &DataFrame, label: &str) -> Result<Self> {
+    pub(super) fn new(probes: &Frame, label: &str) -> Result<Self> {
         let rows = probes.clone().lazy().filter(is(POINT, label));
         let held_out = rows
             .clone()
@@ -163,8 +159,13 @@ impl PointCurves {
             heldout_facts: count(at_start("unknown", "held-out", "qa"))?,
             tuned_known_before: (
                 count(tuned_known.clone().filter(col(KNOWN_BEFORE)))?,
-                count(tuned_known)?,
+                count(tuned_known.clone())?,
             ),
+            entities_tuned: count(
+                tuned_known
+                    .select([col(SEED), col(ENTITY)])
+                    .unique_stable(None, UniqueKeepStrategy::First),
+            )?,
         })
     }
 }

@@ -29,7 +29,7 @@ pub(super) fn body(
         .map_or(0, |q| 2 + q.generator.attributes);
     let points = prose.join("\n\n");
     format!(
-        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on up to {facts} facts the model knows (right in template probes), of the seen entities it knows best (most facts right, then most frequent; every other one of that ranking, so that as well-known entities stay held out), the unknown arm on as many facts of up to {entities} never-seen entities (fresh names, values uniform in V_j; all their facts, cut to the known arm's size when the model knows fewer). At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
+        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on up to {facts} facts the model knows (right in template probes), of the seen entities it knows best (most facts right, then most frequent) among those of no held-out probe (the held-out probes are drawn first, stratified by frequency, so well-known entities stay held out too), the unknown arm on as many facts of up to {entities} never-seen entities (fresh names, values uniform in V_j; all their facts, cut to the known arm's size when the model knows fewer). At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
         steps = train.steps,
         batch = train.batch_size,
         context = model.context,
@@ -96,8 +96,9 @@ fn setup_paragraph(t: &PointText) -> String {
     let (label, known_facts, heldout_facts, facts_tuned) =
         (t.label, c.known_facts, c.heldout_facts, c.facts_tuned);
     let (tuned_known, tuned) = c.tuned_known_before;
+    let entities = c.entities_tuned;
     format!(
-        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. Summed over seeds, the known arm tunes {tuned} facts, of which {tuned_known} were known before (template probe correct), and the unknown arm {facts_tuned} facts of never-seen entities."
+        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. Summed over seeds, the known arm tunes {tuned} facts of {entities} entities, of which {tuned_known} were known before (template probe correct), and the unknown arm {facts_tuned} facts of never-seen entities."
     )
 }
 
@@ -295,11 +296,13 @@ pub(super) fn forgetting_detail(p: &Params, t: &ForgettingText) -> String {
 }
 
 /// C10 hallucination's detail.
-pub(super) fn hallucination_detail(p: &Params, r: &Relapse) -> String {
+pub(super) fn hallucination_detail(p: &Params, r: &Relapse, by_seed: &[f64]) -> String {
     let (known_facts, heldout_facts, min_difference) =
         (r.known_facts, r.heldout_facts, p.min_difference);
+    let by_seed: Vec<String> = by_seed.iter().map(|&d| num(d)).collect();
     format!(
-        "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes), asked in QA format after {last_step} tuning steps: hallucinated (a wrong value of the attribute) {h_u} after tuning on unknown facts, {h_k} after tuning on known facts (correct: {c_u} and {c_k}); measured = the difference; PASS when >= {min_difference}.",
+        "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes over all seeds), asked in QA format after {last_step} tuning steps: hallucinated (a wrong value of the attribute) {h_u} after tuning on unknown facts, {h_k} after tuning on known facts (correct: {c_u} and {c_k}; all seeds pooled); measured = the difference in each seed ({by_seed}), and their mean; PASS when the mean is >= {min_difference}.",
+        by_seed = by_seed.join(", "),
         last_step = num(r.last_step),
         h_u = num(r.hallucinated.0),
         h_k = num(r.hallucinated.1),

@@ -1,39 +1,108 @@
 //! Frames, the analysis language of skm: what every `compute` returns and every `analyse`
 //! reads.
 //!
-//! The column names that several frames share are defined once ([`columns`]), and so are the
-//! probe-result columns that every experiment that probes writes ([`ProbeColumns`]). The
-//! readers return an error naming the missing column instead of panicking. Aggregations
+//! One module per kind of frame that several experiments write defines the frame's name, its
+//! columns and its builder: [`training`] curves, [`evaluations`] by token role, [`probes`],
+//! [`sentences`], [`scaling`] points and [`tail_counts`]; [`columns`] holds the key columns
+//! they share. A frame that one experiment alone writes is defined in that experiment's
+//! `frames` module. A run's frames are read as named [`Frame`]s, so a reader that misses a
+//! column names the frame and the column instead of panicking. Aggregations
 //! (means over seeds, shares by bucket, curves by step) are polars expressions. polars' own
 //! grouped `mean` sums in an order that depends on the size of its thread pool, so a group's
 //! mean is taken over the group's values in row order ([`in_order_mean`]), and no result
 //! depends on the thread count (`tests/polars_threads.rs`).
 
 pub mod columns;
-mod probes;
+pub mod evaluations;
+pub mod probes;
+pub mod scaling;
+pub mod sentences;
+pub mod tail_counts;
+pub mod training;
 
 use std::collections::BTreeMap;
 
 use crate::error::{Context, Result};
 use polars::prelude::*;
 
+pub use self::evaluations::RoleRows;
 pub use self::probes::ProbeColumns;
+pub use self::training::LossRows;
 
 /// Frames by name; `sentences` is written but never read back by `analyse`.
 pub type Frames = BTreeMap<String, DataFrame>;
 
+/// A frame of a run with its name, so that a reader that misses a column can say which
+/// frame lacks it. Derefs to the [`DataFrame`]; [`rows_where`] and [`rows_between`] keep
+/// the name.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    name: String,
+    data: DataFrame,
+}
+
+impl Frame {
+    /// `data` under the name `name`.
+    pub fn new(name: impl Into<String>, data: DataFrame) -> Self {
+        Self {
+            name: name.into(),
+            data,
+        }
+    }
+
+    /// The frame's rows as a lazy query.
+    pub fn lazy(self) -> LazyFrame {
+        self.data.lazy()
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = DataFrame;
+    fn deref(&self) -> &DataFrame {
+        &self.data
+    }
+}
+
+/// What the readers read: a named [`Frame`], or a bare [`DataFrame`] (an intermediate
+/// result).
+pub trait Table {
+    /// The frame's name, empty for an unnamed one.
+    fn name(&self) -> &str;
+    /// The data.
+    fn data(&self) -> &DataFrame;
+}
+
+impl Table for Frame {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn data(&self) -> &DataFrame {
+        &self.data
+    }
+}
+
+impl Table for DataFrame {
+    fn name(&self) -> &str {
+        ""
+    }
+    fn data(&self) -> &DataFrame {
+        self
+    }
+}
+
 /// Reading a run's frames by name.
 pub trait FrameSet {
     /// The frame `name`, or an error naming it (a run of older code may lack it).
-    fn frame(&self, name: &str) -> Result<&DataFrame>;
+    fn frame(&self, name: &str) -> Result<Frame>;
 }
 
 impl FrameSet for Frames {
-    fn frame(&self, name: &str) -> Result<&DataFrame> {
-        self.get(name).with_context(|| {
+    fn frame(&self, name: &str) -> Result<Frame> {
+        let data = self.get(name).with_context(|| {
             let have: Vec<&str> = self.keys().map(String::as_str).collect();
             format!("the run has no frame {name:?} (it has {})", have.join(", "))
-        })
+        })?;
+        Ok(Frame::new(name, data.clone()))
     }
 }
 
@@ -57,39 +126,62 @@ pub fn is(column: &str, value: &str) -> Expr {
 }
 
 /// The rows of `frame` where the string column `column` equals `value`.
-pub fn rows_where(frame: &DataFrame, column: &str, value: &str) -> Result<DataFrame> {
-    column_of(frame, column)?;
-    Ok(frame.clone().lazy().filter(is(column, value)).collect()?)
+pub fn rows_where(frame: &impl Table, column: &str, value: &str) -> Result<Frame> {
+    filtered(frame, column, is(column, value))
 }
 
 /// The rows of `frame` whose numeric `column` lies in `[lo, hi]`.
-pub fn rows_between(frame: &DataFrame, column: &str, (lo, hi): (f64, f64)) -> Result<DataFrame> {
-    column_of(frame, column)?;
+pub fn rows_between(frame: &impl Table, column: &str, (lo, hi): (f64, f64)) -> Result<Frame> {
     let value = col(column).cast(DataType::Float64);
-    let inside = value.clone().gt_eq(lit(lo)).and(value.lt_eq(lit(hi)));
-    Ok(frame.clone().lazy().filter(inside).collect()?)
+    filtered(
+        frame,
+        column,
+        value.clone().gt_eq(lit(lo)).and(value.lt_eq(lit(hi))),
+    )
 }
 
-/// The column `column` of `frame`, or an error naming it and the columns there are.
-fn column_of<'a>(frame: &'a DataFrame, column: &str) -> Result<&'a Column> {
-    frame.column(column).ok().with_context(|| {
-        let names = frame.get_column_names();
+/// The rows of `frame` of the seed `seed`.
+pub fn rows_of_seed(frame: &impl Table, seed: u64) -> Result<Frame> {
+    rows_equal(frame, columns::SEED, seed)
+}
+
+/// The rows of `frame` whose numeric `column` equals `value`.
+pub fn rows_equal(frame: &impl Table, column: &str, value: impl Literal) -> Result<Frame> {
+    filtered(frame, column, col(column).eq(lit(value)))
+}
+
+/// The rows of `frame` where `keep` (an expression of `column`) holds, under its name.
+fn filtered(frame: &impl Table, column: &str, keep: Expr) -> Result<Frame> {
+    column_of(frame, column)?;
+    let rows = frame.data().clone().lazy().filter(keep).collect()?;
+    Ok(Frame::new(frame.name(), rows))
+}
+
+/// The column `column` of `frame`, or an error naming the frame, the column and the columns
+/// there are.
+fn column_of<'a>(frame: &'a impl Table, column: &str) -> Result<&'a Column> {
+    frame.data().column(column).ok().with_context(|| {
+        let names = frame.data().get_column_names();
         let have: Vec<&str> = names.iter().map(|name| name.as_str()).collect();
+        let which = match frame.name() {
+            "" => "the frame".to_string(),
+            name => format!("frame {name:?}"),
+        };
         format!(
-            "frame has no column {column:?} (it has {})",
+            "{which} has no column {column:?} (it has {})",
             have.join(", ")
         )
     })
 }
 
 /// A numeric (or boolean) column as `f64`; a null reads as NaN.
-pub fn floats(frame: &DataFrame, column: &str) -> Result<Vec<f64>> {
+pub fn floats(frame: &impl Table, column: &str) -> Result<Vec<f64>> {
     let cast = column_of(frame, column)?.cast(&DataType::Float64)?;
     Ok(cast.f64()?.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 
 /// A string column; a null reads as the empty string.
-pub fn strings(frame: &DataFrame, column: &str) -> Result<Vec<String>> {
+pub fn strings(frame: &impl Table, column: &str) -> Result<Vec<String>> {
     Ok(column_of(frame, column)?
         .str()?
         .iter()
@@ -123,9 +215,9 @@ pub fn mean_by(rows: LazyFrame, x: &str, y: Expr) -> Result<Vec<(f64, f64)>> {
 }
 
 /// The seed mean of the column `y` at each `x` of `frame`.
-pub fn mean_over_seeds(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<(f64, f64)>> {
+pub fn mean_over_seeds(frame: &impl Table, x: &str, y: &str) -> Result<Vec<(f64, f64)>> {
     column_of(frame, y)?;
-    mean_by(frame.clone().lazy(), x, col(y))
+    mean_by(frame.data().clone().lazy(), x, col(y))
 }
 
 /// One number from `rows`: `select([value])`; NaN when it is null (a mean over no rows).
@@ -149,12 +241,13 @@ pub fn count(rows: LazyFrame) -> Result<usize> {
 
 /// `(x, y)` curves of a frame, one per distinct value of the column `key` (a seed, a chain),
 /// in the order of `key`, each in row order: `group_by([key]).agg([x, y]).sort([key])`.
-pub fn curves_by(frame: &DataFrame, key: &str, x: &str, y: &str) -> Result<Vec<Curve>> {
+pub fn curves_by(frame: &impl Table, key: &str, x: &str, y: &str) -> Result<Vec<Curve>> {
     for column in [key, x, y] {
         column_of(frame, column)?;
     }
     let as_f64 = |c: &str| col(c).cast(DataType::Float64);
     let curves = frame
+        .data()
         .clone()
         .lazy()
         .group_by([col(key)])
@@ -178,7 +271,7 @@ pub fn curves_by(frame: &DataFrame, key: &str, x: &str, y: &str) -> Result<Vec<C
 }
 
 /// Per-seed `(x, y)` curves of a frame, one per distinct `seed`, in seed order.
-pub fn curves_by_seed(frame: &DataFrame, x: &str, y: &str) -> Result<Vec<Curve>> {
+pub fn curves_by_seed(frame: &impl Table, x: &str, y: &str) -> Result<Vec<Curve>> {
     curves_by(frame, columns::SEED, x, y)
 }
 
@@ -238,6 +331,26 @@ mod tests {
         );
         assert!(curves_by_seed(&frame(), "x", "z").is_err());
         assert!(rows_where(&frame(), "kind", "a").is_err());
+    }
+
+    #[test]
+    fn a_run_frame_is_named_in_errors_also_after_a_filter() {
+        let frames = Frames::from([("probes".to_string(), frame())]);
+        let probes = frames.frame("probes").unwrap();
+        let error = floats(&probes, "z").unwrap_err().to_string();
+        assert!(
+            error.starts_with("frame \"probes\" has no column \"z\""),
+            "{error}"
+        );
+        let rows = rows_where(&probes, "tag", "a").unwrap();
+        assert_eq!(rows.height(), 2);
+        let error = mean_over_seeds(&rows, "x", "z").unwrap_err().to_string();
+        assert!(error.contains("frame \"probes\""), "{error}");
+        let error = frames.frame("scaling").unwrap_err().to_string();
+        assert!(
+            error.contains("no frame \"scaling\" (it has probes)"),
+            "{error}"
+        );
     }
 
     #[test]

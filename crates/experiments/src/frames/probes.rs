@@ -1,13 +1,47 @@
-//! The probe-result columns every experiment that probes writes.
+//! `probes`: one row per probed fact, the caller's key columns (sweep point, seed, step,
+//! arm, ...) followed by the eleven probe-result columns every experiment that probes
+//! writes (train-smoke, acquisition, fine-tuning, hallucination).
 
 use polars::prelude::*;
 use skm_trainer::probe::{Answer, Probe, ProbeResult, Strata, bucket_label, bucket_of};
 
-use super::columns::*;
+pub use super::columns::{ATTRIBUTE, ENTITY};
+
+/// The frame's name.
+pub const NAME: &str = "probes";
+
+// Keys that several experiments' probe frames carry.
+
+/// The probe's index in its probe set.
+pub const PROBE: &str = "probe";
+/// How often the probed fact is expected to be stated in the training stream, from its
+/// entity's weight.
+pub const EXPECTED_EXPOSURES: &str = "expected_exposures";
+
+// The probe-result columns of [`ProbeColumns`].
+
+/// Times the fact is stated in the training stream.
+pub const EXPOSURES: &str = "exposures";
+/// The probe's bucket label (`never seen`, `never stated`, `1`, `2-3`, ...).
+pub const BUCKET: &str = "bucket";
+/// The bucket's order: -1 never seen, 0 never stated, then ascending.
+pub const BUCKET_ORDER: &str = "bucket_order";
+/// `correct`, `hallucinated` or `malformed`.
+pub const ANSWER: &str = "answer";
+/// Whether the answer is the true value.
+pub const CORRECT: &str = "correct";
+/// The model's probability of the true value.
+pub const P_TRUE: &str = "p_true";
+/// The model's probability of its argmax.
+pub const P_ARGMAX: &str = "p_argmax";
+/// The model's mass on the attribute's valid values.
+pub const VALID_MASS: &str = "valid_mass";
+/// The entropy of the model's answer distribution, bits.
+pub const ENTROPY_BITS: &str = "entropy_bits";
 
 /// The columns of one probe row each, to append to the caller's key columns:
 /// `entity, attribute, exposures, bucket, bucket_order, answer, correct, p_true, p_argmax,
-/// valid_mass, entropy_bits` (see [`super::columns`]).
+/// valid_mass, entropy_bits`.
 #[derive(Default)]
 pub struct ProbeColumns {
     entity: Vec<i64>,
@@ -64,4 +98,9 @@ impl ProbeColumns {
         frame.hstack_mut(&self.columns())?;
         Ok(frame)
     }
+}
+
+/// `answer == given`: the rows of probes answered `given`.
+pub fn answered(given: Answer) -> Expr {
+    super::is(ANSWER, given.as_str())
 }

@@ -44,11 +44,13 @@ pub(super) fn unseen(
     )
 }
 
-/// A rank correlation as a claim's estimate: one value (the shares are pooled over seeds,
-/// so there is no interval), or not measurable.
-fn correlation_estimate(r: Option<f64>, seeds: usize) -> Estimate {
+/// A rank correlation as a claim's estimate: the mean of each seed's own correlation
+/// (`by_seed`) with its t-interval over seeds when every seed gives one, else the correlation
+/// `r` of the shares pooled over seeds (no interval); not measurable without `r`.
+fn correlation_estimate((r, by_seed): (Option<f64>, &[Option<f64>]), seeds: usize) -> Estimate {
     match r {
-        Some(value) => crate::pooled_estimate(value, seeds),
+        Some(value) => crate::seed_interval(by_seed)
+            .unwrap_or_else(|| crate::pooled_estimate(value, seeds)),
         None => Estimate::NotMeasurable {
             reason: "no rank correlation: fewer than two points, or the shares or the x values are all equal".into(),
         },
@@ -62,11 +64,12 @@ pub(super) fn by_frequency(
     experiment: &str,
     point: &str,
     model: &str,
-    by_frequency: Option<f64>,
+    by_frequency: (Option<f64>, &[Option<f64>]),
     shares: &str,
     max_rank_correlation: f64,
     seeds: usize,
 ) -> Claim {
+    let per_seed = crate::seed_values(by_frequency.1);
     crate::claim(
         "C9",
         format!("{point} frequency, {model}"),
@@ -76,7 +79,7 @@ pub(super) fn by_frequency(
             threshold: max_rank_correlation,
         },
         format!(
-            "Largest model: Spearman correlation of the hallucinated share with the exposure bucket of seen entities' facts (seeds pooled; times stated: share; {shares}); PASS when <= {max_rank_correlation} (NOT MEASURABLE when the shares or buckets are all equal)."
+            "Largest model: Spearman correlation of the hallucinated share with the exposure bucket of seen entities' facts (seeds pooled; times stated: share; {shares}), and in each seed alone ({per_seed}; the estimate is their mean with its t-interval when every seed gives one); PASS when <= {max_rank_correlation} (NOT MEASURABLE when the shares or buckets are all equal)."
         ),
     )
 }
@@ -87,11 +90,12 @@ pub(super) fn by_frequency(
 pub(super) fn by_size(
     experiment: &str,
     point: &str,
-    by_size: Option<f64>,
+    by_size: (Option<f64>, &[Option<f64>]),
     shares: &str,
     max_rank_correlation: f64,
     seeds: usize,
 ) -> Claim {
+    let per_seed = crate::seed_values(by_size.1);
     crate::claim(
         "C9",
         format!("{point} size"),
@@ -101,7 +105,7 @@ pub(super) fn by_size(
             threshold: max_rank_correlation,
         },
         format!(
-            "Spearman correlation of the hallucinated share of probed stated facts (seeds pooled) with the model's parameters ({shares}); PASS when <= {max_rank_correlation} (NOT MEASURABLE when fewer than two models or the shares are all equal)."
+            "Spearman correlation of the hallucinated share of probed stated facts (seeds pooled) with the model's parameters ({shares}), and in each seed alone ({per_seed}; the estimate is their mean with its t-interval when every seed gives one); PASS when <= {max_rank_correlation} (NOT MEASURABLE when fewer than two models or the shares are all equal)."
         ),
     )
 }
@@ -149,17 +153,17 @@ mod tests {
 
     #[test]
     fn c9_frequency_passes_at_most_the_threshold_fails_above_and_unmeasured_is_not_measurable() {
-        let pass = by_frequency("e", "base", "m", Some(-0.8), "1-3: 0.5", -0.5, 1);
+        let pass = by_frequency("e", "base", "m", (Some(-0.8), &[]), "1-3: 0.5", -0.5, 1);
         assert_eq!(pass.verdict(), Verdict::Pass);
         assert_eq!(pass.estimate(), &Estimate::SingleRun { value: -0.8 });
         assert_eq!(pass.rule(), &Rule::AtMost { threshold: -0.5 });
         assert_eq!(pass.interval(), None);
         // Exactly at the threshold passes.
-        let edge = by_frequency("e", "base", "m", Some(-0.5), "1-3: 0.5", -0.5, 1);
+        let edge = by_frequency("e", "base", "m", (Some(-0.5), &[]), "1-3: 0.5", -0.5, 1);
         assert_eq!(edge.verdict(), Verdict::Pass);
-        let fail = by_frequency("e", "base", "m", Some(0.2), "1-3: 0.5", -0.5, 1);
+        let fail = by_frequency("e", "base", "m", (Some(0.2), &[]), "1-3: 0.5", -0.5, 1);
         assert_eq!(fail.verdict(), Verdict::Fail);
-        let unmeasured = by_frequency("e", "base", "m", None, "", -0.5, 1);
+        let unmeasured = by_frequency("e", "base", "m", (None, &[]), "", -0.5, 1);
         assert_eq!(unmeasured.verdict(), Verdict::NotMeasurable);
         assert_eq!(unmeasured.measured(), None);
         assert!(
@@ -171,8 +175,8 @@ mod tests {
 
     #[test]
     fn c9_size_passes_at_most_the_threshold_fails_above_and_unmeasured_is_not_measurable() {
-        let pass = by_size("e", "base", Some(-1.0), "a: 0.3; b: 0.1", -0.5, 1);
-        let pooled = by_size("e", "base", Some(-1.0), "a: 0.3; b: 0.1", -0.5, 3);
+        let pass = by_size("e", "base", (Some(-1.0), &[]), "a: 0.3; b: 0.1", -0.5, 1);
+        let pooled = by_size("e", "base", (Some(-1.0), &[]), "a: 0.3; b: 0.1", -0.5, 3);
         assert_eq!(pooled.estimate_text(), "-1 (3 seeds pooled, no interval)");
         assert_eq!(
             (pass.verdict(), pass.variant.as_str()),
@@ -180,11 +184,24 @@ mod tests {
         );
         assert_eq!(pass.measured(), Some(-1.0));
         assert_eq!(
-            by_size("e", "base", Some(-0.4), "", -0.5, 1).verdict(),
+            by_size("e", "base", (Some(-0.4), &[]), "", -0.5, 1).verdict(),
             Verdict::Fail
         );
-        let unmeasured = by_size("e", "base", None, "", -0.5, 1);
+        let unmeasured = by_size("e", "base", (None, &[]), "", -0.5, 1);
         assert_eq!(unmeasured.verdict(), Verdict::NotMeasurable);
         assert_eq!((unmeasured.measured(), unmeasured.interval()), (None, None));
+        // Every seed's own correlation: their mean with its t-interval, judged as a whole.
+        let seeds = [Some(-0.8), Some(-1.0), Some(-0.9)];
+        let c = by_size("e", "base", (Some(-1.0), &seeds), "", -0.5, 3);
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(
+            c.estimate_text().contains("t-interval over 3 seeds"),
+            "{}",
+            c.estimate_text()
+        );
+        assert!(c.detail.contains("-0.8, -1, -0.9"));
+        // A seed without a correlation: the pooled value, no interval.
+        let c = by_size("e", "base", (Some(-1.0), &[Some(-1.0), None]), "", -0.5, 2);
+        assert_eq!(c.estimate_text(), "-1 (2 seeds pooled, no interval)");
     }
 }

@@ -1,6 +1,9 @@
 //! The `probes` frame of hallucination: every probe of every model, one row each.
 
+use super::schema::BAYES_P_TRUE;
 use crate::error::Result;
+use crate::frames::probes;
+use crate::frames::scaling::NON_EMBEDDING_PARAMETERS;
 use polars::prelude::*;
 use skm_trainer::ModelConfig;
 use skm_trainer::probe::{self, Probe, ProbeResult, Strata};
@@ -56,8 +59,8 @@ impl Rows {
             MODEL => self.model,
             SEED => self.seed,
             PARAMETERS => self.parameters,
-            "non_embedding_parameters" => self.non_embedding,
-            "bayes_p_true" => self.bayes_p_true,
+            NON_EMBEDDING_PARAMETERS => self.non_embedding,
+            BAYES_P_TRUE => self.bayes_p_true,
         )?)?)
     }
 }
@@ -87,5 +90,5 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         }
         Ok(())
     })?;
-    Ok(Frames::from([("probes".to_string(), rows.frame()?)]))
+    Ok(Frames::from([(probes::NAME.to_string(), rows.frame()?)]))
 }

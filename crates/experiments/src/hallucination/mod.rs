@@ -7,18 +7,21 @@
 //! otherwise puts `1/|V_j|` on every value of the attribute: it never answers a fact it was
 //! not told with more confidence than chance.
 //!
-//! `params` reads the `[analysis]` table, `compute` probes the models (the `probes` frame),
-//! `table` pools it by model and bucket (with Spearman's correlation,
-//! [`skm_report::rank_correlation`]), `claims` holds the three C9 rules, `figures` and `text` draw and tell what was measured.
+//! `params` reads the `[analysis]` table, `schema` names the `probes` frame's own keys, `compute`
+//! probes the models (the `probes` frame), `table` pools it by model and bucket (with Spearman's
+//! correlation, [`skm_report::rank_correlation`]), `claims` holds the three C9 rules, `figures` and
+//! `text` draw and tell what was measured.
 
 mod claims;
 mod compute;
 mod figures;
 mod params;
+mod schema;
 mod table;
 mod text;
 
 use crate::error::Result;
+use crate::frames::{Frame, probes, rows_of_seed};
 
 use super::training::training_steps;
 use super::{Analysis, Env, Experiment, FrameSet, Frames, rows_where};
@@ -57,8 +60,9 @@ impl Experiment for Hallucination {
         let mut prose = Vec::new();
         for point in &spec.points {
             let chance = 1.0 / point.generator.values_per_attribute as f64;
-            let frame = rows_where(frames.frame("probes")?, POINT, &point.label)?;
+            let frame = rows_where(&frames.frame(probes::NAME)?, POINT, &point.label)?;
             let table = Table::of(&frame)?;
+            let (frequency_by_seed, size_by_seed) = correlations_by_seed(&frame, &spec.seeds)?;
             let Some(s) = table.summary() else {
                 continue;
             };
@@ -72,7 +76,7 @@ impl Experiment for Hallucination {
                     name,
                     &point.label,
                     &model,
-                    s.by_frequency,
+                    (s.by_frequency, &frequency_by_seed),
                     &lists.shares,
                     p.max_rank_correlation,
                     seeds,
@@ -80,7 +84,7 @@ impl Experiment for Hallucination {
                 claims::by_size(
                     name,
                     &point.label,
-                    s.by_size,
+                    (s.by_size, &size_by_seed),
                     &lists.sizes,
                     p.max_rank_correlation,
                     seeds,
@@ -103,4 +107,21 @@ impl Experiment for Hallucination {
     fn regime(&self, _spec: &Spec) -> String {
         "the models of model-scaling".into()
     }
+}
+
+/// C9's rank correlations (by frequency, by size) in each seed's probes alone.
+type SeedCorrelations = (Vec<Option<f64>>, Vec<Option<f64>>);
+
+/// [`SeedCorrelations`] of one point's `probes` rows.
+fn correlations_by_seed(frame: &Frame, seeds: &[u64]) -> Result<SeedCorrelations> {
+    let mut by_seed: SeedCorrelations = Default::default();
+    for &seed in seeds {
+        let rows = rows_of_seed(frame, seed)?;
+        let summary = Table::of(&rows)?.summary();
+        by_seed
+            .0
+            .push(summary.as_ref().and_then(|s| s.by_frequency));
+        by_seed.1.push(summary.as_ref().and_then(|s| s.by_size));
+    }
+    Ok(by_seed)
 }

@@ -7,8 +7,10 @@ use crate::error::Result;
 use polars::prelude::*;
 use skm_report::rank_correlation;
 
-use crate::frames::columns::{ANSWER, BUCKET_ORDER, MODEL, P_ARGMAX, PARAMETERS, VALID_MASS};
-use crate::frames::{floats, in_order_mean, is, strings};
+use crate::frames::columns::{MODEL, PARAMETERS};
+use crate::frames::probes::{BUCKET_ORDER, P_ARGMAX, VALID_MASS, answered};
+use crate::frames::{floats, in_order_mean, strings};
+use skm_trainer::probe::Answer;
 
 /// Answer shares and mean confidence of one (model, bucket).
 #[derive(Clone, Copy, Debug, Default)]
@@ -50,12 +52,18 @@ impl Table {
     /// `group_by([parameters, bucket_order]).agg(..)`, then the share of each answer and the
     /// mean confidence and valid mass of each group.
     pub fn of(frame: &DataFrame) -> Result<Self> {
-        let answered = |answer: &str| is(ANSWER, answer).cast(DataType::Float64).alias(answer);
-        const MEANS: [&str; 5] = [
-            "correct",
-            "hallucinated",
-            "malformed",
-            "confidence",
+        let share = |answer: Answer| {
+            let name = answer.as_str();
+            answered(answer).cast(DataType::Float64).alias(name)
+        };
+        // The columns of the pooled frame: the group's size, then the five means.
+        const COUNT: &str = "n";
+        const CONFIDENCE: &str = "confidence";
+        let means = [
+            Answer::Correct.as_str(),
+            Answer::Hallucinated.as_str(),
+            Answer::Malformed.as_str(),
+            CONFIDENCE,
             VALID_MASS,
         ];
         let stats = frame
@@ -63,27 +71,20 @@ impl Table {
             .lazy()
             .group_by([col(PARAMETERS), col(BUCKET_ORDER)])
             .agg([
-                len().alias("n"),
+                len().alias(COUNT),
                 col(MODEL).first(),
-                answered("correct"),
-                answered("hallucinated"),
-                answered("malformed"),
-                col(P_ARGMAX).alias("confidence"),
+                share(Answer::Correct),
+                share(Answer::Hallucinated),
+                share(Answer::Malformed),
+                col(P_ARGMAX).alias(CONFIDENCE),
                 col(VALID_MASS),
             ])
-            .with_columns(MEANS.map(in_order_mean))
+            .with_columns(means.map(in_order_mean))
             .sort([PARAMETERS, BUCKET_ORDER], SortMultipleOptions::default())
             .collect()?;
         let number = |c: &str| floats(&stats, c);
-        let (params, buckets, n) = (number(PARAMETERS)?, number(BUCKET_ORDER)?, number("n")?);
-        let [correct, hallucinated, malformed, confidence, valid_mass] = [
-            "correct",
-            "hallucinated",
-            "malformed",
-            "confidence",
-            VALID_MASS,
-        ]
-        .map(number);
+        let (params, buckets, n) = (number(PARAMETERS)?, number(BUCKET_ORDER)?, number(COUNT)?);
+        let [correct, hallucinated, malformed, confidence, valid_mass] = means.map(number);
         let (correct, hallucinated, malformed) = (correct?, hallucinated?, malformed?);
         let (confidence, valid_mass) = (confidence?, valid_mass?);
         let mut table = Table {

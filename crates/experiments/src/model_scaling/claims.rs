@@ -107,7 +107,7 @@ mod tests {
 
     #[test]
     fn c8_passes_within_the_tolerance_of_a_linear_slope() {
-        let claim = linear_capacity("e", "v", &fitted(&[0.85, 0.9, 0.95]), 0.2, 120.0, false);
+        let claim = linear_capacity("e", "v", &fitted(&[0.95, 1.0, 1.05]), 0.2, 120.0, false);
         let Estimate::Interval {
             value,
             lo,
@@ -117,9 +117,9 @@ mod tests {
         else {
             panic!("three seeds give an interval");
         };
-        // Mean 0.9, sd 0.05: half width t_{0.975, 2} 0.05 / sqrt(3).
+        // Mean 1, sd 0.05: half width t_{0.975, 2} 0.05 / sqrt(3) = 0.124, inside 1 ± 0.2.
         let half = 4.302_652_729_749 * 0.05 / 3f64.sqrt();
-        assert!((value - 0.9).abs() < 1e-9 && (hi - lo - 2.0 * half).abs() < 1e-6);
+        assert!((value - 1.0).abs() < 1e-9 && (hi - lo - 2.0 * half).abs() < 1e-6);
         assert_eq!(method, "95% t-interval over 3 seeds");
         assert_eq!(
             claim.rule(),
@@ -130,6 +130,9 @@ mod tests {
         );
         assert_eq!(claim.verdict(), Verdict::Pass);
         assert!(!claim.detail.contains("half a fact"));
+        // Mean 0.9 lies inside the band, but its interval reaches below 0.8: cannot tell.
+        let claim = linear_capacity("e", "v", &fitted(&[0.85, 0.9, 0.95]), 0.2, 120.0, false);
+        assert_eq!(claim.verdict(), Verdict::NotMeasurable);
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! known per exposure bucket per model), `theory_floor` (the exact data floor of the test
 //! excess) and `training`.
 
+use super::schema::{facts, theory_floor};
+use crate::frames::probes::{BUCKET, BUCKET_ORDER};
+use crate::frames::{scaling, training};
 use std::collections::BTreeMap;
 
 use crate::error::Result;
@@ -14,8 +17,10 @@ use skm_trainer::{ModelConfig, evaluate_roles};
 use super::params::Params;
 use super::{shape_label, train_shape};
 use crate::frames::columns::{ALPHA, BETA, MODEL, N, PARAMETERS, POINT, SEED};
+use crate::frames::evaluations::{ROLES, RoleRows};
+use crate::frames::training::LossRows;
 use crate::spec::Spec;
-use crate::training::{LossRows, ROLES, RoleRows, each_training_stream};
+use crate::training::each_training_stream;
 use crate::{Env, Frames};
 
 /// A probe of every fact stated at least once in the training stream.
@@ -126,8 +131,8 @@ impl Rows {
             MODEL => self.shape,
             SEED => self.seed,
             PARAMETERS => self.parameters,
-            "non_embedding_parameters" => self.non_embedding,
-            "block_parameters" => self.blocks,
+            scaling::NON_EMBEDDING_PARAMETERS => self.non_embedding,
+            scaling::BLOCK_PARAMETERS => self.blocks,
         )?;
         scaling.hstack_mut(&self.roles.columns())?;
         let facts = df!(
@@ -135,18 +140,18 @@ impl Rows {
             MODEL => self.f_shape,
             SEED => self.f_seed,
             PARAMETERS => self.f_parameters,
-            "non_embedding_parameters" => self.f_non_embedding,
-            "block_parameters" => self.f_blocks,
-            "bucket" => self.f_bucket,
-            "bucket_order" => self.f_bucket_order,
-            "stated_facts" => self.f_stated,
-            "known_facts" => self.f_known,
+            scaling::NON_EMBEDDING_PARAMETERS => self.f_non_embedding,
+            scaling::BLOCK_PARAMETERS => self.f_blocks,
+            BUCKET => self.f_bucket,
+            BUCKET_ORDER => self.f_bucket_order,
+            facts::STATED_FACTS => self.f_stated,
+            facts::KNOWN_FACTS => self.f_known,
         )?;
         Ok(Frames::from([
-            ("scaling".to_string(), scaling),
-            ("facts".to_string(), facts),
-            ("theory_floor".to_string(), floors),
-            ("training".to_string(), self.training.frame()?),
+            (scaling::NAME.to_string(), scaling),
+            (facts::NAME.to_string(), facts),
+            (theory_floor::NAME.to_string(), floors),
+            (training::NAME.to_string(), self.training.frame()?),
         ]))
     }
 }
@@ -208,6 +213,6 @@ fn data_floor((label, config): (&str, &GeneratorConfig), n: u64, chains: u32) ->
         ALPHA => [config.alpha],
         BETA => [config.beta],
         N => [n],
-        "expected_excess_bits_per_sentence" => [floor],
+        scaling::EXPECTED_EXCESS_BITS_PER_SENTENCE => [floor],
     )?)
 }

@@ -6,16 +6,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::error::{Context, Result};
 use polars::prelude::*;
 
-use crate::frames::columns::{
-    BUCKET, BUCKET_ORDER, EXCESS_BITS_PER_TOKEN, MODEL, N, POINT, ROLE, SCORED_TOKENS, SEED,
-};
+use super::schema::facts::{self, KNOWN_FACTS, STATED_FACTS};
+use super::schema::theory_floor;
+use crate::frames::columns::{MODEL, N, POINT, ROLE, SEED};
+use crate::frames::evaluations::{EXCESS_BITS_PER_TOKEN, SCORED_TOKENS};
+use crate::frames::probes::{BUCKET, BUCKET_ORDER};
+use crate::frames::scaling::{self, BLOCK_PARAMETERS};
 use crate::frames::{is, mean_over_seeds, scalar, strings};
 use crate::{Curve, FrameSet, Frames, curves_by_seed, floats, rows_where};
-
-/// Columns of `scaling` and `facts`.
-const BLOCK_PARAMETERS: &str = "block_parameters";
-const KNOWN_FACTS: &str = "known_facts";
-const STATED_FACTS: &str = "stated_facts";
 
 /// Facts known of those stated in one exposure bucket of one model, pooled over seeds.
 pub(super) struct BucketFacts {
@@ -63,14 +61,14 @@ impl Measured {
     /// Reads the `scaling`, `facts` and `theory_floor` frames at the sweep point `label`
     /// (`test_sentences` held-out sentences per seed).
     pub fn of(frames: &Frames, label: &str, test_sentences: u64) -> Result<Self> {
-        let floor = rows_where(frames.frame("theory_floor")?, POINT, label)?;
-        let per_sentence = *floats(&floor, "expected_excess_bits_per_sentence")?
+        let floor = rows_where(&frames.frame(theory_floor::NAME)?, POINT, label)?;
+        let per_sentence = *floats(&floor, scaling::EXPECTED_EXCESS_BITS_PER_SENTENCE)?
             .first()
             .with_context(|| format!("theory_floor has no row for {label}"))?;
         let training_sentences = floats(&floor, N)?.first().copied().unwrap_or(f64::NAN);
         let per_token =
             lit(per_sentence * test_sentences as f64) / col(SCORED_TOKENS).cast(DataType::Float64);
-        let all = rows_where(frames.frame("scaling")?, POINT, label)?
+        let all = rows_where(&frames.frame(scaling::NAME)?, POINT, label)?
             .lazy()
             .filter(is(ROLE, "all"))
             .with_columns([
@@ -78,7 +76,7 @@ impl Measured {
                 (col(EXCESS_BITS_PER_TOKEN) - per_token).alias(ABOVE_FLOOR),
             ])
             .collect()?;
-        let facts = rows_where(frames.frame("facts")?, POINT, label)?;
+        let facts = rows_where(&frames.frame(facts::NAME)?, POINT, label)?;
         let totals = totals(&facts)?;
         let curves = |frame: &DataFrame, y: &str| curves_by_seed(frame, BLOCK_PARAMETERS, y);
         let mean = |frame: &DataFrame, y: &str| mean_over_seeds(frame, BLOCK_PARAMETERS, y);

@@ -6,9 +6,9 @@
 //! `m ~ P` of them (C8, linear capacity), and the excess of the rest falls like
 //! `P^-((1 - alpha)/alpha)` (C6). Every fact stated in the training stream is probed.
 //!
-//! `params` reads the `[analysis]` table, `compute` trains and probes the models (frames),
-//! `measured` reads the frames back per sweep point, `claims` holds the rules of C6 and C8,
-//! `figures` and `text` draw and tell what was measured.
+//! `params` reads the `[analysis]` table, `schema` names the frames it alone writes, `compute`
+//! trains and probes the models (frames), `measured` reads the frames back per sweep point,
+//! `claims` holds the rules of C6 and C8, `figures` and `text` draw and tell what was measured.
 
 mod claims;
 mod compute;
@@ -16,6 +16,7 @@ mod figures;
 mod measured;
 mod params;
 mod regime;
+mod schema;
 mod text;
 
 use crate::error::{Context, Result};

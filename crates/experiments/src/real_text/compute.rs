@@ -2,6 +2,7 @@
 //! and the Heaps curves and rank-frequency counts of the text without each of its blocks
 //! (the delete-one-block jackknife).
 
+use super::schema::{corpus, heaps, rank_frequency};
 use std::collections::HashMap;
 
 use crate::error::{Context, Result, ensure};
@@ -49,24 +50,24 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
     let (heaps, counts) = heaps(&words, p.points_per_decade)?;
     let ranked = ranked(counts);
     let rank_frequency = df!(
-        "rank" => (1..=ranked.len() as u64).collect::<Vec<_>>(),
-        "word" => ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "count" => ranked.iter().map(|r| r.1).collect::<Vec<_>>(),
+        rank_frequency::RANK => (1..=ranked.len() as u64).collect::<Vec<_>>(),
+        rank_frequency::WORD => ranked.iter().map(|r| r.0).collect::<Vec<_>>(),
+        rank_frequency::COUNT => ranked.iter().map(|r| r.1).collect::<Vec<_>>(),
     )?;
     let corpus = df!(
-        "program" => [p.corpus()],
-        "lines" => [text.lines().filter(|l| !l.trim().is_empty()).take(lines).count() as u64],
-        "words" => [words.len() as u64],
-        "distinct_words" => [ranked.len() as u64],
-        "text_sha256" => [crate::text_digest(text)],
+        corpus::PROGRAM => [p.corpus()],
+        corpus::LINES => [text.lines().filter(|l| !l.trim().is_empty()).take(lines).count() as u64],
+        corpus::WORDS => [words.len() as u64],
+        corpus::DISTINCT_WORDS => [ranked.len() as u64],
+        corpus::TEXT_SHA256 => [crate::text_digest(text)],
     )?;
     let (jackknife_heaps, jackknife_counts) = jackknife(&words, &p)?;
     Ok(Frames::from([
-        ("heaps".to_string(), heaps),
-        ("rank_frequency".to_string(), rank_frequency),
-        ("corpus".to_string(), corpus),
-        ("jackknife_heaps".to_string(), jackknife_heaps),
-        ("jackknife_rank_frequency".to_string(), jackknife_counts),
+        (heaps::NAME.to_string(), heaps),
+        (rank_frequency::NAME.to_string(), rank_frequency),
+        (corpus::NAME.to_string(), corpus),
+        (heaps::JACKKNIFE_NAME.to_string(), jackknife_heaps),
+        (rank_frequency::JACKKNIFE_NAME.to_string(), jackknife_counts),
     ]))
 }
 
@@ -90,14 +91,14 @@ fn jackknife(words: &[&str], p: &Params) -> Result<(DataFrame, DataFrame)> {
         let (mut curve, counts) = heaps(&kept, p.points_per_decade)?;
         let replicate = b as u32 + 1;
         curve.with_column(Column::new(
-            "replicate".into(),
+            heaps::REPLICATE.into(),
             vec![replicate; curve.height()],
         ))?;
         let counts: Vec<u64> = ranked(counts).into_iter().map(|r| r.1).collect();
         tables.push(df!(
-            "replicate" => vec![replicate; counts.len()],
-            "rank" => (1..=counts.len() as u64).collect::<Vec<_>>(),
-            "count" => counts,
+            heaps::REPLICATE => vec![replicate; counts.len()],
+            rank_frequency::RANK => (1..=counts.len() as u64).collect::<Vec<_>>(),
+            rank_frequency::COUNT => counts,
         )?);
         curves.push(curve);
     }
@@ -120,7 +121,7 @@ fn heaps<'a>(
             next.next();
         }
     }
-    Ok((df!(N => grid, "distinct" => distinct)?, counts))
+    Ok((df!(N => grid, heaps::DISTINCT => distinct)?, counts))
 }
 
 /// Zipf: counts by rank; ties broken alphabetically so the frame is deterministic.

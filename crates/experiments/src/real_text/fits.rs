@@ -1,13 +1,14 @@
 //! The power laws the analysis reads off the frames: Heaps' and Zipf's, and the alphas they
 //! imply, for the whole text and for the text without each of its blocks.
 
+use super::schema::{corpus, heaps, rank_frequency};
 use crate::error::{Context, Result};
 use crate::frames::columns::N;
-use polars::prelude::{ChunkCompareEq, DataFrame};
+use crate::frames::rows_equal;
 use skm_report::{LogLogFit, fit_loglog};
 
 use super::params::Params;
-use crate::{FrameSet, Frames, floats};
+use crate::{Frame, FrameSet, Frames, floats};
 
 /// The curves, their fits and the corpus size.
 pub(super) struct Fits {
@@ -33,19 +34,28 @@ pub(super) struct Fits {
 impl Fits {
     /// Reads the frames and fits both laws over the windows of `p`.
     pub fn read(frames: &Frames, p: &Params) -> Result<Self> {
-        let heaps_frame = frames.frame("heaps")?;
-        let (n, distinct) = (floats(heaps_frame, N)?, floats(heaps_frame, "distinct")?);
-        let ranks = frames.frame("rank_frequency")?;
-        let (rank, count) = (floats(ranks, "rank")?, floats(ranks, "count")?);
+        let heaps_frame = frames.frame(heaps::NAME)?;
+        let (n, distinct) = (
+            floats(&heaps_frame, N)?,
+            floats(&heaps_frame, heaps::DISTINCT)?,
+        );
+        let ranks = frames.frame(rank_frequency::NAME)?;
+        let (rank, count) = (
+            floats(&ranks, rank_frequency::RANK)?,
+            floats(&ranks, rank_frequency::COUNT)?,
+        );
         let laws = Laws::fit(p, (&n, &distinct), (&rank, &count))?;
         let (total, (heaps_x, heaps), (zipf_x, zipf)) = (laws.total, laws.heaps, laws.zipf);
-        let corpus = frames.frame("corpus")?;
+        let corpus = frames.frame(corpus::NAME)?;
         let first = |column: &str| -> Result<f64> {
-            Ok(floats(corpus, column)?.first().copied().unwrap_or_default())
+            Ok(floats(&corpus, column)?
+                .first()
+                .copied()
+                .unwrap_or_default())
         };
         Ok(Self {
-            words: first("words")?,
-            vocabulary: first("distinct_words")?,
+            words: first(corpus::WORDS)?,
+            vocabulary: first(corpus::DISTINCT_WORDS)?,
             n,
             distinct,
             total,
@@ -118,18 +128,18 @@ impl Laws {
 /// and fitted over the same windows as the whole text's.
 pub(super) fn jackknife_alphas(frames: &Frames, p: &Params) -> Result<(Vec<f64>, Vec<f64>)> {
     let (curves, tables) = (
-        frames.frame("jackknife_heaps")?,
-        frames.frame("jackknife_rank_frequency")?,
+        frames.frame(heaps::JACKKNIFE_NAME)?,
+        frames.frame(rank_frequency::JACKKNIFE_NAME)?,
     );
-    let replicate = |frame: &DataFrame, b: u32| -> Result<DataFrame> {
-        let mask = frame.column("replicate")?.u32()?.equal(b);
-        Ok(frame.filter(&mask)?)
-    };
+    let replicate = |frame: &Frame, b: u32| rows_equal(frame, heaps::REPLICATE, b);
     (1..=p.jackknife_blocks)
         .map(|b| {
-            let (curve, table) = (replicate(curves, b)?, replicate(tables, b)?);
-            let heaps = (floats(&curve, N)?, floats(&curve, "distinct")?);
-            let ranks = (floats(&table, "rank")?, floats(&table, "count")?);
+            let (curve, table) = (replicate(&curves, b)?, replicate(&tables, b)?);
+            let heaps = (floats(&curve, N)?, floats(&curve, heaps::DISTINCT)?);
+            let ranks = (
+                floats(&table, rank_frequency::RANK)?,
+                floats(&table, rank_frequency::COUNT)?,
+            );
             let laws = Laws::fit(p, (&heaps.0, &heaps.1), (&ranks.0, &ranks.1))
                 .with_context(|| format!("the text without block {b}"))?;
             Ok(laws.alphas())

@@ -6,15 +6,16 @@
 //! Where the program is missing the experiment is skipped with the command that installs it,
 //! and the rest of `reproduce` runs.
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`fits`] the power laws
-//! read off them, [`claims`] the rule of C13, [`figures`] and [`text`] the figure and the
-//! prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frames' columns, [`compute`] the frames,
+//! [`fits`] the power laws read off them, [`claims`] the rule of C13, [`figures`] and [`text`] the
+//! figure and the prose.
 
 mod claims;
 mod compute;
 mod figures;
 mod fits;
 mod params;
+mod schema;
 mod text;
 
 use crate::error::Result;

@@ -3,12 +3,14 @@
 
 use crate::error::Result;
 use crate::frames::columns::{ALPHA, BETA, N, POINT, SEED};
+use crate::frames::{sentences, tail_counts};
 use polars::prelude::*;
 use skm_generator::GeneratorConfig;
+use skm_theory::Chains;
 use skm_theory::capacity::{self, ExpectedStoring, StructurePoint, sampled_storing};
-use skm_theory::{Chains, expected_tail_counts};
 
 use super::params::{Params, STORING_COUNTS_PER_DECADE};
+use super::schema::{curves, optimum, storing};
 use crate::measure::{Stream, log_grid};
 use crate::spec::Spec;
 use crate::{Env, Frames, concat, for_each_stream};
@@ -47,19 +49,20 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         optima.push(optimum);
         storing.push(stored);
     }
+    let thresholds: Vec<u64> = (1..=MAX_STORED_COUNT).collect();
     let (mut tails, mut sampled) = (Vec::new(), Vec::new());
     for point in &spec.points {
         let point = (point.label.as_str(), &point.generator);
-        tails.push(theory_tail_counts(&spec.sizes, point)?);
+        tails.push(tail_counts::theory(point, &spec.sizes, &thresholds)?);
         sampled.push(theory_storing(largest, p.reference_chains, point)?);
     }
     Ok(Frames::from([
-        ("curves".to_string(), concat(curves)?),
-        ("optimum".to_string(), concat(optima)?),
-        ("storing".to_string(), concat(storing)?),
-        ("theory_tail_counts".to_string(), concat(tails)?),
-        ("theory_storing".to_string(), concat(sampled)?),
-        ("sentences".to_string(), sentences),
+        (curves::NAME.to_string(), concat(curves)?),
+        (optimum::NAME.to_string(), concat(optima)?),
+        (storing::NAME.to_string(), concat(storing)?),
+        (tail_counts::THEORY_NAME.to_string(), concat(tails)?),
+        (storing::THEORY_NAME.to_string(), concat(sampled)?),
+        (sentences::NAME.to_string(), sentences),
     ]))
 }
 
@@ -115,9 +118,9 @@ fn storing(stream: &Stream, n: u64, measured: &Measured) -> Result<DataFrame> {
         ALPHA => vec![stream.alpha; rows],
         SEED => vec![stream.seed; rows],
         N => vec![n; rows],
-        "min_count" => storing.iter().map(|s| s.0).collect::<Vec<_>>(),
-        "stored_entities" => storing.iter().map(|s| s.1 as u64).collect::<Vec<_>>(),
-        "excess_bits" => storing.iter().map(|s| s.2).collect::<Vec<_>>(),
+        storing::MIN_COUNT => storing.iter().map(|s| s.0).collect::<Vec<_>>(),
+        storing::STORED_ENTITIES => storing.iter().map(|s| s.1 as u64).collect::<Vec<_>>(),
+        storing::EXCESS_BITS => storing.iter().map(|s| s.2).collect::<Vec<_>>(),
     )?)
 }
 
@@ -147,10 +150,10 @@ fn theory_storing(
         ALPHA => vec![config.alpha; len],
         BETA => vec![config.beta; len],
         N => vec![n; len],
-        "chain" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "min_count" => rows.iter().map(|r| r.1.min_count).collect::<Vec<_>>(),
-        "stored_entities" => rows.iter().map(|r| r.1.stored_entities).collect::<Vec<_>>(),
-        "excess_bits" => rows.iter().map(|r| r.1.excess_bits).collect::<Vec<_>>(),
+        storing::CHAIN => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        storing::MIN_COUNT => rows.iter().map(|r| r.1.min_count).collect::<Vec<_>>(),
+        storing::STORED_ENTITIES => rows.iter().map(|r| r.1.stored_entities).collect::<Vec<_>>(),
+        storing::EXCESS_BITS => rows.iter().map(|r| r.1.excess_bits).collect::<Vec<_>>(),
     )?)
 }
 
@@ -163,10 +166,10 @@ fn curves(stream: &Stream, measured: &Measured) -> Result<DataFrame> {
         ALPHA => vec![stream.alpha; rows],
         SEED => vec![stream.seed; rows],
         N => curve.iter().map(|c| c.0).collect::<Vec<_>>(),
-        "m" => curve.iter().map(|c| c.1.m as u64).collect::<Vec<_>>(),
-        "model_bits" => curve.iter().map(|c| c.1.model_bits).collect::<Vec<_>>(),
-        "data_bits" => curve.iter().map(|c| c.1.data_bits).collect::<Vec<_>>(),
-        "total_bits" => curve.iter().map(|c| c.1.total_bits).collect::<Vec<_>>(),
+        curves::M => curve.iter().map(|c| c.1.m as u64).collect::<Vec<_>>(),
+        curves::MODEL_BITS => curve.iter().map(|c| c.1.model_bits).collect::<Vec<_>>(),
+        curves::DATA_BITS => curve.iter().map(|c| c.1.data_bits).collect::<Vec<_>>(),
+        curves::TOTAL_BITS => curve.iter().map(|c| c.1.total_bits).collect::<Vec<_>>(),
     )?)
 }
 
@@ -179,37 +182,8 @@ fn optima(stream: &Stream, measured: &Measured) -> Result<DataFrame> {
         ALPHA => vec![stream.alpha; rows],
         SEED => vec![stream.seed; rows],
         N => optimum.iter().map(|o| o.0).collect::<Vec<_>>(),
-        "m_star" => optimum.iter().map(|o| o.1.m as u64).collect::<Vec<_>>(),
-        "min_stored_count" => optimum.iter().map(|o| o.1.min_stored_count).collect::<Vec<_>>(),
-        "distinct" => optimum.iter().map(|o| o.2).collect::<Vec<_>>(),
-    )?)
-}
-
-/// The exact `E[G_N(c)]` of the point `label`, the expected number of entities seen at least
-/// `c` times among the first N sentences, at every N of `sizes` and `c = 1..=`
-/// [`MAX_STORED_COUNT`]: the expected m*(N) of an optimum that stores exactly the entities
-/// seen at least c times.
-fn theory_tail_counts(
-    sizes: &[u64],
-    (label, config): (&str, &GeneratorConfig),
-) -> Result<DataFrame> {
-    let mut rows: (Vec<u64>, Vec<u64>, Vec<f64>) = Default::default();
-    for &n in sizes {
-        let tail = expected_tail_counts(config.alpha, config.beta, n as usize);
-        for c in 1..=MAX_STORED_COUNT {
-            rows.0.push(n);
-            rows.1.push(c);
-            rows.2
-                .push(tail.get(c as usize - 1).copied().unwrap_or(0.0));
-        }
-    }
-    let len = rows.0.len();
-    Ok(df!(
-        POINT => vec![label; len],
-        ALPHA => vec![config.alpha; len],
-        BETA => vec![config.beta; len],
-        N => rows.0,
-        "c" => rows.1,
-        "expected_tail" => rows.2,
+        optimum::M_STAR => optimum.iter().map(|o| o.1.m as u64).collect::<Vec<_>>(),
+        optimum::MIN_STORED_COUNT => optimum.iter().map(|o| o.1.min_stored_count).collect::<Vec<_>>(),
+        optimum::DISTINCT => optimum.iter().map(|o| o.2).collect::<Vec<_>>(),
     )?)
 }

@@ -3,12 +3,12 @@
 
 use crate::error::Result;
 use crate::frames::columns::{N, SEED};
-use polars::prelude::DataFrame;
 use skm_report::{Figure, Marker, Scale, Series, Style};
 use skm_theory::exponents;
 
+use super::schema::{curves, optimum};
 use crate::spec::Spec;
-use crate::{FigureOut, floats, num, slug};
+use crate::{FigureOut, Frame, floats, num, slug};
 
 /// A curve as `(x, y)` points.
 pub(super) type Points = Vec<(f64, f64)>;
@@ -17,16 +17,16 @@ pub(super) type Points = Vec<(f64, f64)>;
 pub(super) fn structure_function(
     spec: &Spec,
     label: &str,
-    (curves, optima): (&DataFrame, &DataFrame),
+    (curves, optima): (&Frame, &Frame),
 ) -> Result<FigureOut> {
     let seed = spec.seeds[0];
     let (ns, seeds) = (floats(curves, N)?, floats(curves, SEED)?);
     let (model, data, m) = (
-        floats(curves, "model_bits")?,
-        floats(curves, "data_bits")?,
-        floats(curves, "m")?,
+        floats(curves, curves::MODEL_BITS)?,
+        floats(curves, curves::DATA_BITS)?,
+        floats(curves, curves::M)?,
     );
-    let best = floats(optima, "m_star")?;
+    let best = floats(optima, optimum::M_STAR)?;
     let (best_n, best_seed) = (floats(optima, N)?, floats(optima, SEED)?);
     let (mut series, mut markers) = (Vec::new(), Vec::new());
     for (color, &n) in spec.sizes.iter().enumerate() {

@@ -7,27 +7,29 @@
 //! number stored like the same fit on spectra drawn from the exact law (like
 //! `m^-((1 - alpha)/alpha)` asymptotically).
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`claims`] the rules of
-//! C6 and C11, [`figures`] and [`text`] the figures and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frames' columns, [`compute`] the frames,
+//! [`claims`] the rules of C6 and C11, [`figures`] and [`text`] the figures and the prose.
 
 mod claims;
 mod compute;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
 use crate::error::{Context, Result, ensure};
 
 use self::figures::Points;
 use self::params::Params;
+use self::schema::{curves, optimum, storing};
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by, curves_by_seed, floats,
     rows_between, rows_where,
 };
 use crate::frames::columns::{N, POINT, SEED};
-use crate::frames::{mean_by, mean_over_seeds};
+use crate::frames::{Frame, mean_by, mean_over_seeds, tail_counts};
 use crate::spec::Spec;
-use polars::prelude::{DataFrame, IntoLazy, col};
+use polars::prelude::col;
 
 /// The structure-function experiment.
 pub struct StructureFunction;
@@ -52,9 +54,9 @@ impl Experiment for StructureFunction {
         let (mut claims, mut figures, mut prose) = (Vec::new(), Vec::new(), Vec::new());
         for point in &spec.points {
             let point = (point.label.as_str(), point.generator.alpha);
-            let optima = rows_where(frames.frame("optimum")?, POINT, point.0)?;
-            let m_star = curves_by_seed(&optima, N, "m_star")?;
-            let min_counts = curves_by_seed(&optima, N, "min_stored_count")?;
+            let optima = rows_where(&frames.frame(optimum::NAME)?, POINT, point.0)?;
+            let m_star = curves_by_seed(&optima, N, optimum::M_STAR)?;
+            let min_counts = curves_by_seed(&optima, N, optimum::MIN_STORED_COUNT)?;
             let stored = claims::stored_count(&min_counts, from)
                 .context("no two-part optimum in the fit window")?;
             let expected = expected_stored(frames, point.0, stored.0)?;
@@ -77,11 +79,11 @@ impl Experiment for StructureFunction {
                 (n, chains),
             ));
 
-            let curves = rows_where(frames.frame("curves")?, POINT, point.0)?;
+            let curves = rows_where(&frames.frame(curves::NAME)?, POINT, point.0)?;
             let frames = (&curves, &optima);
             figures.push(figures::structure_function(spec, point.0, frames)?);
-            let mean = mean_over_seeds(&optima, N, "m_star")?;
-            let distinct = mean_over_seeds(&optima, N, "distinct")?;
+            let mean = mean_over_seeds(&optima, N, optimum::M_STAR)?;
+            let distinct = mean_over_seeds(&optima, N, optimum::DISTINCT)?;
             let fit = (from, n_max);
             let expected = expected.0.into_iter().zip(expected.1).collect();
             let curves = (mean, distinct, (stored.0, expected));
@@ -114,10 +116,14 @@ pub(super) struct StoringCurves {
 impl StoringCurves {
     /// The curves of the point `label` from the `storing` and `theory_storing` frames.
     fn read(frames: &Frames, label: &str, p: &Params) -> Result<Self> {
-        let measured = rows_where(frames.frame("storing")?, POINT, label)?;
-        let exact = rows_where(frames.frame("theory_storing")?, POINT, label)?;
+        let measured = rows_where(&frames.frame(storing::NAME)?, POINT, label)?;
+        let exact = rows_where(&frames.frame(storing::THEORY_NAME)?, POINT, label)?;
         // The mean over chains of the entities stored at each least count.
-        let grid = mean_by(exact.clone().lazy(), "min_count", col("stored_entities"))?;
+        let grid = mean_by(
+            exact.clone().lazy(),
+            storing::MIN_COUNT,
+            col(storing::STORED_ENTITIES),
+        )?;
         let lo = p.storing_min_count;
         let hi = grid
             .iter()
@@ -134,13 +140,13 @@ impl StoringCurves {
             p.storing_min_entities
         );
         let window = (lo as f64, hi as f64);
-        let curves = |frame: &DataFrame, key: &str| {
-            let rows = rows_between(frame, "min_count", window)?;
-            curves_by(&rows, key, "stored_entities", "excess_bits")
+        let curves = |frame: &Frame, key: &str| {
+            let rows = rows_between(frame, storing::MIN_COUNT, window)?;
+            curves_by(&rows, key, storing::STORED_ENTITIES, storing::EXCESS_BITS)
         };
         Ok(Self {
             seeds: curves(&measured, SEED)?,
-            chains: curves(&exact, "chain")?,
+            chains: curves(&exact, storing::CHAIN)?,
             window: (lo, hi),
         })
     }
@@ -170,9 +176,12 @@ fn expected_stored(frames: &Frames, label: &str, c: u64) -> Result<Curve> {
         "the optimum's least stored count {c} is outside the 1..={} of theory_tail_counts",
         compute::MAX_STORED_COUNT
     );
-    let rows = rows_where(frames.frame("theory_tail_counts")?, POINT, label)?;
-    let c_column = floats(&rows, "c")?;
-    let (n, tail) = (floats(&rows, N)?, floats(&rows, "expected_tail")?);
+    let rows = rows_where(&frames.frame(tail_counts::THEORY_NAME)?, POINT, label)?;
+    let c_column = floats(&rows, tail_counts::C)?;
+    let (n, tail) = (
+        floats(&rows, N)?,
+        floats(&rows, tail_counts::EXPECTED_TAIL)?,
+    );
     Ok((0..n.len())
         .filter(|&i| c_column[i] == c as f64)
         .map(|i| (n[i], tail[i]))

@@ -18,11 +18,21 @@ pub(super) struct Settled {
     pub seeds: usize,
 }
 
-/// C4: PASS when syntax settles at least `decades` decades of steps before knowledge.
+impl Settled {
+    /// Decades of steps between syntax and knowledge settling, when both do (step 0,
+    /// "before any training", counts as step 1 on the log scale).
+    pub fn gap(&self) -> Option<f64> {
+        Some((self.knowledge?.max(1.0) / self.syntax?.max(1.0)).log10())
+    }
+}
+
+/// C4: PASS when syntax settles at least `decades` decades of steps before knowledge. Read
+/// off the seeds' mean curves; when every seed's own curves give a gap (`by_seed`), the
+/// estimate is their mean with its t-interval over seeds.
 pub(super) fn c4(
     experiment: &str,
     label: &str,
-    settled: &Settled,
+    (settled, by_seed): (&Settled, &[Option<f64>]),
     floor_bits: f64,
     decades: f64,
 ) -> Claim {
@@ -40,10 +50,11 @@ pub(super) fn c4(
             value: (last_step / s.max(1.0)).log10(),
             side: Side::AtLeast,
         },
-        (Some(s), Some(k)) => {
+        (Some(s), Some(k)) => crate::seed_interval(by_seed).unwrap_or_else(|| {
             crate::point_estimate((k.max(1.0) / s.max(1.0)).log10(), settled.seeds)
-        }
+        }),
     };
+    let per_seed = crate::seed_values(by_seed);
     let lower_bound = settled.syntax.is_some() && settled.knowledge.is_none();
     let syntax = settled.syntax.map_or_else(|| "never".to_string(), num);
     let knowledge = match settled.knowledge {
@@ -58,7 +69,7 @@ pub(super) fn c4(
         estimate,
         Rule::AtLeast { threshold: decades },
         format!(
-            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; PASS when at least {decades} (a lower bound only when it already is)."
+            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; in each seed's own curves: {per_seed} (the estimate is their mean with its t-interval when every seed gives one); PASS when at least {decades} (a lower bound only when it already is)."
         ),
     )
 }
@@ -120,11 +131,22 @@ pub(super) fn seen_listing(known: &[(f64, f64)]) -> String {
 
 /// What C7 (exposures) reads: `known` holds (mean exposures, exposures seen from the step
 /// syntax settled, `syntax_settled`, until the bucket is known) per bucket known after it,
-/// from the mean curves of `seeds` seeds.
+/// from the mean curves of `seeds` seeds; `by_seed` the slope of each seed's own curves.
 pub(super) struct KnownAfter<'a> {
     pub known: &'a [(f64, f64)],
     pub syntax_settled: Option<f64>,
     pub seeds: usize,
+    pub by_seed: &'a [Option<f64>],
+}
+
+/// The log-log slope of the exposures seen until known against the mean exposures, over the
+/// buckets of `known`; `None` below two buckets.
+pub(super) fn seen_slope(known: &[(f64, f64)]) -> Result<Option<f64>> {
+    if known.len() < 2 {
+        return Ok(None);
+    }
+    let (x, y): (Vec<f64>, Vec<f64>) = known.iter().copied().unzip();
+    Ok(Some(fit_loglog(&x, &y)?.slope))
 }
 
 /// C7 (exposures): PASS when the log-log slope of the exposures seen from the step syntax
@@ -168,17 +190,19 @@ pub(super) fn c7_exposures(
             num(start)
         ));
     }
-    let (x, y): (Vec<f64>, Vec<f64>) = after.known.iter().copied().unzip();
-    let fit = fit_loglog(&x, &y)?;
+    let slope = seen_slope(after.known)?.unwrap_or(f64::NAN);
+    let estimate = crate::seed_interval(after.by_seed)
+        .unwrap_or_else(|| crate::point_estimate(slope, after.seeds));
     let seen_list = seen_listing(after.known);
+    let per_seed = crate::seed_values(after.by_seed);
     Ok(crate::claim(
         "C7",
         format!("{label} exposures"),
         experiment,
-        crate::point_estimate(fit.slope, after.seeds),
+        estimate,
         rule,
         format!(
-            "Slope of log(exposures seen from step {start}, when syntax has settled, until the bucket first reaches accuracy {known_accuracy}) against log(the bucket's mean exposures in the stream), over the {n} buckets known after that step (mean exposures -> seen: {seen_list}); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {exposure_slope}.",
+            "Slope of log(exposures seen from step {start}, when syntax has settled, until the bucket first reaches accuracy {known_accuracy}) against log(the bucket's mean exposures in the stream), over the {n} buckets known after that step (mean exposures -> seen: {seen_list}), off the seeds' mean curves; in each seed's own curves: {per_seed} (the estimate is their mean with its t-interval when every seed gives one); 0 is a constant number of exposures, 1 a constant number of steps; PASS when |slope| <= {exposure_slope}.",
             start = num(start),
         ),
     ))
@@ -200,25 +224,82 @@ mod tests {
 
     #[test]
     fn c4_passes_when_syntax_settles_decades_earlier() {
-        let c = c4("x", "base", &settled(Some(10.0), Some(1000.0)), 0.1, 1.0);
+        let c = c4(
+            "x",
+            "base",
+            (&settled(Some(10.0), Some(1000.0)), &[]),
+            0.1,
+            1.0,
+        );
         assert_eq!(c.verdict(), Verdict::Pass);
         assert_eq!(c.estimate(), &Estimate::SingleRun { value: 2.0 });
         assert_eq!((c.interval(), c.reference()), (None, Some(1.0)));
         // Step 0 counts as step 1.
-        let c = c4("x", "base", &settled(Some(0.0), Some(100.0)), 0.1, 1.0);
+        let c = c4(
+            "x",
+            "base",
+            (&settled(Some(0.0), Some(100.0)), &[]),
+            0.1,
+            1.0,
+        );
         assert_eq!((c.measured(), c.verdict()), (Some(2.0), Verdict::Pass));
+    }
+
+    /// With every seed's own gap, the estimate is their mean with its interval, which must
+    /// clear the threshold as a whole.
+    #[test]
+    fn c4_takes_its_interval_from_the_seeds() {
+        let mean = settled(Some(10.0), Some(1000.0));
+        let c = c4(
+            "x",
+            "base",
+            (&mean, &[Some(1.9), Some(2.0), Some(2.1)]),
+            0.1,
+            1.0,
+        );
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(c.estimate_text().contains("t-interval over 3 seeds"));
+        assert!(c.detail.contains("in each seed's own curves: 1.9, 2, 2.1"));
+        let c = c4(
+            "x",
+            "base",
+            (&mean, &[Some(0.2), Some(2.0), Some(3.5)]),
+            0.1,
+            1.0,
+        );
+        assert_eq!(
+            c.verdict(),
+            Verdict::NotMeasurable,
+            "the interval straddles 1"
+        );
+        // A seed without a gap: the mean curves' value, no interval.
+        let c = c4(
+            "x",
+            "base",
+            (&mean, &[Some(1.9), None, Some(2.1)]),
+            0.1,
+            1.0,
+        );
+        assert_eq!(c.estimate(), &Estimate::SingleRun { value: 2.0 });
+        assert!(c.detail.contains("1.9, none, 2.1"));
     }
 
     #[test]
     fn c4_fails_when_the_gap_is_too_small() {
-        let c = c4("x", "base", &settled(Some(100.0), Some(300.0)), 0.1, 1.0);
+        let c = c4(
+            "x",
+            "base",
+            (&settled(Some(100.0), Some(300.0)), &[]),
+            0.1,
+            1.0,
+        );
         assert_eq!(c.verdict(), Verdict::Fail);
         assert!(c.measured().is_some_and(|m| m < 1.0));
     }
 
     #[test]
     fn c4_knowledge_never_settling_gives_a_lower_bound() {
-        let c = c4("x", "base", &settled(Some(1.0), None), 0.1, 1.0);
+        let c = c4("x", "base", (&settled(Some(1.0), None), &[]), 0.1, 1.0);
         let bound = Estimate::Bound {
             value: 3.0,
             side: Side::AtLeast,
@@ -227,7 +308,7 @@ mod tests {
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains("not within 1000 steps), a lower bound"));
         // A lower bound short of the threshold does not decide: the gap may still reach it.
-        let c = c4("x", "base", &settled(Some(500.0), None), 0.1, 1.0);
+        let c = c4("x", "base", (&settled(Some(500.0), None), &[]), 0.1, 1.0);
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert!(c.measured().is_some_and(|m| m < 1.0));
         assert!(
@@ -238,7 +319,7 @@ mod tests {
 
     #[test]
     fn c4_is_not_measurable_when_syntax_never_settles() {
-        let c = c4("x", "base", &settled(None, Some(10.0)), 0.1, 1.0);
+        let c = c4("x", "base", (&settled(None, Some(10.0)), &[]), 0.1, 1.0);
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert_eq!((c.measured(), c.interval()), (None, None));
         assert_eq!(
@@ -292,6 +373,7 @@ mod tests {
             known,
             syntax_settled: Some(200.0),
             seeds,
+            by_seed: &[],
         }
     }
 
@@ -308,6 +390,26 @@ mod tests {
         );
         let c = c7_exposures("x", "base", &after(&known, 3), 0.5, 0.3).unwrap();
         assert!(c.estimate_text().contains("mean curve of 3 seeds"));
+        // Every seed's own slope: their mean with its interval, inside 0 ± 0.3 as a whole.
+        let by_seed = [Some(-0.05), Some(0.0), Some(0.05)];
+        let seeds = KnownAfter {
+            by_seed: &by_seed,
+            ..after(&known, 3)
+        };
+        let c = c7_exposures("x", "base", &seeds, 0.5, 0.3).unwrap();
+        assert_eq!(c.verdict(), Verdict::Pass);
+        assert!(c.estimate_text().contains("t-interval over 3 seeds"));
+        let by_seed = [Some(-0.5), Some(0.0), Some(0.6)];
+        let spread = KnownAfter {
+            by_seed: &by_seed,
+            ..after(&known, 3)
+        };
+        let c = c7_exposures("x", "base", &spread, 0.5, 0.3).unwrap();
+        assert_eq!(
+            c.verdict(),
+            Verdict::NotMeasurable,
+            "the interval leaves the band"
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The frames of train-smoke and acquisition: `evaluations` (held-out bits by role),
 //! `probes` (one row per probed fact per evaluation) and `training` (one row per step).
 
+use super::schema::{EPOCHS, TOKENS, WEIGHT};
+use crate::frames::probes::{EXPECTED_EXPOSURES, PROBE};
+use crate::frames::{evaluations, probes, training};
 use std::collections::BTreeSet;
 
 use crate::error::{Context, Result};
@@ -12,11 +15,12 @@ use skm_trainer::{Gpt, ModelConfig, TrainConfig, evaluate_roles};
 use super::params::Params;
 use crate::frames::ProbeColumns;
 use crate::frames::columns::{POINT, SEED, STEP};
+use crate::frames::evaluations::{ROLES, RoleRows};
+use crate::frames::training::LossRows;
 use crate::measure::log_grid;
 use crate::spec::{Point, Spec};
 use crate::training::{
-    LossRows, ROLES, RoleRows, TrainData, TrainRequest, TrainingStream, configs,
-    each_training_stream, model_for,
+    TrainData, TrainRequest, TrainingStream, configs, each_training_stream, model_for,
 };
 use crate::{Env, Frames};
 
@@ -112,23 +116,23 @@ impl Rows {
             POINT => self.e_point,
             SEED => self.e_seed,
             STEP => self.e_step,
-            "tokens" => self.e_tokens,
+            TOKENS => self.e_tokens,
         )?;
         evaluations.hstack_mut(&self.e_roles.columns())?;
         let probes = self.p_results.frame(df!(
             POINT => self.p_point,
             SEED => self.p_seed,
             STEP => self.p_step,
-            "epochs" => self.p_epochs,
-            "probe" => self.p_probe,
-            "expected_exposures" => self.p_expected,
-            "weight" => self.p_weight,
+            EPOCHS => self.p_epochs,
+            PROBE => self.p_probe,
+            EXPECTED_EXPOSURES => self.p_expected,
+            WEIGHT => self.p_weight,
         )?)?;
         let training = self.training.frame()?;
         Ok(Frames::from([
-            ("evaluations".to_string(), evaluations),
-            ("probes".to_string(), probes),
-            ("training".to_string(), training),
+            (evaluations::NAME.to_string(), evaluations),
+            (probes::NAME.to_string(), probes),
+            (training::NAME.to_string(), training),
         ]))
     }
 }

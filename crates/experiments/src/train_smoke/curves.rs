@@ -1,25 +1,24 @@
 //! What the analysis reads off one point's frames: seed means at each evaluated step.
 
+use super::schema::EPOCHS;
 use std::collections::BTreeMap;
 
 use crate::error::Result;
 use polars::prelude::*;
-use skm_trainer::probe::NEVER_SEEN;
+use skm_trainer::probe::{Answer, NEVER_SEEN};
 
-use crate::frames::columns::{
-    ANSWER, BUCKET, BUCKET_ORDER, CORRECT, EXCESS_BITS_PER_TOKEN, EXPOSURES, P_ARGMAX, ROLE, STEP,
-    VALID_MASS,
+use crate::frames::columns::{ROLE, STEP};
+use crate::frames::evaluations::EXCESS_BITS_PER_TOKEN;
+use crate::frames::probes::{
+    BUCKET, BUCKET_ORDER, CORRECT, EXPOSURES, P_ARGMAX, VALID_MASS, answered,
 };
-use crate::frames::{floats, is, mean_by, scalar, strings};
+use crate::frames::{Frame, floats, is, mean_by, scalar, strings};
 use crate::settles_below;
-
-/// The `probes` column of the epochs of the stream presented by a step.
-const EPOCHS: &str = "epochs";
 
 /// One point's rows of `evaluations` and `probes`.
 pub(super) struct PointCurves {
-    evals: DataFrame,
-    probes: DataFrame,
+    evals: Frame,
+    probes: Frame,
     /// The last evaluated step.
     pub last_step: f64,
     /// Every probed bucket: its order (-1 never seen, 0 never stated) and label.
@@ -37,7 +36,7 @@ pub(super) struct NeverSeen {
 }
 
 impl PointCurves {
-    pub fn read(evals: DataFrame, probes: DataFrame) -> Result<Self> {
+    pub fn read(evals: Frame, probes: Frame) -> Result<Self> {
         let last_step = floats(&evals, STEP)?.into_iter().fold(0.0, f64::max);
         let orders = floats(&probes, BUCKET_ORDER)?;
         let buckets = orders
@@ -132,7 +131,7 @@ impl PointCurves {
         // A mean over no probe reads as 0.
         let mean = |value: Expr| scalar(last.clone(), value.mean().fill_null(lit(0.0)));
         Ok(NeverSeen {
-            malformed: mean(is(ANSWER, "malformed").cast(DataType::Float64))?,
+            malformed: mean(answered(Answer::Malformed).cast(DataType::Float64))?,
             valid_mass: mean(col(VALID_MASS))?,
             p_argmax: mean(col(P_ARGMAX))?,
         })

@@ -7,19 +7,21 @@
 //! few minutes on a CPU. `acquisition` is the same measurement with its own TOML (buckets by
 //! true weight, denser evaluations, a longer run).
 //!
-//! [`params`] holds the `[analysis]` table, [`compute`] the frames, [`curves`] the seed means
-//! the analysis reads off them, [`claims`] the rules of C4 and C7, [`figures`] and [`text`]
-//! the figure and the prose.
+//! [`params`] holds the `[analysis]` table, [`schema`] the frames' columns, [`compute`] the frames,
+//! [`curves`] the seed means the analysis reads off them, [`claims`] the rules of C4 and C7,
+//! [`figures`] and [`text`] the figure and the prose.
 
 mod claims;
 mod compute;
 mod curves;
 mod figures;
 mod params;
+mod schema;
 mod text;
 
 use crate::error::Result;
 use crate::frames::columns::POINT;
+use crate::frames::{Frame, evaluations, probes, rows_of_seed};
 use skm_report::Claim;
 
 pub(super) use compute::evaluation_steps;
@@ -65,10 +67,13 @@ impl Experiment for TrainAndProbe {
         let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let evals = rows_where(frames.frame("evaluations")?, POINT, &point.label)?;
-            let probes = rows_where(frames.frame("probes")?, POINT, &point.label)?;
+            let evals = rows_where(&frames.frame(evaluations::NAME)?, POINT, &point.label)?;
+            let probes = rows_where(&frames.frame(probes::NAME)?, POINT, &point.label)?;
+            let by_seed = SeedValues::of((&evals, &probes), &spec.seeds, &p)?;
             let curves = PointCurves::read(evals, probes)?;
-            prose.extend(self.analyse_point(spec, point, &p, &curves, &mut analysis)?);
+            let point_prose =
+                self.analyse_point(spec, point, &p, (&curves, &by_seed), &mut analysis)?;
+            prose.extend(point_prose);
         }
         analysis.body = text::body(spec, &p, configs, &prose);
         Ok(analysis)
@@ -86,26 +91,24 @@ impl TrainAndProbe {
         spec: &Spec,
         point: &Point,
         p: &Params,
-        curves: &PointCurves,
+        (curves, by_seed): (&PointCurves, &SeedValues),
         analysis: &mut Analysis,
     ) -> Result<[String; 2]> {
         let label = point.label.as_str();
-        let knowledge = [
-            curves.settles("name", p.floor_bits)?,
-            curves.settles("value", p.floor_bits)?,
-        ]
-        .into_iter()
-        .map(|s| s.unwrap_or(f64::INFINITY))
-        .fold(f64::INFINITY, f64::min);
-        let settled = Settled {
-            syntax: curves.settles("syntax", p.floor_bits)?,
-            // `None` when knowledge does not settle within the run: C4 is then a lower bound.
-            knowledge: Some(knowledge).filter(|k| k.is_finite()),
-            last_step: curves.last_step,
-            seeds: spec.seeds.len(),
-        };
-        let c4 = claims::c4(self.name, label, &settled, p.floor_bits, p.decades);
-        let c7 = self.c7((label, spec.seeds.len()), curves, p, settled.syntax)?;
+        let settled = settled(curves, p, spec.seeds.len())?;
+        let c4 = claims::c4(
+            self.name,
+            label,
+            (&settled, &by_seed.c4),
+            p.floor_bits,
+            p.decades,
+        );
+        let c7 = self.c7(
+            (label, spec.seeds.len()),
+            (curves, &by_seed.c7),
+            p,
+            settled.syntax,
+        )?;
         let (model, _) = configs(spec)?;
         analysis
             .figures
@@ -131,7 +134,7 @@ impl TrainAndProbe {
     fn c7(
         &self,
         (label, seeds): (&str, usize),
-        curves: &PointCurves,
+        (curves, by_seed): (&PointCurves, &[Option<f64>]),
         p: &Params,
         syntax_settled: Option<f64>,
     ) -> Result<C7> {
@@ -149,6 +152,7 @@ impl TrainAndProbe {
             known: &known,
             syntax_settled,
             seeds,
+            by_seed,
         };
         let exposures =
             claims::c7_exposures(self.name, label, &after, p.known_accuracy, p.exposure_slope)?;
@@ -158,6 +162,52 @@ impl TrainAndProbe {
             labelled,
             known,
         })
+    }
+}
+
+/// When syntax and knowledge settle on `curves` (the mean curves of `seeds` seeds).
+fn settled(curves: &PointCurves, p: &Params, seeds: usize) -> Result<Settled> {
+    let knowledge = [
+        curves.settles("name", p.floor_bits)?,
+        curves.settles("value", p.floor_bits)?,
+    ]
+    .into_iter()
+    .map(|s| s.unwrap_or(f64::INFINITY))
+    .fold(f64::INFINITY, f64::min);
+    Ok(Settled {
+        syntax: curves.settles("syntax", p.floor_bits)?,
+        // `None` when knowledge does not settle within the run: C4 is then a lower bound.
+        knowledge: Some(knowledge).filter(|k| k.is_finite()),
+        last_step: curves.last_step,
+        seeds,
+    })
+}
+
+/// What C4 and C7 (exposures) measure on each seed's own curves (`None` where a seed gives
+/// no value), for their intervals over seeds.
+struct SeedValues {
+    /// C4's decades between syntax and knowledge settling.
+    c4: Vec<Option<f64>>,
+    /// C7's exposure slope.
+    c7: Vec<Option<f64>>,
+}
+
+impl SeedValues {
+    /// From one point's `evaluations` and `probes` rows, seed by seed.
+    fn of((evals, probes): (&Frame, &Frame), seeds: &[u64], p: &Params) -> Result<Self> {
+        let (mut c4, mut c7) = (Vec::new(), Vec::new());
+        for &seed in seeds {
+            let curves =
+                PointCurves::read(rows_of_seed(evals, seed)?, rows_of_seed(probes, seed)?)?;
+            let settled = settled(&curves, p, 1)?;
+            c4.push(settled.gap());
+            let known = match settled.syntax {
+                Some(start) => curves.known_after(&curves.acquired(p.known_accuracy)?, start)?,
+                None => Vec::new(),
+            };
+            c7.push(claims::seen_slope(&known)?);
+        }
+        Ok(SeedValues { c4, c7 })
     }
 }
 
