@@ -19,25 +19,48 @@ pub(super) struct Settled {
 }
 
 impl Settled {
-    /// Decades of steps between syntax and knowledge settling, when both do (step 0,
-    /// "before any training", counts as step 1 on the log scale).
+    /// Decades of steps between syntax and knowledge settling, when both do.
     pub fn gap(&self) -> Option<f64> {
-        Some((self.knowledge?.max(1.0) / self.syntax?.max(1.0)).log10())
+        Some(decades_between(self.syntax?, self.knowledge?))
+    }
+
+    /// When syntax settles and knowledge does not within the run, the gap is at least the
+    /// decades from syntax settling to the last evaluated step.
+    pub fn lower_bound(&self) -> Option<f64> {
+        match (self.syntax, self.knowledge) {
+            (Some(s), None) => Some(decades_between(s, self.last_step)),
+            _ => None,
+        }
+    }
+
+    /// The gap as the text gives it: the decades, `≥` a lower bound, or `none` when syntax
+    /// never settles.
+    fn describe(&self) -> String {
+        match (self.gap(), self.lower_bound()) {
+            (Some(gap), _) => num(gap),
+            (None, Some(bound)) => format!("≥ {}", num(bound)),
+            (None, None) => "none".to_string(),
+        }
     }
 }
 
+/// Decades of steps from `from` to `to`; step 0, "before any training", counts as step 1 on
+/// the log scale.
+fn decades_between(from: f64, to: f64) -> f64 {
+    (to.max(1.0) / from.max(1.0)).log10()
+}
+
 /// C4: PASS when syntax settles at least `decades` decades of steps before knowledge. Read
-/// off the seeds' mean curves; when every seed's own curves give a gap (`by_seed`), the
+/// off the seeds' mean curves; when every seed's own curves (`by_seed`) give a gap, the
 /// estimate is their mean with its t-interval over seeds.
 pub(super) fn c4(
     experiment: &str,
     label: &str,
-    (settled, by_seed): (&Settled, &[Option<f64>]),
+    (settled, by_seed): (&Settled, &[Settled]),
     floor_bits: f64,
     decades: f64,
 ) -> Claim {
     let last_step = settled.last_step;
-    // Step 0 is "before any training": count it as step 1 on the log scale.
     let estimate = match (settled.syntax, settled.knowledge) {
         (None, _) => Estimate::NotMeasurable {
             reason: format!(
@@ -47,15 +70,18 @@ pub(super) fn c4(
         },
         // Knowledge has not settled by the end of the run: the gap is at least this.
         (Some(s), None) => Estimate::Bound {
-            value: (last_step / s.max(1.0)).log10(),
+            value: decades_between(s, last_step),
             side: Side::AtLeast,
         },
-        (Some(s), Some(k)) => crate::seed_interval(by_seed).unwrap_or_else(|| {
-            crate::point_estimate((k.max(1.0) / s.max(1.0)).log10(), settled.seeds)
-        }),
+        (Some(s), Some(k)) => {
+            let gaps: Vec<Option<f64>> = by_seed.iter().map(Settled::gap).collect();
+            crate::seed_interval(&gaps)
+                .unwrap_or_else(|| crate::point_estimate(decades_between(s, k), settled.seeds))
+        }
     };
-    let per_seed = crate::seed_values(by_seed);
-    let lower_bound = settled.syntax.is_some() && settled.knowledge.is_none();
+    let per_seed: Vec<String> = by_seed.iter().map(Settled::describe).collect();
+    let per_seed = per_seed.join(", ");
+    let lower_bound = settled.lower_bound().is_some();
     let syntax = settled.syntax.map_or_else(|| "never".to_string(), num);
     let knowledge = match settled.knowledge {
         None => format!("not within {last_step} steps"),
@@ -69,7 +95,7 @@ pub(super) fn c4(
         estimate,
         Rule::AtLeast { threshold: decades },
         format!(
-            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; in each seed's own curves: {per_seed} (the estimate is their mean with its t-interval when every seed gives one); PASS when at least {decades} (a lower bound only when it already is)."
+            "Decades of training steps between the evaluation from which the seed-mean held-out excess over the oracle stays below {floor_bits} bits/token for syntax (step {syntax}) and for the earlier of name and value ({knowledge}){bound}; in each seed's own curves: {per_seed} (≥: knowledge not settled by the run's end; the estimate is their mean with its t-interval when every seed gives a gap); PASS when at least {decades} (a lower bound only when it already is)."
         ),
     )
 }
@@ -222,6 +248,13 @@ mod tests {
         }
     }
 
+    /// Seeds whose syntax settles at step 10 and whose knowledge settles `gap` decades later
+    /// (`None`: not within the run's 1000 steps).
+    fn seeds(gaps: &[Option<f64>]) -> Vec<Settled> {
+        let at = |gap: &Option<f64>| gap.map(|g| 10.0 * 10f64.powf(g));
+        gaps.iter().map(|g| settled(Some(10.0), at(g))).collect()
+    }
+
     #[test]
     fn c4_passes_when_syntax_settles_decades_earlier() {
         let c = c4(
@@ -253,7 +286,7 @@ mod tests {
         let c = c4(
             "x",
             "base",
-            (&mean, &[Some(1.9), Some(2.0), Some(2.1)]),
+            (&mean, &seeds(&[Some(1.9), Some(2.0), Some(2.1)])),
             0.1,
             1.0,
         );
@@ -263,7 +296,7 @@ mod tests {
         let c = c4(
             "x",
             "base",
-            (&mean, &[Some(0.2), Some(2.0), Some(3.5)]),
+            (&mean, &seeds(&[Some(0.2), Some(2.0), Some(3.5)])),
             0.1,
             1.0,
         );
@@ -272,16 +305,13 @@ mod tests {
             Verdict::NotMeasurable,
             "the interval straddles 1"
         );
-        // A seed without a gap: the mean curves' value, no interval.
-        let c = c4(
-            "x",
-            "base",
-            (&mean, &[Some(1.9), None, Some(2.1)]),
-            0.1,
-            1.0,
-        );
+        // A seed without a gap: the mean curves' value, no interval; the text gives that
+        // seed's lower bound, and "none" for a seed whose syntax never settles.
+        let mut by_seed = seeds(&[Some(1.9), None, Some(2.1)]);
+        by_seed.push(settled(None, None));
+        let c = c4("x", "base", (&mean, &by_seed), 0.1, 1.0);
         assert_eq!(c.estimate(), &Estimate::SingleRun { value: 2.0 });
-        assert!(c.detail.contains("1.9, none, 2.1"));
+        assert!(c.detail.contains("1.9, ≥ 2, 2.1, none"), "{}", c.detail);
     }
 
     #[test]

@@ -186,8 +186,8 @@ fn settled(curves: &PointCurves, p: &Params, seeds: usize) -> Result<Settled> {
 /// What C4 and C7 (exposures) measure on each seed's own curves (`None` where a seed gives
 /// no value), for their intervals over seeds.
 struct SeedValues {
-    /// C4's decades between syntax and knowledge settling.
-    c4: Vec<Option<f64>>,
+    /// C4's steps at which syntax and knowledge settle.
+    c4: Vec<claims::Settled>,
     /// C7's exposure slope.
     c7: Vec<Option<f64>>,
 }
@@ -200,12 +200,12 @@ impl SeedValues {
             let curves =
                 PointCurves::read(rows_of_seed(evals, seed)?, rows_of_seed(probes, seed)?)?;
             let settled = settled(&curves, p, 1)?;
-            c4.push(settled.gap());
             let known = match settled.syntax {
                 Some(start) => curves.known_after(&curves.acquired(p.known_accuracy)?, start)?,
                 None => Vec::new(),
             };
             c7.push(claims::seen_slope(&known)?);
+            c4.push(settled);
         }
         Ok(SeedValues { c4, c7 })
     }
