@@ -183,12 +183,12 @@ fn settled(curves: &PointCurves, p: &Params, seeds: usize) -> Result<Settled> {
     })
 }
 
-/// What C4 and C7 (exposures) measure on each seed's own curves (`None` where a seed gives
-/// no value), for their intervals over seeds.
+/// What C4 and C7 (exposures) measure on each seed's own curves, for their intervals over
+/// seeds.
 struct SeedValues {
     /// C4's steps at which syntax and knowledge settle.
     c4: Vec<claims::Settled>,
-    /// C7's exposure slope.
+    /// C7's exposure slope (`None` where the seed gives none).
     c7: Vec<Option<f64>>,
 }
 
