@@ -41,7 +41,8 @@ enum Task {
         /// Where results/ (and, for the default profile, figures/ and paper/) are written.
         #[arg(long, default_value_os_t = workspace_root())]
         out: PathBuf,
-        /// Where transformers train: cpu (cuda has no engine yet and is refused).
+        /// Where transformers train: cpu (the experiments do not train on cuda yet: the CUDA
+        /// engine runs the staged `skm-gpu`; see `gpu-stage`).
         #[arg(long, default_value = "cpu")]
         device: DeviceKind,
     },
@@ -65,6 +66,17 @@ enum Task {
         /// Untimed warm-up steps per run.
         #[arg(long, default_value_t = 5)]
         warmup: usize,
+    },
+    /// Build the CUDA engine's `skm-gpu` and stage it, with the script that runs it
+    /// (`run.sh`: kernels, PyTorch equivalence, benchmark), for a machine with a GPU.
+    GpuStage {
+        /// The stage folder (carry it to the GPU machine; run `bash <folder>/run.sh` there).
+        #[arg(long, default_value_os_t = workspace_root().join("target/gpu-stage"))]
+        out: PathBuf,
+        /// A folder holding `libnvrtc.so.13` (for example the `nvidia/cu13/lib` of a
+        /// `pip install nvidia-cuda-nvrtc==13.0.88`): compile the kernels here as a check.
+        #[arg(long)]
+        nvrtc: Option<PathBuf>,
     },
     /// Print sentences of an experiment's corpus as readable text.
     Sample {
@@ -155,6 +167,7 @@ fn run(cli: Cli) -> Result<()> {
             let shared = workspace_root().join("../shared");
             Ok(skm_pipeline::bench::trainer(&shared, runs, steps, warmup)?)
         }
+        Task::GpuStage { out, nvrtc } => gpu_stage(&out, nvrtc.as_deref()),
         Task::List { experiments } => list(&experiments),
         Task::Sample {
             experiment,
@@ -172,6 +185,30 @@ fn reproduce(options: &Reproduce) -> Result<()> {
         let paper = Layout::new(&options.out, options.profile).paper_dir();
         println!("paper: {}", paper.join("index.html").display());
     }
+    Ok(())
+}
+
+/// `gpu-stage`: the stage, and what to run on the GPU machine.
+fn gpu_stage(out: &Path, nvrtc: Option<&Path>) -> Result<()> {
+    let root = workspace_root();
+    let staged = skm_pipeline::gpu::stage(&root, &root.join("../shared"), out, nvrtc)?;
+    println!(
+        "staged {} (skm-gpu {:.1} MB)",
+        staged.dir.display(),
+        staged.binary_bytes as f64 / 1e6
+    );
+    match &staged.kernels {
+        Some(output) => println!("{}", output.trim()),
+        None => println!("kernels not compiled here (no --nvrtc): run.sh compiles them first"),
+    }
+    if !staged.torch_reference {
+        println!("../shared/bench/torch_reference.py is missing: run.sh will skip PyTorch");
+    }
+    let dir = staged.dir.strip_prefix(&root).unwrap_or(&staged.dir);
+    println!(
+        "on the GPU machine, from the workspace: bash {}/run.sh",
+        dir.display()
+    );
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 
 pub mod bench;
 pub mod error;
+pub mod gpu;
 pub mod load;
 pub mod machine;
 pub mod models;

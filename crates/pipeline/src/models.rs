@@ -72,6 +72,24 @@ impl CheckpointCache {
 /// Removes the partial runs (`.<hash>.partial/`) of the checkpoint cache `dir`; returns
 /// what it removed.
 pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
+    remove_entries(dir, |path, name| {
+        name.starts_with('.') && name.ends_with(".partial") && path.is_dir()
+    })
+}
+
+/// Removes the finished models of the checkpoint cache `dir` that training code of another
+/// hash than `code` made: those whose `recipe.toml` names another code, or that have none
+/// (made before recipes were kept). Partial runs stay (see [`remove_partial_runs`]).
+/// Returns what it removed.
+pub fn remove_superseded(dir: &Path, code: &str) -> Result<Vec<PathBuf>> {
+    remove_entries(dir, |path, name| {
+        !name.starts_with('.') && path.is_dir() && recipe_code(path).as_deref() != Some(code)
+    })
+}
+
+/// Removes the directories of `dir` for which `doomed(path, file name)` holds (none when `dir`
+/// does not exist); returns them, sorted.
+fn remove_entries(dir: &Path, doomed: impl Fn(&Path, &str) -> bool) -> Result<Vec<PathBuf>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(Vec::new());
     };
@@ -81,37 +99,11 @@ pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
             .with_context(|| format!("reading {}", dir.display()))?
             .path();
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        if name.is_some_and(|n| n.starts_with('.') && n.ends_with(".partial")) {
+        if name.is_some_and(|name| doomed(&path, &name)) {
             std::fs::remove_dir_all(&path)
                 .with_context(|| format!("removing {}", path.display()))?;
             removed.push(path);
         }
-    }
-    removed.sort();
-    Ok(removed)
-}
-
-/// Removes the finished models of the checkpoint cache `dir` that training code of another
-/// hash than `code` made: those whose `recipe.toml` names another code, or that have none
-/// (made before recipes were kept). Partial runs stay (see [`remove_partial_runs`]).
-/// Returns what it removed.
-pub fn remove_superseded(dir: &Path, code: &str) -> Result<Vec<PathBuf>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(Vec::new());
-    };
-    let mut removed = Vec::new();
-    for entry in entries {
-        let path = entry
-            .with_context(|| format!("reading {}", dir.display()))?
-            .path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if hidden || !path.is_dir() || recipe_code(&path).as_deref() == Some(code) {
-            continue;
-        }
-        std::fs::remove_dir_all(&path).with_context(|| format!("removing {}", path.display()))?;
-        removed.push(path);
     }
     removed.sort();
     Ok(removed)

@@ -143,9 +143,17 @@ pub enum TrainerError {
         /// What is wrong.
         reason: String,
     },
-    /// `--device cuda`: the trainer has no GPU engine yet.
-    #[error("the trainer has no CUDA engine yet: use --device cpu")]
+    /// `--device cuda`: the experiments' training runs on the CPU engine only (the CUDA engine,
+    /// feature `cuda`, runs the `skm-gpu` benchmark and equivalence test).
+    #[error(
+        "experiments do not train on the GPU yet: use --device cpu (the CUDA engine runs \
+         `skm-gpu`, staged by `cargo xtask gpu-stage`)"
+    )]
     NoCuda,
+    /// A CUDA call failed (the `cuda` feature's engine): what was being done, and the error.
+    #[cfg(feature = "cuda")]
+    #[error("CUDA: {0}")]
+    Cuda(String),
     /// The world behind a corpus is inconsistent with its predictors.
     #[error(transparent)]
     Theory(#[from] skm_theory::TheoryError),

@@ -276,7 +276,7 @@ impl Trainer {
     }
 }
 
-fn adamw_config(config: &TrainConfig) -> AdamWConfig {
+pub(crate) fn adamw_config(config: &TrainConfig) -> AdamWConfig {
     AdamWConfig {
         beta1: config.beta1,
         beta2: config.beta2,

@@ -10,6 +10,8 @@
 //! the thread count, and every kernel sums in a fixed order, results are bit-identical for any
 //! number of threads.
 
+#[cfg(feature = "cuda")]
+pub mod cuda;
 pub(crate) mod kernels;
 pub(crate) mod matmul;
 
