@@ -7,6 +7,8 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 steps="${STEPS:-20}" warmup="${WARMUP:-5}"
+# Plain fp32 everywhere: no library may turn a single-precision product into TF32.
+export NVIDIA_TF32_OVERRIDE=0
 
 # The driver's libcuda, and cuBLAS and NVRTC: the CUDA toolkit's, or those of the Python
 # environment's NVIDIA wheels.

@@ -1,6 +1,6 @@
 # PyTorch's reference GPT benchmark (torch_reference.py, staged beside this file) on the GPU in
 # plain fp32: every tensor it makes is created on CUDA, and TF32 is off for matrix products and
-# convolutions, as the CUDA engine's cuBLAS runs in pedantic fp32.
+# convolutions, as the CUDA engine's cuBLAS runs in fp32.
 import os
 import runpy
 

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! The equivalence check passes when every one of the 35 SPEC losses is within 1e-3 of
-//! PyTorch's (the CPU engine's tolerance, unchanged: cuBLAS runs in pedantic fp32, no TF32) and
+//! PyTorch's (the CPU engine's tolerance, unchanged: cuBLAS runs in fp32, no TF32) and
 //! the second run repeats the first bit for bit.
 
 use std::process::ExitCode;

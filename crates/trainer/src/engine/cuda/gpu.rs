@@ -1,5 +1,5 @@
 //! The GPU itself: a context and its stream, the kernels of `kernels.cu` compiled at start by
-//! NVRTC, and a cuBLAS handle in pedantic fp32 math, behind [`Device`].
+//! NVRTC, and a cuBLAS handle in plain fp32 math, behind [`Device`].
 
 use std::sync::Arc;
 
@@ -74,8 +74,10 @@ impl Drop for Gpu {
 }
 
 impl Gpu {
-    /// GPU `ordinal`: its kernels compiled by NVRTC, and cuBLAS in pedantic math mode (plain
-    /// fp32 products: no TF32, no reduced-precision reductions).
+    /// GPU `ordinal`: its kernels compiled by NVRTC, and cuBLAS in its default math mode, which
+    /// keeps single-precision products in single precision (TF32 would need
+    /// `CUBLAS_TF32_TENSOR_OP_MATH`, and `NVIDIA_TF32_OVERRIDE=0`, set by the device script,
+    /// forbids it whatever a library asks).
     pub fn new(ordinal: usize) -> Result<Self> {
         require(
             cudarc::driver::sys::is_culib_present,
@@ -100,9 +102,9 @@ impl Gpu {
         unsafe {
             blas::set_stream(handle, stream.cu_stream() as _)
                 .map_err(|e| cuda_error("binding cuBLAS to the stream", e))?;
-            blas_sys::cublasSetMathMode(handle, blas_sys::cublasMath_t::CUBLAS_PEDANTIC_MATH)
+            blas_sys::cublasSetMathMode(handle, blas_sys::cublasMath_t::CUBLAS_DEFAULT_MATH)
                 .result()
-                .map_err(|e| cuda_error("setting cuBLAS's pedantic math", e))?;
+                .map_err(|e| cuda_error("setting cuBLAS's math mode", e))?;
         }
         let functions = Kernel::ALL
             .iter()

@@ -1,5 +1,5 @@
 // The CUDA engine's kernels: the row kernels of the CPU engine (engine/kernels.rs), one launch
-// each, in plain fp32. Matrix products go to cuBLAS (pedantic math: no TF32). No kernel uses
+// each, in plain fp32. Matrix products go to cuBLAS in fp32 (no TF32). No kernel uses
 // atomics: every sum has a fixed order (a warp's butterfly, a block's tree, or a thread's loop
 // over rows), so a step gives the same bits from run to run.
 //
@@ -66,7 +66,8 @@ extern "C" __global__ void embed_backward_positions(float* dwpe, const float* dx
 // dwte[token, j] += sum of dx[r, j] over the rows r of that token, in row order. The rows come
 // grouped by token (`rows`, with group u at starts[u]..starts[u + 1] and token tokens[u]), so
 // each (token, column) is one thread's loop: no atomics.
-extern "C" __global__ void embed_backward_tokens(float* dwte, const float* dx, const unsigned* tokens,
+extern "C" __global__ void embed_backward_tokens(float* dwte, const float* dx,
+                                                 const unsigned* tokens,
                                                  const unsigned* starts, const unsigned* rows,
                                                  int groups, int c) {
     int u = blockIdx.y;
@@ -264,7 +265,8 @@ extern "C" __global__ void causal_softmax_backward(float* datt, const float* att
 
 // Softmax cross-entropy fused with its gradient, in place (one block per row of v logits):
 // loss[r] = -ln p_y, and the row becomes (softmax - onehot(y)) scale.
-extern "C" __global__ void cross_entropy_backward(float* logits, float* loss, const unsigned* targets,
+extern "C" __global__ void cross_entropy_backward(float* logits, float* loss,
+                                                  const unsigned* targets,
                                                   int n, int v, float scale) {
     int r = blockIdx.x;
     if (r >= n) return;

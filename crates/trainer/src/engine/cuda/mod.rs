@@ -1,7 +1,7 @@
 //! The CUDA engine (feature `cuda`): the CPU engine's model, passes and optimizer on one NVIDIA
 //! GPU, through cudarc. Kernels of our own (`kernels.cu`, compiled by NVRTC when the engine
-//! starts) do the row work; cuBLAS does the matrix products in pedantic fp32 (no TF32), so the
-//! arithmetic is plain single precision like the CPU engine's and PyTorch's default.
+//! starts) do the row work; cuBLAS does the matrix products in fp32 (its default math: no
+//! TF32), so the arithmetic is plain single precision like the CPU engine's and PyTorch's.
 //!
 //! Nothing of CUDA is linked at build time: cudarc loads `libcuda`, `libnvrtc` and `libcublas`
 //! when the engine starts, so this builds on a machine without CUDA (CI checks it) and runs where
@@ -255,7 +255,7 @@ impl<D: Device> Engine<D> {
 }
 
 /// The GPU's single-precision matrix-product rate in FLOP/s, as the engine calls cuBLAS
-/// (pedantic fp32): `2 m n k` per product of `m x k` by `k x n`, best of `repeats` rounds of
+/// (fp32, default math): `2 m n k` per product of `m x k` by `k x n`, best of `repeats` rounds of
 /// 4 products.
 pub fn gemm_flops_per_second(
     gpu: &Gpu,
