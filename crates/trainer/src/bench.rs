@@ -28,18 +28,7 @@ pub fn bench_tokens_per_second(
             allowed: "steps >= 1".into(),
         });
     }
-    let config = TrainConfig {
-        batch_size: batch,
-        steps: warmup + steps,
-        ..TrainConfig::spec()
-    };
-    let data = SpecData {
-        steps: warmup + steps,
-        batch,
-        context: model.context,
-        vocab_size: model.vocab_size,
-        seed: 42,
-    };
+    let (config, data) = spec_workload(model, batch, warmup + steps);
     let mut trainer = Trainer::new(model, &config, &default_device())?;
     let batches = data.batches();
     let mut start = Instant::now();
@@ -51,6 +40,24 @@ pub fn bench_tokens_per_second(
     }
     let seconds = start.elapsed().as_secs_f64();
     Ok((steps * batch * model.context) as f64 / seconds)
+}
+
+/// What the trainer benchmarks run: the SPEC optimizer for `steps` steps of `batch` sequences,
+/// and the SPEC data (seed 42) at `model`'s context and vocabulary.
+pub fn spec_workload(model: &ModelConfig, batch: usize, steps: usize) -> (TrainConfig, SpecData) {
+    let config = TrainConfig {
+        batch_size: batch,
+        steps,
+        ..TrainConfig::spec()
+    };
+    let data = SpecData {
+        steps,
+        batch,
+        context: model.context,
+        vocab_size: model.vocab_size,
+        seed: 42,
+    };
+    (config, data)
 }
 
 /// FLOPs of one training step per token of `model` (forward and backward, multiply and add

@@ -14,6 +14,7 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+use skm_trainer::bench::spec_workload;
 use skm_trainer::data::SpecData;
 use skm_trainer::engine::cuda::{CudaTrainer, Gpu, compile_kernels, gemm_flops_per_second};
 use skm_trainer::{ModelConfig, TrainConfig, training_flops_per_token};
@@ -190,18 +191,7 @@ fn bench(steps: usize, warmup: usize) -> Result<(), String> {
 /// `steps` timed ones (the GPU drained before and after).
 fn speed(model: &ModelConfig, batch: usize, steps: usize, warmup: usize) -> Result<f64, String> {
     let err = |e: skm_trainer::TrainerError| e.to_string();
-    let config = TrainConfig {
-        batch_size: batch,
-        steps: warmup + steps,
-        ..TrainConfig::spec()
-    };
-    let data = SpecData {
-        steps: warmup + steps,
-        batch,
-        context: model.context,
-        vocab_size: model.vocab_size,
-        seed: 42,
-    };
+    let (config, data) = spec_workload(model, batch, warmup + steps);
     let mut trainer = CudaTrainer::new(Gpu::new(0).map_err(err)?, model, &config).map_err(err)?;
     let mut start = Instant::now();
     for (step, batch) in data.batches().iter().enumerate() {

@@ -118,6 +118,35 @@ pub struct Gemm {
     pub batch: usize,
 }
 
+/// Allocations that live and die together (an owner's buffers), each handed out as its address.
+pub(crate) struct Allocations<'a, D: Device> {
+    device: &'a D,
+    memory: Vec<D::Memory>,
+}
+
+impl<'a, D: Device> Allocations<'a, D> {
+    /// None yet, on `device`.
+    pub fn new(device: &'a D) -> Self {
+        Allocations {
+            device,
+            memory: Vec::new(),
+        }
+    }
+
+    /// The address of `len` new zeroed 4-byte elements.
+    pub fn alloc(&mut self, len: usize) -> Result<Ptr> {
+        let memory = self.device.alloc(len)?;
+        let at = self.device.address(&memory);
+        self.memory.push(memory);
+        Ok(at)
+    }
+
+    /// The allocations, to keep alive as long as their addresses are used.
+    pub fn into_memory(self) -> Vec<D::Memory> {
+        self.memory
+    }
+}
+
 /// Threads per block of every kernel; the row kernels run one warp (32 threads) per row.
 pub const THREADS: u32 = 256;
 

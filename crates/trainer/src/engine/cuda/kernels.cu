@@ -191,19 +191,25 @@ extern "C" __global__ void gelu_backward(float* d, const float* derivative, long
     d[i] *= derivative[i];
 }
 
+// Where element i of a [b, h, t, hd] array (sequence s, head, position p, column d) lives in
+// rows [b t, width] that hold each head's hd columns side by side: row s t + p, column head hd + d.
+__device__ __forceinline__ long head_to_row(long i, int t, int h, int hd, long width) {
+    int d = (int)(i % hd);
+    long rest = i / hd;
+    int p = (int)(rest % t);
+    rest /= t;
+    int head = (int)(rest % h), s = (int)(rest / h);
+    return ((long)s * t + p) * width + (long)head * hd + d;
+}
+
 // qkv rows [b, t, 3, h, hd] to q, k, v, each [b, h, t, hd] (forward = 1), or back from dq, dk,
 // dv into dqkv (forward = 0).
 extern "C" __global__ void attention_permute(float* qkv, float* q, float* k, float* v, int b,
                                              int t, int h, int hd, int forward) {
     long i = blockIdx.x * (long)blockDim.x + threadIdx.x;
     if (i >= (long)b * h * t * hd) return;
-    int d = (int)(i % hd);
-    long rest = i / hd;
-    int p = (int)(rest % t);
-    rest /= t;
-    int head = (int)(rest % h), s = (int)(rest / h);
     long c = (long)h * hd;
-    long at = ((long)s * t + p) * 3 * c + (long)head * hd + d;
+    long at = head_to_row(i, t, h, hd, 3 * c);
     if (forward) {
         q[i] = qkv[at];
         k[i] = qkv[at + c];
@@ -220,12 +226,7 @@ extern "C" __global__ void attention_unpermute(float* rows, float* y, int b, int
                                                int forward) {
     long i = blockIdx.x * (long)blockDim.x + threadIdx.x;
     if (i >= (long)b * h * t * hd) return;
-    int d = (int)(i % hd);
-    long rest = i / hd;
-    int p = (int)(rest % t);
-    rest /= t;
-    int head = (int)(rest % h), s = (int)(rest / h);
-    long at = ((long)s * t + p) * h * hd + (long)head * hd + d;
+    long at = head_to_row(i, t, h, hd, (long)h * hd);
     if (forward) rows[at] = y[i];
     else y[i] = rows[at];
 }

@@ -24,7 +24,7 @@ pub use device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS};
 pub use gpu::{Gpu, KERNELS, compile_kernels};
 pub use passes::TokenGroups;
 
-use device::long;
+use device::{Allocations, long};
 use passes::{Activations, NORM_BLOCKS, Passes};
 
 use crate::data::Batch;
@@ -113,15 +113,11 @@ impl<D: Device> Engine<D> {
         config.validate()?;
         let start = Gpt::init(model_config, init_base(config.seed));
         let len = start.num_params();
-        let mut memory = Vec::new();
-        let mut alloc = |len: usize| -> Result<Ptr> {
-            let m = device.alloc(len)?;
-            let at = device.address(&m);
-            memory.push(m);
-            Ok(at)
-        };
+        let mut memory = Allocations::new(&device);
+        let mut alloc = |len| memory.alloc(len);
         let (params, grads, m, v) = (alloc(len)?, alloc(len)?, alloc(len)?, alloc(len)?);
         let norm_partial = alloc(2 * NORM_BLOCKS)?;
+        let memory = memory.into_memory();
         device.write(params, start.params())?;
         Ok(Engine {
             device,

@@ -7,7 +7,7 @@
 //! llm.c does: a Linear layer `y = x W^T` (`W [out, in]`) is `y^T = W x^T`, i.e.
 //! `sgemm(T, N, out, rows, in, W, in, x, in, y, out)`.
 
-use super::device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS, int, long};
+use super::device::{Allocations, Arg, Device, Gemm, Kernel, Op, Ptr, THREADS, int, long};
 use crate::Result;
 use crate::engine::{Layout, Linear, Norm};
 
@@ -86,13 +86,8 @@ impl<D: Device> Activations<D> {
         let (l, c, v, h) = (layout.blocks.len(), layout.c, layout.v, layout.h);
         let n = b * t;
         let chunks = n.div_ceil(ROWS_PER_CHUNK);
-        let mut memory = Vec::new();
-        let mut alloc = |len: usize| -> Result<Ptr> {
-            let m = device.alloc(len)?;
-            let at = device.address(&m);
-            memory.push(m);
-            Ok(at)
-        };
+        let mut memory = Allocations::new(device);
+        let mut alloc = |len| memory.alloc(len);
         let bufs = Bufs {
             res: alloc((l + 1) * n * c)?,
             x2: alloc(l * n * c)?,
@@ -126,7 +121,7 @@ impl<D: Device> Activations<D> {
             t,
             bufs,
             groups: 0,
-            _memory: memory,
+            _memory: memory.into_memory(),
         })
     }
 }
