@@ -35,6 +35,55 @@ pub struct StepOutcome {
     pub grad_norm: Option<f64>,
 }
 
+/// What every engine's step checks between its backward pass and its update: the mean loss
+/// and the global gradient norm `||g||_2` (when clipping) must be finite, else
+/// [`TrainerError::Diverged`] naming `last_good`; the gradient's scale is then
+/// `min(1, grad_clip / ||g||_2)` when clipping, 1 otherwise.
+pub(crate) fn step_scale(
+    config: &TrainConfig,
+    step: usize,
+    loss: f32,
+    grad_norm: Option<f64>,
+    last_good: Option<&Path>,
+) -> Result<f64> {
+    let diverged = |quantity, value| TrainerError::Diverged {
+        step,
+        quantity,
+        value,
+        last_good: last_good.map(Path::to_path_buf),
+    };
+    if !loss.is_finite() {
+        return Err(diverged("loss", f64::from(loss)));
+    }
+    if let Some(norm) = grad_norm.filter(|n| !n.is_finite()) {
+        return Err(diverged("gradient norm", norm));
+    }
+    Ok(match (grad_norm, config.grad_clip) {
+        (Some(norm), Some(max_norm)) => clip_scale(norm, max_norm),
+        _ => 1.0,
+    })
+}
+
+impl TrainState {
+    /// Records step `step`, done with mean loss `loss` at learning rate `lr`.
+    pub(crate) fn record(
+        &mut self,
+        step: usize,
+        loss: f32,
+        lr: f64,
+        grad_norm: Option<f64>,
+    ) -> StepOutcome {
+        self.step += 1;
+        self.losses.push(loss);
+        StepOutcome {
+            step,
+            loss,
+            learning_rate: lr,
+            grad_norm,
+        }
+    }
+}
+
 /// A model, its optimizer, its progress and the engine's buffers for its batches.
 #[derive(Debug)]
 pub struct Trainer {
@@ -157,28 +206,13 @@ impl Trainer {
     pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
         let step = self.state.step;
         let lr = learning_rate(&self.config, step);
-        let value = self.forward_backward(batch);
-        if !value.is_finite() {
-            return Err(self.diverged(step, "loss", f64::from(value)));
-        }
+        let loss = self.forward_backward(batch);
         let grad_norm = self.config.grad_clip.map(|_| global_grad_norm(&self.grads));
-        if let Some(norm) = grad_norm.filter(|n| !n.is_finite()) {
-            return Err(self.diverged(step, "gradient norm", norm));
-        }
-        let scale = match (grad_norm, self.config.grad_clip) {
-            (Some(norm), Some(max_norm)) => clip_scale(norm, max_norm),
-            _ => 1.0,
-        };
+        let last_good = self.last_checkpoint.as_deref();
+        let scale = step_scale(&self.config, step, loss, grad_norm, last_good)?;
         let (layout, params) = self.model.layout_and_params_mut();
         self.optimizer.step(params, &self.grads, layout, lr, scale);
-        self.state.step += 1;
-        self.state.losses.push(value);
-        Ok(StepOutcome {
-            step,
-            loss: value,
-            learning_rate: lr,
-            grad_norm,
-        })
+        Ok(self.state.record(step, loss, lr, grad_norm))
     }
 
     /// The batch's mean cross-entropy (nats), and its gradient in `self.grads`: each part of
@@ -224,15 +258,6 @@ impl Trainer {
                 }
             });
         (losses.iter().sum::<f64>() / (b * t) as f64) as f32
-    }
-
-    fn diverged(&self, step: usize, quantity: &'static str, value: f64) -> TrainerError {
-        TrainerError::Diverged {
-            step,
-            quantity,
-            value,
-            last_good: self.last_checkpoint.clone(),
-        }
     }
 
     /// Writes the weights alone (no optimizer moments) and the progress to `path`, without

@@ -10,7 +10,6 @@
 //! the thread count, and every kernel sums in a fixed order, results are bit-identical for any
 //! number of threads.
 
-#[cfg(feature = "cuda")]
 pub mod cuda;
 pub(crate) mod kernels;
 pub(crate) mod matmul;
@@ -375,7 +374,7 @@ impl Workspace {
     }
 
     /// The forward pass of `b` sequences of `t` tokens (`tokens`, row-major), up to the
-    /// logits ([`Workspace::logits`], `[b t, V]`), keeping what the backward pass needs.
+    /// logits (the workspace's `logits`, `[b t, V]`), keeping what the backward pass needs.
     pub fn forward(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
         self.reserve(layout, b, t);
         #[cfg(target_arch = "x86_64")]
@@ -449,8 +448,8 @@ impl Workspace {
     }
 
     /// After [`Workspace::forward`] of the same `b t` tokens, in a [`Workspace::training`]
-    /// workspace: the summed cross-entropy of `targets` (nats, f64), and into
-    /// [`Workspace::grads`] the gradient of `scale * sum loss` with respect to every parameter.
+    /// workspace: the summed cross-entropy of `targets` (nats, f64), and into the workspace's
+    /// `grads` the gradient of `scale * sum loss` with respect to every parameter.
     #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &mut self,

@@ -1,7 +1,12 @@
-//! The CUDA engine (feature `cuda`): the CPU engine's model, passes and optimizer on one NVIDIA
-//! GPU, through cudarc. Kernels of our own (`kernels.cu`, compiled by NVRTC when the engine
-//! starts) do the row work; cuBLAS does the matrix products in fp32 (its default math: no
-//! TF32), so the arithmetic is plain single precision like the CPU engine's and PyTorch's.
+//! The CUDA engine: the CPU engine's model, passes and optimizer on one NVIDIA GPU, through
+//! cudarc. Kernels of our own (`kernels.cu`, compiled by NVRTC when the engine starts) do the
+//! row work; cuBLAS does the matrix products in fp32 (its default math: no TF32), so the
+//! arithmetic is plain single precision like the CPU engine's and PyTorch's.
+//!
+//! Only the GPU binding needs the feature `cuda`: [`Gpu`], [`CudaTrainer`] and the `skm-gpu`
+//! binary. The host side (the passes, the optimizer, the [`Device`] they run on) compiles
+//! without it, so the default test build runs it on the CPU emulator of the GPU
+//! (`emulator.rs`) against the CPU engine; without the feature nothing else calls it.
 //!
 //! Nothing of CUDA is linked at build time: cudarc loads `libcuda`, `libnvrtc` and `libcublas`
 //! when the engine starts, so this builds on a machine without CUDA (CI checks it) and runs where
@@ -14,13 +19,18 @@
 //! with adds. Every sum still has a fixed order (no atomics), so a GPU run repeats itself bit
 //! for bit on the same GPU and library versions.
 
+// Without the feature the host side is compiled for its tests only.
+#![cfg_attr(not(feature = "cuda"), allow(dead_code))]
+
 mod device;
 #[cfg(test)]
 mod emulator;
+#[cfg(feature = "cuda")]
 mod gpu;
 mod passes;
 
 pub use device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS};
+#[cfg(feature = "cuda")]
 pub use gpu::{Gpu, KERNELS, compile_kernels};
 pub use passes::TokenGroups;
 
@@ -29,17 +39,19 @@ use passes::{Activations, NORM_BLOCKS, Passes};
 
 use crate::data::Batch;
 use crate::init::init_base;
-use crate::optim::{AdamWConfig, clip_scale};
+use crate::optim::AdamWConfig;
 use crate::schedule::learning_rate;
-use crate::train::adamw_config;
-use crate::{Gpt, ModelConfig, Result, StepOutcome, TrainConfig, TrainState, TrainerError};
+use crate::train::{adamw_config, step_scale};
+use crate::{Gpt, ModelConfig, Result, StepOutcome, TrainConfig, TrainState};
 
+#[cfg(feature = "cuda")]
 /// A model training on the GPU: its parameters, gradients and AdamW moments live on the
 /// device; [`CudaTrainer::step`] is [`crate::Trainer::step`] on the GPU.
 pub struct CudaTrainer {
     engine: Engine<Gpu>,
 }
 
+#[cfg(feature = "cuda")]
 impl std::fmt::Debug for CudaTrainer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CudaTrainer")
@@ -49,6 +61,7 @@ impl std::fmt::Debug for CudaTrainer {
     }
 }
 
+#[cfg(feature = "cuda")]
 impl CudaTrainer {
     /// A fresh run on `gpu`: both configurations validated, the model initialised from
     /// `init_base(config.seed)` exactly as on the CPU, and copied to the device.
@@ -75,8 +88,9 @@ impl CudaTrainer {
 
     /// One optimizer step on `batch`, as [`crate::Trainer::step`]: the mean cross-entropy
     /// (nats) before the update, the gradient clipped to global norm `grad_clip` if set, then
-    /// AdamW at [`learning_rate`]. A non-finite loss or norm is [`TrainerError::Diverged`]
-    /// (the weights are then left as they were).
+    /// AdamW at [`learning_rate`]. A non-finite loss or norm is
+    /// [`TrainerError::Diverged`](crate::TrainerError::Diverged) (the weights are then left as
+    /// they were).
     pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
         self.engine.step(batch)
     }
@@ -146,37 +160,14 @@ impl<D: Device> Engine<D> {
         let step = self.state.step;
         let lr = learning_rate(&self.config, step);
         let (b, t) = (batch.batch, batch.context);
-        let loss = self.forward_backward(batch)?;
-        let value = (loss / (b * t) as f64) as f32;
-        let diverged = |quantity, value| TrainerError::Diverged {
-            step,
-            quantity,
-            value,
-            last_good: None,
-        };
-        if !value.is_finite() {
-            return Err(diverged("loss", f64::from(value)));
-        }
+        let loss = (self.forward_backward(batch)? / (b * t) as f64) as f32;
         let grad_norm = match self.config.grad_clip {
             Some(_) => Some(self.grad_norm()?),
             None => None,
         };
-        if let Some(norm) = grad_norm.filter(|n| !n.is_finite()) {
-            return Err(diverged("gradient norm", norm));
-        }
-        let scale = match (grad_norm, self.config.grad_clip) {
-            (Some(norm), Some(max_norm)) => clip_scale(norm, max_norm),
-            _ => 1.0,
-        };
+        let scale = step_scale(&self.config, step, loss, grad_norm, None)?;
         self.adamw_step(lr, scale)?;
-        self.state.step += 1;
-        self.state.losses.push(value);
-        Ok(StepOutcome {
-            step,
-            loss: value,
-            learning_rate: lr,
-            grad_norm,
-        })
+        Ok(self.state.record(step, loss, lr, grad_norm))
     }
 
     /// The batch's summed cross-entropy (nats, an f64 sum of the rows in order) and its
@@ -250,6 +241,7 @@ impl<D: Device> Engine<D> {
     }
 }
 
+#[cfg(feature = "cuda")]
 /// The GPU's single-precision matrix-product rate in FLOP/s, as the engine calls cuBLAS
 /// (fp32, default math): `2 m n k` per product of `m x k` by `k x n`, best of `repeats` rounds of
 /// 4 products.
