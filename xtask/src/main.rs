@@ -41,8 +41,8 @@ enum Task {
         /// Where results/ (and, for the default profile, figures/ and paper/) are written.
         #[arg(long, default_value_os_t = workspace_root())]
         out: PathBuf,
-        /// Where transformers train: cpu (the experiments do not train on cuda yet: the CUDA
-        /// engine runs the staged `skm-gpu`; see `gpu-stage`).
+        /// Where transformers train: cpu, or cuda (GPU 0 through the CUDA engine, in an xtask
+        /// built with the feature `cuda`; models are still evaluated on the CPU).
         #[arg(long, default_value = "cpu")]
         device: DeviceKind,
     },

@@ -200,15 +200,15 @@ impl CheckpointCache {
         progress: &dyn Progress,
         stop_after: Option<usize>,
     ) -> Result<Trained> {
-        let device = request.device.device()?;
         let recipe = self.recipe(request)?;
         let hash = store::hash_text(&recipe);
         let dir = self.dir.join(&hash);
         let reusable = self.reusable(&hash);
         if reusable && checkpoint::path_in(&dir, "last").exists() {
             progress.inc(request.train.steps as u64);
-            return load(&dir, request.snapshots, &device);
+            return load(&dir, request.snapshots);
         }
+        let device = request.device.device()?;
         std::fs::create_dir_all(&self.dir)
             .with_context(|| format!("creating {}", self.dir.display()))?;
         // The partial run of a key has a stable name, so that the next process resumes a run
@@ -231,7 +231,7 @@ impl CheckpointCache {
         self.record(&hash);
         Ok(Trained {
             resumed_from,
-            ..load(&dir, request.snapshots, &device)?
+            ..load(&dir, request.snapshots)?
         })
     }
 
@@ -398,24 +398,24 @@ fn snapshot_path(dir: &Path, step: usize) -> PathBuf {
 }
 
 /// The model of `dir` (`best` if the run evaluated, else `last`), the run's state and its
-/// snapshots of `steps` that the run reached.
-fn load(dir: &Path, steps: &[usize], device: &skm_trainer::Device) -> Result<Trained> {
-    let last = Trainer::resume(&checkpoint::path_in(dir, "last"), device)?;
+/// snapshots of `steps` that the run reached, read into host memory whatever device trained
+/// them (experiments evaluate on the CPU).
+fn load(dir: &Path, steps: &[usize]) -> Result<Trained> {
+    let last = checkpoint::load(&checkpoint::path_in(dir, "last"))?;
     let best_path = checkpoint::path_in(dir, "best");
-    let (model, kept_step) = match last.state().best {
-        Some((step, _)) if best_path.exists() => {
-            (Trainer::resume(&best_path, device)?.model().clone(), step)
-        }
-        _ => (last.model().clone(), last.state().step),
+    let state = last.state;
+    let (model, kept_step) = match state.best {
+        Some((step, _)) if best_path.exists() => (checkpoint::load(&best_path)?.model, step),
+        _ => (last.model, state.step),
     };
     let snapshots = steps
         .iter()
-        .filter(|&&step| step <= last.state().step)
+        .filter(|&&step| step <= state.step)
         .map(|&step| Ok((step, checkpoint::load(&snapshot_path(dir, step))?.model)))
         .collect::<Result<_>>()?;
     Ok(Trained {
         model,
-        state: last.state().clone(),
+        state,
         kept_step,
         snapshots,
         resumed_from: None,
@@ -580,7 +580,7 @@ mod tests {
         let fresh = Trainer::new(&model, &train, &DeviceKind::Cpu.device().unwrap()).unwrap();
         assert_eq!(
             weights(&whole.snapshots[0].1),
-            weights(fresh.model()),
+            weights(fresh.model().unwrap()),
             "step 0: the initial weights"
         );
         let entries: Vec<_> = std::fs::read_dir(base.join("killed")).unwrap().collect();

@@ -10,16 +10,24 @@ pub enum DeviceKind {
     /// core; results do not depend on them).
     #[default]
     Cpu,
-    /// A CUDA GPU: no engine for it in this build.
+    /// A CUDA GPU: the CUDA engine ([`crate::engine::cuda`]), in a build with the feature
+    /// `cuda`.
     Cuda,
 }
 
 /// A device the trainer can run on.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default)]
 pub enum Device {
     /// The CPU engine.
     #[default]
     Cpu,
+    /// The CUDA engine on this GPU (feature `cuda`).
+    #[cfg(feature = "cuda")]
+    Cuda(std::rc::Rc<crate::engine::cuda::Gpu>),
+    /// The CUDA engine's passes on the CPU emulator of the GPU: the tests' stand-in for
+    /// `Device::Cuda`.
+    #[cfg(test)]
+    Emulator,
 }
 
 impl DeviceKind {
@@ -31,10 +39,16 @@ impl DeviceKind {
         }
     }
 
-    /// The device, or [`crate::TrainerError::NoCuda`] for CUDA, which this build cannot run.
+    /// The device: for CUDA, GPU 0 opened and its kernels compiled (seconds), or
+    /// [`crate::TrainerError::NoCuda`] in a build without the feature `cuda`.
     pub fn device(self) -> Result<Device> {
         match self {
             DeviceKind::Cpu => Ok(Device::Cpu),
+            #[cfg(feature = "cuda")]
+            DeviceKind::Cuda => Ok(Device::Cuda(std::rc::Rc::new(
+                crate::engine::cuda::Gpu::new(0)?,
+            ))),
+            #[cfg(not(feature = "cuda"))]
             DeviceKind::Cuda => Err(crate::TrainerError::NoCuda),
         }
     }

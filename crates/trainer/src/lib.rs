@@ -143,11 +143,10 @@ pub enum TrainerError {
         /// What is wrong.
         reason: String,
     },
-    /// `--device cuda`: the experiments' training runs on the CPU engine only (the CUDA engine,
-    /// feature `cuda`, runs the `skm-gpu` benchmark and equivalence test).
+    /// `--device cuda` in a build without the CUDA engine.
     #[error(
-        "experiments do not train on the GPU yet: use --device cpu (the CUDA engine runs \
-         `skm-gpu`, staged by `cargo xtask gpu-stage`)"
+        "this build has no CUDA engine: build with the feature `cuda` \
+         (`cargo run -p xtask --features cuda -- reproduce --device cuda`)"
     )]
     NoCuda,
     /// A CUDA call failed (the `cuda` feature's engine): what was being done, and the error.

@@ -9,6 +9,7 @@
 //! losses bit for bit, and a run interrupted and resumed from a checkpoint ends with the same
 //! weights as one never interrupted.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -16,6 +17,11 @@ use skm_generator::Token;
 
 use crate::checkpoint::{self, TrainState};
 use crate::data::{Batch, SequentialBatches, WindowSampler, check_tokens};
+use crate::engine::cuda::Accelerated;
+#[cfg(any(feature = "cuda", test))]
+use crate::engine::cuda::Engine;
+#[cfg(test)]
+use crate::engine::cuda::emulator::Emulator;
 use crate::engine::{Workspace, shards};
 use crate::init::init_base;
 use crate::optim::{AdamW, AdamWConfig, CHUNK, clip_scale, global_grad_norm};
@@ -89,10 +95,31 @@ impl TrainState {
 pub struct Trainer {
     config: TrainConfig,
     device: Device,
-    model: Gpt,
-    optimizer: AdamW,
     state: TrainState,
     last_checkpoint: Option<PathBuf>,
+    backend: Backend,
+}
+
+/// Where the weights live and what steps them.
+#[derive(Debug)]
+enum Backend {
+    /// The CPU engine: the model and AdamW's state in host memory.
+    Cpu(CpuBackend),
+    /// The CUDA engine (or its emulator): the model and AdamW's state on the device, with a
+    /// host copy of the weights made when asked for and dropped by the next step. Only
+    /// `Device::Cuda` and, in tests, `Device::Emulator` make one.
+    #[cfg_attr(not(feature = "cuda"), allow(dead_code))]
+    Accelerated {
+        engine: Box<dyn Accelerated>,
+        host: OnceCell<Gpt>,
+    },
+}
+
+/// The CPU engine's training state.
+#[derive(Debug)]
+struct CpuBackend {
+    model: Gpt,
+    optimizer: AdamW,
     /// One per part of a batch ([`shards`]), kept from step to step.
     workspaces: Vec<Workspace>,
     /// The batch's gradient: the parts' gradients added in order.
@@ -106,32 +133,46 @@ impl Trainer {
         model_config.validate()?;
         config.validate()?;
         let model = Gpt::init(model_config, init_base(config.seed));
-        Ok(Trainer::from_parts(
-            model,
-            config.clone(),
-            AdamW::new(adamw_config(config), model_config.parameters()),
-            TrainState::default(),
-            *device,
-        ))
+        let optimizer = AdamW::new(adamw_config(config), model_config.parameters());
+        Trainer::from_parts(model, config, optimizer, TrainState::default(), device)
     }
 
     fn from_parts(
         model: Gpt,
-        config: TrainConfig,
+        config: &TrainConfig,
         optimizer: AdamW,
         state: TrainState,
-        device: Device,
-    ) -> Self {
-        Trainer {
-            grads: vec![0.0; model.num_params()],
-            config,
-            device,
-            model,
-            optimizer,
+        device: &Device,
+    ) -> Result<Self> {
+        let backend = match device {
+            Device::Cpu => Backend::Cpu(CpuBackend {
+                grads: vec![0.0; model.num_params()],
+                model,
+                optimizer,
+                workspaces: Vec::new(),
+            }),
+            #[cfg(feature = "cuda")]
+            Device::Cuda(gpu) => Backend::accelerated(Engine::new(
+                std::rc::Rc::clone(gpu),
+                &model,
+                config,
+                &optimizer,
+            )?),
+            #[cfg(test)]
+            Device::Emulator => Backend::accelerated(Engine::new(
+                Emulator::default(),
+                &model,
+                config,
+                &optimizer,
+            )?),
+        };
+        Ok(Trainer {
+            config: config.clone(),
+            device: device.clone(),
             state,
             last_checkpoint: None,
-            workspaces: Vec::new(),
-        }
+            backend,
+        })
     }
 
     /// Continues the run saved in the checkpoint at `path`.
@@ -139,11 +180,11 @@ impl Trainer {
         let loaded = checkpoint::load(path)?;
         let mut trainer = Trainer::from_parts(
             loaded.model,
-            loaded.train_config,
+            &loaded.train_config,
             loaded.optimizer,
             loaded.state,
-            *device,
-        );
+            device,
+        )?;
         trainer.last_checkpoint = Some(path.to_path_buf());
         Ok(trainer)
     }
@@ -154,36 +195,44 @@ impl Trainer {
     /// `learning_rate(config, s)`. The model's shape is unchanged; this trainer is left as it
     /// is (the new one copies the weights), so several runs can start from the same weights.
     pub fn fine_tune(&self, config: &TrainConfig) -> Result<Self> {
-        Trainer::fine_tune_from(&self.model, config, &self.device)
+        Trainer::fine_tune_from(self.model()?, config, &self.device)
     }
 
     /// A new run that starts from the weights of `model` on `device`, as [`Trainer::fine_tune`]
     /// does from a trainer's: for a model that comes from a checkpoint cache.
     pub fn fine_tune_from(model: &Gpt, config: &TrainConfig, device: &Device) -> Result<Self> {
         config.validate()?;
-        Ok(Trainer::from_parts(
+        let optimizer = AdamW::new(adamw_config(config), model.num_params());
+        Trainer::from_parts(
             model.clone(),
-            config.clone(),
-            AdamW::new(adamw_config(config), model.num_params()),
+            config,
+            optimizer,
             TrainState::default(),
-            *device,
-        ))
+            device,
+        )
     }
 
-    /// The model being trained.
-    pub fn model(&self) -> &Gpt {
-        &self.model
-    }
-
-    /// The model, for evaluation (the same as [`Trainer::model`]: the engine keeps no
-    /// gradient state in it).
-    pub fn eval_model(&self) -> &Gpt {
-        &self.model
+    /// The model being trained, with its current weights (on a GPU, copied to the host the
+    /// first time it is asked for after a step).
+    pub fn model(&self) -> Result<&Gpt> {
+        match &self.backend {
+            Backend::Cpu(cpu) => Ok(&cpu.model),
+            Backend::Accelerated { engine, host } => match host.get() {
+                Some(model) => Ok(model),
+                None => {
+                    let model = engine.model()?;
+                    Ok(host.get_or_init(|| model))
+                }
+            },
+        }
     }
 
     /// The model's shape.
     pub fn model_config(&self) -> &ModelConfig {
-        self.model.config()
+        match &self.backend {
+            Backend::Cpu(cpu) => cpu.model.config(),
+            Backend::Accelerated { engine, .. } => engine.model_config(),
+        }
     }
 
     /// The training configuration.
@@ -206,13 +255,93 @@ impl Trainer {
     pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
         let step = self.state.step;
         let lr = learning_rate(&self.config, step);
-        let loss = self.forward_backward(batch);
-        let grad_norm = self.config.grad_clip.map(|_| global_grad_norm(&self.grads));
         let last_good = self.last_checkpoint.as_deref();
-        let scale = step_scale(&self.config, step, loss, grad_norm, last_good)?;
+        let (loss, grad_norm) = match &mut self.backend {
+            Backend::Cpu(cpu) => cpu.step(&self.config, batch, step, lr, last_good)?,
+            Backend::Accelerated { engine, host } => {
+                host.take();
+                engine.step(batch, step, lr, last_good)?
+            }
+        };
+        Ok(self.state.record(step, loss, lr, grad_norm))
+    }
+
+    /// Writes the weights alone (no optimizer moments) and the progress to `path`, without
+    /// making it this trainer's last checkpoint: a snapshot of the model at this step, to be
+    /// evaluated later (load it with [`checkpoint::load`]).
+    pub fn save_weights(&self, path: &Path) -> Result<()> {
+        let model = self.model()?;
+        let no_moments = AdamW::new(adamw_config(&self.config), 0);
+        checkpoint::save(
+            path,
+            model.config(),
+            &self.config,
+            model,
+            &no_moments,
+            &self.state,
+        )
+    }
+
+    /// Writes a checkpoint of model, optimizer and progress to `path`.
+    pub fn save(&mut self, path: &Path) -> Result<()> {
+        let model = self.model()?;
+        let copied;
+        let optimizer = match &self.backend {
+            Backend::Cpu(cpu) => &cpu.optimizer,
+            Backend::Accelerated { engine, .. } => {
+                copied = engine.optimizer()?;
+                &copied
+            }
+        };
+        checkpoint::save(
+            path,
+            model.config(),
+            &self.config,
+            model,
+            optimizer,
+            &self.state,
+        )?;
+        self.last_checkpoint = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Mean held-out loss in nats per token over every token of `tokens` but the first
+    /// (see [`eval::token_bits`]), on the CPU engine.
+    pub fn heldout_loss(&self, tokens: &[Token]) -> Result<f64> {
+        let model = self.model()?;
+        let context = model.config().context;
+        let bits = eval::token_bits(model, tokens, context, self.config.batch_size)?;
+        Ok(bits.iter().sum::<f64>() / bits.len() as f64 * std::f64::consts::LN_2)
+    }
+}
+
+impl Backend {
+    #[cfg_attr(not(feature = "cuda"), allow(dead_code))]
+    fn accelerated(engine: impl Accelerated + 'static) -> Self {
+        Backend::Accelerated {
+            engine: Box::new(engine),
+            host: OnceCell::new(),
+        }
+    }
+}
+
+impl CpuBackend {
+    /// Step `step` on `batch` at learning rate `lr`: the mean loss (nats) and the gradient
+    /// norm before clipping (when clipping).
+    fn step(
+        &mut self,
+        config: &TrainConfig,
+        batch: &Batch,
+        step: usize,
+        lr: f64,
+        last_good: Option<&Path>,
+    ) -> Result<(f32, Option<f64>)> {
+        let loss = self.forward_backward(batch);
+        let grad_norm = config.grad_clip.map(|_| global_grad_norm(&self.grads));
+        let scale = step_scale(config, step, loss, grad_norm, last_good)?;
         let (layout, params) = self.model.layout_and_params_mut();
         self.optimizer.step(params, &self.grads, layout, lr, scale);
-        Ok(self.state.record(step, loss, lr, grad_norm))
+        Ok((loss, grad_norm))
     }
 
     /// The batch's mean cross-entropy (nats), and its gradient in `self.grads`: each part of
@@ -258,46 +387,6 @@ impl Trainer {
                 }
             });
         (losses.iter().sum::<f64>() / (b * t) as f64) as f32
-    }
-
-    /// Writes the weights alone (no optimizer moments) and the progress to `path`, without
-    /// making it this trainer's last checkpoint: a snapshot of the model at this step, to be
-    /// evaluated later (load it with [`checkpoint::load`]).
-    pub fn save_weights(&self, path: &Path) -> Result<()> {
-        checkpoint::save(
-            path,
-            self.model.config(),
-            &self.config,
-            &self.model,
-            &AdamW::new(adamw_config(&self.config), 0),
-            &self.state,
-        )
-    }
-
-    /// Writes a checkpoint of model, optimizer and progress to `path`.
-    pub fn save(&mut self, path: &Path) -> Result<()> {
-        checkpoint::save(
-            path,
-            self.model.config(),
-            &self.config,
-            &self.model,
-            &self.optimizer,
-            &self.state,
-        )?;
-        self.last_checkpoint = Some(path.to_path_buf());
-        Ok(())
-    }
-
-    /// Mean held-out loss in nats per token over every token of `tokens` but the first
-    /// (see [`eval::token_bits`]).
-    pub fn heldout_loss(&self, tokens: &[Token]) -> Result<f64> {
-        let bits = eval::token_bits(
-            &self.model,
-            tokens,
-            self.model.config().context,
-            self.config.batch_size,
-        )?;
-        Ok(bits.iter().sum::<f64>() / bits.len() as f64 * std::f64::consts::LN_2)
     }
 }
 
@@ -374,14 +463,14 @@ pub fn run(
     let config = trainer.config.clone();
     let sampler = WindowSampler::new(
         train,
-        trainer.model.config().context,
+        trainer.model_config().context,
         config.batch_size,
-        trainer.model.config().vocab_size,
+        trainer.model_config().vocab_size,
         config.seed,
     )?;
     if config.eval_every > 0 {
-        check_tokens(heldout, trainer.model.config().vocab_size)?;
-        crate::data::eval_windows(heldout.len(), trainer.model.config().context)?;
+        check_tokens(heldout, trainer.model_config().vocab_size)?;
+        crate::data::eval_windows(heldout.len(), trainer.model_config().context)?;
     }
     let mut stop = StopReason::Budget;
     while trainer.state.step < config.steps {
@@ -481,9 +570,9 @@ pub fn prequential(
 ) -> Result<TrainReport> {
     let batches = SequentialBatches::new(
         tokens,
-        trainer.model.config().context,
+        trainer.model_config().context,
         trainer.config.batch_size,
-        trainer.model.config().vocab_size,
+        trainer.model_config().vocab_size,
     )?;
     let last = trainer.config.steps.min(batches.len());
     let every = trainer.config.checkpoint_every;
@@ -511,7 +600,7 @@ mod tests {
     use crate::data::SpecData;
 
     fn weights(trainer: &Trainer) -> Vec<Vec<u32>> {
-        named_parameters(trainer.model())
+        named_parameters(trainer.model().expect("weights"))
             .into_iter()
             .map(|p| p.values.iter().map(|v| v.to_bits()).collect())
             .collect()
@@ -568,7 +657,10 @@ mod tests {
         assert_eq!((tuned.state().step, tuned.config()), (0, &tune_config));
         let outcome = tuned.step(&batches[2]).expect("step");
         assert_eq!((outcome.step, outcome.learning_rate), (0, 1e-2));
-        assert_eq!(tuned.optimizer.steps, 1);
+        let Backend::Cpu(cpu) = &tuned.backend else {
+            panic!("a CPU trainer")
+        };
+        assert_eq!(cpu.optimizer.steps, 1);
         assert_ne!(weights(&tuned), before);
         assert_eq!(weights(&base), before);
         assert_eq!(base.state().step, 2);

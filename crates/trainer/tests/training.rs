@@ -58,7 +58,7 @@ fn split(corpus: &Corpus) -> (&[u32], &[u32]) {
 }
 
 fn weights(trainer: &Trainer) -> Vec<(String, Vec<usize>, Vec<u32>)> {
-    named_parameters(trainer.model())
+    named_parameters(trainer.model().expect("weights"))
         .into_iter()
         .map(|p| {
             (
@@ -267,7 +267,7 @@ fn a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint() {
 fn roles_split_heldout_bits_and_excess_over_the_oracle() {
     let corpus = corpus();
     let (trainer, _) = train(12, &RunOptions::default());
-    let model = trainer.eval_model();
+    let model = trainer.model().expect("weights");
     let evaluation = evaluate_roles(model, &corpus, 1000..1200, 16).expect("evaluation");
     let tokens = corpus.offsets[1200] - corpus.offsets[1000] - 1;
     assert_eq!(evaluation.tokens.total() as usize, tokens);
@@ -348,6 +348,7 @@ fn an_interrupted_prequential_pass_resumes_to_the_same_code() {
     let device = default_device();
     let weights = |t: &Trainer| {
         t.model()
+            .expect("weights")
             .params()
             .iter()
             .map(|w| w.to_bits())
@@ -411,8 +412,9 @@ fn probes_read_the_value_slot() {
     let uniform_mass = world.config.values_per_attribute as f64 / v;
     let mut trainer =
         Trainer::new(&model(&corpus), &train_config(300), &default_device()).expect("trainer");
-    let before = skm_trainer::probe::evaluate(trainer.eval_model(), world, &probes, 16)
-        .expect("probes before");
+    let before =
+        skm_trainer::probe::evaluate(trainer.model().expect("weights"), world, &probes, 16)
+            .expect("probes before");
     assert_eq!(before.len(), probes.len());
     for r in &before {
         assert!((r.valid_mass / uniform_mass - 1.0).abs() < 0.2, "{r:?}");
@@ -426,7 +428,7 @@ fn probes_read_the_value_slot() {
         |_, _| Ok(()),
     )
     .expect("run");
-    let after = skm_trainer::probe::evaluate(trainer.eval_model(), world, &probes, 16)
+    let after = skm_trainer::probe::evaluate(trainer.model().expect("weights"), world, &probes, 16)
         .expect("probes after");
     let mean_mass = after.iter().map(|r| r.valid_mass).sum::<f64>() / after.len() as f64;
     assert!(

@@ -12,12 +12,13 @@
 //! the second run repeats the first bit for bit.
 
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::time::Instant;
 
 use skm_trainer::bench::spec_workload;
 use skm_trainer::data::SpecData;
-use skm_trainer::engine::cuda::{CudaTrainer, Gpu, compile_kernels, gemm_flops_per_second};
-use skm_trainer::{ModelConfig, TrainConfig, training_flops_per_token};
+use skm_trainer::engine::cuda::{Gpu, compile_kernels, gemm_flops_per_second};
+use skm_trainer::{Device, ModelConfig, TrainConfig, Trainer, training_flops_per_token};
 
 const REFERENCE: &str = include_str!("../../tests/data/torch_reference_losses.txt");
 const TOLERANCE: f64 = 1e-3;
@@ -75,8 +76,8 @@ fn reference() -> Result<Vec<(usize, f32)>, String> {
 
 /// The SPEC training run on the GPU: its 35 losses.
 fn spec_losses() -> Result<Vec<f32>, String> {
-    let gpu = Gpu::new(0).map_err(|e| e.to_string())?;
-    let mut trainer = CudaTrainer::new(gpu, &ModelConfig::spec(), &TrainConfig::spec())
+    let gpu = Device::Cuda(Rc::new(Gpu::new(0).map_err(|e| e.to_string())?));
+    let mut trainer = Trainer::new(&ModelConfig::spec(), &TrainConfig::spec(), &gpu)
         .map_err(|e| e.to_string())?;
     SpecData::spec()
         .batches()
@@ -192,15 +193,16 @@ fn bench(steps: usize, warmup: usize) -> Result<(), String> {
 fn speed(model: &ModelConfig, batch: usize, steps: usize, warmup: usize) -> Result<f64, String> {
     let err = |e: skm_trainer::TrainerError| e.to_string();
     let (config, data) = spec_workload(model, batch, warmup + steps);
-    let mut trainer = CudaTrainer::new(Gpu::new(0).map_err(err)?, model, &config).map_err(err)?;
+    let gpu = Rc::new(Gpu::new(0).map_err(err)?);
+    let mut trainer = Trainer::new(model, &config, &Device::Cuda(Rc::clone(&gpu))).map_err(err)?;
     let mut start = Instant::now();
     for (step, batch) in data.batches().iter().enumerate() {
         if step == warmup {
-            trainer.synchronize().map_err(err)?;
+            gpu.synchronize().map_err(err)?;
             start = Instant::now();
         }
         trainer.step(batch).map_err(err)?;
     }
-    trainer.synchronize().map_err(err)?;
+    gpu.synchronize().map_err(err)?;
     Ok((steps * batch * model.context) as f64 / start.elapsed().as_secs_f64())
 }

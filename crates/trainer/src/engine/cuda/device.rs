@@ -189,3 +189,37 @@ pub trait Device {
         self.launch(kernel, (blocks as u32, 1), args)
     }
 }
+
+/// A shared device is the device: what lets one GPU serve every trainer of a process
+/// (`Device::Cuda` holds it in an `Rc`).
+impl<D: Device> Device for std::rc::Rc<D> {
+    type Memory = D::Memory;
+
+    fn alloc(&self, len: usize) -> Result<Self::Memory> {
+        (**self).alloc(len)
+    }
+
+    fn address(&self, memory: &Self::Memory) -> Ptr {
+        (**self).address(memory)
+    }
+
+    fn write<T: Copy>(&self, at: Ptr, host: &[T]) -> Result<()> {
+        (**self).write(at, host)
+    }
+
+    fn read<T: Copy + Default>(&self, at: Ptr, len: usize) -> Result<Vec<T>> {
+        (**self).read(at, len)
+    }
+
+    fn clear(&self, at: Ptr, len: usize) -> Result<()> {
+        (**self).clear(at, len)
+    }
+
+    fn launch(&self, kernel: Kernel, grid: (u32, u32), args: &[Arg]) -> Result<()> {
+        (**self).launch(kernel, grid, args)
+    }
+
+    fn gemm(&self, g: Gemm) -> Result<()> {
+        (**self).gemm(g)
+    }
+}

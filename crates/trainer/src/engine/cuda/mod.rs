@@ -3,10 +3,15 @@
 //! row work; cuBLAS does the matrix products in fp32 (its default math: no TF32), so the
 //! arithmetic is plain single precision like the CPU engine's and PyTorch's.
 //!
-//! Only the GPU binding needs the feature `cuda`: [`Gpu`], [`CudaTrainer`] and the `skm-gpu`
-//! binary. The host side (the passes, the optimizer, the [`Device`] they run on) compiles
-//! without it, so the default test build runs it on the CPU emulator of the GPU
-//! (`emulator.rs`) against the CPU engine; without the feature nothing else calls it.
+//! [`crate::Trainer`] runs it for `Device::Cuda`: the weights, gradients and AdamW's
+//! moments stay on the GPU, and come to the host only when the trainer is asked for its model
+//! (evaluation, snapshots) or writes a checkpoint; evaluation runs on the CPU engine.
+//!
+//! Only the GPU binding needs the feature `cuda`: `Gpu`, `Device::Cuda` and the
+//! `skm-gpu` binary. The host side (the passes, the optimizer, the [`Device`] they run on)
+//! compiles without it, so the default test build runs it on the CPU emulator of the GPU
+//! (`emulator.rs`, `Device::Emulator` in tests) against the CPU engine; without the
+//! feature nothing else calls it.
 //!
 //! Nothing of CUDA is linked at build time: cudarc loads `libcuda`, `libnvrtc` and `libcublas`
 //! when the engine starts, so this builds on a machine without CUDA (CI checks it) and runs where
@@ -24,7 +29,7 @@
 
 mod device;
 #[cfg(test)]
-mod emulator;
+pub(crate) mod emulator;
 #[cfg(feature = "cuda")]
 mod gpu;
 mod passes;
@@ -34,80 +39,48 @@ pub use device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS};
 pub use gpu::{Gpu, KERNELS, compile_kernels};
 pub use passes::TokenGroups;
 
+use std::path::Path;
+
 use device::{Allocations, long};
 use passes::{Activations, NORM_BLOCKS, Passes};
 
 use crate::data::Batch;
-use crate::init::init_base;
-use crate::optim::AdamWConfig;
-use crate::schedule::learning_rate;
+use crate::optim::{AdamW, AdamWConfig};
 use crate::train::{adamw_config, step_scale};
-use crate::{Gpt, ModelConfig, Result, StepOutcome, TrainConfig, TrainState};
+use crate::{Gpt, ModelConfig, Result, TrainConfig};
 
-#[cfg(feature = "cuda")]
-/// A model training on the GPU: its parameters, gradients and AdamW moments live on the
-/// device; [`CudaTrainer::step`] is [`crate::Trainer::step`] on the GPU.
-pub struct CudaTrainer {
-    engine: Engine<Gpu>,
+/// What [`crate::Trainer`] needs of an engine whose weights live on a device: [`Engine`] on
+/// the GPU, or on the emulator in tests.
+pub(crate) trait Accelerated: std::fmt::Debug {
+    /// The model's shape.
+    fn model_config(&self) -> &ModelConfig;
+
+    /// Step `step` on `batch` at learning rate `lr`, as [`crate::Trainer::step`]: the mean
+    /// loss (nats) and the gradient norm before clipping (when clipping).
+    fn step(
+        &mut self,
+        batch: &Batch,
+        step: usize,
+        lr: f64,
+        last_good: Option<&Path>,
+    ) -> Result<(f32, Option<f64>)>;
+
+    /// The current weights, copied from the device.
+    fn model(&self) -> Result<Gpt>;
+
+    /// AdamW's step count and moments, copied from the device (for checkpoints).
+    fn optimizer(&self) -> Result<AdamW>;
 }
 
-#[cfg(feature = "cuda")]
-impl std::fmt::Debug for CudaTrainer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CudaTrainer")
-            .field("gpu", &self.engine.device)
-            .field("state", &self.engine.state)
-            .finish_non_exhaustive()
-    }
-}
-
-#[cfg(feature = "cuda")]
-impl CudaTrainer {
-    /// A fresh run on `gpu`: both configurations validated, the model initialised from
-    /// `init_base(config.seed)` exactly as on the CPU, and copied to the device.
-    pub fn new(gpu: Gpu, model_config: &ModelConfig, config: &TrainConfig) -> Result<Self> {
-        Ok(CudaTrainer {
-            engine: Engine::new(gpu, model_config, config)?,
-        })
-    }
-
-    /// The GPU.
-    pub fn gpu(&self) -> &Gpu {
-        &self.engine.device
-    }
-
-    /// Progress so far.
-    pub fn state(&self) -> &TrainState {
-        &self.engine.state
-    }
-
-    /// The model with its current weights, copied from the device.
-    pub fn model(&self) -> Result<Gpt> {
-        self.engine.model()
-    }
-
-    /// One optimizer step on `batch`, as [`crate::Trainer::step`]: the mean cross-entropy
-    /// (nats) before the update, the gradient clipped to global norm `grad_clip` if set, then
-    /// AdamW at [`learning_rate`]. A non-finite loss or norm is
-    /// [`TrainerError::Diverged`](crate::TrainerError::Diverged) (the weights are then left as
-    /// they were).
-    pub fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
-        self.engine.step(batch)
-    }
-
-    /// Waits until the GPU has done everything queued (for timing).
-    pub fn synchronize(&self) -> Result<()> {
-        self.engine.device.synchronize()
-    }
-}
-
-/// The training state on a [`Device`]: what [`CudaTrainer`] runs on the GPU, and the tests on
-/// the emulator.
+/// A model, its gradients and AdamW's state on a [`Device`]: the CUDA engine's training state
+/// (on the GPU for `Device::Cuda`, on the emulator in the tests).
 pub(crate) struct Engine<D: Device> {
     device: D,
     config: TrainConfig,
     adamw: AdamWConfig,
-    /// The model's shape and its weights at the start (the device holds the current ones).
+    /// AdamW's steps so far, `n`.
+    adamw_steps: u64,
+    /// The model's shape and the weights it started from (the device holds the current ones).
     start: Gpt,
     /// Parameters, gradients and AdamW's moments, each in the layout's order.
     params: Ptr,
@@ -117,57 +90,52 @@ pub(crate) struct Engine<D: Device> {
     /// Per-block partial sums of the gradient norm (f64).
     norm_partial: Ptr,
     acts: Option<Activations<D>>,
-    state: TrainState,
     _memory: Vec<D::Memory>,
 }
 
+impl<D: Device> std::fmt::Debug for Engine<D> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("model", self.start.config())
+            .field("adamw_steps", &self.adamw_steps)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<D: Device> Engine<D> {
-    pub(crate) fn new(device: D, model_config: &ModelConfig, config: &TrainConfig) -> Result<Self> {
-        model_config.validate()?;
-        config.validate()?;
-        let start = Gpt::init(model_config, init_base(config.seed));
-        let len = start.num_params();
+    /// `model`'s weights and `optimizer`'s state (its step count and moments) copied to
+    /// `device`, to train with `config` (validated by the caller).
+    pub(crate) fn new(
+        device: D,
+        model: &Gpt,
+        config: &TrainConfig,
+        optimizer: &AdamW,
+    ) -> Result<Self> {
+        let len = model.num_params();
         let mut memory = Allocations::new(&device);
         let mut alloc = |len| memory.alloc(len);
         let (params, grads, m, v) = (alloc(len)?, alloc(len)?, alloc(len)?, alloc(len)?);
         let norm_partial = alloc(2 * NORM_BLOCKS)?;
         let memory = memory.into_memory();
-        device.write(params, start.params())?;
+        device.write(params, model.params())?;
+        if optimizer.steps > 0 {
+            device.write(m, &optimizer.m)?;
+            device.write(v, &optimizer.v)?;
+        }
         Ok(Engine {
             device,
             config: config.clone(),
             adamw: adamw_config(config),
-            start,
+            adamw_steps: optimizer.steps,
+            start: model.clone(),
             params,
             grads,
             m,
             v,
             norm_partial,
             acts: None,
-            state: TrainState::default(),
             _memory: memory,
         })
-    }
-
-    pub(crate) fn model(&self) -> Result<Gpt> {
-        let mut model = self.start.clone();
-        let params = self.device.read::<f32>(self.params, model.num_params())?;
-        model.params_mut().copy_from_slice(&params);
-        Ok(model)
-    }
-
-    pub(crate) fn step(&mut self, batch: &Batch) -> Result<StepOutcome> {
-        let step = self.state.step;
-        let lr = learning_rate(&self.config, step);
-        let (b, t) = (batch.batch, batch.context);
-        let loss = (self.forward_backward(batch)? / (b * t) as f64) as f32;
-        let grad_norm = match self.config.grad_clip {
-            Some(_) => Some(self.grad_norm()?),
-            None => None,
-        };
-        let scale = step_scale(&self.config, step, loss, grad_norm, None)?;
-        self.adamw_step(lr, scale)?;
-        Ok(self.state.record(step, loss, lr, grad_norm))
     }
 
     /// The batch's summed cross-entropy (nats, an f64 sum of the rows in order) and its
@@ -206,10 +174,11 @@ impl<D: Device> Engine<D> {
     }
 
     /// One AdamW step of every tensor, with the CPU optimizer's constants
-    /// ([`crate::optim::AdamW::step`]); AdamW's step count is the run's steps so far plus one.
+    /// ([`crate::optim::AdamW::step`]).
     fn adamw_step(&mut self, lr: f64, grad_scale: f64) -> Result<()> {
+        self.adamw_steps += 1;
         let c = self.adamw;
-        let n = (self.state.step + 1) as i32;
+        let n = self.adamw_steps as i32;
         let bias1 = 1.0 - c.beta1.powi(n);
         let bias2_sqrt = (1.0 - c.beta2.powi(n)).sqrt() as f32;
         for tensor in &self.start.layout().tensors {
@@ -241,10 +210,52 @@ impl<D: Device> Engine<D> {
     }
 }
 
-#[cfg(feature = "cuda")]
+impl<D: Device> Accelerated for Engine<D> {
+    fn model_config(&self) -> &ModelConfig {
+        self.start.config()
+    }
+
+    fn step(
+        &mut self,
+        batch: &Batch,
+        step: usize,
+        lr: f64,
+        last_good: Option<&Path>,
+    ) -> Result<(f32, Option<f64>)> {
+        let (b, t) = (batch.batch, batch.context);
+        let loss = (self.forward_backward(batch)? / (b * t) as f64) as f32;
+        let grad_norm = match self.config.grad_clip {
+            Some(_) => Some(self.grad_norm()?),
+            None => None,
+        };
+        let scale = step_scale(&self.config, step, loss, grad_norm, last_good)?;
+        self.adamw_step(lr, scale)?;
+        Ok((loss, grad_norm))
+    }
+
+    fn model(&self) -> Result<Gpt> {
+        let mut model = self.start.clone();
+        let params = self.device.read::<f32>(self.params, model.num_params())?;
+        model.params_mut().copy_from_slice(&params);
+        Ok(model)
+    }
+
+    fn optimizer(&self) -> Result<AdamW> {
+        let len = self.start.num_params();
+        let mut optimizer = AdamW::new(self.adamw, len);
+        optimizer.steps = self.adamw_steps;
+        if self.adamw_steps > 0 {
+            optimizer.m = self.device.read::<f32>(self.m, len)?;
+            optimizer.v = self.device.read::<f32>(self.v, len)?;
+        }
+        Ok(optimizer)
+    }
+}
+
 /// The GPU's single-precision matrix-product rate in FLOP/s, as the engine calls cuBLAS
 /// (fp32, default math): `2 m n k` per product of `m x k` by `k x n`, best of `repeats` rounds of
 /// 4 products.
+#[cfg(feature = "cuda")]
 pub fn gemm_flops_per_second(
     gpu: &Gpu,
     m: usize,
@@ -284,26 +295,25 @@ pub fn gemm_flops_per_second(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Trainer;
     use crate::data::SpecData;
+    use crate::{Device, RunOptions, StopReason, Trainer, checkpoint, run};
 
-    /// The CUDA engine's passes and optimizer, run on the CPU emulator of the GPU, against the
-    /// CPU engine, step by step: the same losses, gradient norms and weights up to rounding.
-    /// This checks every launch's arguments, offsets and buffer sizes (see `emulator.rs`).
-    #[test]
-    fn passes_on_the_emulator_match_the_cpu_engine() {
-        let model = ModelConfig {
+    fn model() -> ModelConfig {
+        ModelConfig {
             vocab_size: 11,
             context: 6,
             d_model: 8,
             n_heads: 2,
             n_layers: 2,
             init_std: 0.4,
-        };
-        let config = TrainConfig {
+        }
+    }
+
+    fn config(steps: usize) -> TrainConfig {
+        TrainConfig {
             // 72 rows: two chunks of the column sums (64 rows each).
             batch_size: 12,
-            steps: 4,
+            steps,
             warmup_steps: 1,
             learning_rate: 1e-2,
             min_learning_rate: 1e-3,
@@ -311,7 +321,38 @@ mod tests {
             decay_vectors: false,
             weight_decay: 0.1,
             ..TrainConfig::spec()
-        };
+        }
+    }
+
+    /// Every weight of `a` within `1e-4` of `b`'s, but the key bias's.
+    fn assert_close(a: &Gpt, b: &Gpt) {
+        for tensor in &a.layout().tensors {
+            let (ours, theirs) = (tensor.span.of(a.params()), tensor.span.of(b.params()));
+            for (i, (x, y)) in ours.iter().zip(theirs).enumerate() {
+                // The key bias's gradient is zero in exact arithmetic (softmax ignores a shift
+                // common to a row's scores), so both engines update it by AdamW-normalised
+                // rounding noise: it is the one parameter whose weights need not agree.
+                let key_bias = tensor.name.ends_with("qkv.bias") && (8..16).contains(&i);
+                assert!(
+                    key_bias || (x - y).abs() < 1e-4,
+                    "{}[{i}]: {x} against {y}",
+                    tensor.name
+                );
+            }
+        }
+    }
+
+    fn weight_bits(trainer: &Trainer) -> Vec<u32> {
+        let model = trainer.model().expect("weights");
+        model.params().iter().map(|w| w.to_bits()).collect()
+    }
+
+    /// The CUDA engine's passes and optimizer, run on the CPU emulator of the GPU, against the
+    /// CPU engine, step by step: the same losses, gradient norms and weights up to rounding.
+    /// This checks every launch's arguments, offsets and buffer sizes (see `emulator.rs`).
+    #[test]
+    fn passes_on_the_emulator_match_the_cpu_engine() {
+        let (model, config) = (model(), config(4));
         let data = SpecData {
             steps: 4,
             batch: 12,
@@ -319,9 +360,8 @@ mod tests {
             vocab_size: 11,
             seed: 9,
         };
-        let mut cpu = Trainer::new(&model, &config, &crate::Device::Cpu).expect("cpu trainer");
-        let mut emulated =
-            Engine::new(emulator::Emulator::default(), &model, &config).expect("emulated trainer");
+        let mut cpu = Trainer::new(&model, &config, &Device::Cpu).expect("cpu trainer");
+        let mut emulated = Trainer::new(&model, &config, &Device::Emulator).expect("emulated");
         for batch in data.batches() {
             let (a, b) = (
                 cpu.step(&batch).expect("cpu step"),
@@ -336,24 +376,86 @@ mod tests {
             assert!((na - nb).abs() < 1e-4 * na, "gradient norm {na} vs {nb}");
             assert!(na > 0.5, "clipping is exercised: norm {na}");
         }
-        let weights = emulated.model().expect("weights");
-        for tensor in &weights.layout().tensors {
-            let (ours, theirs) = (
-                tensor.span.of(weights.params()),
-                tensor.span.of(cpu.model().params()),
-            );
-            for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
-                // The key bias's gradient is zero in exact arithmetic (softmax ignores a shift
-                // common to a row's scores), so both engines update it by AdamW-normalised
-                // rounding noise: it is the one parameter whose weights need not agree.
-                let key_bias = tensor.name.ends_with("qkv.bias") && (8..16).contains(&i);
-                assert!(
-                    key_bias || (a - b).abs() < 1e-4,
-                    "{}[{i}]: {a} on the emulator, {b} on the CPU",
-                    tensor.name
-                );
-            }
+        let (ours, theirs) = (
+            emulated.model().expect("weights"),
+            cpu.model().expect("weights"),
+        );
+        assert_close(ours, theirs);
+    }
+
+    /// What the experiments ask of a trainer on a GPU, on the emulator: a run with held-out
+    /// evaluations and checkpoints tracks the CPU engine's; one interrupted and resumed from its
+    /// checkpoint (weights and AdamW's moments copied back to the device) ends bit for bit
+    /// where the uninterrupted one does; fine-tuning starts from the current weights.
+    #[test]
+    fn runs_on_the_emulator_resume_exactly_and_fine_tune() {
+        let (model, config) = (model(), config(8));
+        let config = TrainConfig {
+            eval_every: 4,
+            checkpoint_every: 4,
+            ..config
+        };
+        let tokens: Vec<u32> = (0..600u32).map(|i| (i * i + 3 * i) % 11).collect();
+        let (train, heldout) = tokens.split_at(500);
+        let dirs = [(); 3].map(|()| tempfile::tempdir().expect("tempdir"));
+        let options = |dir: &tempfile::TempDir, stop_after| RunOptions {
+            checkpoint_dir: Some(dir.path().to_path_buf()),
+            stop_after,
+        };
+        let trained = |device: &Device, dir, stop_after| {
+            let mut trainer = Trainer::new(&model, &config, device).expect("trainer");
+            let report = run(
+                &mut trainer,
+                train,
+                heldout,
+                &options(dir, stop_after),
+                |_, _| Ok(()),
+            )
+            .expect("run");
+            (trainer, report)
+        };
+        let (cpu, cpu_report) = trained(&Device::Cpu, &dirs[0], None);
+        let (straight, report) = trained(&Device::Emulator, &dirs[1], None);
+        assert_eq!(report.stop, StopReason::Budget);
+        assert_eq!(report.state.evals.len(), 2);
+        for (a, b) in report.state.evals.iter().zip(&cpu_report.state.evals) {
+            assert_eq!(a.0, b.0);
+            assert!((a.1 - b.1).abs() < 1e-5 * b.1, "held-out {a:?} vs {b:?}");
         }
+        assert_close(
+            straight.model().expect("weights"),
+            cpu.model().expect("weights"),
+        );
+
+        let (_, first) = trained(&Device::Emulator, &dirs[2], Some(4));
+        assert_eq!((first.stop, first.state.step), (StopReason::Interrupted, 4));
+        let last = checkpoint::path_in(dirs[2].path(), "last");
+        assert_eq!(checkpoint::load(&last).expect("last").optimizer.steps, 4);
+        let mut resumed = Trainer::resume(&last, &Device::Emulator).expect("resume");
+        let second = run(
+            &mut resumed,
+            train,
+            heldout,
+            &options(&dirs[2], None),
+            |_, _| Ok(()),
+        )
+        .expect("resumed run");
+        assert_eq!(second.state, report.state);
+        assert_eq!(weight_bits(&resumed), weight_bits(&straight));
+
+        let mut tuned = straight.fine_tune(&config).expect("fine-tune");
+        assert!(matches!(tuned.device(), Device::Emulator));
+        assert_eq!(tuned.state().step, 0);
+        assert_eq!(weight_bits(&tuned), weight_bits(&straight));
+        let batch = crate::data::SequentialBatches::new(train, 6, 12, 11)
+            .expect("batches")
+            .batch(0);
+        let outcome = tuned.step(&batch).expect("step");
+        assert_eq!(
+            outcome.learning_rate,
+            crate::schedule::learning_rate(&config, 0)
+        );
+        assert_ne!(weight_bits(&tuned), weight_bits(&straight));
     }
 
     #[test]
