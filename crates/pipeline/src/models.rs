@@ -15,15 +15,16 @@ use skm_trainer::{
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::store;
+use crate::store::{self, TrainingCode};
 
 /// The checkpoint cache: trained models by the hash of everything that made them.
 #[derive(Clone, Debug)]
 pub struct CheckpointCache {
     /// `results/<profile>/checkpoints`.
     pub dir: PathBuf,
-    /// The hash of the training code (`SourceKey::training`), part of every key.
-    pub code: String,
+    /// The hashes of the training code (`SourceKey::training`), one of which (by the device
+    /// that trains it) is part of every key.
+    pub code: TrainingCode,
     /// Retrain every model the first time this process asks for it, even when the cache
     /// holds it (`reproduce --force`), then reuse that one.
     pub retrain: bool,
@@ -37,11 +38,11 @@ pub struct CheckpointCache {
 }
 
 impl CheckpointCache {
-    /// A cache in `dir` for the code of hash `code`; `retrain`: see the field.
-    pub fn new(dir: PathBuf, code: &str, retrain: bool) -> Self {
+    /// A cache in `dir` for the training code `code`; `retrain`: see the field.
+    pub fn new(dir: PathBuf, code: &TrainingCode, retrain: bool) -> Self {
         CheckpointCache {
             dir,
-            code: code.to_string(),
+            code: code.clone(),
             retrain,
             trained: Default::default(),
             abort_after: None,
@@ -78,12 +79,13 @@ pub fn remove_partial_runs(dir: &std::path::Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Removes the finished models of the checkpoint cache `dir` that training code of another
-/// hash than `code` made: those whose `recipe.toml` names another code, or that have none
+/// hash than `code` (for either device) made: those whose `recipe.toml` names another code,
+/// or that have none
 /// (made before recipes were kept). Partial runs stay (see [`remove_partial_runs`]).
 /// Returns what it removed.
-pub fn remove_superseded(dir: &Path, code: &str) -> Result<Vec<PathBuf>> {
+pub fn remove_superseded(dir: &Path, code: &TrainingCode) -> Result<Vec<PathBuf>> {
     remove_entries(dir, |path, name| {
-        !name.starts_with('.') && path.is_dir() && recipe_code(path).as_deref() != Some(code)
+        !name.starts_with('.') && path.is_dir() && !recipe_code(path).is_some_and(|c| code.made(&c))
     })
 }
 
@@ -267,7 +269,7 @@ impl CheckpointCache {
             batches: request.batches,
             snapshots: request.snapshots,
             device: request.device,
-            code: &self.code,
+            code: self.code.on(request.device),
         };
         toml::to_string(&recipe).context("serializing a training recipe")
     }
@@ -430,6 +432,14 @@ mod tests {
     use skm_generator::Corpus;
     use skm_trainer::{Gpt, token_bits};
 
+    /// Training code of the same hash on both devices.
+    fn code(hash: &str) -> TrainingCode {
+        TrainingCode {
+            cpu: hash.into(),
+            cuda: hash.into(),
+        }
+    }
+
     fn smoke_spec() -> Spec {
         let path = crate::workspace_root().join("experiments/model-scaling.toml");
         crate::load::load(&path, ProfileName::Smoke).unwrap()
@@ -463,7 +473,7 @@ mod tests {
     fn the_checkpoint_cache_returns_the_model_it_trained() {
         let spec = smoke_spec();
         let dir = std::env::temp_dir().join(format!("skm-cache-test-{}", std::process::id()));
-        let mut cache = CheckpointCache::new(dir.clone(), "test", false);
+        let mut cache = CheckpointCache::new(dir.clone(), &code("test"), false);
         let corpus = Corpus::generate(&spec.generator_at(&spec.points[0], 1), 300).unwrap();
         let (shape, train) = configs(&spec).unwrap();
         let model = ModelConfig {
@@ -502,7 +512,7 @@ mod tests {
             }
         };
         mark("kept");
-        cache = CheckpointCache::new(dir.clone(), "test", true);
+        cache = CheckpointCache::new(dir.clone(), &code("test"), true);
         let forced = trained(&cache, &corpus, 0..250, &model, train).unwrap();
         assert_eq!(forced.state, first.state, "retraining gives the same model");
         let marked = |name: &str| {
@@ -555,9 +565,9 @@ mod tests {
             snapshots: &[0, 3, stop_after + 2, 1_000],
             device: DeviceKind::Cpu,
         };
-        let cache = CheckpointCache::new(base.join("whole"), "test", false);
+        let cache = CheckpointCache::new(base.join("whole"), &code("test"), false);
         let whole = cache.trained(&request, &()).unwrap();
-        let killed = CheckpointCache::new(base.join("killed"), "test", false);
+        let killed = CheckpointCache::new(base.join("killed"), &code("test"), false);
         let stopped = killed.trained_until(&request, &(), Some(stop_after));
         assert!(stopped.is_err(), "the stopped run reports that it stopped");
         let partial: Vec<_> = std::fs::read_dir(base.join("killed")).unwrap().collect();
@@ -621,10 +631,10 @@ mod tests {
             snapshots: &[0, 9],
             device: DeviceKind::Cpu,
         };
-        let whole = CheckpointCache::new(base.path().join("whole"), "test", false)
+        let whole = CheckpointCache::new(base.path().join("whole"), &code("test"), false)
             .trained(&request, &())
             .unwrap();
-        let killed = CheckpointCache::new(base.path().join("killed"), "test", false);
+        let killed = CheckpointCache::new(base.path().join("killed"), &code("test"), false);
         assert!(killed.trained_until(&request, &(), Some(5)).is_err());
         let resumed = killed.trained(&request, &()).unwrap();
         assert_eq!(resumed.resumed_from, Some(5));
@@ -700,10 +710,15 @@ mod tests {
             }
         };
         model("current", Some("new"));
+        model("current-gpu", Some("new-gpu"));
         model("older", Some("old"));
         model("before-recipes", None);
         model(".current.partial", None);
-        let removed = remove_superseded(dir.path(), "new").unwrap();
+        let new = TrainingCode {
+            cpu: "new".into(),
+            cuda: "new-gpu".into(),
+        };
+        let removed = remove_superseded(dir.path(), &new).unwrap();
         let names: Vec<_> = removed
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -714,9 +729,9 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         left.sort();
-        assert_eq!(left, [".current.partial", "current"]);
+        assert_eq!(left, [".current.partial", "current", "current-gpu"]);
         assert!(
-            remove_superseded(&dir.path().join("absent"), "new")
+            remove_superseded(&dir.path().join("absent"), &new)
                 .unwrap()
                 .is_empty()
         );

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use skm_experiments::spec::{ProfileName, Spec};
+use skm_trainer::DeviceKind;
 
 /// Where the outputs of one profile go, under one root (normally the workspace):
 ///
@@ -114,7 +115,7 @@ pub struct SourceKey {
     /// [`TRAINING_SOURCES`]. A model's recipe (stream config, ranges, shapes,
     /// training) holds all that the experiments crate says about it, so editing a claim
     /// rule or a figure retrains nothing.
-    pub training: String,
+    pub training: TrainingCode,
     /// The experiment files, `*.toml` of the experiments folder.
     pub experiments: String,
 }
@@ -132,6 +133,44 @@ pub const TRAINING_SOURCES: [&str; 4] = [
     "crates/pipeline/src/models.rs",
 ];
 
+/// The training sources that only the CUDA engine runs (and its `skm-gpu` binary): the CPU
+/// engine never calls into them, so a model trained on the CPU does not depend on them, and
+/// work on the GPU engine retrains nothing on the CPU.
+pub const CUDA_ONLY_SOURCES: [&str; 2] =
+    ["crates/trainer/src/engine/cuda/", "crates/trainer/src/bin/"];
+
+/// The hash of the code a trained model depends on, by the device that trains it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrainingCode {
+    /// [`TRAINING_SOURCES`] without [`CUDA_ONLY_SOURCES`]: a model trained on the CPU.
+    pub cpu: String,
+    /// All of [`TRAINING_SOURCES`]: a model trained on the GPU.
+    pub cuda: String,
+}
+
+impl TrainingCode {
+    /// The code hash of a model trained on `device`.
+    pub fn on(&self, device: DeviceKind) -> &str {
+        match device {
+            DeviceKind::Cpu => &self.cpu,
+            DeviceKind::Cuda => &self.cuda,
+        }
+    }
+
+    /// Whether a model of code hash `code` was trained by this code, on either device.
+    pub fn made(&self, code: &str) -> bool {
+        code == self.cpu || code == self.cuda
+    }
+}
+
+/// Whether the workspace file `relative` is under one of `sources` (a directory ends in `/`).
+fn under(relative: &str, sources: &[&str]) -> bool {
+    sources.iter().any(|source| match source.strip_suffix('/') {
+        Some(_) => relative.starts_with(source),
+        None => relative == *source,
+    })
+}
+
 impl SourceKey {
     /// The key of the workspace at `root` with the experiment files of `experiments`.
     pub fn of(root: &Path, experiments: &Path) -> Result<SourceKey> {
@@ -141,18 +180,21 @@ impl SourceKey {
             .filter(|(relative, _)| {
                 !relative.contains('/')
                     || relative.starts_with(".cargo/")
-                    || TRAINING_SOURCES
-                        .iter()
-                        .any(|source| match source.strip_suffix('/') {
-                            Some(_) => relative.starts_with(source),
-                            None => relative == source,
-                        })
+                    || under(relative, &TRAINING_SOURCES)
             })
+            .cloned()
+            .collect();
+        let cpu: Vec<_> = training
+            .iter()
+            .filter(|(relative, _)| !under(relative, &CUDA_ONLY_SOURCES))
             .cloned()
             .collect();
         Ok(SourceKey {
             code: hash_files(&code)?,
-            training: hash_files(&training)?,
+            training: TrainingCode {
+                cpu: hash_files(&cpu)?,
+                cuda: hash_files(&training)?,
+            },
             experiments: hash_files(&toml_files(experiments)?)?,
         })
     }
@@ -684,9 +726,17 @@ mod tests {
         let after = edit("xtask/src/main.rs", "fn main() { println!(); }\n");
         assert_eq!(after.training, before.training);
         assert_ne!(after.code, before.code);
+        // The CUDA engine's own files change a GPU-trained model, not a CPU-trained one.
+        let gpu = edit(
+            "crates/trainer/src/engine/cuda/passes.rs",
+            "pub fn launch() {}\n",
+        );
+        assert_eq!(gpu.training.cpu, before.training.cpu);
+        assert_ne!(gpu.training.cuda, before.training.cuda);
+        let before = gpu;
         // The generator, the trainer, the pipeline's model cache and manifest and the lock
         // file change a model.
-        let mut keys = vec![before.training];
+        let mut keys = vec![before.training.cpu, before.training.cuda];
         for (path, text) in [
             ("crates/generator/src/lib.rs", "pub fn draw() {}\n"),
             ("crates/trainer/src/engine.rs", "pub fn step() {}\n"),
@@ -698,8 +748,10 @@ mod tests {
             ("Cargo.lock", "version = 4\n# locked\n"),
         ] {
             let now = edit(path, text).training;
-            assert!(!keys.contains(&now), "{path} did not change the model key");
-            keys.push(now);
+            for code in [now.cpu, now.cuda] {
+                assert!(!keys.contains(&code), "{path} did not change the model key");
+                keys.push(code);
+            }
         }
     }
 
