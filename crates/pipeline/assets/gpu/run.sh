@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The CUDA engine on a machine with an NVIDIA GPU and no Rust toolchain: staged beside `skm-gpu`
 # by `cargo xtask gpu-stage`. It compiles the kernels, checks the SPEC run against PyTorch's
-# losses (twice: the second must repeat the first bit for bit), benchmarks every size, and runs
+# losses (twice: the second must repeat the first bit for bit), checks an experiment's run
+# (evaluations, checkpoints, a resume, fine-tuning) against the CPU's, benchmarks every size, and runs
 # PyTorch's reference on the same GPU in fp32 (TF32 off) for the ratio. Every number is printed
 # as a RESULT line. Environment: STEPS and WARMUP (timed and untimed steps, default 20 and 5).
 set -uo pipefail
@@ -24,6 +25,7 @@ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader ||
 status=0
 echo "== kernels";     "$here/skm-gpu" compile || status=1
 echo "== equivalence"; "$here/skm-gpu" equivalence || status=1
+echo "== training";    "$here/skm-gpu" training || status=1
 echo "== bench";       "$here/skm-gpu" bench "$steps" "$warmup" || status=1
 
 # PyTorch on the same GPU at the sizes the CPU bench compares (the 100M model is left out: the

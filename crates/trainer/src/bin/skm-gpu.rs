@@ -4,12 +4,17 @@
 //! ```text
 //! skm-gpu compile                      the kernels through NVRTC for sm_90 (no GPU needed)
 //! skm-gpu equivalence                  the SPEC run against PyTorch's losses, twice
+//! skm-gpu training                     an experiment's run on the GPU against the CPU's, resumed
 //! skm-gpu bench [STEPS [WARMUP]]       tokens/s at each size, and the GPU's fp32 GEMM rate
 //! ```
 //!
 //! The equivalence check passes when every one of the 35 SPEC losses is within 1e-3 of
 //! PyTorch's (the CPU engine's tolerance, unchanged: cuBLAS runs in fp32, no TF32) and
-//! the second run repeats the first bit for bit.
+//! the second run repeats the first bit for bit. The training check runs what the
+//! experiments ask of a trainer on the GPU (held-out evaluations, checkpoints, an interruption
+//! and a resume from the checkpoint, fine-tuning) on a Syntax-Knowledge stream, beside the same
+//! run on the CPU engine: it passes when every loss and evaluation is within the same 1e-3 of
+//! the CPU's, and the resumed run ends bit for bit where the uninterrupted one does.
 
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -17,7 +22,9 @@ use std::time::Instant;
 
 use skm_trainer::bench::spec_workload;
 use skm_trainer::data::SpecData;
-use skm_trainer::engine::cuda::{Gpu, compile_kernels, gemm_flops_per_second};
+use skm_trainer::engine::cuda::{
+    Gpu, compile_kernels, gemm_flops_per_second, training_check, training_stream,
+};
 use skm_trainer::{Device, ModelConfig, TrainConfig, Trainer, training_flops_per_token};
 
 const REFERENCE: &str = include_str!("../../tests/data/torch_reference_losses.txt");
@@ -34,8 +41,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("compile") => compile(),
         Some("equivalence") => equivalence(),
+        Some("training") => training(),
         Some("bench") => number(1, 20).and_then(|steps| bench(steps, number(2, 5)?)),
-        _ => Err("usage: skm-gpu compile | equivalence | bench [STEPS [WARMUP]]".into()),
+        _ => Err("usage: skm-gpu compile | equivalence | training | bench [STEPS [WARMUP]]".into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -117,6 +125,37 @@ fn equivalence() -> Result<(), String> {
     }
     if !repeats {
         return Err("a second GPU run did not repeat the first bit for bit".into());
+    }
+    Ok(())
+}
+
+fn training() -> Result<(), String> {
+    let err = |e: skm_trainer::TrainerError| e.to_string();
+    let gpu = Device::Cuda(Rc::new(Gpu::new(0).map_err(err)?));
+    let scratch = std::env::temp_dir().join(format!("skm-gpu-training-{}", std::process::id()));
+    let corpus = training_stream().map_err(|e| e.to_string())?;
+    let check = training_check(&gpu, &corpus, &scratch);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let check = check.map_err(err)?;
+    println!(
+        "RESULT training steps={} evaluations={} largest_deviation={:.3e} tolerance={TOLERANCE:e} resumed_bit_for_bit={} fine_tuned={}",
+        check.steps,
+        check.evaluations,
+        check.largest_deviation,
+        check.resumed_bit_for_bit,
+        check.fine_tuned
+    );
+    if check.largest_deviation >= TOLERANCE {
+        return Err(format!(
+            "the GPU run differs from the CPU run by {:.3e} (tolerance {TOLERANCE:e})",
+            check.largest_deviation
+        ));
+    }
+    if !check.resumed_bit_for_bit {
+        return Err("the GPU run resumed from its checkpoint did not end bit for bit where the uninterrupted one did".into());
+    }
+    if !check.fine_tuned {
+        return Err("fine-tuning on the GPU did not start from the trained weights".into());
     }
     Ok(())
 }

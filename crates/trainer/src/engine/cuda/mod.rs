@@ -27,6 +27,7 @@
 // Without the feature the host side is compiled for its tests only.
 #![cfg_attr(not(feature = "cuda"), allow(dead_code))]
 
+mod check;
 mod device;
 #[cfg(test)]
 pub(crate) mod emulator;
@@ -34,6 +35,7 @@ pub(crate) mod emulator;
 mod gpu;
 mod passes;
 
+pub use check::{TrainingCheck, training_check, training_stream};
 pub use device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS};
 #[cfg(feature = "cuda")]
 pub use gpu::{Gpu, KERNELS, compile_kernels};
@@ -296,7 +298,7 @@ pub fn gemm_flops_per_second(
 mod tests {
     use super::*;
     use crate::data::SpecData;
-    use crate::{Device, RunOptions, StopReason, Trainer, checkpoint, run};
+    use crate::{Device, Trainer};
 
     fn model() -> ModelConfig {
         ModelConfig {
@@ -342,11 +344,6 @@ mod tests {
         }
     }
 
-    fn weight_bits(trainer: &Trainer) -> Vec<u32> {
-        let model = trainer.model().expect("weights");
-        model.params().iter().map(|w| w.to_bits()).collect()
-    }
-
     /// The CUDA engine's passes and optimizer, run on the CPU emulator of the GPU, against the
     /// CPU engine, step by step: the same losses, gradient norms and weights up to rounding.
     /// This checks every launch's arguments, offsets and buffer sizes (see `emulator.rs`).
@@ -381,81 +378,6 @@ mod tests {
             cpu.model().expect("weights"),
         );
         assert_close(ours, theirs);
-    }
-
-    /// What the experiments ask of a trainer on a GPU, on the emulator: a run with held-out
-    /// evaluations and checkpoints tracks the CPU engine's; one interrupted and resumed from its
-    /// checkpoint (weights and AdamW's moments copied back to the device) ends bit for bit
-    /// where the uninterrupted one does; fine-tuning starts from the current weights.
-    #[test]
-    fn runs_on_the_emulator_resume_exactly_and_fine_tune() {
-        let (model, config) = (model(), config(8));
-        let config = TrainConfig {
-            eval_every: 4,
-            checkpoint_every: 4,
-            ..config
-        };
-        let tokens: Vec<u32> = (0..600u32).map(|i| (i * i + 3 * i) % 11).collect();
-        let (train, heldout) = tokens.split_at(500);
-        let dirs = [(); 3].map(|()| tempfile::tempdir().expect("tempdir"));
-        let options = |dir: &tempfile::TempDir, stop_after| RunOptions {
-            checkpoint_dir: Some(dir.path().to_path_buf()),
-            stop_after,
-        };
-        let trained = |device: &Device, dir, stop_after| {
-            let mut trainer = Trainer::new(&model, &config, device).expect("trainer");
-            let report = run(
-                &mut trainer,
-                train,
-                heldout,
-                &options(dir, stop_after),
-                |_, _| Ok(()),
-            )
-            .expect("run");
-            (trainer, report)
-        };
-        let (cpu, cpu_report) = trained(&Device::Cpu, &dirs[0], None);
-        let (straight, report) = trained(&Device::Emulator, &dirs[1], None);
-        assert_eq!(report.stop, StopReason::Budget);
-        assert_eq!(report.state.evals.len(), 2);
-        for (a, b) in report.state.evals.iter().zip(&cpu_report.state.evals) {
-            assert_eq!(a.0, b.0);
-            assert!((a.1 - b.1).abs() < 1e-5 * b.1, "held-out {a:?} vs {b:?}");
-        }
-        assert_close(
-            straight.model().expect("weights"),
-            cpu.model().expect("weights"),
-        );
-
-        let (_, first) = trained(&Device::Emulator, &dirs[2], Some(4));
-        assert_eq!((first.stop, first.state.step), (StopReason::Interrupted, 4));
-        let last = checkpoint::path_in(dirs[2].path(), "last");
-        assert_eq!(checkpoint::load(&last).expect("last").optimizer.steps, 4);
-        let mut resumed = Trainer::resume(&last, &Device::Emulator).expect("resume");
-        let second = run(
-            &mut resumed,
-            train,
-            heldout,
-            &options(&dirs[2], None),
-            |_, _| Ok(()),
-        )
-        .expect("resumed run");
-        assert_eq!(second.state, report.state);
-        assert_eq!(weight_bits(&resumed), weight_bits(&straight));
-
-        let mut tuned = straight.fine_tune(&config).expect("fine-tune");
-        assert!(matches!(tuned.device(), Device::Emulator));
-        assert_eq!(tuned.state().step, 0);
-        assert_eq!(weight_bits(&tuned), weight_bits(&straight));
-        let batch = crate::data::SequentialBatches::new(train, 6, 12, 11)
-            .expect("batches")
-            .batch(0);
-        let outcome = tuned.step(&batch).expect("step");
-        assert_eq!(
-            outcome.learning_rate,
-            crate::schedule::learning_rate(&config, 0)
-        );
-        assert_ne!(weight_bits(&tuned), weight_bits(&straight));
     }
 
     #[test]
