@@ -25,7 +25,9 @@ use skm_trainer::data::SpecData;
 use skm_trainer::engine::cuda::{
     Gpu, compile_kernels, gemm_flops_per_second, training_check, training_stream,
 };
-use skm_trainer::{Device, ModelConfig, TrainConfig, Trainer, training_flops_per_token};
+use skm_trainer::{
+    Device, DeviceKind, ModelConfig, TrainConfig, Trainer, training_flops_per_token,
+};
 
 const REFERENCE: &str = include_str!("../../tests/data/torch_reference_losses.txt");
 const TOLERANCE: f64 = 1e-3;
@@ -84,7 +86,7 @@ fn reference() -> Result<Vec<(usize, f32)>, String> {
 
 /// The SPEC training run on the GPU: its 35 losses.
 fn spec_losses() -> Result<Vec<f32>, String> {
-    let gpu = Device::Cuda(Rc::new(Gpu::new(0).map_err(|e| e.to_string())?));
+    let gpu = DeviceKind::Cuda.device().map_err(|e| e.to_string())?;
     let mut trainer = Trainer::new(&ModelConfig::spec(), &TrainConfig::spec(), &gpu)
         .map_err(|e| e.to_string())?;
     SpecData::spec()
@@ -131,7 +133,7 @@ fn equivalence() -> Result<(), String> {
 
 fn training() -> Result<(), String> {
     let err = |e: skm_trainer::TrainerError| e.to_string();
-    let gpu = Device::Cuda(Rc::new(Gpu::new(0).map_err(err)?));
+    let gpu = DeviceKind::Cuda.device().map_err(err)?;
     let scratch = std::env::temp_dir().join(format!("skm-gpu-training-{}", std::process::id()));
     let corpus = training_stream().map_err(|e| e.to_string())?;
     let check = training_check(&gpu, &corpus, &scratch);
