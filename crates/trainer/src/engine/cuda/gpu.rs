@@ -1,7 +1,7 @@
 //! The GPU itself: a context and its stream, the kernels of `kernels.cu` compiled at start by
 //! NVRTC, and a cuBLAS handle in plain fp32 math, behind [`Device`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cudarc::cublas::{result as blas, sys as blas_sys};
 use cudarc::driver::{
@@ -50,6 +50,64 @@ pub fn compile_kernels(major: i32, minor: i32) -> Result<cudarc::nvrtc::Ptx> {
     compile_ptx_with_opts(KERNELS, options).map_err(|e| cuda_error("compiling kernels.cu", e))
 }
 
+/// A GPU's context with its kernels loaded: what [`Gpu::new`] takes from [`opened`].
+#[derive(Clone)]
+struct Opened {
+    context: Arc<CudaContext>,
+    /// The kernels, in [`Kernel::ALL`]'s order.
+    functions: Vec<CudaFunction>,
+    /// The device's name and compute capability.
+    name: String,
+}
+
+/// GPU `ordinal`'s context and kernels, opened once per process and kept: the pipeline opens
+/// a [`Gpu`] for every model it trains, and each fresh open would compile `kernels.cu` again
+/// (NVRTC) and, once the last handle had dropped the primary context, create a new one.
+fn opened(ordinal: usize) -> Result<Opened> {
+    static OPENED: Mutex<Vec<(usize, Opened)>> = Mutex::new(Vec::new());
+    let mut cache = OPENED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, found)) = cache.iter().find(|(o, _)| *o == ordinal) {
+        return Ok(found.clone());
+    }
+    let fresh = open(ordinal)?;
+    cache.push((ordinal, fresh.clone()));
+    Ok(fresh)
+}
+
+/// Opens GPU `ordinal` and loads its kernels, compiled by NVRTC for its compute capability.
+fn open(ordinal: usize) -> Result<Opened> {
+    require(
+        cudarc::driver::sys::is_culib_present,
+        "libcuda (the NVIDIA driver)",
+    )?;
+    require(cudarc::cublas::sys::is_culib_present, "libcublas (cuBLAS)")?;
+    let context = CudaContext::new(ordinal).map_err(|e| cuda_error("opening the GPU", e))?;
+    // SAFETY: everything runs on this one stream, so no cross-stream event is needed.
+    unsafe { context.disable_event_tracking() };
+    let (major, minor) = context
+        .compute_capability()
+        .map_err(|e| cuda_error("reading the compute capability", e))?;
+    let name = context
+        .name()
+        .map_err(|e| cuda_error("reading the GPU's name", e))?;
+    let module = context
+        .load_module(compile_kernels(major, minor)?)
+        .map_err(|e| cuda_error("loading the kernels", e))?;
+    let functions = Kernel::ALL
+        .iter()
+        .map(|k| {
+            module
+                .load_function(k.name())
+                .map_err(|e| cuda_error(&format!("loading kernel {}", k.name()), e))
+        })
+        .collect::<Result<_>>()?;
+    Ok(Opened {
+        context,
+        functions,
+        name: format!("{name} (sm_{major}{minor})"),
+    })
+}
+
 /// The GPU: context, stream, kernels and cuBLAS.
 pub struct Gpu {
     stream: Arc<CudaStream>,
@@ -74,28 +132,16 @@ impl Drop for Gpu {
 }
 
 impl Gpu {
-    /// GPU `ordinal`: its kernels compiled by NVRTC, and cuBLAS in its default math mode, which
-    /// keeps single-precision products in single precision (TF32 would need
-    /// `CUBLAS_TF32_TENSOR_OP_MATH`, and `NVIDIA_TF32_OVERRIDE=0`, set by the device script,
-    /// forbids it whatever a library asks).
+    /// GPU `ordinal`: its kernels (compiled by NVRTC at the process's first open), and a cuBLAS
+    /// handle of its own in cuBLAS's default math mode, which keeps single-precision products in
+    /// single precision (TF32 would need `CUBLAS_TF32_TENSOR_OP_MATH`, and
+    /// `NVIDIA_TF32_OVERRIDE=0`, set by the device script, forbids it whatever a library asks).
     pub fn new(ordinal: usize) -> Result<Self> {
-        require(
-            cudarc::driver::sys::is_culib_present,
-            "libcuda (the NVIDIA driver)",
-        )?;
-        require(cudarc::cublas::sys::is_culib_present, "libcublas (cuBLAS)")?;
-        let context = CudaContext::new(ordinal).map_err(|e| cuda_error("opening the GPU", e))?;
-        // SAFETY: everything runs on this one stream, so no cross-stream event is needed.
-        unsafe { context.disable_event_tracking() };
-        let (major, minor) = context
-            .compute_capability()
-            .map_err(|e| cuda_error("reading the compute capability", e))?;
-        let name = context
-            .name()
-            .map_err(|e| cuda_error("reading the GPU's name", e))?;
-        let module = context
-            .load_module(compile_kernels(major, minor)?)
-            .map_err(|e| cuda_error("loading the kernels", e))?;
+        let Opened {
+            context,
+            functions,
+            name,
+        } = opened(ordinal)?;
         let stream = context.default_stream();
         let handle = blas::create_handle().map_err(|e| cuda_error("creating cuBLAS", e))?;
         // SAFETY: a fresh handle and the context's live stream.
@@ -106,19 +152,11 @@ impl Gpu {
                 .result()
                 .map_err(|e| cuda_error("setting cuBLAS's math mode", e))?;
         }
-        let functions = Kernel::ALL
-            .iter()
-            .map(|k| {
-                module
-                    .load_function(k.name())
-                    .map_err(|e| cuda_error(&format!("loading kernel {}", k.name()), e))
-            })
-            .collect::<Result<_>>()?;
         Ok(Gpu {
             functions,
             stream,
             blas: handle,
-            name: format!("{name} (sm_{major}{minor})"),
+            name,
         })
     }
 
