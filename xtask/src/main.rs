@@ -77,6 +77,10 @@ enum Task {
         /// `pip install nvidia-cuda-nvrtc==13.0.88`): compile the kernels here as a check.
         #[arg(long)]
         nvrtc: Option<PathBuf>,
+        /// Also stage xtask built with the feature `cuda` (stripped, packed with xz) and
+        /// `reproduce.sh`, which runs the experiments there on the GPU (needs strip and xz).
+        #[arg(long)]
+        xtask: bool,
     },
     /// Print sentences of an experiment's corpus as readable text.
     Sample {
@@ -144,7 +148,12 @@ fn run(cli: Cli) -> Result<()> {
             out,
             device,
         } => {
-            device.device()?;
+            // A build without the CUDA engine can never train there: say so before any work.
+            // With it the GPU is opened when a model must train, so runs trained on a GPU
+            // elsewhere (`gpu-stage --xtask`) are analysed here without one.
+            if !cfg!(feature = "cuda") {
+                device.device()?;
+            }
             let options = Reproduce {
                 device,
                 profile,
@@ -167,7 +176,7 @@ fn run(cli: Cli) -> Result<()> {
             let shared = workspace_root().join("../shared");
             Ok(skm_pipeline::bench::trainer(&shared, runs, steps, warmup)?)
         }
-        Task::GpuStage { out, nvrtc } => gpu_stage(&out, nvrtc.as_deref()),
+        Task::GpuStage { out, nvrtc, xtask } => gpu_stage(&out, nvrtc.as_deref(), xtask),
         Task::List { experiments } => list(&experiments),
         Task::Sample {
             experiment,
@@ -189,9 +198,9 @@ fn reproduce(options: &Reproduce) -> Result<()> {
 }
 
 /// `gpu-stage`: the stage, and what to run on the GPU machine.
-fn gpu_stage(out: &Path, nvrtc: Option<&Path>) -> Result<()> {
+fn gpu_stage(out: &Path, nvrtc: Option<&Path>, xtask: bool) -> Result<()> {
     let root = workspace_root();
-    let staged = skm_pipeline::gpu::stage(&root, &root.join("../shared"), out, nvrtc)?;
+    let staged = skm_pipeline::gpu::stage(&root, &root.join("../shared"), out, nvrtc, xtask)?;
     println!(
         "staged {} (skm-gpu {:.1} MB)",
         staged.dir.display(),
@@ -209,6 +218,13 @@ fn gpu_stage(out: &Path, nvrtc: Option<&Path>) -> Result<()> {
         "on the GPU machine, from the workspace: bash {}/run.sh",
         dir.display()
     );
+    if let Some(bytes) = staged.xtask_bytes {
+        println!(
+            "and the experiments (xtask {:.1} MB packed): bash {}/reproduce.sh [reproduce's arguments]",
+            bytes as f64 / 1e6,
+            dir.display()
+        );
+    }
     Ok(())
 }
 

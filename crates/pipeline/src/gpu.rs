@@ -1,7 +1,9 @@
 //! `cargo xtask gpu-stage`: the CUDA engine staged for a machine with an NVIDIA GPU and no Rust
 //! toolchain (the lent device machine): the `skm-gpu` binary (skm-trainer's `cuda` feature,
 //! release build), the script that runs it there (`run.sh`) and, when `../shared/bench` is
-//! present, PyTorch's reference with a wrapper that runs it on the GPU.
+//! present, PyTorch's reference with a wrapper that runs it on the GPU; on request also xtask
+//! built with the feature `cuda`, and the script that runs the experiments there
+//! (`reproduce.sh`).
 //!
 //! The stage is written into a temporary folder beside `out` and renamed into place, so a
 //! failed build leaves the last stage as it was.
@@ -15,6 +17,8 @@ use crate::error::{Context, Result};
 const RUN_SH: &str = include_str!("../assets/gpu/run.sh");
 /// PyTorch's reference benchmark on CUDA in plain fp32.
 const TORCH_GPU_PY: &str = include_str!("../assets/gpu/torch_gpu.py");
+/// The device script for the experiments: unpacks the staged xtask and runs `reproduce` there.
+const REPRODUCE_SH: &str = include_str!("../assets/gpu/reproduce.sh");
 
 /// What [`stage`] wrote.
 #[derive(Clone, Debug)]
@@ -28,12 +32,21 @@ pub struct Staged {
     /// `skm-gpu compile`'s output when an NVRTC library folder was given: the kernels
     /// compiled here for sm_90, without a GPU.
     pub kernels: Option<String>,
+    /// Size of the packed xtask (`xtask.xz`), bytes, when it was staged.
+    pub xtask_bytes: Option<u64>,
 }
 
 /// Builds `skm-gpu` in the workspace at `root` and stages it, with the device script, in
 /// `out`; copies `shared/bench/torch_reference.py` when it exists; and, when `nvrtc` names a
-/// folder holding `libnvrtc.so.13`, compiles the kernels with it as a check.
-pub fn stage(root: &Path, shared: &Path, out: &Path, nvrtc: Option<&Path>) -> Result<Staged> {
+/// folder holding `libnvrtc.so.13`, compiles the kernels with it as a check; with `xtask`,
+/// stages xtask for the experiments too ([`stage_xtask`]).
+pub fn stage(
+    root: &Path,
+    shared: &Path,
+    out: &Path,
+    nvrtc: Option<&Path>,
+    xtask: bool,
+) -> Result<Staged> {
     let shell = xshell::Shell::new()?;
     shell.change_dir(root);
     xshell::cmd!(
@@ -57,6 +70,11 @@ pub fn stage(root: &Path, shared: &Path, out: &Path, nvrtc: Option<&Path>) -> Re
         fs::copy(&reference, temporary.join("torch_reference.py"))
             .with_context(|| format!("copying {}", reference.display()))?;
     }
+    let xtask_bytes = if xtask {
+        Some(stage_xtask(&shell, root, &temporary)?)
+    } else {
+        None
+    };
     let kernels = match nvrtc {
         Some(dir) => Some(
             xshell::cmd!(shell, "{binary} compile")
@@ -78,7 +96,33 @@ pub fn stage(root: &Path, shared: &Path, out: &Path, nvrtc: Option<&Path>) -> Re
         dir: out.to_path_buf(),
         torch_reference,
         kernels,
+        xtask_bytes,
     })
+}
+
+/// Builds xtask with the feature `cuda` (release) and stages it in `dir` for the experiments
+/// on the GPU machine: stripped and packed by xz as `xtask.xz` (about 600 MB with its debug
+/// information, 71 MB stripped, 15 MB packed; the lent machine takes 64 MiB), beside
+/// `reproduce.sh` and `xtask.root`, the workspace path it was built at (where it reads the
+/// sources it hashes into the cache keys). Returns the packed size, bytes.
+fn stage_xtask(shell: &xshell::Shell, root: &Path, dir: &Path) -> Result<u64> {
+    xshell::cmd!(
+        shell,
+        "cargo build --release --locked -p xtask --features cuda"
+    )
+    .run()
+    .context("building xtask with the cuda feature")?;
+    let built = root.join("target/release/xtask");
+    let stripped = dir.join("xtask");
+    xshell::cmd!(shell, "strip -o {stripped} {built}")
+        .run()
+        .context("stripping xtask (strip, from binutils)")?;
+    xshell::cmd!(shell, "xz -T0 -6 {stripped}")
+        .run()
+        .context("packing xtask (xz)")?;
+    write_executable(&dir.join("reproduce.sh"), REPRODUCE_SH)?;
+    fs::write(dir.join("xtask.root"), root.display().to_string())?;
+    Ok(fs::metadata(dir.join("xtask.xz"))?.len())
 }
 
 /// `text` written to `path`, executable by everyone.
