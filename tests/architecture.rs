@@ -104,3 +104,56 @@ fn cargo_xtask_and_the_tests_resolve_the_same_features() {
          xtask/Cargo.toml): {missing:?}"
     );
 }
+
+/// `.rs` files under `dir`, recursively, as paths relative to `root` with `/` separators.
+fn rust_files(root: &std::path::Path, dir: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![root.join(dir)];
+    while let Some(path) = pending.pop() {
+        for entry in std::fs::read_dir(&path).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let relative = path.strip_prefix(root).unwrap();
+                found.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// A model trained on the CPU is cached under a hash that leaves out the CUDA engine's files
+/// (`store::CUDA_ONLY_SOURCES`), which holds only while the CPU path never runs them. Outside
+/// those files the trainer may name CUDA items only where it dispatches to the GPU backend:
+/// the `Trainer`'s accelerated backend (`train.rs`) and `Device::Cuda` (`device.rs`). A new
+/// use elsewhere must first move the file into the CPU models' hash.
+#[test]
+fn the_cpu_path_names_the_cuda_engine_only_where_it_dispatches_to_it() {
+    let root = workspace_root();
+    let cuda_only = skm_pipeline::store::CUDA_ONLY_SOURCES;
+    let dispatch = [
+        "crates/trainer/src/train.rs",
+        "crates/trainer/src/device.rs",
+    ];
+    let files = rust_files(&root, "crates/trainer/src");
+    assert!(files.iter().any(|f| f.ends_with("engine/cuda/gpu.rs")));
+    let offending: Vec<String> = files
+        .iter()
+        .filter(|f| !cuda_only.iter().any(|dir| f.starts_with(dir)))
+        .filter(|f| !dispatch.contains(&f.as_str()))
+        .flat_map(|f| {
+            let text = std::fs::read_to_string(root.join(f)).unwrap();
+            text.lines()
+                .enumerate()
+                .filter(|(_, line)| line.contains("cuda::"))
+                .map(|(i, line)| format!("{f}:{}: {}", i + 1, line.trim()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        offending.is_empty(),
+        "CPU training sources name the CUDA engine outside {dispatch:?}: {offending:?}"
+    );
+}
