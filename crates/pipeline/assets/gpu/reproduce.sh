@@ -7,6 +7,8 @@
 # packed into results.tgz.00, .01, ... (15 MiB each) in $OUT, or ./gpu-results. Unpacked in
 # the workspace they were staged from, `cargo run -p xtask --features cuda -- reproduce
 # --device cuda` with the same arguments finds them current and trains nothing.
+# LIMIT (seconds, default none) stops reproduce in time to pack what finished: set it well under
+# the machine's own limit on a command, which would kill the packing too.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$PWD"
@@ -33,7 +35,7 @@ xz -dc "$here/xtask.xz" > "$xtask" && chmod +x "$xtask" || exit 1
 out="${OUT:-$root/gpu-results}"
 mkdir -p "$out"
 start=$(date +%s)
-"$xtask" reproduce --device cuda --experiments "$root/experiments" --out "$root/gpu-run" "$@" 2>&1 \
+timeout "${LIMIT:-0}" "$xtask" reproduce --device cuda --experiments "$root/experiments" --out "$root/gpu-run" "$@" 2>&1 \
     | tee "$out/reproduce.log"
 status=${PIPESTATUS[0]}
 echo "== reproduce exited with $status after $(( $(date +%s) - start )) s"
