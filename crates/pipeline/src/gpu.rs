@@ -39,7 +39,7 @@ pub struct Staged {
 /// Builds `skm-gpu` in the workspace at `root` and stages it, with the device script, in
 /// `out`; copies `shared/bench/torch_reference.py` when it exists; and, when `nvrtc` names a
 /// folder holding `libnvrtc.so.13`, compiles the kernels with it as a check; with `xtask`,
-/// stages xtask for the experiments too ([`stage_xtask`]).
+/// stages xtask for the experiments too (`stage_xtask`).
 pub fn stage(
     root: &Path,
     shared: &Path,
