@@ -1,9 +1,9 @@
 //! `cargo xtask gpu-stage`: the CUDA engine staged for a machine with an NVIDIA GPU and no Rust
 //! toolchain (the lent device machine): the `skm-gpu` binary (skm-trainer's `cuda` feature,
-//! release build), the script that runs it there (`run.sh`) and, when `../shared/bench` is
-//! present, PyTorch's reference with a wrapper that runs it on the GPU; on request also xtask
-//! built with the feature `cuda`, and the script that runs the experiments there
-//! (`reproduce.sh`).
+//! release build), the script that runs it there (`run.sh`, which sources `libraries.sh`) and,
+//! when `../shared/bench` is present, PyTorch's reference with a wrapper that runs it on the
+//! GPU; on request also xtask built with the feature `cuda`, and the script that runs the
+//! experiments there (`reproduce.sh`, which sources `libraries.sh` too).
 //!
 //! The stage is written into a temporary folder beside `out` and renamed into place, so a
 //! failed build leaves the last stage as it was.
@@ -19,6 +19,8 @@ const RUN_SH: &str = include_str!("../assets/gpu/run.sh");
 const TORCH_GPU_PY: &str = include_str!("../assets/gpu/torch_gpu.py");
 /// The device script for the experiments: unpacks the staged xtask and runs `reproduce` there.
 const REPRODUCE_SH: &str = include_str!("../assets/gpu/reproduce.sh");
+/// What both scripts source: the GPU's libraries on the library path, fp32 kept plain.
+const LIBRARIES_SH: &str = include_str!("../assets/gpu/libraries.sh");
 
 /// What [`stage`] wrote.
 #[derive(Clone, Debug)]
@@ -63,6 +65,7 @@ pub fn stage(
     let binary = temporary.join("skm-gpu");
     fs::copy(root.join("target/release/skm-gpu"), &binary).context("copying skm-gpu")?;
     write_executable(&temporary.join("run.sh"), RUN_SH)?;
+    fs::write(temporary.join("libraries.sh"), LIBRARIES_SH)?;
     fs::write(temporary.join("torch_gpu.py"), TORCH_GPU_PY)?;
     let reference = shared.join("bench/torch_reference.py");
     let torch_reference = reference.is_file();

@@ -13,15 +13,8 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$PWD"
 
-# The driver's libcuda, and cuBLAS and NVRTC: the CUDA toolkit's, or those of the Python
-# environment's NVIDIA wheels (as run.sh finds them).
-libs=""
-for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib "${CUDA_HOME:-/usr/local/cuda}/lib64" $(python3 -c 'import os, glob, sysconfig
-print(" ".join(sorted(glob.glob(os.path.join(sysconfig.get_paths()["purelib"], "nvidia", "*", "lib")))))' 2>/dev/null); do
-    [ -d "$dir" ] && libs="$libs:$dir"
-done
-export LD_LIBRARY_PATH="${libs#:}:${LD_LIBRARY_PATH:-}"
-export NVIDIA_TF32_OVERRIDE=0
+# The GPU's libraries, and plain fp32 everywhere (as for run.sh).
+source "$here/libraries.sh"
 
 # xtask hashes the workspace's sources (the cache keys) at the path it was built at: point that
 # path at this copy when it differs.

@@ -8,17 +8,8 @@
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 steps="${STEPS:-20}" warmup="${WARMUP:-5}"
-# Plain fp32 everywhere: no library may turn a single-precision product into TF32.
-export NVIDIA_TF32_OVERRIDE=0
-
-# The driver's libcuda, and cuBLAS and NVRTC: the CUDA toolkit's, or those of the Python
-# environment's NVIDIA wheels.
-libs=""
-for dir in /usr/local/nvidia/lib64 /usr/local/nvidia/lib "${CUDA_HOME:-/usr/local/cuda}/lib64" $(python3 -c 'import os, glob, sysconfig
-print(" ".join(sorted(glob.glob(os.path.join(sysconfig.get_paths()["purelib"], "nvidia", "*", "lib")))))' 2>/dev/null); do
-    [ -d "$dir" ] && libs="$libs:$dir"
-done
-export LD_LIBRARY_PATH="${libs#:}:${LD_LIBRARY_PATH:-}"
+# The GPU's libraries, and plain fp32 everywhere.
+source "$here/libraries.sh"
 echo "== library path: $LD_LIBRARY_PATH"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true
 
