@@ -18,6 +18,7 @@
 use rayon::prelude::*;
 
 use crate::engine::Layout;
+use crate::engine::isa::Isa;
 
 /// Elements per parallel chunk of the passes over all parameters (the gradient sum, the norm,
 /// AdamW): fixed, so sums do not depend on the thread count.
@@ -87,10 +88,15 @@ impl AdamW {
         let (eps, step_size, scale) = (c.eps as f32, (lr / bias1) as f32, grad_scale as f32);
         for tensor in &layout.tensors {
             let decay = c.weight_decay != 0.0 && (tensor.shape.len() > 1 || c.decay_vectors);
-            let keep = if decay {
-                (1.0 - lr * c.weight_decay) as f32
-            } else {
-                1.0
+            let update = Update {
+                keep: decay.then_some((1.0 - lr * c.weight_decay) as f32),
+                scale: (scale != 1.0).then_some(scale),
+                beta2,
+                one_minus_beta1,
+                one_minus_beta2,
+                bias2_sqrt,
+                eps,
+                step_size,
             };
             let range = tensor.span.range();
             params[range.clone()]
@@ -98,19 +104,62 @@ impl AdamW {
                 .zip(self.m[range.clone()].par_chunks_mut(CHUNK))
                 .zip(self.v[range.clone()].par_chunks_mut(CHUNK))
                 .zip(grads[range].par_chunks(CHUNK))
-                .for_each(|(((p, m), v), g)| {
-                    for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
-                        let g = if scale == 1.0 { g } else { g * scale };
-                        if decay {
-                            *p *= keep;
-                        }
-                        // PyTorch's `m.lerp_(g, 1 - beta1)`: `m + (1 - beta1) (g - m)`.
-                        *m += one_minus_beta1 * (g - *m);
-                        *v = *v * beta2 + g * g * one_minus_beta2;
-                        let denom = v.sqrt() / bias2_sqrt + eps;
-                        *p -= *m / denom * step_size;
-                    }
-                });
+                .for_each(|(((p, m), v), g)| update.run(Isa::best(), p, m, v, g));
+        }
+    }
+}
+
+/// One tensor's AdamW update at one step: the constants of the module's formula.
+#[derive(Clone, Copy, Debug)]
+struct Update {
+    /// `1 - lr wd` when the tensor decays.
+    keep: Option<f32>,
+    /// The clipping factor `c` when it is not 1.
+    scale: Option<f32>,
+    beta2: f32,
+    one_minus_beta1: f32,
+    one_minus_beta2: f32,
+    bias2_sqrt: f32,
+    eps: f32,
+    /// `lr / (1 - beta1^n)`.
+    step_size: f32,
+}
+
+impl Update {
+    /// The update of one chunk, compiled for `isa` (the same bits for every `isa`). Panics
+    /// when the processor does not run `isa`.
+    fn run(&self, isa: Isa, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
+        assert!(isa.detected(), "{isa:?} is not available on this processor");
+        match isa {
+            // SAFETY: the processor runs `isa` (asserted above).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { self.run_avx512(p, m, v, g) },
+            _ => self.run_impl(p, m, v, g),
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn run_avx512(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
+        self.run_impl(p, m, v, g);
+    }
+
+    #[inline(always)]
+    fn run_impl(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
+        let u = *self;
+        for (((p, m), v), &g) in p.iter_mut().zip(m).zip(v).zip(g) {
+            let g = match u.scale {
+                Some(c) => g * c,
+                None => g,
+            };
+            if let Some(keep) = u.keep {
+                *p *= keep;
+            }
+            // PyTorch's `m.lerp_(g, 1 - beta1)`: `m + (1 - beta1) (g - m)`.
+            *m += u.one_minus_beta1 * (g - *m);
+            *v = *v * u.beta2 + g * g * u.one_minus_beta2;
+            let denom = v.sqrt() / u.bias2_sqrt + u.eps;
+            *p -= *m / denom * u.step_size;
         }
     }
 }
@@ -149,6 +198,40 @@ mod tests {
             n_layers: 0,
             init_std: 0.02,
         })
+    }
+
+    /// Every instruction set gives the same bits, with and without decay and clipping, over
+    /// a chunk whose length is not a multiple of any vector width.
+    #[test]
+    fn the_update_has_the_same_bits_on_every_instruction_set() {
+        let n = 1003;
+        let wave = |k: f32| -> Vec<f32> { (0..n).map(|i| (i as f32 * k).sin()).collect() };
+        let (p0, m0, g) = (wave(0.37), wave(0.11), wave(1.3));
+        let v0: Vec<f32> = wave(0.23).iter().map(|x| x * x).collect();
+        for (keep, scale) in [(None, None), (Some(0.999), Some(0.5))] {
+            let update = Update {
+                keep,
+                scale,
+                beta2: 0.95,
+                one_minus_beta1: 0.1,
+                one_minus_beta2: 0.05,
+                bias2_sqrt: 0.3,
+                eps: 1e-8,
+                step_size: 0.01,
+            };
+            let run = |isa| {
+                let (mut p, mut m, mut v) = (p0.clone(), m0.clone(), v0.clone());
+                update.run(isa, &mut p, &mut m, &mut v, &g);
+                [p, m, v].map(|x| x.iter().map(|f| f.to_bits()).collect::<Vec<_>>())
+            };
+            let portable = run(Isa::Portable);
+            for isa in Isa::available() {
+                assert!(
+                    run(isa) == portable,
+                    "{isa:?} differs from the portable build"
+                );
+            }
+        }
     }
 
     /// One step with gradient `g = (3, -4, 12, ...)` clipped to norm `max_norm`: after one

@@ -11,11 +11,13 @@
 //! number of threads.
 
 pub mod cuda;
+pub(crate) mod isa;
 pub(crate) mod kernels;
 pub(crate) mod matmul;
 
 use std::ops::Range;
 
+use isa::Isa;
 use kernels::Attention;
 use matmul::{linear, linear_backward};
 
@@ -376,20 +378,41 @@ impl Workspace {
     /// The forward pass of `b` sequences of `t` tokens (`tokens`, row-major), up to the
     /// logits (the workspace's `logits`, `[b t, V]`), keeping what the backward pass needs.
     pub fn forward(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
-        self.reserve(layout, b, t);
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2.
-            return unsafe { self.forward_avx2(layout, p, tokens, b, t) };
-        }
-        self.forward_impl(layout, p, tokens, b, t);
+        self.forward_with(Isa::best(), layout, p, tokens, b, t);
     }
 
-    /// [`Workspace::forward`] with the kernels compiled for AVX2. Same bits as without: no
-    /// kernel fuses a multiply with an add, and every sum has a fixed order.
+    /// [`Workspace::forward`] with the engine's loops compiled for `isa` (the same bits for
+    /// every `isa`). Panics when the processor does not run `isa`.
+    fn forward_with(
+        &mut self,
+        isa: Isa,
+        layout: &Layout,
+        p: &[f32],
+        tokens: &[u32],
+        b: usize,
+        t: usize,
+    ) {
+        assert!(isa.detected(), "{isa:?} is not available on this processor");
+        self.reserve(layout, b, t);
+        match isa {
+            // SAFETY (both arms): the processor runs `isa` (asserted above).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { self.forward_avx512(layout, p, tokens, b, t) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { self.forward_avx2(layout, p, tokens, b, t) },
+            _ => self.forward_impl(layout, p, tokens, b, t),
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn forward_avx2(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
+        self.forward_impl(layout, p, tokens, b, t);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn forward_avx512(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
         self.forward_impl(layout, p, tokens, b, t);
     }
 
@@ -465,19 +488,54 @@ impl Workspace {
             self.train && b * t <= self.rows,
             "backward without its forward pass"
         );
-        #[cfg(target_arch = "x86_64")]
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2.
-            return unsafe { self.backward_avx2(layout, p, tokens, targets, b, t, scale) };
-        }
-        self.backward_impl(layout, p, tokens, targets, b, t, scale)
+        self.backward_with(Isa::best(), layout, p, tokens, targets, b, t, scale)
     }
 
-    /// [`Workspace::backward`] with the kernels compiled for AVX2 (the same bits).
+    /// [`Workspace::backward`] with the engine's loops compiled for `isa` (the same bits for
+    /// every `isa`). Panics when the processor does not run `isa`.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_with(
+        &mut self,
+        isa: Isa,
+        layout: &Layout,
+        p: &[f32],
+        tokens: &[u32],
+        targets: &[u32],
+        b: usize,
+        t: usize,
+        scale: f32,
+    ) -> f64 {
+        assert!(isa.detected(), "{isa:?} is not available on this processor");
+        match isa {
+            // SAFETY (both arms): the processor runs `isa` (asserted above).
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => unsafe { self.backward_avx512(layout, p, tokens, targets, b, t, scale) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { self.backward_avx2(layout, p, tokens, targets, b, t, scale) },
+            _ => self.backward_impl(layout, p, tokens, targets, b, t, scale),
+        }
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     #[allow(clippy::too_many_arguments)]
     fn backward_avx2(
+        &mut self,
+        layout: &Layout,
+        p: &[f32],
+        tokens: &[u32],
+        targets: &[u32],
+        b: usize,
+        t: usize,
+        scale: f32,
+    ) -> f64 {
+        self.backward_impl(layout, p, tokens, targets, b, t, scale)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    #[allow(clippy::too_many_arguments)]
+    fn backward_avx512(
         &mut self,
         layout: &Layout,
         p: &[f32],
@@ -653,6 +711,43 @@ mod tests {
                     tensor.name
                 );
             }
+        }
+    }
+
+    /// The forward and backward passes give the same bits on every instruction set the
+    /// processor runs (the portable build is the reference).
+    #[test]
+    fn every_instruction_set_gives_the_same_bits() {
+        let config = ModelConfig {
+            vocab_size: 11,
+            context: 13,
+            d_model: 24,
+            n_heads: 3,
+            n_layers: 2,
+            init_std: 0.2,
+        };
+        let (b, t) = (3, 13);
+        let inputs: Vec<u32> = (0..b * t).map(|i| (i * 5 % 11) as u32).collect();
+        let targets: Vec<u32> = (0..b * t).map(|i| ((i * 3 + 1) % 11) as u32).collect();
+        let model = Gpt::init(&config, 5);
+        let layout = model.layout().clone();
+        let run = |isa| {
+            let mut ws = Workspace::training();
+            ws.forward_with(isa, &layout, model.params(), &inputs, b, t);
+            let logits: Vec<u32> = ws.logits[..b * t * 11]
+                .iter()
+                .map(|x| x.to_bits())
+                .collect();
+            let loss = ws.backward_with(isa, &layout, model.params(), &inputs, &targets, b, t, 0.5);
+            let grads: Vec<u32> = ws.grads.iter().map(|x| x.to_bits()).collect();
+            (logits, loss.to_bits(), grads)
+        };
+        let portable = run(Isa::Portable);
+        for isa in Isa::available() {
+            assert!(
+                run(isa) == portable,
+                "{isa:?} differs from the portable build"
+            );
         }
     }
 

@@ -1,5 +1,5 @@
-//! The GPU itself: a context and its stream, the kernels of `kernels.cu` compiled at start by
-//! NVRTC, and a cuBLAS handle in plain fp32 math, behind [`Device`].
+//! The GPU itself: a context and its stream, the kernels of `kernels.cu` compiled by NVRTC when
+//! the process first opens the GPU, and a cuBLAS handle in plain fp32 math, behind [`Device`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -13,7 +13,7 @@ use cudarc::nvrtc::{CompileOptions, compile_ptx_with_opts};
 use super::device::{Arg, Device, Gemm, Kernel, Op, Ptr, THREADS};
 use crate::{Result, TrainerError};
 
-/// The kernels' source, compiled at start for the GPU at hand.
+/// The kernels' source, compiled once per process for the GPU at hand.
 pub const KERNELS: &str = include_str!("kernels.cu");
 
 /// A CUDA failure as a [`TrainerError::Cuda`] that says what was being done.
