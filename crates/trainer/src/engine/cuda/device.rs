@@ -1,7 +1,7 @@
 //! What the passes ask of a device: memory addressed by raw pointers, the kernels of
-//! `kernels.cu` by name, and column-major matrix products. [`super::Gpu`] is the real one; the
-//! tests run the same passes on a CPU emulator of it (`emulator.rs`) to check every launch's
-//! shapes, pointers and arguments against the CPU engine.
+//! `kernels.cu` by name, and column-major matrix products. `Gpu` (feature `cuda`) is the real
+//! one; the tests run the same passes on a CPU emulator of it (`emulator.rs`) to check every
+//! launch's shapes, pointers and arguments against the CPU engine.
 //!
 //! Buffers are addressed by raw device pointers ([`Ptr`]) rather than borrowed views: the passes
 //! address dozens of parts of a few flat buffers at once, as the CPU engine's spans do, and

@@ -500,7 +500,7 @@ impl<D: Device> Passes<'_, D> {
     }
 
     /// After [`Passes::forward`]: the cross-entropy of the targets per row (in
-    /// [`Activations::row_loss`], nats) and into the gradients (cleared first) the gradient of
+    /// [`Bufs::row_loss`], nats) and into the gradients (cleared first) the gradient of
     /// `scale * sum loss`.
     pub fn backward(&mut self, scale: f32) -> Result<()> {
         let (n, c, v, ..) = self.dims();
