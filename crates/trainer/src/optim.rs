@@ -131,11 +131,19 @@ impl Update {
     fn run(&self, isa: Isa, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
         assert!(isa.detected(), "{isa:?} is not available on this processor");
         match isa {
-            // SAFETY: the processor runs `isa` (asserted above).
+            // SAFETY (both arms): the processor runs `isa` (asserted above).
             #[cfg(target_arch = "x86_64")]
             Isa::Avx512 => unsafe { self.run_avx512(p, m, v, g) },
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx2 => unsafe { self.run_avx2(p, m, v, g) },
             _ => self.run_impl(p, m, v, g),
         }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn run_avx2(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
+        self.run_impl(p, m, v, g);
     }
 
     #[cfg(target_arch = "x86_64")]
