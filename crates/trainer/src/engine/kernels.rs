@@ -93,6 +93,24 @@ pub fn sum(x: &[f32]) -> f32 {
     total
 }
 
+/// `max x_i` (`-inf` for none), over eight lanes so that it vectorises: a maximum does not
+/// depend on the order it is taken in (for inputs without NaN), so this is the sequential
+/// maximum's value.
+#[inline(always)]
+pub fn max(x: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; 8];
+    let chunks = x.chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] = acc[k].max(c[k]);
+        }
+    }
+    rest.iter()
+        .chain(&acc)
+        .fold(f32::NEG_INFINITY, |m, &v| m.max(v))
+}
+
 /// `sum a_i b_i`, with eight accumulators added in a fixed order.
 #[inline(always)]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -314,7 +332,7 @@ impl Attention {
 #[inline(always)]
 fn causal_softmax(row: &mut [f32], visible: usize) {
     let (seen, masked) = row.split_at_mut(visible);
-    let max = seen.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let max = max(seen);
     for v in seen.iter_mut() {
         *v = exp(*v - max);
     }
@@ -328,7 +346,7 @@ fn causal_softmax(row: &mut [f32], visible: usize) {
 /// `(max, ln sum_j e^{l_j - max})` of one row of logits: `log p_j = l_j - max - lse`.
 #[inline(always)]
 pub fn log_sum_exp(logits: &[f32], scratch: &mut [f32]) -> (f32, f32) {
-    let max = logits.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let max = max(logits);
     let e = &mut scratch[..logits.len()];
     for (e, &l) in e.iter_mut().zip(logits) {
         *e = exp(l - max);
@@ -343,7 +361,7 @@ pub fn log_sum_exp(logits: &[f32], scratch: &mut [f32]) -> (f32, f32) {
 pub fn cross_entropy_backward(logits: &mut [f32], targets: &[u32], v: usize, scale: f32) -> f64 {
     let mut loss = 0.0;
     for (row, &y) in logits.chunks_exact_mut(v).zip(targets) {
-        let max = row.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let max = max(row);
         for l in row.iter_mut() {
             *l = exp(*l - max);
         }
@@ -422,6 +440,21 @@ pub fn residual_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The eight-lane maximum is the sequential one, for every length up to a few vectors
+    /// and wherever the maximum sits.
+    #[test]
+    fn the_vector_maximum_is_the_sequential_one() {
+        assert_eq!(max(&[]), f32::NEG_INFINITY);
+        for n in 1..40 {
+            for at in 0..n {
+                let mut x: Vec<f32> = (0..n).map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.5).collect();
+                x[at] = 3.25;
+                let sequential = x.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+                assert_eq!(max(&x).to_bits(), sequential.to_bits(), "n {n}, at {at}");
+            }
+        }
+    }
 
     #[test]
     fn exp_is_accurate_to_f32_precision() {
