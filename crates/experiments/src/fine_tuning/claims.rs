@@ -228,7 +228,7 @@ mod tests {
 
     fn params() -> Params {
         toml::from_str(
-            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
+            "tune_facts = 12\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
         )
         .expect("params")
     }

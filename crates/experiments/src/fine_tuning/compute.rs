@@ -27,22 +27,27 @@ use crate::training::{
 };
 use crate::{Env, Frames, concat};
 
-/// `count` entities with fresh names (none of the world's, none in `taken`) and one value per
-/// attribute, uniform in `V_j`: probes of all their facts, entity by entity.
-pub(super) fn fresh_entities(
+/// The unknown arm, mirroring the known arm `known` (its facts entity by entity): for each of
+/// its entities in turn, one entity with a fresh name (none of the world's, none in `taken`)
+/// and, for each attribute that entity tunes, a value uniform in `V_j`. Both arms then tune as
+/// many facts of as many entities, of the same attributes: they differ only in whether the
+/// model knew the facts.
+pub(super) fn mirrored_entities(
     world: &World,
-    count: usize,
+    known: &[Probe],
     taken: &[Probe],
     seed: u64,
 ) -> Result<Vec<Probe>> {
-    let mut fresh = FreshNames::new(world, taken.iter().map(|p| p.name.clone()), count)?;
+    let entities: Vec<&[Probe]> = known.chunk_by(|a, b| a.entity == b.entity).collect();
+    let names = taken.iter().map(|p| p.name.clone());
+    let mut fresh = FreshNames::new(world, names, entities.len())?;
     let mut rng = SplitMix64::new(seed ^ TUNE_SALT.rotate_left(17));
-    let mut probes = Vec::with_capacity(count * world.config.attributes);
-    for _ in 0..count {
+    let mut probes = Vec::with_capacity(known.len());
+    for facts in entities {
         let name = fresh.draw(&mut rng);
-        for attribute in 0..world.config.attributes {
-            let value = random_value(world, attribute, &mut rng);
-            probes.push(Probe::never_seen(name.clone(), attribute as u16, value));
+        for fact in facts {
+            let value = random_value(world, usize::from(fact.attribute), &mut rng);
+            probes.push(Probe::never_seen(name.clone(), fact.attribute, value));
         }
     }
     Ok(probes)
@@ -341,7 +346,7 @@ impl Sets {
 
 /// The probe sets, from what the pre-trained model knows: a held-out set stratified by
 /// frequency and as many never-seen entities, then the known arm's facts ([`known_arm`], of
-/// the other entities), and as many facts of the unknown arm's fresh entities.
+/// the other entities), and the unknown arm that mirrors it ([`mirrored_entities`]).
 fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let (corpus, world, n) = (run.corpus, &run.corpus.world, run.corpus.sentences.len());
     let counts = Counts::new(corpus, n);
@@ -356,8 +361,7 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
     let (never_seen, heldout): (Vec<Probe>, Vec<Probe>) =
         stratified.into_iter().partition(|q| q.entity.is_none());
     let held_out: BTreeSet<u32> = heldout.iter().filter_map(|q| q.entity).collect();
-    let limit = p.tune_entities * world.config.attributes;
-    let shape = (world.config.attributes, limit);
+    let shape = (world.config.attributes, p.tune_facts);
     let tuned_known = known_arm(&ranked, (&facts, &known), shape, &held_out);
     crate::error::ensure!(
         !tuned_known.is_empty(),
@@ -365,9 +369,7 @@ fn choose_probes(run: &Run, p: &Params, pretrained: &Gpt) -> Result<Sets> {
         run.label,
         run.seed
     );
-    // As many facts in both arms: the unknown arm's fresh entities, cut to the known arm's size.
-    let mut unknown = fresh_entities(world, p.tune_entities, &never_seen, run.seed)?;
-    unknown.truncate(tuned_known.len());
+    let unknown = mirrored_entities(world, &tuned_known, &never_seen, run.seed)?;
     let arms = [tuned_known, unknown];
     Ok(Sets {
         heldout_known: known_before(pretrained, run, &heldout)?,

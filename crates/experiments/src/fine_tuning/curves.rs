@@ -115,8 +115,10 @@ pub(super) struct PointCurves {
     pub heldout_facts: usize,
     /// The known arm's tuned facts known before tuning (template probe correct), and all.
     pub tuned_known_before: (usize, usize),
-    /// Entities the known arm tunes, summed over seeds.
+    /// Entities the known arm tunes (the unknown arm mirrors them), summed over seeds.
     pub entities_tuned: usize,
+    /// The fewest entities the known arm tunes in one seed.
+    pub fewest_entities_tuned: usize,
 }
 
 impl PointCurves {
@@ -149,6 +151,14 @@ impl PointCurves {
             .collect::<Result<_>>()?;
         let known_qa = at_start("unknown", "held-out", "qa").filter(col(KNOWN_BEFORE));
         let tuned_known = at_start("known", "tuned", "template");
+        let entities = tuned_known
+            .clone()
+            .select([col(SEED), col(ENTITY)])
+            .unique_stable(None, UniqueKeepStrategy::First);
+        let per_seed = entities
+            .clone()
+            .group_by([col(SEED)])
+            .agg([len().alias(ENTITY)]);
         Ok(PointCurves {
             unknown: ArmCurves::new(&rows, "unknown", &buckets)?,
             known: ArmCurves::new(&rows, "known", &buckets)?,
@@ -161,11 +171,8 @@ impl PointCurves {
                 count(tuned_known.clone().filter(col(KNOWN_BEFORE)))?,
                 count(tuned_known.clone())?,
             ),
-            entities_tuned: count(
-                tuned_known
-                    .select([col(SEED), col(ENTITY)])
-                    .unique_stable(None, UniqueKeepStrategy::First),
-            )?,
+            entities_tuned: count(entities)?,
+            fewest_entities_tuned: scalar(per_seed, col(ENTITY).min().fill_null(lit(0)))? as usize,
         })
     }
 }

@@ -13,8 +13,10 @@
 //! shuffled and repeated; the weights kept at log-spaced steps are probed after tuning. The `known` arm tunes
 //! facts the model knows (correct in template probes after pre-training) of the seen entities
 //! it knows best (most facts correct, then most frequent) among those without a held-out
-//! probe, up to `A E` facts; the `unknown` arm tunes as many facts of `E` entities with fresh
-//! names and values uniform in `V_j`, like the never-seen probes. Held out from both, and
+//! probe, up to `tune_facts` facts; the `unknown` arm mirrors it, one entity with a fresh name
+//! per known-arm entity and a value uniform in `V_j` (like the never-seen probes) for each
+//! attribute that entity tunes, so both arms tune as many facts of as many entities, of the
+//! same attributes. Held out from both, and
 //! drawn first: a stratified probe set (by true frequency) of the seen entities, so that
 //! well-known entities stay held out too, and of never-seen ones.
 //!
@@ -89,7 +91,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::claims::{forgetting_rule, format_estimate};
-    use super::compute::{fresh_entities, known_arm};
+    use super::compute::{known_arm, mirrored_entities};
     use super::curves::first_reach;
     use super::params::{Params, tune_config};
     use super::qa::{COPIES, Qa, tuning_stream};
@@ -162,15 +164,38 @@ mod tests {
         assert!(copies.windows(2).any(|w| w[0] != w[1]));
     }
 
+    /// Seen-entity probes of `facts`: (entity, attribute) pairs, in order.
+    fn seen(world: &skm_generator::World, facts: &[(u32, u16)]) -> Vec<Probe> {
+        facts
+            .iter()
+            .map(|&(k, j)| Probe {
+                entity: Some(k),
+                attribute: j,
+                name: world.entities.name(k as usize).to_vec(),
+                value: world.entities.value(k as usize, usize::from(j)),
+                exposures: 1,
+                expected_exposures: 1.0,
+                entity_sentences: 1,
+                weight: 0.01,
+            })
+            .collect()
+    }
+
     #[test]
-    fn fresh_entities_have_new_names_and_valid_values() {
+    fn the_unknown_arm_mirrors_the_known_arm_with_fresh_entities() {
         let corpus = corpus();
         let world = &corpus.world;
-        let taken = fresh_entities(world, 3, &[], 1).expect("taken");
-        let fresh = fresh_entities(world, 5, &taken, 1).expect("fresh");
-        assert_eq!(fresh.len(), 5 * 3);
+        let taken =
+            mirrored_entities(world, &seen(world, &[(0, 0), (1, 2)]), &[], 1).expect("taken");
+        // Entity 4 tunes attributes 0 and 2, entity 2 all three, entity 9 attribute 1.
+        let known = seen(world, &[(4, 0), (4, 2), (2, 0), (2, 1), (2, 2), (9, 1)]);
+        let fresh = mirrored_entities(world, &known, &taken, 1).expect("fresh");
+        let attributes = |probes: &[Probe]| probes.iter().map(|p| p.attribute).collect::<Vec<_>>();
+        assert_eq!(attributes(&fresh), attributes(&known));
+        let runs: Vec<&[Probe]> = fresh.chunk_by(|a, b| a.name == b.name).collect();
+        assert_eq!(runs.iter().map(|r| r.len()).collect::<Vec<_>>(), [2, 3, 1]);
         let names: BTreeSet<&[Token]> = fresh.iter().map(|p| p.name.as_slice()).collect();
-        assert_eq!(names.len(), 5);
+        assert_eq!(names.len(), 3);
         for p in &fresh {
             assert!(p.entity.is_none());
             assert!((0..world.entities.len()).all(|k| world.entities.name(k) != p.name));
@@ -182,14 +207,9 @@ mod tests {
                     .contains(&p.value)
             );
         }
-        assert_eq!(
-            fresh
-                .chunks(3)
-                .next()
-                .map(|c| c.iter().map(|p| p.attribute).collect::<Vec<_>>()),
-            Some(vec![0, 1, 2])
-        );
-        assert!(fresh_entities(world, 10_000, &[], 1).is_err());
+        // 10,000 entities in turn (no two neighbours alike) need more than half the name space.
+        let many: Vec<(u32, u16)> = (0..10_000).map(|k| (k % 5, 0)).collect();
+        assert!(mirrored_entities(world, &seen(world, &many), &[], 1).is_err());
     }
 
     #[test]
@@ -306,7 +326,7 @@ mod tests {
             ..TrainConfig::spec()
         };
         let p: Params = toml::from_str(
-            "tune_entities = 4\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
+            "tune_facts = 12\ntune_fraction = 0.15\ntune_learning_rate = 1e-3\nevaluations_per_decade = 4\nprobes_per_bucket = 8\nlearned_share = 0.5\ndecades = 1.0\nforgetting_min_accuracy = 0.3\nforgetting_min_probes = 2\nmin_difference = 0.05",
         )
         .expect("params");
         let tune = tune_config(&train, &p);

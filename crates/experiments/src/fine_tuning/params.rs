@@ -12,10 +12,10 @@ use crate::{check_fraction, check_positive, check_range};
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Params {
-    /// Never-seen entities tuned in the unknown arm (all `A` facts of each); the known arm
-    /// tunes as many facts the model knows, and the unknown arm is cut to the known arm's size
-    /// when the model knows fewer.
-    pub tune_entities: usize,
+    /// Facts tuned in each arm at most: the known arm takes up to this many facts the model
+    /// knows, and the unknown arm mirrors it (one never-seen entity per known-arm entity, with
+    /// facts of the same attributes), so both arms tune as many facts of as many entities.
+    pub tune_facts: usize,
     /// Tuning steps = `ceil(tune_fraction x train.steps)`; its warmup is the pre-training's
     /// scaled the same way, with the same batch and context.
     pub tune_fraction: f64,
@@ -73,7 +73,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         "{file}: train.eval_every = {} is out of range: allowed 0 (pre-training runs its whole budget)",
         train.eval_every
     );
-    check_range(spec, "tune_entities", p.tune_entities, 1..=100_000)?;
+    check_range(spec, "tune_facts", p.tune_facts, 1..=1_000_000)?;
     check_positive(spec, "tune_fraction", p.tune_fraction, 10.0)?;
     check_positive(spec, "tune_learning_rate", p.tune_learning_rate, 1.0)?;
     tune_config(train, &p).validate().with_context(|| {

@@ -29,7 +29,7 @@ pub(super) fn body(
         .map_or(0, |q| 2 + q.generator.attributes);
     let points = prose.join("\n\n");
     format!(
-        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on up to {facts} facts the model knows (right in template probes), of the seen entities it knows best (most facts right, then most frequent) among those of no held-out probe (the held-out probes are drawn first, stratified by frequency, so well-known entities stay held out too), the unknown arm on as many facts of up to {entities} never-seen entities (fresh names, values uniform in V_j; all their facts, cut to the known arm's size when the model knows fewer). At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
+        "A {model_label} transformer is pre-trained for {steps} steps of {batch} windows of {context} tokens on a stream of {sentences} sentences (AdamW, peak rate {rate}, {warmup} warmup steps, cosine decay to {min_rate}). Its vocabulary has {extra_tokens} tokens more than the generator's, unused in pre-training: QUESTION, ANSWER and one ATTR_j per attribute, for QA sentences `QUESTION ATTR_j name ANSWER value EOS`. Two copies of the pre-trained model are then tuned for {tune_steps} steps (fresh AdamW, peak rate {tune_rate}, {tune_warmup} warmup steps) on QA sentences only, {COPIES} shuffled copies of them: the known arm on up to {facts} facts the model knows (right in template probes), of the seen entities it knows best (most facts right, then most frequent) among those of no held-out probe (the held-out probes are drawn first, stratified by frequency, so well-known entities stay held out too), the unknown arm on its mirror image: one never-seen entity (fresh name) per known-arm entity, with a value uniform in V_j for each attribute that entity tunes, so both arms tune as many facts of as many entities, of the same attributes. At log-spaced tuning steps ({per_decade} per decade) both are probed, in template and in QA format, on held-out facts of seen entities (up to {per_bucket} per bucket of expected exposures pi N / A), on as many never-seen entities and on the tuned facts.\n\n{points}",
         steps = train.steps,
         batch = train.batch_size,
         context = model.context,
@@ -40,8 +40,7 @@ pub(super) fn body(
         tune_steps = tune.steps,
         tune_rate = tune.learning_rate,
         tune_warmup = tune.warmup_steps,
-        entities = p.tune_entities,
-        facts = p.tune_entities * spec.points.first().map_or(0, |q| q.generator.attributes),
+        facts = p.tune_facts,
         per_decade = p.evaluations_per_decade,
         per_bucket = p.probes_per_bucket,
     )
@@ -96,9 +95,9 @@ fn setup_paragraph(t: &PointText) -> String {
     let (label, known_facts, heldout_facts, facts_tuned) =
         (t.label, c.known_facts, c.heldout_facts, c.facts_tuned);
     let (tuned_known, tuned) = c.tuned_known_before;
-    let entities = c.entities_tuned;
+    let (entities, fewest) = (c.entities_tuned, c.fewest_entities_tuned);
     format!(
-        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. Summed over seeds, the known arm tunes {tuned} facts of {entities} entities, of which {tuned_known} were known before (template probe correct), and the unknown arm {facts_tuned} facts of never-seen entities."
+        "At {label}: after pre-training, template probes of held-out facts are answered correctly by expected exposures as {pretrained}; {known_facts} of the {heldout_facts} held-out probes are known. Summed over seeds, the known arm tunes {tuned} facts of {entities} entities (at least {fewest} in every seed), of which {tuned_known} were known before (template probe correct), and the unknown arm {facts_tuned} facts of as many never-seen entities."
     )
 }
 
