@@ -9,8 +9,8 @@ use skm_theory::exponents;
 use crate::{Curve, ExponentCheck, exact_slope, window};
 
 /// C1 at the point `label`: the per-seed slopes of K_N (`measured`, against N), fitted
-/// over `N >= from`, have a t-interval that contains the slope of the exact E[K_N]
-/// (`expected`) over the same window. The exact E[K_N] bends towards N^alpha only slowly, so
+/// over `N >= from`, have a t-interval that contains the slope of the exact `E[K_N]`
+/// (`expected`) over the same window. The exact `E[K_N]` bends towards N^alpha only slowly, so
 /// that slope, not alpha, is the reference of a fit over this window.
 pub(super) fn c1(
     experiment: &str,

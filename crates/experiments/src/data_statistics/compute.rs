@@ -1,5 +1,5 @@
 //! The frames of data-statistics: per (point, seed) the Heaps curve K_n on a log grid of n
-//! beside the exact E[K_n] and its asymptote, and the tail count G(c) on a log grid of c;
+//! beside the exact `E[K_n]` and its asymptote, and the tail count G(c) on a log grid of c;
 //! per point the exact expected tail count E[G_N(c)] on the same grid.
 
 use super::schema::heaps;

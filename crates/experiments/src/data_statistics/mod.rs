@@ -1,7 +1,7 @@
 //! data-statistics: Heaps' and Zipf's laws of the entity stream (claims C1, C2).
 //!
 //! Theory: the knowledge model is a Pitman-Yor process of discount `alpha`, so the distinct
-//! entities after N sentences grow like `N^alpha` (C1, compared with the exact E[K_N] over
+//! entities after N sentences grow like `N^alpha` (C1, compared with the exact `E[K_N]` over
 //! the same fit window) and the ranked counts fall like `rank^(-1/alpha)` (C2), measured as
 //! the tail count G(c) against the exact `E[G_N(c)]` over the same window.
 //!

@@ -14,7 +14,7 @@ pub(super) mod heaps {
 }
 
 /// `rank_frequency` (the whole text) and `jackknife_rank_frequency` (without each block):
-/// every word's count, by rank (the replicates keyed by [`super::heaps::REPLICATE`]).
+/// every word's count, by rank (the replicates keyed by [`heaps::REPLICATE`]).
 pub(super) mod rank_frequency {
     /// The whole text's frame.
     pub const NAME: &str = "rank_frequency";

@@ -10,7 +10,7 @@ use crate::{Curve, ExponentCheck, SeedSlopes, exact_slope, window};
 /// C11 at the point `label`: the per-seed slopes of m*(N) (`m_star`, against N), fitted over
 /// `N >= from`, have a t-interval that contains the slope of the exact `E[G_N(c)]`
 /// (`expected`, against N) over the same window, `c` the optimum's least stored count. Like
-/// E[K_N], `E[G_N(c)]` bends towards `N^alpha` only slowly.
+/// `E[K_N]`, `E[G_N(c)]` bends towards `N^alpha` only slowly.
 pub(super) fn c11(
     experiment: &str,
     label: &str,
