@@ -23,7 +23,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Task {
     /// Run every experiment (cached), render figures, write the claim table and the paper
-    /// (figures/ and paper/ for the default profile, results/<profile>/ for the others).
+    /// (`figures/` and `paper/` for the default profile, `results/<profile>/` for the others).
     Reproduce {
         /// Size of every run.
         #[arg(long, default_value = "default")]
