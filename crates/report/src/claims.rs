@@ -344,20 +344,16 @@ impl Judgement {
 ///    is NOT MEASURABLE, with a reason naming the number.
 /// 3. [`Rule::Order`]: PASS when `holds`, else FAIL (the estimate only reports a value).
 /// 4. [`Rule::ReferenceInside`]: an interval passes when `lo ≤ reference ≤ hi`, else fails.
-///    A single run or a bound has no interval to contain the reference: NOT MEASURABLE.
-/// 5. [`Rule::AtLeast`], [`Rule::AtMost`], [`Rule::Within`] on an interval or a single run
-///    compare the point value (`value ≥ t`, `value ≤ t`, `|value − r| ≤ tol`). For an
-///    interval this is deliberate: these rules are margins around a prediction stated for
-///    the value itself, and the interval is shown beside it for the reader to weigh.
-/// 6. [`Rule::Band`] `r ± tol` on an interval passes when the interval lies inside the band,
-///    fails when it lies wholly outside, and is NOT MEASURABLE when it straddles an end; on a
-///    single run or a value with no interval it passes when `|value − r| ≤ tol`.
-/// 7. The same rules on a bound decide only when the bound settles them whatever the true
-///    value is, else NOT MEASURABLE (the true value may still go either way):
-///    * AtLeast `t`: bound "≥ v" with `v ≥ t` passes; bound "≤ v" with `v < t` fails.
-///    * AtMost `t`: bound "≤ v" with `v ≤ t` passes; bound "≥ v" with `v > t` fails.
-///    * Within or Meets `r ± tol`: fails when the bound excludes the whole band, i.e. "≥ v" with
-///      `v > r + tol` or "≤ v" with `v < r − tol`; a bound never proves a PASS.
+///    A single run, a value with no interval or a bound has no interval to contain the
+///    reference: NOT MEASURABLE.
+/// 5. [`Rule::AtLeast`] `t`, [`Rule::AtMost`] `t`, [`Rule::Within`] and [`Rule::Band`]
+///    `r ± tol` pass the values `[t, ∞)`, `(-∞, t]` and `[r − tol, r + tol]`. The estimate
+///    allows the values `[lo, hi]` of its interval, only its value (a single run, or a value
+///    with no interval), or `[v, ∞)` and `(-∞, v]` for the bounds "≥ v" and "≤ v". It passes
+///    when everything it allows passes, fails when nothing does, and is NOT MEASURABLE
+///    otherwise: an interval across an end of the passing values, or a bound that does not
+///    settle the rule (a bound never passes a band). So an interval's verdict includes the
+///    sampling error, and a value alone is judged by the value.
 pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
     if let Estimate::NotMeasurable { reason } = estimate {
         return Judgement::not_measurable(reason.clone());
@@ -365,123 +361,126 @@ pub fn judge(estimate: &Estimate, rule: &Rule) -> Judgement {
     if let Some(problem) = estimate_problem(estimate).or_else(|| rule_problem(rule)) {
         return Judgement::not_measurable(problem);
     }
-    match (*rule, estimate) {
-        (Rule::Order { holds }, _) => Judgement::from_bool(holds),
-        (Rule::ReferenceInside { reference }, Estimate::Interval { lo, hi, .. }) => {
-            Judgement::from_bool(*lo <= reference && reference <= *hi)
+    match *rule {
+        Rule::Order { holds } => Judgement::from_bool(holds),
+        Rule::ReferenceInside { reference } => reference_inside(estimate, reference),
+        Rule::AtLeast { threshold } => Passing::at_least(threshold).judge(estimate),
+        Rule::AtMost { threshold } => Passing::at_most(threshold).judge(estimate),
+        Rule::Within {
+            reference,
+            tolerance,
         }
-        (Rule::ReferenceInside { .. }, Estimate::SingleRun { .. }) => {
-            Judgement::not_measurable("a single run has no interval to contain the reference")
-        }
-        (Rule::ReferenceInside { .. }, Estimate::NoInterval { basis, .. }) => {
-            Judgement::not_measurable(format!("{basis}: no interval to contain the reference"))
-        }
-        (Rule::ReferenceInside { .. }, Estimate::Bound { .. }) => {
-            Judgement::not_measurable("only a bound is known: no interval to contain the reference")
-        }
-        // An interval decides a threshold or a band only when all of it lies on one side:
-        // the verdict includes the sampling error.
-        (Rule::AtLeast { threshold }, &Estimate::Interval { lo, hi, .. }) => {
-            let wanted = format!("the threshold {}", format_number(threshold));
-            by_interval((lo, hi), (threshold, f64::INFINITY), &wanted)
-        }
-        (Rule::AtMost { threshold }, &Estimate::Interval { lo, hi, .. }) => {
-            let wanted = format!("the threshold {}", format_number(threshold));
-            by_interval((lo, hi), (f64::NEG_INFINITY, threshold), &wanted)
-        }
-        (
-            Rule::Within {
-                reference,
-                tolerance,
-            }
-            | Rule::Band {
-                reference,
-                tolerance,
-            },
-            &Estimate::Interval { lo, hi, .. },
-        ) => {
-            let (first, last) = (reference - tolerance, reference + tolerance);
-            let wanted = format!(
-                "an end of the band [{}, {}]",
-                format_number(first),
-                format_number(last)
-            );
-            by_interval((lo, hi), (first, last), &wanted)
-        }
-        (
-            Rule::AtLeast { threshold },
-            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
-        ) => Judgement::from_bool(*value >= threshold),
-        (
-            Rule::AtMost { threshold },
-            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
-        ) => Judgement::from_bool(*value <= threshold),
-        (
-            Rule::Within {
-                reference,
-                tolerance,
-            }
-            | Rule::Band {
-                reference,
-                tolerance,
-            },
-            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. },
-        ) => Judgement::from_bool((*value - reference).abs() <= tolerance),
-        (Rule::AtLeast { threshold }, &Estimate::Bound { value, side }) => match side {
-            Side::AtLeast if value >= threshold => Judgement::Pass,
-            Side::AtMost if value < threshold => Judgement::Fail,
-            _ => undecided_bound(value, side, &format!("≥ {}", format_number(threshold))),
-        },
-        (Rule::AtMost { threshold }, &Estimate::Bound { value, side }) => match side {
-            Side::AtMost if value <= threshold => Judgement::Pass,
-            Side::AtLeast if value > threshold => Judgement::Fail,
-            _ => undecided_bound(value, side, &format!("≤ {}", format_number(threshold))),
-        },
-        (
-            Rule::Within {
-                reference,
-                tolerance,
-            }
-            | Rule::Band {
-                reference,
-                tolerance,
-            },
-            &Estimate::Bound { value, side },
-        ) => {
-            let excluded = match side {
-                Side::AtLeast => value > reference + tolerance,
-                Side::AtMost => value < reference - tolerance,
-            };
-            if excluded {
-                Judgement::Fail
-            } else {
-                let band = format!(
-                    "within {} ± {}",
-                    format_number(reference),
-                    format_number(tolerance)
-                );
-                undecided_bound(value, side, &band)
-            }
-        }
-        (_, Estimate::NotMeasurable { .. }) => {
-            unreachable!("not-measurable estimates return before the match")
-        }
+        | Rule::Band {
+            reference,
+            tolerance,
+        } => Passing::band(reference, tolerance).judge(estimate),
     }
 }
 
-/// A rule on the interval `[lo, hi]` whose passing values are `[first, last]`: inside
-/// passes, disjoint fails, straddling an end (`wanted`, in words) is undecided.
-fn by_interval((lo, hi): (f64, f64), (first, last): (f64, f64), wanted: &str) -> Judgement {
-    if first <= lo && hi <= last {
-        Judgement::Pass
-    } else if hi < first || lo > last {
-        Judgement::Fail
-    } else {
-        Judgement::not_measurable(format!(
-            "the interval [{}, {}] straddles {wanted}: the data cannot tell on which side the value lies",
-            format_number(lo),
-            format_number(hi),
-        ))
+/// [`Rule::ReferenceInside`] on a measurable estimate: only an interval can contain the
+/// reference.
+fn reference_inside(estimate: &Estimate, reference: f64) -> Judgement {
+    match estimate {
+        Estimate::Interval { lo, hi, .. } => {
+            Judgement::from_bool(*lo <= reference && reference <= *hi)
+        }
+        Estimate::SingleRun { .. } => {
+            Judgement::not_measurable("a single run has no interval to contain the reference")
+        }
+        Estimate::NoInterval { basis, .. } => {
+            Judgement::not_measurable(format!("{basis}: no interval to contain the reference"))
+        }
+        Estimate::Bound { .. } => {
+            Judgement::not_measurable("only a bound is known: no interval to contain the reference")
+        }
+        Estimate::NotMeasurable { reason } => Judgement::not_measurable(reason.clone()),
+    }
+}
+
+/// The values a threshold or band rule passes, `first ..= last` (one end may be infinite),
+/// and the words its undecided verdicts use.
+struct Passing {
+    first: f64,
+    last: f64,
+    /// What an undecided interval straddles: "the threshold 2", "an end of the band [0.9, 1.1]".
+    edge: String,
+    /// What a bound cannot settle: "≥ 2", "≤ 2", "within 1 ± 0.1".
+    condition: String,
+}
+
+impl Passing {
+    /// `[threshold, ∞)`.
+    fn at_least(threshold: f64) -> Self {
+        Self {
+            first: threshold,
+            last: f64::INFINITY,
+            edge: format!("the threshold {}", format_number(threshold)),
+            condition: format!("≥ {}", format_number(threshold)),
+        }
+    }
+
+    /// `(-∞, threshold]`.
+    fn at_most(threshold: f64) -> Self {
+        Self {
+            first: f64::NEG_INFINITY,
+            last: threshold,
+            edge: format!("the threshold {}", format_number(threshold)),
+            condition: format!("≤ {}", format_number(threshold)),
+        }
+    }
+
+    /// `[reference − tolerance, reference + tolerance]`.
+    fn band(reference: f64, tolerance: f64) -> Self {
+        let (first, last) = (reference - tolerance, reference + tolerance);
+        Self {
+            first,
+            last,
+            edge: format!(
+                "an end of the band [{}, {}]",
+                format_number(first),
+                format_number(last)
+            ),
+            condition: format!(
+                "within {} ± {}",
+                format_number(reference),
+                format_number(tolerance)
+            ),
+        }
+    }
+
+    /// PASS when every value `estimate` allows passes, FAIL when none does, else NOT
+    /// MEASURABLE (a value alone is always one or the other).
+    fn judge(&self, estimate: &Estimate) -> Judgement {
+        let (lo, hi) = match *estimate {
+            Estimate::Interval { lo, hi, .. } => (lo, hi),
+            Estimate::SingleRun { value } | Estimate::NoInterval { value, .. } => (value, value),
+            Estimate::Bound {
+                value,
+                side: Side::AtLeast,
+            } => (value, f64::INFINITY),
+            Estimate::Bound {
+                value,
+                side: Side::AtMost,
+            } => (f64::NEG_INFINITY, value),
+            Estimate::NotMeasurable { ref reason } => {
+                return Judgement::not_measurable(reason.clone());
+            }
+        };
+        if self.first <= lo && hi <= self.last {
+            return Judgement::Pass;
+        }
+        if hi < self.first || lo > self.last {
+            return Judgement::Fail;
+        }
+        match *estimate {
+            Estimate::Bound { value, side } => undecided_bound(value, side, &self.condition),
+            _ => Judgement::not_measurable(format!(
+                "the interval [{}, {}] straddles {}: the data cannot tell on which side the value lies",
+                format_number(lo),
+                format_number(hi),
+                self.edge
+            )),
+        }
     }
 }
 
@@ -1222,6 +1221,23 @@ mod tests {
             tolerance: -0.1,
         };
         assert_eq!(verdict(single(0.2), negative), Nm);
+    }
+
+    /// A value alone and an interval of that one value are the same knowledge: every rule
+    /// with passing values gives them the same verdict, at its ends too.
+    #[test]
+    fn a_value_is_judged_as_the_interval_of_that_value() {
+        let rules = [AT_LEAST, AT_MOST, WITHIN, BAND];
+        let edges: [f64; 7] = [0.095, 0.1, 0.28, 0.5, 0.9, 1.1, 2.0];
+        for rule in rules {
+            for edge in edges {
+                for v in [edge.next_down(), edge, edge.next_up()] {
+                    let point = verdict(single(v), rule);
+                    assert_ne!(point, Nm, "{v} under {rule}");
+                    assert_eq!(point, verdict(interval(v, v, v), rule), "{v} under {rule}");
+                }
+            }
+        }
     }
 
     #[test]
