@@ -372,4 +372,18 @@ fn analysis_values_out_of_range() {
             "allowed 0 < tune_fraction <= 10",
         ],
     );
+    // A profile's own analysis keys replace the file's, and errors name them where written.
+    let error = reproduce_with(
+        "fine-tuning",
+        |t| format!("{t}\n[profiles.smoke.analysis]\ntune_fraction = 0.0\n"),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "fine-tuning.toml",
+            "profiles.smoke.analysis.tune_fraction = 0",
+            "allowed 0 < tune_fraction <= 10",
+        ],
+    );
 }

@@ -243,8 +243,9 @@ pub fn window(curves: &[Curve], from: f64) -> Vec<Curve> {
 pub fn check_fraction(spec: &Spec, key: &str, value: f64) -> Result<()> {
     crate::error::ensure_config!(
         value > 0.0 && value < 1.0,
-        "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} < 1",
-        spec.path.display()
+        "{}: {} = {value} is out of range: allowed 0 < {key} < 1",
+        spec.path.display(),
+        spec.analysis_key(key)
     );
     Ok(())
 }
@@ -258,10 +259,39 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 ) -> Result<()> {
     crate::error::ensure_config!(
         range.contains(&value),
-        "{}: analysis.{key} = {value} is out of range: allowed {}..={}",
+        "{}: {} = {value} is out of range: allowed {}..={}",
         spec.path.display(),
+        spec.analysis_key(key),
         range.start(),
         range.end()
+    );
+    Ok(())
+}
+
+/// Checks an `[analysis]` value with only a least value: `value >= least`.
+pub fn check_at_least<T: PartialOrd + std::fmt::Display>(
+    spec: &Spec,
+    key: &str,
+    value: T,
+    least: T,
+) -> Result<()> {
+    crate::error::ensure_config!(
+        value >= least,
+        "{}: {} = {value} is out of range: allowed {key} >= {least}",
+        spec.path.display(),
+        spec.analysis_key(key)
+    );
+    Ok(())
+}
+
+/// Checks an `[analysis]` value with only a lower end, itself excluded: `value > lower`
+/// (NaN fails).
+pub fn check_above(spec: &Spec, key: &str, value: f64, lower: f64) -> Result<()> {
+    crate::error::ensure_config!(
+        value > lower,
+        "{}: {} = {value} is out of range: allowed {key} > {lower}",
+        spec.path.display(),
+        spec.analysis_key(key)
     );
     Ok(())
 }
@@ -270,8 +300,9 @@ pub fn check_range<T: PartialOrd + std::fmt::Display>(
 pub fn check_positive(spec: &Spec, key: &str, value: f64, at_most: f64) -> Result<()> {
     crate::error::ensure_config!(
         value > 0.0 && value <= at_most,
-        "{}: analysis.{key} = {value} is out of range: allowed 0 < {key} <= {at_most}",
-        spec.path.display()
+        "{}: {} = {value} is out of range: allowed 0 < {key} <= {at_most}",
+        spec.path.display(),
+        spec.analysis_key(key)
     );
     Ok(())
 }

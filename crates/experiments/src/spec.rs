@@ -2,7 +2,7 @@
 //! what its `config.toml` records. Loading and validating the files is the pipeline's job
 //! (`skm_pipeline::load`); this crate only reads the result.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::error::{Context, ExperimentError, Result};
@@ -85,8 +85,13 @@ pub struct Spec {
     pub generator: Option<GeneratorConfig>,
     /// The sweep, as declared.
     pub sweep: BTreeMap<String, Vec<toml::Value>>,
-    /// The experiment's own parameters.
+    /// The experiment's own parameters: `[analysis]` with the profile's
+    /// `[profiles.<profile>.analysis]` keys in place.
     pub analysis: toml::Table,
+    /// The `[analysis]` keys the profile set, which errors name
+    /// `profiles.<profile>.analysis.<key>` ([`Spec::analysis_key`]).
+    #[serde(skip)]
+    pub analysis_from_profile: BTreeSet<String>,
     /// The transformer, for experiments that train one (`vocab_size` is the base generator's
     /// vocabulary; a sweep that changes the vocabulary resets it per point).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -134,6 +139,16 @@ impl Spec {
         self.analysis.clone().try_into().map_err(|e| {
             ExperimentError::Config(format!("{}: [analysis]: {e}", self.path.display()))
         })
+    }
+
+    /// Where the `[analysis]` key `key` was written, as errors name it: `analysis.<key>`, or
+    /// `profiles.<profile>.analysis.<key>` when the profile set it.
+    pub fn analysis_key(&self, key: &str) -> String {
+        if self.analysis_from_profile.contains(key) {
+            format!("profiles.{}.analysis.{key}", self.profile.as_str())
+        } else {
+            format!("analysis.{key}")
+        }
     }
 
     /// The resolved config as TOML, the text `config.toml` holds and the cache hashes.

@@ -4,7 +4,8 @@
 //! `[experiment]` (name, title, claims), `[generator]` (every key of
 //! [`GeneratorConfig`]; absent only for experiments on data the project does not generate),
 //! `[analysis]` (the experiment's own parameters, checked by its function) and
-//! `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes).
+//! `[profiles.smoke|default|full]` (sentences, seeds, sweeps, sizes); a profile may override
+//! keys of `[analysis]` in `[profiles.<name>.analysis]`.
 //! Experiments that train a transformer add `[model]` (the keys of [`ModelConfig`] but
 //! `vocab_size`, which is the generator's) and `[train]` (the keys of [`TrainConfig`]); a
 //! profile may override any of their keys in `[profiles.<name>.model]` and
@@ -15,7 +16,7 @@
 //! its config hash covers them). Unknown keys are errors everywhere; every error names the
 //! file, the key and the range.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::error::{Context, PipelineError, Result, bail};
@@ -58,6 +59,9 @@ pub struct Profile {
     /// Stream prefixes to evaluate, for experiments that measure along N.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sizes: Vec<u64>,
+    /// Keys of `[analysis]` this profile overrides.
+    #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
+    pub analysis: toml::Table,
     /// Keys of `[model]` this profile overrides.
     #[serde(default, skip_serializing_if = "toml::Table::is_empty")]
     pub model: toml::Table,
@@ -127,6 +131,9 @@ impl Resolved {
         profile: ProfileName,
     ) -> Spec {
         let base_seed = parsed.generator.as_ref().map_or(0, |g| g.seed);
+        let analysis_from_profile = chosen.analysis.keys().cloned().collect();
+        let mut analysis = parsed.analysis;
+        analysis.extend(chosen.analysis);
         Spec {
             experiment: stem.to_string(),
             profile,
@@ -138,7 +145,8 @@ impl Resolved {
             sizes: chosen.sizes,
             generator: parsed.generator,
             sweep: chosen.sweep,
-            analysis: parsed.analysis,
+            analysis,
+            analysis_from_profile,
             device: self.model.is_some().then_some(DeviceKind::Cpu),
             model: self.model,
             train: self.train,
@@ -314,6 +322,7 @@ fn reading(
         experiment: parsed.experiment.name.clone(),
         meta: parsed.experiment,
         analysis: parsed.analysis,
+        analysis_from_profile: BTreeSet::new(),
         path: path.to_path_buf(),
         ..base
     })

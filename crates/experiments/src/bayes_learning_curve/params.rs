@@ -1,10 +1,10 @@
 //! The `[analysis]` table of bayes-learning-curve, and its check.
 
-use crate::error::{Result, ensure_config};
+use crate::error::Result;
 use serde::Deserialize;
 
 use crate::spec::Spec;
-use crate::{check_fraction, check_range};
+use crate::{check_above, check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -24,14 +24,9 @@ pub(super) struct Params {
 /// Checks the table of `spec`.
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
-    let file = spec.path.display();
     check_range(spec, "bins_per_decade", p.bins_per_decade, 1..=50)?;
     check_fraction(spec, "fit_from", p.fit_from)?;
-    ensure_config!(
-        p.floor_bits > 0.0,
-        "{file}: analysis.floor_bits = {} is out of range: allowed > 0",
-        p.floor_bits
-    );
+    check_above(spec, "floor_bits", p.floor_bits, 0.0)?;
     check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     Ok(())
 }

@@ -25,13 +25,13 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     let (_, train) = configs(spec)?;
-    ensure_config!(
-        (2..=10_000_000).contains(&p.heldout_sentences)
-            && (2..=10_000_000).contains(&p.test_sentences),
-        "{file}: analysis.heldout_sentences = {} and analysis.test_sentences = {} are out of range: allowed 2..=10000000",
+    check_range(
+        spec,
+        "heldout_sentences",
         p.heldout_sentences,
-        p.test_sentences
-    );
+        2..=10_000_000,
+    )?;
+    check_range(spec, "test_sentences", p.test_sentences, 2..=10_000_000)?;
     check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     ensure_config!(
         spec.sizes.len() >= 2,

@@ -1,10 +1,10 @@
 //! The `[analysis]` table of data-statistics, and its check.
 
-use crate::error::{Result, ensure_config};
+use crate::error::Result;
 use serde::Deserialize;
 
 use crate::spec::Spec;
-use crate::{check_fraction, check_range};
+use crate::{check_at_least, check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -24,12 +24,9 @@ pub(super) struct Params {
 /// Checks the table of `spec`.
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
-    let file = spec.path.display();
     check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)?;
-    ensure_config!(
-        p.zipf_min_count >= 1 && p.zipf_min_entities >= 1,
-        "{file}: analysis.zipf_min_count and analysis.zipf_min_entities must be >= 1"
-    );
+    check_at_least(spec, "zipf_min_count", p.zipf_min_count, 1)?;
+    check_at_least(spec, "zipf_min_entities", p.zipf_min_entities, 1)?;
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=100)?;
     Ok(())
 }

@@ -77,7 +77,11 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     check_positive(spec, "tune_fraction", p.tune_fraction, 10.0)?;
     check_positive(spec, "tune_learning_rate", p.tune_learning_rate, 1.0)?;
     tune_config(train, &p).validate().with_context(|| {
-        format!("{file}: the tuning run (analysis.tune_fraction, analysis.tune_learning_rate and [train])")
+        format!(
+            "{file}: the tuning run ({}, {} and [train])",
+            spec.analysis_key("tune_fraction"),
+            spec.analysis_key("tune_learning_rate")
+        )
     })?;
     check_range(
         spec,

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::spec::Spec;
 use crate::training::configs;
-use crate::{check_positive, check_range};
+use crate::{check_fraction, check_positive, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -34,11 +34,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let file = spec.path.display();
     configs(spec)?;
     check_range(spec, "test_sentences", p.test_sentences, 2..=10_000_000)?;
-    ensure_config!(
-        p.linear_tolerance > 0.0 && p.linear_tolerance < 1.0,
-        "{file}: analysis.linear_tolerance = {} is out of range: allowed 0 < linear_tolerance < 1",
-        p.linear_tolerance
-    );
+    check_fraction(spec, "linear_tolerance", p.linear_tolerance)?;
     check_positive(
         spec,
         "capacity_bits_per_parameter",

@@ -4,7 +4,7 @@ use crate::error::{Result, ensure_config};
 use serde::Deserialize;
 
 use crate::spec::Spec;
-use crate::{check_fraction, check_range};
+use crate::{check_at_least, check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -48,14 +48,13 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
     let file = spec.path.display();
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=50)?;
-    ensure_config!(
-        p.zipf_min_rank >= 1 && p.zipf_min_count >= 1,
-        "{file}: analysis.zipf_min_rank and analysis.zipf_min_count must be >= 1"
-    );
+    check_at_least(spec, "zipf_min_rank", p.zipf_min_rank, 1)?;
+    check_at_least(spec, "zipf_min_count", p.zipf_min_count, 1)?;
     check_range(spec, "jackknife_blocks", p.jackknife_blocks, 2..=100)?;
     ensure_config!(
         !p.program.is_empty(),
-        "{file}: analysis.program is empty: name the program that prints the corpus"
+        "{file}: {} is empty: name the program that prints the corpus",
+        spec.analysis_key("program")
     );
     check_fraction(spec, "heaps_fit_from", p.heaps_fit_from)
 }

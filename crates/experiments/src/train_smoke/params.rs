@@ -1,12 +1,12 @@
 //! The `[analysis]` table of train-smoke and acquisition, and its check.
 
-use crate::error::{Result, ensure_config};
+use crate::error::Result;
 use serde::Deserialize;
 use skm_trainer::probe::Strata;
 
 use crate::spec::Spec;
 use crate::training::configs;
-use crate::{check_fraction, check_range};
+use crate::{check_above, check_fraction, check_range};
 
 /// The `[analysis]` table.
 #[derive(Deserialize)]
@@ -36,7 +36,6 @@ pub(super) struct Params {
 /// Checks the table (and the model and training configs) of `spec`.
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
-    let file = spec.path.display();
     configs(spec)?;
     check_range(
         spec,
@@ -51,17 +50,9 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         1..=50,
     )?;
     check_range(spec, "probes_per_bucket", p.probes_per_bucket, 1..=100_000)?;
-    ensure_config!(
-        p.floor_bits > 0.0 && p.decades > 0.0,
-        "{file}: analysis.floor_bits = {} and analysis.decades = {} are out of range: allowed > 0",
-        p.floor_bits,
-        p.decades
-    );
+    check_above(spec, "floor_bits", p.floor_bits, 0.0)?;
+    check_above(spec, "decades", p.decades, 0.0)?;
     check_fraction(spec, "known_accuracy", p.known_accuracy)?;
-    ensure_config!(
-        p.exposure_slope > 0.0 && p.exposure_slope < 1.0,
-        "{file}: analysis.exposure_slope = {} is out of range: allowed 0 < exposure_slope < 1",
-        p.exposure_slope
-    );
+    check_fraction(spec, "exposure_slope", p.exposure_slope)?;
     Ok(())
 }
