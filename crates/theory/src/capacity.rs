@@ -176,34 +176,9 @@ pub fn structure_function(
     if sentences.is_empty() {
         return Err(TheoryError::EmptyCorpus);
     }
-    let oracle = Oracle::new(world)?;
+    let (counts, syntax_bits) = counts_and_syntax_bits(world, sentences)?;
+    let (ranked, residual) = ranked_with_residuals(world, &counts);
     let config = &world.config;
-    let mut counts = vec![0u64; world.weights.len()];
-    let mut syntax_bits = 0.0;
-    for sentence in sentences {
-        let count = counts
-            .get_mut(sentence.entity as usize)
-            .ok_or(TheoryError::UnknownEntity {
-                entity: sentence.entity,
-                entities: world.weights.len(),
-            })?;
-        *count += 1;
-        syntax_bits += oracle.head_bits(sentence.attribute as usize, sentence.template as usize)?
-            + oracle.filler_bits();
-    }
-    let mut ranked: Vec<usize> = (0..counts.len()).filter(|&k| counts[k] > 0).collect();
-    ranked.sort_unstable_by(|&x, &y| counts[y].cmp(&counts[x]).then(x.cmp(&y)));
-
-    // residual[m] = R_m: the residual plus the unmentioned entities, then the ranked tail.
-    let unmentioned: f64 = (0..counts.len())
-        .filter(|&k| counts[k] == 0)
-        .map(|k| world.weights[k])
-        .sum();
-    let mut residual = vec![world.residual_weight + unmentioned; ranked.len() + 1];
-    for m in (0..ranked.len()).rev() {
-        residual[m] = residual[m + 1] + world.weights[ranked[m]];
-    }
-
     let n = sentences.len() as f64;
     let syntax_model_bits = 0.5 * config.syntax_parameters() as f64 * n.log2();
     let value_bits = (config.values_per_attribute as f64).log2();
@@ -251,6 +226,46 @@ pub fn structure_function(
         points,
         optimum,
     })
+}
+
+/// Each entity's count in `sentences`, and `S`, their syntax and filler bits under the
+/// oracle (`-log2(phi_{j,t}/A) + log2|F|` per sentence).
+fn counts_and_syntax_bits(
+    world: &World,
+    sentences: &[Sentence],
+) -> Result<(Vec<u64>, f64), TheoryError> {
+    let oracle = Oracle::new(world)?;
+    let mut counts = vec![0u64; world.weights.len()];
+    let mut syntax_bits = 0.0;
+    for sentence in sentences {
+        let count = counts
+            .get_mut(sentence.entity as usize)
+            .ok_or(TheoryError::UnknownEntity {
+                entity: sentence.entity,
+                entities: world.weights.len(),
+            })?;
+        *count += 1;
+        syntax_bits += oracle.head_bits(sentence.attribute as usize, sentence.template as usize)?
+            + oracle.filler_bits();
+    }
+    Ok((counts, syntax_bits))
+}
+
+/// The mentioned entities ranked by `counts`, descending, ties by entity index, and
+/// `R_m` for `m = 0..=ranked.len()`: the residual weight plus the unmentioned entities'
+/// weights plus the ranked tail from `m`, a suffix sum.
+fn ranked_with_residuals(world: &World, counts: &[u64]) -> (Vec<usize>, Vec<f64>) {
+    let mut ranked: Vec<usize> = (0..counts.len()).filter(|&k| counts[k] > 0).collect();
+    ranked.sort_unstable_by(|&x, &y| counts[y].cmp(&counts[x]).then(x.cmp(&y)));
+    let unmentioned: f64 = (0..counts.len())
+        .filter(|&k| counts[k] == 0)
+        .map(|k| world.weights[k])
+        .sum();
+    let mut residual = vec![world.residual_weight + unmentioned; ranked.len() + 1];
+    for m in (0..ranked.len()).rev() {
+        residual[m] = residual[m + 1] + world.weights[ranked[m]];
+    }
+    (ranked, residual)
 }
 
 /// The two-part optimum of [`structure_function`]: `(m*, least corpus count among the m*
