@@ -435,41 +435,9 @@ fn legend_position<DB: DrawingBackend>(
     plot: &Prepared,
     labels: &[&str],
 ) -> SeriesLabelPosition {
-    // Measure the box exactly as plotters' legend drawing does.
-    let style = TextStyle::from((FAMILY, LEGEND_FONT).into_font());
-    let mut text = MultiLineText::<_, &str>::new((0, 0), &style);
-    labels.iter().for_each(|l| text.push_line(*l));
-    let (tw, th) = text
-        .estimate_dimension()
-        .unwrap_or((200, 18 * labels.len() as i32));
-    let (margin, glyph) = (LEGEND_MARGIN as i32, LEGEND_GLYPH as i32);
-    let (w, h) = (tw + glyph + 2 * margin, th + 2 * margin);
-
-    let area = chart.plotting_area();
-    let (base, (aw, ah)) = (area.get_base_pixel(), area.dim_in_pixel());
-    let to_px = |p: &(f64, f64)| {
-        let (x, y) = chart.backend_coord(p);
-        (f64::from(x - base.0), f64::from(y - base.1))
-    };
-    let mut samples = Vec::new();
-    for (s, points) in fig.series.iter().zip(&plot.series) {
-        let px: Vec<_> = points.iter().map(to_px).collect();
-        samples.extend_from_slice(&px);
-        if s.style != Style::Points {
-            for pair in px.windows(2) {
-                let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
-                let steps = ((x1 - x0).hypot(y1 - y0) / 4.0).ceil().min(1000.0) as usize;
-                samples.extend((1..steps).map(|k| {
-                    let t = k as f64 / steps as f64;
-                    (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
-                }));
-            }
-        }
-    }
-    for p in plot.markers.iter().flatten() {
-        samples.extend(std::iter::repeat_n(to_px(p), 20));
-    }
-
+    let (w, h) = legend_size(labels);
+    let samples = data_pixels(chart, fig, plot);
+    let (aw, ah) = chart.plotting_area().dim_in_pixel();
     let inset = 8;
     let (left, right) = (inset, aw as i32 - w - inset);
     let (top, bottom) = (inset, ah as i32 - h - inset);
@@ -499,6 +467,52 @@ fn legend_position<DB: DrawingBackend>(
         .min_by_key(covered)
         .unwrap_or((right, top));
     SeriesLabelPosition::Coordinate(x, y)
+}
+
+/// The legend box's width and height in pixels, measured exactly as plotters' legend
+/// drawing does.
+fn legend_size(labels: &[&str]) -> (i32, i32) {
+    let style = TextStyle::from((FAMILY, LEGEND_FONT).into_font());
+    let mut text = MultiLineText::<_, &str>::new((0, 0), &style);
+    labels.iter().for_each(|l| text.push_line(*l));
+    let (tw, th) = text
+        .estimate_dimension()
+        .unwrap_or((200, 18 * labels.len() as i32));
+    let (margin, glyph) = (LEGEND_MARGIN as i32, LEGEND_GLYPH as i32);
+    (tw + glyph + 2 * margin, th + 2 * margin)
+}
+
+/// The data's pixels in the plotting area: every point, every line sampled every 4 pixels,
+/// and each marker 20 times (a legend over a marker costs more).
+fn data_pixels<DB: DrawingBackend>(
+    chart: &ChartContext<DB, Cartesian2d<Axis, Axis>>,
+    fig: &Figure,
+    plot: &Prepared,
+) -> Vec<(f64, f64)> {
+    let base = chart.plotting_area().get_base_pixel();
+    let to_px = |p: &(f64, f64)| {
+        let (x, y) = chart.backend_coord(p);
+        (f64::from(x - base.0), f64::from(y - base.1))
+    };
+    let mut samples = Vec::new();
+    for (s, points) in fig.series.iter().zip(&plot.series) {
+        let px: Vec<_> = points.iter().map(to_px).collect();
+        samples.extend_from_slice(&px);
+        if s.style != Style::Points {
+            for pair in px.windows(2) {
+                let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+                let steps = ((x1 - x0).hypot(y1 - y0) / 4.0).ceil().min(1000.0) as usize;
+                samples.extend((1..steps).map(|k| {
+                    let t = k as f64 / steps as f64;
+                    (x0 + t * (x1 - x0), y0 + t * (y1 - y0))
+                }));
+            }
+        }
+    }
+    for p in plot.markers.iter().flatten() {
+        samples.extend(std::iter::repeat_n(to_px(p), 20));
+    }
+    samples
 }
 
 /// One axis: its scale and visible range, with the tick placement and tick

@@ -323,38 +323,9 @@ pub fn html(report: &Report) -> String {
         inline(&report.title),
     );
     h.push_str(&markdown_to_html(&report.introduction));
-    let mut figure_no = 0;
+    let mut figures = 0;
     for (i, section) in report.sections.iter().enumerate() {
-        let _ = write!(
-            h,
-            "<section>\n<h2>{}. {}</h2>\n",
-            i + 1,
-            inline(&section.title)
-        );
-        h.push_str(&markdown_to_html(&section.body));
-        for fig in &section.figures {
-            figure_no += 1;
-            let _ = write!(
-                h,
-                "<figure>\n{}\n<figcaption><strong>Figure {figure_no}.</strong> {}</figcaption>\n</figure>\n",
-                fig.svg.trim(),
-                inline(&one_line(&fig.caption))
-            );
-        }
-        if !section.claims.is_empty() {
-            html_claims(&mut h, &section.claims);
-            h.push_str("<ul class=\"how\">\n");
-            for (label, detail) in details(&section.claims) {
-                let _ = writeln!(
-                    h,
-                    "<li><em>{}</em>: {}</li>",
-                    escape(&label),
-                    inline(detail)
-                );
-            }
-            h.push_str("</ul>\n");
-        }
-        h.push_str("</section>\n");
+        html_section(&mut h, i + 1, section, &mut figures);
     }
     h.push_str("<section>\n<h2>Summary of claims</h2>\n");
     if report.claims.is_empty() {
@@ -364,22 +335,62 @@ pub fn html(report: &Report) -> String {
         let _ = writeln!(h, "<p>{}</p>", escape(&summary_line(&report.claims)));
     }
     h.push_str("</section>\n");
-    let provenance = provenance_rows(report);
-    if !provenance.is_empty() {
-        h.push_str("<section>\n<h2>Provenance</h2>\n<div class=\"table\"><table>\n");
-        h.push_str("<tr><th>Item</th><th>Value</th></tr>\n");
-        for (k, v) in &provenance {
-            let _ = writeln!(
-                h,
-                "<tr><td>{}</td><td><code>{}</code></td></tr>",
-                escape(k),
-                escape(v)
-            );
-        }
-        h.push_str("</table></div>\n</section>\n");
-    }
+    html_provenance(&mut h, report);
     h.push_str("</main>\n</body>\n</html>\n");
     h
+}
+
+/// Section `number`: its body, its figures (numbered on from `figures`, which it advances),
+/// its claim table and how each claim was measured.
+fn html_section(h: &mut String, number: usize, section: &Section, figures: &mut usize) {
+    let _ = write!(
+        h,
+        "<section>\n<h2>{number}. {}</h2>\n",
+        inline(&section.title)
+    );
+    h.push_str(&markdown_to_html(&section.body));
+    for fig in &section.figures {
+        *figures += 1;
+        let _ = write!(
+            h,
+            "<figure>\n{}\n<figcaption><strong>Figure {figures}.</strong> {}</figcaption>\n</figure>\n",
+            fig.svg.trim(),
+            inline(&one_line(&fig.caption))
+        );
+    }
+    if !section.claims.is_empty() {
+        html_claims(h, &section.claims);
+        h.push_str("<ul class=\"how\">\n");
+        for (label, detail) in details(&section.claims) {
+            let _ = writeln!(
+                h,
+                "<li><em>{}</em>: {}</li>",
+                escape(&label),
+                inline(detail)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    h.push_str("</section>\n");
+}
+
+/// The provenance table, when the report has any.
+fn html_provenance(h: &mut String, report: &Report) {
+    let provenance = provenance_rows(report);
+    if provenance.is_empty() {
+        return;
+    }
+    h.push_str("<section>\n<h2>Provenance</h2>\n<div class=\"table\"><table>\n");
+    h.push_str("<tr><th>Item</th><th>Value</th></tr>\n");
+    for (k, v) in &provenance {
+        let _ = writeln!(
+            h,
+            "<tr><td>{}</td><td><code>{}</code></td></tr>",
+            escape(k),
+            escape(v)
+        );
+    }
+    h.push_str("</table></div>\n</section>\n");
 }
 
 fn html_claims(h: &mut String, claims: &[Claim]) {
