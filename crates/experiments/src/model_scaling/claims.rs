@@ -27,9 +27,9 @@ pub(super) fn excess_exponent(
 }
 
 /// C8: facts known grow linearly with parameters; PASS when the fitted slope is within
-/// `tolerance` of 1. `slopes` are the per-seed fits of facts known against parameters,
-/// `stated` the facts stated in the stream, `none_known` whether some model knew none (fitted
-/// as half a fact).
+/// `tolerance` of 1. `slopes` are the per-seed fits of facts known beyond chance against
+/// parameters, `stated` the facts stated in the stream, `none_known` whether some model knew
+/// less than half a fact beyond chance (fitted as half a fact).
 pub(super) fn linear_capacity(
     experiment: &str,
     variant: &str,
@@ -39,7 +39,7 @@ pub(super) fn linear_capacity(
     none_known: bool,
 ) -> Claim {
     let half_a_fact = if none_known {
-        " A model that knows no fact counts as half a fact in the fit."
+        " A model that knows less than half a fact beyond chance counts as half a fact in the fit."
     } else {
         ""
     };
@@ -54,7 +54,7 @@ pub(super) fn linear_capacity(
             tolerance,
         },
         format!(
-            "Slope of log(facts known: stated facts whose probe argmax is the true value) against log(parameters in the transformer blocks, embeddings and head excluded), fitted per seed ({described}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
+            "Slope of log(facts known beyond chance: stated facts whose probe argmax is the true value, less the right guesses, estimated as the wrong values over |V_j| - 1) against log(parameters in the transformer blocks, embeddings and head excluded), fitted per seed ({described}), {method}; PASS when |slope - 1| <= {tolerance} (fixed in the experiment file). A model cannot know more than the {stated} facts stated in the stream.{half_a_fact}",
             described = slopes.describe(),
             stated = num(stated),
         ),

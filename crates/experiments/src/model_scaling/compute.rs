@@ -49,15 +49,17 @@ fn every_stated_fact(
         .collect()
 }
 
-/// Stated and known facts by exposure bucket.
-fn known_by_bucket(probes: &[Probe], results: &[ProbeResult]) -> BTreeMap<u32, (u64, u64)> {
-    let mut by_bucket: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
+/// Per exposure bucket: the stated facts, those answered with the true value and those
+/// answered with another value of the attribute.
+fn answers_by_bucket(probes: &[Probe], results: &[ProbeResult]) -> BTreeMap<u32, [u64; 3]> {
+    let mut by_bucket: BTreeMap<u32, [u64; 3]> = BTreeMap::new();
     for (probe, result) in probes.iter().zip(results) {
-        let entry = by_bucket
+        let [stated, correct, wrong] = by_bucket
             .entry(exposure_bucket(probe.exposures))
             .or_default();
-        entry.0 += 1;
-        entry.1 += u64::from(result.answer == probe::Answer::Correct);
+        *stated += 1;
+        *correct += u64::from(result.answer == probe::Answer::Correct);
+        *wrong += u64::from(result.answer == probe::Answer::Hallucinated);
     }
     by_bucket
 }
@@ -91,6 +93,7 @@ struct Rows {
     f_bucket_order: Vec<u32>,
     f_stated: Vec<u64>,
     f_known: Vec<u64>,
+    f_wrong: Vec<u64>,
     training: LossRows,
 }
 
@@ -109,8 +112,8 @@ impl Rows {
     }
 
     /// The model's rows in `facts`, one per exposure bucket.
-    fn push_facts(&mut self, at: &At, by_bucket: BTreeMap<u32, (u64, u64)>) {
-        for (bucket, (stated, known)) in by_bucket {
+    fn push_facts(&mut self, at: &At, by_bucket: BTreeMap<u32, [u64; 3]>) {
+        for (bucket, [stated, known, wrong]) in by_bucket {
             self.f_point.push(at.point.to_string());
             self.f_shape.push(at.shape.clone());
             self.f_seed.push(at.seed);
@@ -122,6 +125,7 @@ impl Rows {
             self.f_bucket_order.push(bucket);
             self.f_stated.push(stated);
             self.f_known.push(known);
+            self.f_wrong.push(wrong);
         }
     }
 
@@ -146,6 +150,7 @@ impl Rows {
             BUCKET_ORDER => self.f_bucket_order,
             facts::STATED_FACTS => self.f_stated,
             facts::KNOWN_FACTS => self.f_known,
+            facts::WRONG_VALUES => self.f_wrong,
         )?;
         Ok(Frames::from([
             (scaling::NAME.to_string(), scaling),
@@ -193,7 +198,7 @@ pub(super) fn compute(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
             rows.roles.push(&eval);
             rows.push_scaling(&at);
             let results = probe::evaluate(&run.model, &corpus.world, &probes, train.batch_size)?;
-            rows.push_facts(&at, known_by_bucket(&probes, &results));
+            rows.push_facts(&at, answers_by_bucket(&probes, &results));
         }
         Ok(())
     })?;

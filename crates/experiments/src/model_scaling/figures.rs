@@ -97,7 +97,10 @@ impl Drawn<'_> {
         let stated = self.m.stated();
         let mut series = vec![
             Series {
-                label: format!("facts known, fit slope {}", num(self.c8_slope)),
+                label: format!(
+                    "facts known beyond chance, fit slope {}",
+                    num(self.c8_slope)
+                ),
                 points: known.clone(),
                 style: Style::LinePoints,
                 color: 0,
@@ -120,7 +123,7 @@ impl Drawn<'_> {
         Figure {
             title: format!("Facts known against model size, {}", self.point.label),
             x_label: "parameters in the transformer blocks P".into(),
-            y_label: "stated facts answered correctly".into(),
+            y_label: "stated facts known beyond chance".into(),
             x_scale: Scale::Log,
             y_scale: Scale::Log,
             series,

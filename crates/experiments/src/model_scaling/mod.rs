@@ -85,7 +85,8 @@ impl Experiment for ModelScaling {
         let mut analysis = Analysis::default();
         let mut prose = Vec::new();
         for point in &spec.points {
-            let m = Measured::of(frames, &point.label, p.test_sentences)?;
+            let values = point.generator.values_per_attribute;
+            let m = Measured::of(frames, &point.label, p.test_sentences, values)?;
             let (c6, c8, [c6_slope, c8_slope]) = claims_at(self.name(), point, &m, &p)?;
             let figure = figures::Drawn {
                 point,

@@ -5,9 +5,9 @@
 //! hold. A model whose capacity exceeds what it can learn from the stream is data-limited: its
 //! facts known and its excess measure sample efficiency, not capacity. So before fitting,
 //! each model's capacity (at `capacity_bits_per_parameter`, in facts of `log2 |V_j|` bits) is
-//! compared with the learnable facts, measured as the facts the largest model knows (seed
-//! mean): a model is capacity-limited when the learnable facts are at least twice its
-//! capacity.
+//! compared with the learnable facts, measured as the facts the largest model knows beyond
+//! chance (seed mean): a model is capacity-limited when the learnable facts are at least twice
+//! its capacity.
 
 use std::collections::BTreeMap;
 
@@ -18,7 +18,7 @@ const MARGIN: f64 = 2.0;
 
 /// The regime of one sweep point's models.
 pub(super) struct Regime {
-    /// Facts the largest model knows, seed mean.
+    /// Facts the largest model knows beyond chance, seed mean.
     pub learnable: f64,
     /// Per block-parameter count, the capacity in facts.
     pub capacity: BTreeMap<u64, f64>,

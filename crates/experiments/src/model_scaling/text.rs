@@ -8,15 +8,16 @@ use super::shape_label;
 use crate::num;
 use crate::spec::{Point, Spec};
 
-/// `P = ..: excess .. bits/token, .. facts known (.. bits per parameter)` per model.
+/// `P = ..: excess .. bits/token, .. facts known beyond chance (.. bits per parameter)` per
+/// model.
 fn per_model(m: &Measured, bits_per_fact: f64) -> String {
-    let [excess, _, known_raw] = m.means();
+    let [excess, _, known] = m.means();
     excess
         .iter()
-        .zip(&known_raw)
+        .zip(&known)
         .map(|(&(params, e), &(_, k))| {
             format!(
-                "P = {params}: excess {e} bits/token, {k} facts known ({bits} bits per parameter)",
+                "P = {params}: excess {e} bits/token, {k} facts known beyond chance ({bits} bits per parameter)",
                 params = num(params),
                 e = num(e),
                 k = num(k),
@@ -27,9 +28,9 @@ fn per_model(m: &Measured, bits_per_fact: f64) -> String {
         .join("; ")
 }
 
-/// Facts known of those stated by times stated, for the smallest and the largest model: a
-/// model limited by capacity misses facts whatever their exposures, one limited by the data
-/// misses the rarely stated ones.
+/// Facts answered right of those stated by times stated, for the smallest and the largest
+/// model: a model limited by capacity misses facts whatever their exposures, one limited by
+/// the data misses the rarely stated ones.
 fn by_exposure(m: &Measured) -> String {
     m.extreme_sizes()
         .into_iter()
@@ -56,13 +57,14 @@ pub(super) fn point(
 ) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
-        "At {label}: {per_model}. The exact data floor, the Bayes learner's expected excess on a held-out sentence after the {sentences} training sentences, is {floor} bits per token: no learner of these sentences does better in expectation, so C6 fits the excess above it. {claims} Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts known of those stated, by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
+        "At {label}: {per_model}. The exact data floor, the Bayes learner's expected excess on a held-out sentence after the {sentences} training sentences, is {floor} bits per token: no learner of these sentences does better in expectation, so C6 fits the excess above it. {claims} A fact is known when its probe's argmax is the true value, less the right guesses: a guess is right once in |V_j| = {values}, so the wrong values over |V_j| - 1 estimate them. Bits per parameter count log2 |V_j| = {bits} bits per known fact over the parameters of the transformer blocks. Facts answered right of those stated (guesses included), by times stated ({by_exposure}): a model limited by its capacity would miss facts whatever their exposures; one limited by the data misses the rarely stated ones.",
         label = point.label,
         per_model = per_model(m, bits_per_fact),
         sentences = num(m.training_sentences),
         floor = num(m.floor_bits_per_token),
         claims = claims_sentence([c6, c8], slopes),
         bits = num(bits_per_fact),
+        values = point.generator.values_per_attribute,
         by_exposure = by_exposure(m),
     )
 }
@@ -73,13 +75,13 @@ fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2]) -> Str
     if let Estimate::NotMeasurable { reason } = c6.estimate() {
         let (c6_slope, c8_slope) = (num(c6_slope), num(c8_slope));
         return format!(
-            "C6 and C8 are not measurable here: {reason}. Fitted over all models only to show it, the excess above the floor falls with slope {c6_slope} (theory -(1 - alpha)/alpha = {theory}) and facts known grow with slope {c8_slope} (theory 1). C6 **{}**, C8 **{}**.",
+            "C6 and C8 are not measurable here: {reason}. Fitted over all models only to show it, the excess above the floor falls with slope {c6_slope} (theory -(1 - alpha)/alpha = {theory}) and facts known beyond chance grow with slope {c8_slope} (theory 1). C6 **{}**, C8 **{}**.",
             c6.verdict(),
             c8.verdict(),
         );
     }
     format!(
-        "The excess above the floor falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
+        "The excess above the floor falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known beyond chance grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
         c6 = c6.estimate_text(),
         c6_verdict = c6.verdict(),
         c8 = c8.estimate_text(),
