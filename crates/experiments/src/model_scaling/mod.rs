@@ -119,7 +119,12 @@ fn claims_at(
     p: &Params,
 ) -> Result<(Claim, Claim, [f64; 2])> {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
-    let regime = Regime::of(&m.totals, p.capacity_bits_per_parameter, bits_per_fact);
+    let regime = Regime::of(
+        &m.totals,
+        p.capacity_bits_per_parameter,
+        bits_per_fact,
+        p.saturation_share,
+    );
     let out_of_regime = regime.not_measurable(p.min_limited_models);
     let fitted = |curves: &[crate::Curve]| match out_of_regime {
         None => regime.restrict(curves),

@@ -20,6 +20,10 @@ pub(super) struct Params {
     /// (2 in Allen-Zhu and Li's measurements): a model of P parameters holds at most
     /// `capacity_bits_per_parameter P / log2 |V_j|` facts.
     pub capacity_bits_per_parameter: f64,
+    /// A capacity-limited model also holds at least this share of its capacity (its bits
+    /// per parameter near saturation): one that holds less is limited by what it learned
+    /// from the data, not by its size.
+    pub saturation_share: f64,
     /// C6 and C8 are fitted over the capacity-limited models only, and need at least this
     /// many sizes of them.
     pub min_limited_models: usize,
@@ -41,6 +45,7 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
         p.capacity_bits_per_parameter,
         64.0,
     )?;
+    check_fraction(spec, "saturation_share", p.saturation_share)?;
     check_range(spec, "min_limited_models", p.min_limited_models, 2..=100)?;
     check_range(spec, "reference_chains", p.reference_chains, 0..=100_000)?;
     ensure_config!(

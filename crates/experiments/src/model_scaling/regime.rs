@@ -2,12 +2,14 @@
 //!
 //! The theory's model of P parameters stores the facts it can afford and the rest is excess;
 //! that is only what happens when the data offers more learnable facts than the model can
-//! hold. A model whose capacity exceeds what it can learn from the stream is data-limited: its
-//! facts known and its excess measure sample efficiency, not capacity. So before fitting,
-//! each model's capacity (at `capacity_bits_per_parameter`, in facts of `log2 |V_j|` bits) is
-//! compared with the learnable facts, measured as the facts the largest model knows beyond
-//! chance (seed mean): a model is capacity-limited when the learnable facts are at least twice
-//! its capacity.
+//! hold, and the model holds about as many as it can. A model whose capacity exceeds what it
+//! can learn from the stream, or that holds far less than its capacity, is limited by the
+//! data: its facts known and its excess measure sample efficiency, not capacity. So before
+//! fitting, each model's capacity (at `capacity_bits_per_parameter`, in facts of
+//! `log2 |V_j|` bits) is compared with the learnable facts, measured as the facts the largest
+//! model knows beyond chance (seed mean), and with the facts the model itself knows beyond
+//! chance (seed mean): a model is capacity-limited when the learnable facts are at least
+//! twice its capacity and it knows at least `saturation_share` of its capacity.
 
 use std::collections::BTreeMap;
 
@@ -22,37 +24,41 @@ pub(super) struct Regime {
     pub learnable: f64,
     /// Per block-parameter count, the capacity in facts.
     pub capacity: BTreeMap<u64, f64>,
+    /// Per block-parameter count, the facts known beyond chance, seed mean.
+    pub known: BTreeMap<u64, f64>,
+    /// The least share of its capacity a capacity-limited model knows.
+    pub saturation_share: f64,
     /// The sizes (block parameters) that are capacity-limited, ascending.
     pub limited: Vec<u64>,
 }
 
 impl Regime {
-    /// The regime from `totals` ((seed, block parameters) -> (facts known, facts stated)),
-    /// at `bits_per_parameter` and facts of `bits_per_fact` bits.
+    /// The regime from `totals` ((seed, block parameters) -> (facts known beyond chance,
+    /// facts stated)), at `bits_per_parameter`, facts of `bits_per_fact` bits and
+    /// `saturation_share`.
     pub fn of(
         totals: &BTreeMap<(u64, u64), (f64, f64)>,
         bits_per_parameter: f64,
         bits_per_fact: f64,
+        saturation_share: f64,
     ) -> Self {
-        let largest = totals.keys().map(|k| k.1).max().unwrap_or(0);
-        let known: Vec<f64> = totals
-            .iter()
-            .filter(|(k, _)| k.1 == largest)
-            .map(|(_, v)| v.0)
-            .collect();
-        let learnable = known.iter().sum::<f64>() / known.len().max(1) as f64;
-        let capacity: BTreeMap<u64, f64> = totals
+        let known = seed_means(totals);
+        let largest = known.keys().max().copied().unwrap_or(0);
+        let learnable = known.get(&largest).copied().unwrap_or(0.0);
+        let capacity: BTreeMap<u64, f64> = known
             .keys()
-            .map(|k| (k.1, bits_per_parameter * k.1 as f64 / bits_per_fact))
+            .map(|&p| (p, bits_per_parameter * p as f64 / bits_per_fact))
             .collect();
         let limited = capacity
             .iter()
-            .filter(|&(_, &c)| learnable >= MARGIN * c)
+            .filter(|&(p, &c)| learnable >= MARGIN * c && known[p] >= saturation_share * c)
             .map(|(&p, _)| p)
             .collect();
         Self {
             learnable,
             capacity,
+            known,
+            saturation_share,
             limited,
         }
     }
@@ -64,19 +70,29 @@ impl Regime {
             return None;
         }
         Some(format!(
-            "not in the capacity-limited regime at this profile: {} of {} model sizes have a capacity (at the assumed bits per parameter) of at most half the {} facts the largest model learned ({}), and a fit needs {needed}; the models are data-limited, so their facts known and excess measure sample efficiency, not capacity",
+            "not in the capacity-limited regime at this profile: {} of {} model sizes have a capacity (at the assumed bits per parameter) of at most half the {} facts the largest model learned beyond chance and themselves know at least {} of that capacity ({}), and a fit needs {needed}; the models are limited by the data, so their facts known and excess measure sample efficiency, not capacity",
             self.limited.len(),
             self.capacity.len(),
             num(self.learnable),
+            num(self.saturation_share),
             self.listing(),
         ))
     }
 
-    /// "P = ..: capacity .. facts" for every size.
+    /// "P = ..: capacity .. facts, knows .." for every size.
     pub fn listing(&self) -> String {
         let sizes = self.capacity.iter();
         let parts: Vec<String> = sizes
-            .map(|(p, c)| format!("P = {}: capacity {} facts", num(*p as f64), num(*c)))
+            .map(|(p, c)| {
+                let known = self.known[p];
+                format!(
+                    "P = {}: capacity {} facts, knows {} ({} of it)",
+                    num(*p as f64),
+                    num(*c),
+                    num(known),
+                    num(known / c),
+                )
+            })
             .collect();
         parts.join("; ")
     }
@@ -93,6 +109,16 @@ impl Regime {
         };
         curves.iter().map(pick).collect()
     }
+}
+
+/// Per block-parameter count, the mean over seeds of the facts known beyond chance.
+fn seed_means(totals: &BTreeMap<(u64, u64), (f64, f64)>) -> BTreeMap<u64, f64> {
+    let mut sums: BTreeMap<u64, (f64, f64)> = BTreeMap::new();
+    for (&(_, p), &(known, _)) in totals {
+        let entry = sums.entry(p).or_default();
+        *entry = (entry.0 + known, entry.1 + 1.0);
+    }
+    sums.into_iter().map(|(p, (s, n))| (p, s / n)).collect()
 }
 
 #[cfg(test)]
@@ -113,24 +139,39 @@ mod tests {
     #[test]
     fn a_model_is_capacity_limited_when_twice_its_capacity_is_learnable() {
         // 2 bits per parameter, 4 bits per fact: capacities 200, 500 and 50000 facts.
-        let regime = Regime::of(&totals(150.0), 2.0, 4.0);
+        let regime = Regime::of(&totals(150.0), 2.0, 4.0, 0.5);
         assert!((regime.learnable - 1050.0).abs() < 1e-9);
         assert_eq!(regime.limited, vec![400, 1_000]);
         assert!(regime.not_measurable(2).is_none());
         let reason = regime.not_measurable(3).unwrap();
         assert!(reason.contains("2 of 3 model sizes"), "{reason}");
-        assert!(reason.contains("P = 400: capacity 200 facts"), "{reason}");
+        assert!(
+            reason.contains("P = 400: capacity 200 facts, knows 150 (0.75 of it)"),
+            "{reason}"
+        );
+    }
+
+    #[test]
+    fn a_model_far_below_its_capacity_is_limited_by_the_data() {
+        // The smallest knows 90 of its 200 facts: less than half, though 1050 are learnable.
+        let regime = Regime::of(&totals(90.0), 2.0, 4.0, 0.5);
+        assert_eq!(regime.limited, vec![1_000]);
+        // At a saturation share of 0.4 it counts again.
+        assert_eq!(
+            Regime::of(&totals(90.0), 2.0, 4.0, 0.4).limited,
+            vec![400, 1_000]
+        );
     }
 
     #[test]
     fn restrict_keeps_only_the_capacity_limited_sizes() {
-        let regime = Regime::of(&totals(150.0), 2.0, 4.0);
+        let regime = Regime::of(&totals(150.0), 2.0, 4.0, 0.5);
         let curves = vec![(vec![400.0, 1_000.0, 100_000.0], vec![1.0, 2.0, 3.0])];
         assert_eq!(
             regime.restrict(&curves),
             vec![(vec![400.0, 1_000.0], vec![1.0, 2.0])]
         );
         // At 8 bits per parameter nothing is capacity-limited.
-        assert!(Regime::of(&totals(150.0), 8.0, 4.0).limited.is_empty());
+        assert!(Regime::of(&totals(150.0), 8.0, 4.0, 0.5).limited.is_empty());
     }
 }
