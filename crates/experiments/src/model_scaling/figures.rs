@@ -1,9 +1,10 @@
 //! The figure of model-scaling at one sweep point: test excess and facts known against
 //! model size.
 
-use skm_report::{Figure, Scale, Series, Style};
+use skm_report::{Figure, Marker, Scale, Series, Style};
 use skm_theory::exponents;
 
+use super::Fit;
 use super::measured::Measured;
 use super::shape_label;
 use crate::slug;
@@ -14,10 +15,10 @@ use crate::{FigureOut, num};
 pub(super) struct Drawn<'a> {
     pub point: &'a Point,
     pub m: &'a Measured,
-    /// C6's fitted slope.
-    pub c6_slope: f64,
-    /// C8's fitted slope.
-    pub c8_slope: f64,
+    /// The sizes C6 and C8 are fitted over.
+    pub fit: &'a Fit<'a>,
+    /// C6's and C8's mean fitted slopes.
+    pub slopes: [f64; 2],
 }
 
 impl Drawn<'_> {
@@ -28,13 +29,56 @@ impl Drawn<'_> {
         FigureOut {
             stem: format!("model-scaling-{}", slug(label)),
             caption: format!(
-                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences, the same above the exact data floor (the Bayes learner's expected excess after those sentences, dashed grey), and the theory slope through the smallest model's excess above the floor (dashed). Right: stated facts each model answers correctly (argmax at the value slot), with the linear slope and the number of facts stated in the stream. {label}, mean of {seeds} seed(s).",
+                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences, the same above the exact data floor (the Bayes learner's expected excess after those sentences, dashed grey), and the theory slope through the first fitted size's excess above the floor (dashed). Right: stated facts each model knows beyond chance (probe argmax at the true value, less the right guesses), the linear slope through the first fitted size, the capacity at {bits} bits per parameter and the facts stated in the stream. C6 and C8 are fitted only over the capacity-limited sizes (ringed), and not judged when fewer than {needed} sizes are. {label}, mean of {seeds} seed(s).",
                 shapes = shapes.join(", "),
                 sentences = num(spec.sentences as f64),
+                bits = num(self.fit.regime.bits_per_parameter),
+                needed = self.fit.needed,
                 seeds = spec.seeds.len(),
             ),
             panels: vec![self.excess_panel(), self.known_panel()],
         }
+    }
+
+    /// "fit slope .. over the k capacity-limited sizes", or "slope .. over all sizes (not
+    /// judged)" when the claims are not measurable.
+    fn slope_text(&self, slope: f64) -> String {
+        match self.fit.sizes() {
+            Some(sizes) => format!(
+                "fit slope {} over the {} capacity-limited sizes",
+                num(slope),
+                sizes.len()
+            ),
+            None => format!("slope {} over all sizes (not judged)", num(slope)),
+        }
+    }
+
+    /// The points of a seed-mean curve at the fitted sizes (none when nothing is fitted).
+    fn fitted_points(&self, curve: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        let sizes = self.fit.sizes().unwrap_or_default();
+        let fitted = |p: &&(f64, f64)| sizes.contains(&(p.0 as u64));
+        curve.iter().filter(fitted).copied().collect()
+    }
+
+    /// The first fitted point of a seed-mean curve (the first point when nothing is fitted):
+    /// where a reference slope starts.
+    fn anchor(&self, curve: &[(f64, f64)]) -> Option<(f64, f64)> {
+        let fitted = self.fitted_points(curve);
+        fitted.first().or(curve.first()).copied()
+    }
+
+    /// Rings on the fitted sizes' points of a series of `color`, labelled once.
+    fn rings(points: Vec<(f64, f64)>, color: usize) -> Vec<Marker> {
+        let label = |i: usize| match i {
+            0 => "capacity-limited (fitted)".to_string(),
+            _ => String::new(),
+        };
+        let ring = |(i, point)| Marker {
+            label: label(i),
+            point,
+            color,
+        };
+        points.into_iter().enumerate().map(ring).collect()
     }
 
     /// The smallest and the largest model's P (1 when no model was measured): the span of
@@ -60,7 +104,7 @@ impl Drawn<'_> {
                 color: 0,
             },
             Series {
-                label: format!("above the data floor, fit slope {}", num(self.c6_slope)),
+                label: format!("above the data floor, {}", self.slope_text(self.slopes[0])),
                 points: above.clone(),
                 style: Style::LinePoints,
                 color: 1,
@@ -72,7 +116,7 @@ impl Drawn<'_> {
                 color: 6,
             },
         ];
-        if let Some(&(p0, y0)) = above.first().filter(|_| positive) {
+        if let Some((p0, y0)) = self.anchor(&above).filter(|_| positive) {
             series.push(Series {
                 label: format!("theory slope -(1 - alpha)/alpha = {}", num(theory_slope)),
                 points: vec![(p0, y0), (p_max, y0 * (p_max / p0).powf(theory_slope))],
@@ -81,13 +125,13 @@ impl Drawn<'_> {
             });
         }
         Figure {
-            title: format!("Test excess against model size, {}", self.point.label),
+            title: "Test excess against model size".into(),
             x_label: "parameters in the transformer blocks P".into(),
             y_label: "model minus oracle (bits/token)".into(),
             x_scale: Scale::Log,
             y_scale: if positive { Scale::Log } else { Scale::Linear },
             series,
-            markers: Vec::new(),
+            markers: Self::rings(self.fitted_points(&above), 1),
         }
     }
 
@@ -98,8 +142,8 @@ impl Drawn<'_> {
         let mut series = vec![
             Series {
                 label: format!(
-                    "facts known beyond chance, fit slope {}",
-                    num(self.c8_slope)
+                    "facts known beyond chance, {}",
+                    self.slope_text(self.slopes[1])
                 ),
                 points: known.clone(),
                 style: Style::LinePoints,
@@ -112,7 +156,7 @@ impl Drawn<'_> {
                 color: 6,
             },
         ];
-        if let Some(&(p0, y0)) = known.first() {
+        if let Some((p0, y0)) = self.anchor(&known) {
             series.push(Series {
                 label: "linear (slope 1)".into(),
                 points: vec![(p0, y0), (p_max, y0 * p_max / p0)],
@@ -120,14 +164,28 @@ impl Drawn<'_> {
                 color: 3,
             });
         }
+        let regime = self.fit.regime;
+        series.push(Series {
+            label: format!(
+                "capacity at {} bits per parameter",
+                num(regime.bits_per_parameter)
+            ),
+            points: regime
+                .capacity
+                .iter()
+                .map(|(&p, &c)| (p as f64, c))
+                .collect(),
+            style: Style::Dashed,
+            color: 5,
+        });
         Figure {
-            title: format!("Facts known against model size, {}", self.point.label),
+            title: "Facts known against model size".into(),
             x_label: "parameters in the transformer blocks P".into(),
             y_label: "stated facts known beyond chance".into(),
             x_scale: Scale::Log,
             y_scale: Scale::Log,
             series,
-            markers: Vec::new(),
+            markers: Self::rings(self.fitted_points(&known), 0),
         }
     }
 }

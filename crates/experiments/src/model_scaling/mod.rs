@@ -87,17 +87,27 @@ impl Experiment for ModelScaling {
         for point in &spec.points {
             let values = point.generator.values_per_attribute;
             let m = Measured::of(frames, &point.label, p.test_sentences, values)?;
-            let (c6, c8, [c6_slope, c8_slope]) = claims_at(self.name(), point, &m, &p)?;
+            let regime = Regime::of(
+                &m.totals,
+                p.capacity_bits_per_parameter,
+                (values as f64).log2(),
+                p.saturation_share,
+            );
+            let fit = Fit {
+                regime: &regime,
+                needed: p.min_limited_models,
+            };
+            let (c6, c8, slopes) = claims_at(self.name(), point, &m, &fit, p.linear_tolerance)?;
             let figure = figures::Drawn {
                 point,
                 m: &m,
-                c6_slope,
-                c8_slope,
+                fit: &fit,
+                slopes,
             };
             analysis
                 .figures
                 .push(figure.figure(spec, train_config.steps));
-            prose.push(text::point(point, &m, [&c6, &c8], [c6_slope, c8_slope]));
+            prose.push(text::point(point, &m, [&c6, &c8], slopes, &fit));
             analysis.claims.extend([c6, c8]);
         }
         analysis.body = text::body(spec, train_config, p.test_sentences, &prose);
@@ -109,6 +119,29 @@ impl Experiment for ModelScaling {
     }
 }
 
+/// Which sizes C6 and C8 are fitted over: the capacity-limited ones of `regime` when there
+/// are at least `needed` of them, else none (the claims are not measurable).
+struct Fit<'a> {
+    regime: &'a Regime,
+    needed: usize,
+}
+
+impl Fit<'_> {
+    /// The sizes fitted, or `None` when the claims are not measurable.
+    fn sizes(&self) -> Option<&[u64]> {
+        self.regime.fitted(self.needed)
+    }
+
+    /// The points of `curves` the claims fit: the capacity-limited sizes', or every point
+    /// (only to show what a fit would read) when the claims are not measurable.
+    fn curves(&self, curves: &[crate::Curve]) -> Vec<crate::Curve> {
+        match self.sizes() {
+            Some(_) => self.regime.restrict(curves),
+            None => curves.to_vec(),
+        }
+    }
+}
+
 /// C6 and C8 at `point`: fitted over the capacity-limited models when there are enough of
 /// them, else not measurable (with what a fit over all models reads); and the mean slopes
 /// of both fits, which the figure draws.
@@ -116,42 +149,29 @@ fn claims_at(
     experiment: &str,
     point: &crate::spec::Point,
     m: &Measured,
-    p: &Params,
+    fit: &Fit,
+    linear_tolerance: f64,
 ) -> Result<(Claim, Claim, [f64; 2])> {
-    let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
-    let regime = Regime::of(
-        &m.totals,
-        p.capacity_bits_per_parameter,
-        bits_per_fact,
-        p.saturation_share,
-    );
-    let out_of_regime = regime.not_measurable(p.min_limited_models);
-    let fitted = |curves: &[crate::Curve]| match out_of_regime {
-        None => regime.restrict(curves),
-        Some(_) => curves.to_vec(),
-    };
     let alpha = point.generator.alpha;
-    let c6 = claims::excess_exponent(experiment, &point.label, alpha, &fitted(&m.above_floor))?;
-    let excess_slope = SeedSlopes::fit(&fitted(&m.above_floor))
-        .context("fitting C6")?
-        .mean();
-    let slopes = SeedSlopes::fit(&fitted(&m.known)).context("fitting C8")?;
+    let above_floor = fit.curves(&m.above_floor);
+    let c6 = claims::excess_exponent(experiment, &point.label, alpha, &above_floor)?;
+    let excess_slope = SeedSlopes::fit(&above_floor).context("fitting C6")?.mean();
+    let slopes = SeedSlopes::fit(&fit.curves(&m.known)).context("fitting C8")?;
     let c8 = claims::linear_capacity(
         experiment,
         &point.label,
         &slopes,
-        p.linear_tolerance,
+        linear_tolerance,
         m.stated(),
         m.none_known(),
     );
-    let [c6, c8] = [c6, c8].map(|mut c| match &out_of_regime {
-        Some(why) => crate::not_measurable(c, why),
+    let [c6, c8] = [c6, c8].map(|mut c| match fit.regime.not_measurable(fit.needed) {
+        Some(why) => crate::not_measurable(c, &why),
         None => {
-            let sizes = regime.limited.iter().map(|p| crate::num(*p as f64));
-            let sizes = sizes.collect::<Vec<_>>().join(", ");
             c.detail += &format!(
-                " Fitted over the capacity-limited sizes P = {sizes} ({}).",
-                regime.listing()
+                " Fitted over the capacity-limited sizes P = {} ({}).",
+                fit.regime.sizes_text(),
+                fit.regime.listing()
             );
             c
         }

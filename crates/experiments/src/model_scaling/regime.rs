@@ -20,6 +20,8 @@ const MARGIN: f64 = 2.0;
 
 /// The regime of one sweep point's models.
 pub(super) struct Regime {
+    /// The capacity's yardstick: bits a parameter holds at most.
+    pub bits_per_parameter: f64,
     /// Facts the largest model knows beyond chance, seed mean.
     pub learnable: f64,
     /// Per block-parameter count, the capacity in facts.
@@ -55,6 +57,7 @@ impl Regime {
             .map(|(&p, _)| p)
             .collect();
         Self {
+            bits_per_parameter,
             learnable,
             capacity,
             known,
@@ -66,7 +69,7 @@ impl Regime {
     /// Why a fit over the capacity-limited models is not possible (fewer than `needed`), or
     /// `None` when it is.
     pub fn not_measurable(&self, needed: usize) -> Option<String> {
-        if self.limited.len() >= needed {
+        if self.fitted(needed).is_some() {
             return None;
         }
         Some(format!(
@@ -77,6 +80,17 @@ impl Regime {
             num(self.saturation_share),
             self.listing(),
         ))
+    }
+
+    /// The capacity-limited sizes a fit runs over, when there are at least `needed` of them.
+    pub fn fitted(&self, needed: usize) -> Option<&[u64]> {
+        (self.limited.len() >= needed).then_some(self.limited.as_slice())
+    }
+
+    /// The capacity-limited sizes, "P1, P2, ..".
+    pub fn sizes_text(&self) -> String {
+        let sizes: Vec<String> = self.limited.iter().map(|&p| num(p as f64)).collect();
+        sizes.join(", ")
     }
 
     /// "P = ..: capacity .. facts, knows .." for every size.
@@ -143,6 +157,8 @@ mod tests {
         assert!((regime.learnable - 1050.0).abs() < 1e-9);
         assert_eq!(regime.limited, vec![400, 1_000]);
         assert!(regime.not_measurable(2).is_none());
+        assert_eq!(regime.fitted(2), Some(&[400, 1_000][..]));
+        assert_eq!(regime.fitted(3), None);
         let reason = regime.not_measurable(3).unwrap();
         assert!(reason.contains("2 of 3 model sizes"), "{reason}");
         assert!(

@@ -3,6 +3,7 @@
 use skm_report::{Claim, Estimate};
 use skm_trainer::TrainConfig;
 
+use super::Fit;
 use super::measured::Measured;
 use super::shape_label;
 use crate::num;
@@ -48,12 +49,14 @@ fn by_exposure(m: &Measured) -> String {
         .join("; ")
 }
 
-/// The paragraph of one sweep point; `slopes` are the mean slopes of C6's and C8's fits.
+/// The paragraph of one sweep point; `slopes` are the mean slopes of C6's and C8's fits over
+/// the sizes of `fit`.
 pub(super) fn point(
     point: &Point,
     m: &Measured,
     [c6, c8]: [&Claim; 2],
     slopes: [f64; 2],
+    fit: &Fit,
 ) -> String {
     let bits_per_fact = (point.generator.values_per_attribute as f64).log2();
     format!(
@@ -62,7 +65,7 @@ pub(super) fn point(
         per_model = per_model(m, bits_per_fact),
         sentences = num(m.training_sentences),
         floor = num(m.floor_bits_per_token),
-        claims = claims_sentence([c6, c8], slopes),
+        claims = claims_sentence([c6, c8], slopes, fit),
         bits = num(bits_per_fact),
         values = point.generator.values_per_attribute,
         by_exposure = by_exposure(m),
@@ -70,7 +73,7 @@ pub(super) fn point(
 }
 
 /// What C6 and C8 found: their slopes and verdicts, or why the regime rules them out.
-fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2]) -> String {
+fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2], fit: &Fit) -> String {
     let theory = c6.reference().map_or_else(|| "n/a".into(), num);
     if let Estimate::NotMeasurable { reason } = c6.estimate() {
         let (c6_slope, c8_slope) = (num(c6_slope), num(c8_slope));
@@ -81,7 +84,9 @@ fn claims_sentence([c6, c8]: [&Claim; 2], [c6_slope, c8_slope]: [f64; 2]) -> Str
         );
     }
     format!(
-        "The excess above the floor falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known beyond chance grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
+        "Over the capacity-limited sizes P = {sizes} only ({listing}), the excess above the floor falls with slope {c6} against the theory's -(1 - alpha)/alpha = {theory}: C6 **{c6_verdict}**. Facts known beyond chance grow with slope {c8} against 1 (linear; PASS within {c8_rule}): C8 **{c8_verdict}**.",
+        sizes = fit.regime.sizes_text(),
+        listing = fit.regime.listing(),
         c6 = c6.estimate_text(),
         c6_verdict = c6.verdict(),
         c8 = c8.estimate_text(),
