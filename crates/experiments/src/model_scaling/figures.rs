@@ -29,7 +29,7 @@ impl Drawn<'_> {
         FigureOut {
             stem: format!("model-scaling-{}", slug(label)),
             caption: format!(
-                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences, the same above the exact data floor (the Bayes learner's expected excess after those sentences, dashed grey), and the theory slope through the first fitted size's excess above the floor (dashed). Right: stated facts each model knows beyond chance (probe argmax at the true value, less the right guesses), the linear slope through the first fitted size, the capacity at {bits} bits per parameter and the facts stated in the stream. C6 and C8 are fitted only over the capacity-limited sizes (ringed), and not judged when fewer than {needed} sizes are. {label}, mean of {seeds} seed(s).",
+                "Left: test bits per token minus the oracle's against the blocks' parameters P (embeddings and head excluded), for transformers of widths and depths {shapes} trained {steps} steps on the same {sentences} sentences, the same above the exact data floor (the Bayes learner's expected excess after those sentences, dashed grey), and the theory slope through the first fitted size's excess above the floor (else the smallest size's; dashed). Right: stated facts each model knows beyond chance (probe argmax at the true value, less the right guesses), the linear slope through the first fitted size (else the smallest), the capacity at {bits} bits per parameter and the facts stated in the stream. C6 and C8 are fitted only over the capacity-limited sizes (ringed), and not judged when fewer than {needed} sizes are. {label}, mean of {seeds} seed(s).",
                 shapes = shapes.join(", "),
                 sentences = num(spec.sentences as f64),
                 bits = num(self.fit.regime.bits_per_parameter),
@@ -53,17 +53,10 @@ impl Drawn<'_> {
         }
     }
 
-    /// The points of a seed-mean curve at the fitted sizes (none when nothing is fitted).
-    fn fitted_points(&self, curve: &[(f64, f64)]) -> Vec<(f64, f64)> {
-        let sizes = self.fit.sizes().unwrap_or_default();
-        let fitted = |p: &&(f64, f64)| sizes.contains(&(p.0 as u64));
-        curve.iter().filter(fitted).copied().collect()
-    }
-
     /// The first fitted point of a seed-mean curve (the first point when nothing is fitted):
     /// where a reference slope starts.
     fn anchor(&self, curve: &[(f64, f64)]) -> Option<(f64, f64)> {
-        let fitted = self.fitted_points(curve);
+        let fitted = self.fit.points(curve);
         fitted.first().or(curve.first()).copied()
     }
 
@@ -131,7 +124,7 @@ impl Drawn<'_> {
             x_scale: Scale::Log,
             y_scale: if positive { Scale::Log } else { Scale::Linear },
             series,
-            markers: Self::rings(self.fitted_points(&above), 1),
+            markers: Self::rings(self.fit.points(&above), 1),
         }
     }
 
@@ -185,7 +178,7 @@ impl Drawn<'_> {
             x_scale: Scale::Log,
             y_scale: Scale::Log,
             series,
-            markers: Self::rings(self.fitted_points(&known), 0),
+            markers: Self::rings(self.fit.points(&known), 0),
         }
     }
 }

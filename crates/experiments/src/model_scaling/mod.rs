@@ -132,6 +132,19 @@ impl Fit<'_> {
         self.regime.fitted(self.needed)
     }
 
+    /// The points of a seed-mean curve at the fitted sizes (none when the claims are not
+    /// measurable): the points the figure rings.
+    fn points(&self, curve: &[(f64, f64)]) -> Vec<(f64, f64)> {
+        match self.sizes() {
+            Some(_) => curve
+                .iter()
+                .filter(|p| self.regime.is_limited(p.0))
+                .copied()
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+
     /// The points of `curves` the claims fit: the capacity-limited sizes', or every point
     /// (only to show what a fit would read) when the claims are not measurable.
     fn curves(&self, curves: &[crate::Curve]) -> Vec<crate::Curve> {
@@ -165,8 +178,9 @@ fn claims_at(
         m.stated(),
         m.none_known(),
     );
-    let [c6, c8] = [c6, c8].map(|mut c| match fit.regime.not_measurable(fit.needed) {
-        Some(why) => crate::not_measurable(c, &why),
+    let why_not = fit.regime.not_measurable(fit.needed);
+    let [c6, c8] = [c6, c8].map(|mut c| match &why_not {
+        Some(why) => crate::not_measurable(c, why),
         None => {
             c.detail += &format!(
                 " Fitted over the capacity-limited sizes P = {} ({}).",

@@ -111,14 +111,18 @@ impl Regime {
         parts.join("; ")
     }
 
+    /// Whether the model of `p` block parameters (a curve's x) is capacity-limited.
+    pub fn is_limited(&self, p: f64) -> bool {
+        self.limited.contains(&(p as u64))
+    }
+
     /// The points of each curve (against block parameters) at capacity-limited sizes.
     pub fn restrict(&self, curves: &[crate::Curve]) -> Vec<crate::Curve> {
-        let keep = |x: &f64| self.limited.contains(&(*x as u64));
         let pick = |(x, y): &crate::Curve| -> crate::Curve {
             x.iter()
                 .copied()
                 .zip(y.iter().copied())
-                .filter(|p| keep(&p.0))
+                .filter(|p| self.is_limited(p.0))
                 .unzip()
         };
         curves.iter().map(pick).collect()
