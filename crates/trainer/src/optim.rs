@@ -18,7 +18,7 @@
 use rayon::prelude::*;
 
 use crate::engine::Layout;
-use crate::engine::isa::Isa;
+use crate::engine::isa::{Isa, with_isa};
 
 /// Elements per parallel chunk of the passes over all parameters (the gradient sum, the norm,
 /// AdamW): fixed, so sums do not depend on the thread count.
@@ -129,27 +129,11 @@ impl Update {
     /// The update of one chunk, compiled for `isa` (the same bits for every `isa`). Panics
     /// when the processor does not run `isa`.
     fn run(&self, isa: Isa, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
-        assert!(isa.detected(), "{isa:?} is not available on this processor");
-        match isa {
-            // SAFETY (both arms): the processor runs `isa` (asserted above).
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => unsafe { self.run_avx512(p, m, v, g) },
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => unsafe { self.run_avx2(p, m, v, g) },
-            _ => self.run_impl(p, m, v, g),
-        }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn run_avx2(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
-        self.run_impl(p, m, v, g);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn run_avx512(&self, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32]) {
-        self.run_impl(p, m, v, g);
+        let u = self;
+        with_isa!(
+            isa,
+            Update::run_impl(u: &Update, p: &mut [f32], m: &mut [f32], v: &mut [f32], g: &[f32])
+        );
     }
 
     #[inline(always)]

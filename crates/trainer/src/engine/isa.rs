@@ -42,3 +42,38 @@ impl Isa {
         Isa::available().last().unwrap_or(Isa::Portable)
     }
 }
+
+/// `with_isa!(isa, path::to::f(a: A, b: B) -> R)`: calls `f(a, b)` (the caller's locals `a`
+/// and `b`) compiled for `isa`, and panics when the processor does not run `isa`.
+///
+/// `f` must be `#[inline(always)]`. The macro writes one `#[target_feature]` wrapper of `f` per
+/// wide instruction set and calls the one `isa` names, so `f`'s body is inlined into, and its
+/// loops vectorised for, a function that may use those instructions (a closure would leave
+/// that inlining to LLVM's judgement, and losing it would lose the vectors silently).
+macro_rules! with_isa {
+    ($isa:expr, $($f:ident)::+ ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {{
+        let isa: $crate::engine::isa::Isa = $isa;
+        assert!(isa.detected(), "{isa:?} is not available on this processor");
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2")]
+        #[allow(clippy::too_many_arguments)] // `f`'s own arguments
+        fn avx2($($arg: $ty),*) $(-> $ret)? {
+            $($f)::+($($arg),*)
+        }
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx512f")]
+        #[allow(clippy::too_many_arguments)] // `f`'s own arguments
+        fn avx512($($arg: $ty),*) $(-> $ret)? {
+            $($f)::+($($arg),*)
+        }
+        match isa {
+            // SAFETY (both arms): the processor runs `isa` (asserted above).
+            #[cfg(target_arch = "x86_64")]
+            $crate::engine::isa::Isa::Avx512 => unsafe { avx512($($arg),*) },
+            #[cfg(target_arch = "x86_64")]
+            $crate::engine::isa::Isa::Avx2 => unsafe { avx2($($arg),*) },
+            _ => $($f)::+($($arg),*),
+        }
+    }};
+}
+pub(crate) use with_isa;

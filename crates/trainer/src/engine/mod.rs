@@ -17,7 +17,7 @@ pub(crate) mod matmul;
 
 use std::ops::Range;
 
-use isa::Isa;
+use isa::{Isa, with_isa};
 use kernels::Attention;
 use matmul::{linear, linear_backward};
 
@@ -392,28 +392,19 @@ impl Workspace {
         b: usize,
         t: usize,
     ) {
-        assert!(isa.detected(), "{isa:?} is not available on this processor");
         self.reserve(layout, b, t);
-        match isa {
-            // SAFETY (both arms): the processor runs `isa` (asserted above).
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => unsafe { self.forward_avx512(layout, p, tokens, b, t) },
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => unsafe { self.forward_avx2(layout, p, tokens, b, t) },
-            _ => self.forward_impl(layout, p, tokens, b, t),
-        }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn forward_avx2(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
-        self.forward_impl(layout, p, tokens, b, t);
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn forward_avx512(&mut self, layout: &Layout, p: &[f32], tokens: &[u32], b: usize, t: usize) {
-        self.forward_impl(layout, p, tokens, b, t);
+        let ws = self;
+        with_isa!(
+            isa,
+            Workspace::forward_impl(
+                ws: &mut Workspace,
+                layout: &Layout,
+                p: &[f32],
+                tokens: &[u32],
+                b: usize,
+                t: usize,
+            )
+        );
     }
 
     #[inline(always)]
@@ -505,47 +496,20 @@ impl Workspace {
         t: usize,
         scale: f32,
     ) -> f64 {
-        assert!(isa.detected(), "{isa:?} is not available on this processor");
-        match isa {
-            // SAFETY (both arms): the processor runs `isa` (asserted above).
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx512 => unsafe { self.backward_avx512(layout, p, tokens, targets, b, t, scale) },
-            #[cfg(target_arch = "x86_64")]
-            Isa::Avx2 => unsafe { self.backward_avx2(layout, p, tokens, targets, b, t, scale) },
-            _ => self.backward_impl(layout, p, tokens, targets, b, t, scale),
-        }
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    #[allow(clippy::too_many_arguments)]
-    fn backward_avx2(
-        &mut self,
-        layout: &Layout,
-        p: &[f32],
-        tokens: &[u32],
-        targets: &[u32],
-        b: usize,
-        t: usize,
-        scale: f32,
-    ) -> f64 {
-        self.backward_impl(layout, p, tokens, targets, b, t, scale)
-    }
-
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    #[allow(clippy::too_many_arguments)]
-    fn backward_avx512(
-        &mut self,
-        layout: &Layout,
-        p: &[f32],
-        tokens: &[u32],
-        targets: &[u32],
-        b: usize,
-        t: usize,
-        scale: f32,
-    ) -> f64 {
-        self.backward_impl(layout, p, tokens, targets, b, t, scale)
+        let ws = self;
+        with_isa!(
+            isa,
+            Workspace::backward_impl(
+                ws: &mut Workspace,
+                layout: &Layout,
+                p: &[f32],
+                tokens: &[u32],
+                targets: &[u32],
+                b: usize,
+                t: usize,
+                scale: f32,
+            ) -> f64
+        )
     }
 
     #[inline(always)]
