@@ -13,39 +13,51 @@ fn reference_slope(exact: &Curve, from: f64) -> Result<f64> {
     exact_slope(&window(std::slice::from_ref(exact), from).remove(0))
 }
 
-/// C3 (syntax): the per-seed slopes of the per-sentence syntax excess, fitted over
-/// `N >= from`, against the slope of its exact expectation `exact` over the same window
-/// (asymptotically -1: the syntax costs (d/2) log N bits in all).
-pub(super) fn c3_syntax(
-    experiment: &str,
-    label: &str,
-    (curves, exact): (&[Curve], &Curve),
-    from: f64,
-) -> Result<Claim> {
-    ExponentCheck {
-        id: "C3",
-        variant: &format!("{label} syntax"),
-        experiment,
-        fitted: "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N",
-        theory: reference_slope(exact, from)?,
-    }
-    .check(&window(curves, from))
+/// The two parts of the excess that C3 fits separately.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Part {
+    /// The syntax excess: asymptotically slope -1 per sentence (the syntax costs
+    /// (d/2) log N bits in all).
+    Syntax,
+    /// The knowledge (name + value) excess: asymptotically slope alpha - 1.
+    Knowledge,
 }
 
-/// C3 (knowledge): the per-seed slopes of the per-sentence knowledge excess, fitted over
+impl Part {
+    /// The role of the curves this part is read from.
+    pub(super) fn role(self) -> &'static str {
+        match self {
+            Part::Syntax => "syntax",
+            Part::Knowledge => "knowledge",
+        }
+    }
+
+    /// What the check fits, for its row.
+    fn fitted(self) -> &'static str {
+        match self {
+            Part::Syntax => {
+                "the per-sentence syntax excess (Bayes minus oracle bits, bin means) against N"
+            }
+            Part::Knowledge => "the per-sentence knowledge (name + value) excess against N",
+        }
+    }
+}
+
+/// C3 (one part): the per-seed slopes of the per-sentence excess of `part`, fitted over
 /// `N >= from`, against the slope of its exact expectation `exact` over the same window
-/// (asymptotically alpha - 1).
-pub(super) fn c3_knowledge(
+/// (the asymptotes, for prose, are [`asymptotes`]).
+pub(super) fn c3(
     experiment: &str,
     label: &str,
+    part: Part,
     (curves, exact): (&[Curve], &Curve),
     from: f64,
 ) -> Result<Claim> {
     ExponentCheck {
         id: "C3",
-        variant: &format!("{label} knowledge"),
+        variant: &format!("{label} {}", part.role()),
         experiment,
-        fitted: "the per-sentence knowledge (name + value) excess against N",
+        fitted: part.fitted(),
         theory: reference_slope(exact, from)?,
     }
     .check(&window(curves, from))
@@ -301,14 +313,14 @@ mod tests {
         // power law throughout: only the window decides.
         let curves = [bent(2.0, -0.9), bent(3.0, -1.1), bent(1.0, -1.0)];
         let exact = curve(5.0, -0.98);
-        let c = c3_syntax("b", "alpha=0.5", (&curves, &exact), 1e3).unwrap();
+        let c = c3("b", "alpha=0.5", Part::Syntax, (&curves, &exact), 1e3).unwrap();
         assert!((c.reference().unwrap() + 0.98).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(
             c.detail
                 .contains("(3 points per seed from x = 1000 to 1e5 (2 decades), 3 seed(s)")
         );
-        let c = c3_syntax("b", "alpha=0.5", (&curves, &exact), 10.0).unwrap();
+        let c = c3("b", "alpha=0.5", Part::Syntax, (&curves, &exact), 10.0).unwrap();
         assert_eq!(c.verdict(), Verdict::Fail);
     }
 
@@ -316,14 +328,21 @@ mod tests {
     fn c3_knowledge_compares_with_the_exact_curve_not_the_asymptote() {
         let curves = [curve(2.0, -0.515), curve(3.0, -0.525), curve(1.0, -0.52)];
         let exact = curve(4.0, -0.52);
-        let c = c3_knowledge("b", "alpha=0.5", (&curves, &exact), 10.0).unwrap();
+        let c = c3("b", "alpha=0.5", Part::Knowledge, (&curves, &exact), 10.0).unwrap();
         assert_eq!(c.variant, "alpha=0.5 knowledge");
         assert!((c.reference().unwrap() + 0.52).abs() < 1e-12);
         assert_eq!(c.verdict(), Verdict::Pass);
         // The asymptote alpha - 1 = -0.5 lies outside this interval.
         let (lo, hi) = c.interval().unwrap();
         assert!(hi < asymptotes(0.5).1 && lo < hi);
-        let one = c3_knowledge("b", "alpha=0.5", (&curves[..1], &exact), 10.0).unwrap();
+        let one = c3(
+            "b",
+            "alpha=0.5",
+            Part::Knowledge,
+            (&curves[..1], &exact),
+            10.0,
+        )
+        .unwrap();
         assert_eq!(one.verdict(), Verdict::NotMeasurable);
     }
 }

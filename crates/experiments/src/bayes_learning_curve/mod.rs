@@ -14,7 +14,7 @@ mod text;
 use self::schema::excess;
 use crate::error::Result;
 
-use self::claims::{C4Input, Settled};
+use self::claims::{C4Input, Part, Settled};
 use self::figures::RoleMeans;
 use self::params::Params;
 use super::{
@@ -23,6 +23,7 @@ use super::{
 use crate::frames::columns::{N, POINT, ROLE};
 use crate::frames::{Frame, mean_over_seeds};
 use crate::spec::{Point, Spec};
+use skm_report::Claim;
 
 pub struct BayesLearningCurve;
 
@@ -134,13 +135,11 @@ impl BayesLearningCurve {
     ) -> Result<String> {
         let label = point.label.as_str();
         let from = p.fit_from * spec.sentences as f64;
-        let role = |role: &str| -> Result<(Vec<Curve>, Curve)> {
-            Ok((curves.measured(role)?, curves.exact(role)?))
+        let c3 = |part: Part| -> Result<Claim> {
+            let (measured, exact) = (curves.measured(part.role())?, curves.exact(part.role())?);
+            claims::c3(self.name(), label, part, (&measured, &exact), from)
         };
-        let (syntax, exact) = role("syntax")?;
-        let syntax = claims::c3_syntax(self.name(), label, (&syntax, &exact), from)?;
-        let (knowledge, exact) = role("knowledge")?;
-        let knowledge = claims::c3_knowledge(self.name(), label, (&knowledge, &exact), from)?;
+        let (syntax, knowledge) = (c3(Part::Syntax)?, c3(Part::Knowledge)?);
         let (means, exact) = (curves.means(false)?, curves.means(true)?);
         let c4_input = C4Input {
             measured: settled(&means, p.floor_bits),
