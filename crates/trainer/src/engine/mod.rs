@@ -393,6 +393,7 @@ impl Workspace {
         t: usize,
     ) {
         self.reserve(layout, b, t);
+        // `self` cannot name an argument of the functions `with_isa!` declares.
         let ws = self;
         with_isa!(
             isa,
@@ -496,6 +497,7 @@ impl Workspace {
         t: usize,
         scale: f32,
     ) -> f64 {
+        // `self` cannot name an argument of the functions `with_isa!` declares.
         let ws = self;
         with_isa!(
             isa,
