@@ -60,11 +60,11 @@ fn data_flows_one_way() {
     );
 }
 
-/// The features `cargo tree` resolves for each package of `args`' build on this machine's
-/// target (one line per package and feature, the skm crates left out). The host target only:
-/// `--target all` would need the sources of every other platform's dependencies, which a fresh
-/// clone has not downloaded, and `--frozen` must not download them.
-fn resolved_features(args: &[&str]) -> std::collections::BTreeSet<String> {
+/// The lines `cargo tree --prefix none` prints for `args`' build on this machine's target (one
+/// per package, or per package and feature with `-e features`, ` (*)` trimmed). The host target
+/// only: `--target all` would need the sources of every other platform's dependencies, which a
+/// fresh clone has not downloaded, and `--frozen` must not download them.
+fn cargo_tree(args: &[&str]) -> Vec<String> {
     let output = std::process::Command::new(env!("CARGO"))
         .args(["tree", "--frozen", "--prefix", "none"])
         .args(args)
@@ -78,9 +78,43 @@ fn resolved_features(args: &[&str]) -> std::collections::BTreeSet<String> {
     );
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|l| l.contains(" feature \"") && !l.starts_with("skm-"))
         .map(|l| l.trim_end_matches(" (*)").to_string())
         .collect()
+}
+
+/// The features `cargo tree` resolves for each package of `args`' build (one line per package
+/// and feature, the skm crates left out).
+fn resolved_features(args: &[&str]) -> std::collections::BTreeSet<String> {
+    cargo_tree(args)
+        .into_iter()
+        .filter(|l| l.contains(" feature \"") && !l.starts_with("skm-"))
+        .collect()
+}
+
+/// Polars' `parquet` feature turns on its streaming engine and with it polars-io's cloud
+/// storage, an HTTP and TLS stack that nothing here uses and about a fifth of the
+/// dependencies' build; Parquet comes from polars-io's own `parquet` feature instead
+/// (ARCHITECTURE.md, Performance). A dependency that brings them back fails here.
+#[test]
+fn the_build_has_no_cloud_storage_or_network_stack() {
+    let unused = [
+        "polars-stream",
+        "object_store",
+        "reqwest",
+        "hyper",
+        "rustls",
+        "ring",
+    ];
+    let packages = cargo_tree(&["--workspace", "-e", "normal,build,dev"]);
+    let found: std::collections::BTreeSet<&str> = packages
+        .iter()
+        .filter_map(|l| l.split(' ').next())
+        .filter(|name| unused.contains(name))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the build compiles {found:?} again: which dependency's features bring them?"
+    );
 }
 
 /// `cargo xtask` builds xtask alone, `cargo test --workspace` every crate with its

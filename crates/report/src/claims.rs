@@ -11,6 +11,9 @@ use std::path::Path;
 use std::str::FromStr;
 
 use polars::prelude::*;
+use polars_io::SerReader;
+use polars_io::parquet::read::ParquetReader;
+use polars_io::parquet::write::{KeyValueMetadata, ParquetCompression, ParquetWriter};
 use serde::{Deserialize, Serialize};
 
 use crate::paper::format_number;
@@ -1001,8 +1004,7 @@ pub fn write_parquet_with_metadata(
 ) -> Result<(), ReportError> {
     let tmp = sibling(path, ".tmp");
     let file = File::create(&tmp).map_err(|e| ReportError::io(&tmp, e))?;
-    let metadata = (!metadata.is_empty())
-        .then(|| polars::io::parquet::write::KeyValueMetadata::from_static(metadata.to_vec()));
+    let metadata = (!metadata.is_empty()).then(|| KeyValueMetadata::from_static(metadata.to_vec()));
     ParquetWriter::new(file)
         .with_compression(ParquetCompression::Zstd(None))
         .with_key_value_metadata(metadata)
