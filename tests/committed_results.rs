@@ -78,7 +78,10 @@ fn the_paper_was_written_by_these_sources_and_experiment_files() {
     for (experiment, config) in &configs {
         let key = format!("config {config}, sources {sources},");
         let row = rows.get(experiment).unwrap_or_else(|| {
-            panic!("paper/index.md has no provenance row for {experiment}: {RERUN}")
+            panic!(
+                "paper/index.md has no provenance row for {experiment} (the run that wrote it \
+                 skipped it: real-text needs Debian's `bible`): {RERUN}"
+            )
         });
         assert!(
             row.starts_with(&key),
