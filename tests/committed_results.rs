@@ -19,6 +19,8 @@ use skm_pipeline::store::{SourceKey, config_hash};
 use skm_pipeline::{load_specs, workspace_root};
 use skm_trainer::DeviceKind;
 
+mod paper_links;
+
 const RERUN: &str = "rerun `cargo xtask reproduce` and commit figures/ and paper/";
 
 /// The current key of every experiment at the default profile: its config hash by name, and
@@ -95,15 +97,6 @@ fn the_paper_was_written_by_these_sources_and_experiment_files() {
     }
 }
 
-/// The figures `index.md` shows, as paths under `figures/` (`<experiment>/<stem>.svg`).
-fn linked_figures(markdown: &str) -> BTreeSet<String> {
-    markdown
-        .split("](../figures/")
-        .skip(1)
-        .filter_map(|rest| rest.split_once(')').map(|(path, _)| path.to_string()))
-        .collect()
-}
-
 /// Every file under `figures/`, as a path relative to it.
 fn figure_files(figures: &Path) -> BTreeSet<String> {
     let mut files = BTreeSet::new();
@@ -127,14 +120,23 @@ fn the_committed_figures_are_the_papers_at_the_current_configs() {
     let root = workspace_root();
     let (configs, _) = current_keys(&root);
     let markdown = std::fs::read_to_string(root.join("paper/index.md")).expect("paper/index.md");
-    let linked = linked_figures(&markdown);
-    assert!(!linked.is_empty(), "paper/index.md links no figure");
+    // The figures `index.md` shows, as paths under `figures/` (`<experiment>/<stem>.svg`).
+    let linked: BTreeSet<String> = paper_links::svg_links(&markdown)
+        .into_iter()
+        .map(|link| {
+            let path = link.strip_prefix("../figures/");
+            let path =
+                path.unwrap_or_else(|| panic!("paper/index.md shows {link}, not in figures/"));
+            path.to_string()
+        })
+        .collect();
+    assert!(!linked.is_empty(), "paper/index.md shows no figure");
     let expected: BTreeSet<String> = linked
         .iter()
         .flat_map(|svg| {
-            let stem = svg.strip_suffix(".svg").unwrap_or_else(|| {
-                panic!("paper/index.md links figures/{svg}, which is not an SVG")
-            });
+            let stem = svg
+                .strip_suffix(".svg")
+                .expect("svg_links returns SVG links");
             [svg.clone(), format!("{stem}.png")]
         })
         .collect();

@@ -12,6 +12,7 @@ use skm_report::{Claim, read_parquet};
 /// The paper of the shared smoke run, opened in headless Chromium.
 #[path = "paper_in_browser.rs"]
 mod paper_in_browser;
+mod paper_links;
 
 fn options(out: &Path, force: bool) -> Reproduce {
     Reproduce {

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::paper_links::svg_links;
+
 const NOT_FOUND: &str = "chromium not found: install Debian's chromium (sudo apt-get install chromium) to run this check";
 
 /// Without Chromium the checks are skipped with the install hint, except under
@@ -103,19 +105,6 @@ fn with_figure_check(html: &str) -> String {
         check_element(HTML_CHECK),
         &html[at..]
     )
-}
-
-/// The targets of the Markdown image links `![alt](path.svg)`, in order. The alt text may
-/// hold parentheses but no brackets, so the link is the last `](` of its line.
-fn svg_links(md: &str) -> Vec<String> {
-    md.lines()
-        .filter(|line| line.starts_with("!["))
-        .filter_map(|line| {
-            let (_, rest) = line.rsplit_once("](")?;
-            let path = rest.strip_suffix(')')?;
-            path.ends_with(".svg").then(|| path.to_string())
-        })
-        .collect()
 }
 
 /// A page with one `<img>` per path, relative to the page.
