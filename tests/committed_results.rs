@@ -6,7 +6,7 @@
 //!   sources (the run's cache key, `skm_pipeline::store`), so a change to the code or to an
 //!   experiment file without a rerun fails here;
 //! - `figures/` holds exactly the figures the paper shows, each SVG with its PNG, and every
-//!   SVG is stamped with its experiment's current config hash.
+//!   SVG and PNG is stamped with its experiment's current config hash.
 //!
 //! After such a change: `cargo xtask reproduce` (a rerun reuses every model whose training
 //! code did not change), then commit `figures/` and `paper/`.
@@ -15,33 +15,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use skm_experiments::spec::ProfileName;
-use skm_pipeline::store::{SourceKey, config_hash};
-use skm_pipeline::{load_specs, workspace_root};
+use skm_pipeline::paper::{PNG_STAMP_KEYWORD, stamp_key};
+use skm_pipeline::store::SourceKey;
+use skm_pipeline::{config_hashes, workspace_root};
+use skm_report::png_text;
 use skm_trainer::DeviceKind;
 
 mod paper_links;
 
 const RERUN: &str = "rerun `cargo xtask reproduce` and commit figures/ and paper/";
 
-/// The current key of every experiment at the default profile: its config hash by name, and
-/// the sources' hash that every run shares.
+/// The current key of every experiment at the default profile, which trains on the CPU:
+/// its config hash by name, and the sources' hash that every run shares.
 fn current_keys(root: &Path) -> (BTreeMap<String, String>, String) {
     let experiments = root.join("experiments");
     let sources = SourceKey::of(root, &experiments)
         .expect("hashing the sources")
         .hash();
-    let specs = load_specs(&experiments, ProfileName::Default, &[])
+    let configs = config_hashes(&experiments, ProfileName::Default, DeviceKind::Cpu)
         .expect("loading the experiment files at the default profile");
-    let configs = specs
-        .into_iter()
-        .map(|(mut spec, _)| {
-            // As `reproduce` does: the default profile trains on the CPU.
-            spec.set_device(DeviceKind::Cpu);
-            let (hash, _) = config_hash(&spec).expect("hashing a config");
-            (spec.experiment, hash)
-        })
-        .collect();
-    (configs, sources)
+    (configs.into_iter().collect(), sources)
 }
 
 /// The provenance rows of the paper's Markdown: the row's value by its first cell, for the
@@ -153,13 +146,22 @@ fn the_committed_figures_are_the_papers_at_the_current_configs() {
         let config = configs
             .get(experiment)
             .unwrap_or_else(|| panic!("figures/{svg}: no experiment named {experiment}"));
-        let stamp =
-            format!("<metadata>skm experiment={experiment} profile=default config_hash={config} ");
+        // The stamp goes on with the seeds and the git revision, which are not keys.
+        let key = format!("{} ", stamp_key(experiment, "default", config));
         let text = std::fs::read_to_string(root.join("figures").join(svg)).expect("an SVG");
         let stamps = text.matches("<metadata>").count();
+        let stamp = format!("<metadata>skm {key}");
         assert!(
             stamps > 0 && text.matches(&stamp).count() == stamps,
             "figures/{svg} is not stamped `{stamp}` in each of its {stamps} panel(s): {RERUN}"
+        );
+        let png = svg.strip_suffix(".svg").expect("an SVG link").to_string() + ".png";
+        let bytes = std::fs::read(root.join("figures").join(&png)).expect("a PNG");
+        let stamps = png_text::texts(&bytes, PNG_STAMP_KEYWORD)
+            .unwrap_or_else(|e| panic!("figures/{png} is not a sound PNG: {e}"));
+        assert!(
+            matches!(stamps.as_slice(), [stamp] if stamp.starts_with(&key)),
+            "figures/{png} is stamped {stamps:?}, not once with `{key}`: {RERUN}"
         );
     }
 }

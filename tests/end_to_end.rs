@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use skm_experiments::spec::ProfileName;
+use skm_pipeline::paper::PNG_STAMP_KEYWORD;
 use skm_pipeline::{Reproduce, workspace_root};
-use skm_report::{Claim, read_parquet};
+use skm_report::{Claim, png_text, read_parquet};
 
 /// The paper of the shared smoke run, opened in headless Chromium.
 #[path = "paper_in_browser.rs"]
@@ -107,11 +108,22 @@ fn smoke_run_writes_every_artifact() {
                 .iter()
                 .any(|p| p.extension().is_some_and(|e| e == "svg"))
         );
-        assert!(
-            figures
-                .iter()
-                .any(|p| p.extension().is_some_and(|e| e == "png"))
-        );
+        let pngs: Vec<_> = figures
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            .collect();
+        assert!(!pngs.is_empty());
+        // Each PNG records its run, as its SVG does.
+        let key = format!("experiment={experiment} profile=smoke config_hash=");
+        for png in pngs {
+            let bytes = std::fs::read(png).unwrap();
+            let stamps = png_text::texts(&bytes, PNG_STAMP_KEYWORD).unwrap();
+            assert!(
+                matches!(stamps.as_slice(), [s] if s.starts_with(&key) && s.contains(" seeds=")),
+                "{}: {stamps:?}",
+                png.display()
+            );
+        }
     }
     // No temporary directory is left behind.
     for dir in ["runs", "figures", "checkpoints"] {

@@ -136,19 +136,20 @@ pub trait Experiment: Sync {
 
 /// Completes the scope of each of `claims` of `experiment`: the stream length and seeds of
 /// `spec`, then what the claim's own fit set (its decades, if any), then the regime:
-/// "N = 1e6 sentences, 8 seeds, fit over 2.75 decades; the Bayes learner on ...".
+/// "N = 1e6 sentences, 8 seeds, fit over 2.75 decades; the Bayes learner on ...". An
+/// experiment on a real corpus counts lines and no seeds (a text has none; its regime names
+/// the corpus): "N = 3.11e4 lines; the words of one real corpus, no learner".
 pub fn scope_claims(experiment: &dyn Experiment, spec: &Spec, claims: &mut [Claim]) {
     let seeds = spec.seeds.len();
-    let stream = format!(
-        "N = {} {}, {seeds} seed{}",
-        num(spec.sentences as f64),
-        if experiment.text_source(spec).ok().flatten().is_some() {
-            "lines"
-        } else {
-            "sentences"
-        },
-        if seeds == 1 { "" } else { "s" },
-    );
+    let length = num(spec.sentences as f64);
+    let stream = if experiment.text_source(spec).ok().flatten().is_some() {
+        format!("N = {length} lines")
+    } else {
+        format!(
+            "N = {length} sentences, {seeds} seed{}",
+            if seeds == 1 { "" } else { "s" }
+        )
+    };
     let regime = experiment.regime(spec);
     for claim in claims {
         claim.scope = scoped(&stream, &claim.scope, &regime);

@@ -178,6 +178,22 @@ fn specs_against(
     Ok(loaded)
 }
 
+/// The config hash of each experiment's run at `profile` on `device`, by name in the
+/// registry's order: with the sources' hash ([`SourceKey::hash`]), the key `reproduce`
+/// looks its runs up by ([`store::run_config`]).
+pub fn config_hashes(
+    experiments_dir: &Path,
+    profile: ProfileName,
+    device: DeviceKind,
+) -> Result<Vec<(String, String)>> {
+    let mut hashes = Vec::new();
+    for (mut spec, _) in load_specs(experiments_dir, profile, &[])? {
+        let (hash, _) = store::run_config(&mut spec, device)?;
+        hashes.push((spec.experiment, hash));
+    }
+    Ok(hashes)
+}
+
 /// Runs (or reuses) every selected experiment, renders the figures, and writes the claim
 /// table and the paper when every experiment has a current run (see [`paper::write`]).
 /// Returns the claims of the selected experiments. Every input is checked before anything
@@ -216,8 +232,8 @@ pub fn reproduce(options: &Reproduce) -> Result<Vec<Claim>> {
         cache,
     };
     for (spec, experiment) in &mut specs {
-        spec.set_device(options.device);
-        runner.run(spec, experiment.as_ref())?;
+        let key = store::run_config(spec, options.device)?;
+        runner.run(spec, experiment.as_ref(), key)?;
     }
     if options.only.is_empty() {
         // Every model of every experiment is now finished: a partial run left is of a recipe
@@ -248,8 +264,13 @@ struct Runner<'a> {
 impl Runner<'_> {
     /// Computes `experiment` unless a current run exists (and `--force` is off) or it cannot
     /// run on this machine (its corpus program is missing: skipped with the reason).
-    fn run(&self, spec: &Spec, experiment: &dyn Experiment) -> Result<()> {
-        let (hash, config) = store::config_hash(spec)?;
+    /// `(hash, config)` is the spec's [`store::run_config`].
+    fn run(
+        &self,
+        spec: &Spec,
+        experiment: &dyn Experiment,
+        (hash, config): (String, String),
+    ) -> Result<()> {
         let dir = self.layout.run_dir(&spec.experiment);
         match store::run_status(&dir, &hash, &self.source_hash) {
             RunStatus::Current(previous) if !self.options.force => {

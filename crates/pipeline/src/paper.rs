@@ -125,8 +125,7 @@ fn analysed(
 ) -> Result<Outcome> {
     let path = experiments_dir.join(format!("{}.toml", experiment.name()));
     let mut spec = crate::load::load(&path, layout.profile)?;
-    spec.set_device(device);
-    let (hash, _) = store::config_hash(&spec)?;
+    let (hash, _) = store::run_config(&mut spec, device)?;
     let dir = layout.run_dir(&spec.experiment);
     let provenance = match store::run_status(&dir, &hash, source_hash) {
         RunStatus::Current(provenance) => provenance,
@@ -218,7 +217,8 @@ fn render_figures(
     let rendered = analysis.figures.iter().try_for_each(|figure| {
         render_panels_files(&figure.panels, &tmp.join(&figure.stem))
             .with_context(|| format!("rendering {experiment}/{}", figure.stem))?;
-        stamp_svg(&tmp.join(format!("{}.svg", figure.stem)), provenance)
+        stamp_svg(&tmp.join(format!("{}.svg", figure.stem)), provenance)?;
+        stamp_png(&tmp.join(format!("{}.png", figure.stem)), provenance)
     });
     if let Err(error) = rendered {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -232,6 +232,33 @@ fn render_figures(
         .with_context(|| format!("moving {} to {}", tmp.display(), target.display()))
 }
 
+/// The part of a figure's stamp that keys it: `experiment=<name> profile=<profile>
+/// config_hash=<hash>`. The whole stamp ([`stamp`]) goes on with the seeds and the git
+/// revision, which are not part of a run's key.
+pub fn stamp_key(experiment: &str, profile: &str, config_hash: &str) -> String {
+    format!("experiment={experiment} profile={profile} config_hash={config_hash}")
+}
+
+/// The provenance every figure file records: [`stamp_key`], then `seeds=<s1,s2,...>
+/// git_revision=<revision>`.
+pub fn stamp(provenance: &Provenance) -> String {
+    let seeds: Vec<String> = provenance.seeds.iter().map(u64::to_string).collect();
+    format!(
+        "{} seeds={} git_revision={}",
+        stamp_key(
+            &provenance.experiment,
+            &provenance.profile,
+            &provenance.config_hash
+        ),
+        seeds.join(","),
+        provenance.git_revision
+    )
+}
+
+/// The keyword of the PNG text chunk that holds a figure's [`stamp`] (its SVG holds
+/// `<metadata>skm <stamp></metadata>`).
+pub const PNG_STAMP_KEYWORD: &str = "skm";
+
 /// Records the run's provenance inside the SVG, as a `<metadata>` element.
 fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
     let svg =
@@ -239,19 +266,27 @@ fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
     let Some(end) = svg.find('>') else {
         bail!(Failed, "{}: not an SVG document", path.display());
     };
-    let seeds: Vec<String> = provenance.seeds.iter().map(u64::to_string).collect();
     let stamped = format!(
-        "{}\n<metadata>skm experiment={} profile={} config_hash={} seeds={} git_revision={}</metadata>{}",
+        "{}\n<metadata>skm {}</metadata>{}",
         &svg[..=end],
-        provenance.experiment,
-        provenance.profile,
-        provenance.config_hash,
-        seeds.join(","),
-        provenance.git_revision,
+        stamp(provenance),
         &svg[end + 1..]
     );
-    let tmp = path.with_file_name(".skm-stamp.svg.tmp");
-    std::fs::write(&tmp, stamped).with_context(|| format!("writing {}", tmp.display()))?;
+    replace_file(path, stamped.as_bytes())
+}
+
+/// Records the run's provenance inside the PNG, as a text chunk named [`PNG_STAMP_KEYWORD`].
+fn stamp_png(path: &Path, provenance: &Provenance) -> Result<()> {
+    let png = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let stamped = skm_report::png_text::with_text(&png, PNG_STAMP_KEYWORD, &stamp(provenance))
+        .with_context(|| format!("stamping {}", path.display()))?;
+    replace_file(path, &stamped)
+}
+
+/// Replaces the file `path` by `bytes`, through a temporary file beside it.
+fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_file_name(".skm-stamp.tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
 }
 

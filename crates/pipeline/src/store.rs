@@ -474,6 +474,14 @@ pub fn config_hash(spec: &Spec) -> Result<(String, String)> {
     Ok((hash_text(&text), text))
 }
 
+/// The config part of the key of `spec`'s run on `device`: sets the spec's device (a model
+/// trained on the GPU is another recipe) and returns its [`config_hash`] and config text.
+/// `reproduce`, the paper and the test of the committed results all key runs through it.
+pub fn run_config(spec: &mut Spec, device: DeviceKind) -> Result<(String, String)> {
+    spec.set_device(device);
+    config_hash(spec)
+}
+
 /// Reads every frame a finished run recorded in its provenance, except the sentences; an
 /// error names the frame that cannot be read.
 pub fn read_frames(dir: &Path, provenance: &Provenance) -> Result<BTreeMap<String, DataFrame>> {

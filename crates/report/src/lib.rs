@@ -6,7 +6,8 @@
 //! * power-law fits and rank correlation ([`fit`]),
 //! * typed checks of the paper's claims, each an estimate judged by a rule (PASS, FAIL
 //!   or NOT MEASURABLE), and their flat Parquet table ([`claims`]),
-//! * figures rendered to SVG and PNG from a declarative description ([`figure`]),
+//! * figures rendered to SVG and PNG from a declarative description ([`figure`]), and the
+//!   text chunks a PNG carries its provenance in ([`png_text`]),
 //! * a Markdown and a self-contained HTML report ([`paper`]).
 //!
 //! It deliberately contains no experiment logic (it never generates data or
@@ -23,6 +24,7 @@ pub mod claims;
 pub mod figure;
 pub mod fit;
 pub mod paper;
+pub mod png_text;
 
 pub use claims::{
     CLAIM_COLUMNS, Claim, Estimate, Judgement, Rule, Side, Verdict, claims_frame,
