@@ -222,6 +222,19 @@ fn claim_table_lists_every_claim_of_the_experiments() {
             assert!(lo <= hi, "{id} {variant}: interval [{lo}, {hi}]");
         }
         assert!(!claim.detail.is_empty());
+        // The scope starts with the stream: sentences and seeds, or a real corpus's lines
+        // (a text has no seed).
+        let stream = match claim.experiment.as_str() {
+            "real-text" => " lines; ",
+            _ => " sentences, ",
+        };
+        assert!(
+            claim.scope.starts_with("N = ")
+                && claim.scope.contains(stream)
+                && claim.scope.contains(" seed") == (stream == " sentences, "),
+            "{id} {variant}: scope {:?}",
+            claim.scope
+        );
     }
     // The paper states every claim of the catalog once, before the sections.
     let paper = std::fs::read_to_string(out.join("results/smoke/paper/index.md")).unwrap();
