@@ -90,6 +90,14 @@ fn the_paper_was_written_by_these_sources_and_experiment_files() {
     }
 }
 
+/// The PNG drawn beside the SVG figure `svg` (`<experiment>/<stem>.svg`).
+fn png_beside(svg: &str) -> String {
+    let stem = svg
+        .strip_suffix(".svg")
+        .expect("svg_links returns SVG links");
+    format!("{stem}.png")
+}
+
 /// Every file under `figures/`, as a path relative to it.
 fn figure_files(figures: &Path) -> BTreeSet<String> {
     let mut files = BTreeSet::new();
@@ -126,12 +134,7 @@ fn the_committed_figures_are_the_papers_at_the_current_configs() {
     assert!(!linked.is_empty(), "paper/index.md shows no figure");
     let expected: BTreeSet<String> = linked
         .iter()
-        .flat_map(|svg| {
-            let stem = svg
-                .strip_suffix(".svg")
-                .expect("svg_links returns SVG links");
-            [svg.clone(), format!("{stem}.png")]
-        })
+        .flat_map(|svg| [svg.clone(), png_beside(svg)])
         .collect();
     let files = figure_files(&root.join("figures"));
     let missing: Vec<_> = expected.difference(&files).collect();
@@ -155,7 +158,7 @@ fn the_committed_figures_are_the_papers_at_the_current_configs() {
             stamps > 0 && text.matches(&stamp).count() == stamps,
             "figures/{svg} is not stamped `{stamp}` in each of its {stamps} panel(s): {RERUN}"
         );
-        let png = svg.strip_suffix(".svg").expect("an SVG link").to_string() + ".png";
+        let png = png_beside(svg);
         let bytes = std::fs::read(root.join("figures").join(&png)).expect("a PNG");
         let stamps = png_text::texts(&bytes, PNG_STAMP_KEYWORD)
             .unwrap_or_else(|e| panic!("figures/{png} is not a sound PNG: {e}"));
