@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use skm_experiments::spec::ProfileName;
-use skm_pipeline::paper::{PNG_STAMP_KEYWORD, stamp_key};
+use skm_pipeline::paper::{STAMP_NAME, stamp_key};
 use skm_pipeline::store::SourceKey;
 use skm_pipeline::{config_hashes, workspace_root};
 use skm_report::png_text;
@@ -160,7 +160,7 @@ fn the_committed_figures_are_the_papers_at_the_current_configs() {
         );
         let png = png_beside(svg);
         let bytes = std::fs::read(root.join("figures").join(&png)).expect("a PNG");
-        let stamps = png_text::texts(&bytes, PNG_STAMP_KEYWORD)
+        let stamps = png_text::texts(&bytes, STAMP_NAME)
             .unwrap_or_else(|e| panic!("figures/{png} is not a sound PNG: {e}"));
         assert!(
             matches!(stamps.as_slice(), [stamp] if stamp.starts_with(&key)),

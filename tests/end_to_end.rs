@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use skm_experiments::spec::ProfileName;
-use skm_pipeline::paper::PNG_STAMP_KEYWORD;
+use skm_pipeline::paper::STAMP_NAME;
 use skm_pipeline::{Reproduce, workspace_root};
 use skm_report::{Claim, png_text, read_parquet};
 
@@ -117,7 +117,7 @@ fn smoke_run_writes_every_artifact() {
         let key = format!("experiment={experiment} profile=smoke config_hash=");
         for png in pngs {
             let bytes = std::fs::read(png).unwrap();
-            let stamps = png_text::texts(&bytes, PNG_STAMP_KEYWORD).unwrap();
+            let stamps = png_text::texts(&bytes, STAMP_NAME).unwrap();
             assert!(
                 matches!(stamps.as_slice(), [s] if s.starts_with(&key) && s.contains(" seeds=")),
                 "{}: {stamps:?}",

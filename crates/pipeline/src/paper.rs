@@ -255,9 +255,9 @@ pub fn stamp(provenance: &Provenance) -> String {
     )
 }
 
-/// The keyword of the PNG text chunk that holds a figure's [`stamp`] (its SVG holds
-/// `<metadata>skm <stamp></metadata>`).
-pub const PNG_STAMP_KEYWORD: &str = "skm";
+/// The name a figure's [`stamp`] goes under: its SVG holds `<metadata>skm <stamp></metadata>`,
+/// its PNG a text chunk with this keyword.
+pub const STAMP_NAME: &str = "skm";
 
 /// Records the run's provenance inside the SVG, as a `<metadata>` element.
 fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
@@ -267,7 +267,7 @@ fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
         bail!(Failed, "{}: not an SVG document", path.display());
     };
     let stamped = format!(
-        "{}\n<metadata>skm {}</metadata>{}",
+        "{}\n<metadata>{STAMP_NAME} {}</metadata>{}",
         &svg[..=end],
         stamp(provenance),
         &svg[end + 1..]
@@ -275,10 +275,10 @@ fn stamp_svg(path: &Path, provenance: &Provenance) -> Result<()> {
     replace_file(path, stamped.as_bytes())
 }
 
-/// Records the run's provenance inside the PNG, as a text chunk named [`PNG_STAMP_KEYWORD`].
+/// Records the run's provenance inside the PNG, as a text chunk named [`STAMP_NAME`].
 fn stamp_png(path: &Path, provenance: &Provenance) -> Result<()> {
     let png = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let stamped = skm_report::png_text::with_text(&png, PNG_STAMP_KEYWORD, &stamp(provenance))
+    let stamped = skm_report::png_text::with_text(&png, STAMP_NAME, &stamp(provenance))
         .with_context(|| format!("stamping {}", path.display()))?;
     replace_file(path, &stamped)
 }
