@@ -636,6 +636,22 @@ impl Claim {
         self.judgement.reason()
     }
 
+    /// Why the rule could not decide although something was measured (an interval across a
+    /// threshold, a single run against a reference); `None` when it decided, or when the
+    /// estimate itself is not measurable (its [`Claim::estimate_text`] gives that reason).
+    pub fn undecided_reason(&self) -> Option<&str> {
+        self.estimate.value().and(self.reason())
+    }
+
+    /// The verdict in words: "PASS", "FAIL", "NOT MEASURABLE", or "NOT MEASURABLE: reason"
+    /// with the [`Claim::undecided_reason`].
+    pub fn verdict_text(&self) -> String {
+        match self.undecided_reason() {
+            Some(reason) => format!("{}: {reason}", self.verdict()),
+            None => self.verdict().to_string(),
+        }
+    }
+
     /// The measured value, or the bound when only a bound is known; `None` when not
     /// measurable.
     pub fn measured(&self) -> Option<f64> {
@@ -1381,6 +1397,34 @@ mod tests {
         for v in [Pass, Fail, Nm] {
             assert_eq!(v.as_str().parse::<Verdict>().unwrap(), v);
         }
+    }
+
+    #[test]
+    fn verdict_text_gives_the_rules_reason_once() {
+        let claim = |e: Estimate, r: Rule| Claim::judged("C1", "", "x", "s", e, r, "d");
+        assert_eq!(
+            claim(interval(2.5, 2.1, 2.9), AT_LEAST).verdict_text(),
+            "PASS"
+        );
+        assert_eq!(
+            claim(interval(1.5, 1.1, 1.9), AT_LEAST).verdict_text(),
+            "FAIL"
+        );
+        // Measured, but the interval lies across the threshold: the reason is the rule's.
+        assert_eq!(
+            claim(interval(2.0, 1.5, 2.5), AT_LEAST).verdict_text(),
+            "NOT MEASURABLE: the interval [1.5, 2.5] straddles the threshold 2: the data cannot \
+             tell on which side the value lies"
+        );
+        assert_eq!(
+            claim(single(0.5), INSIDE).verdict_text(),
+            "NOT MEASURABLE: a single run has no interval to contain the reference"
+        );
+        // Not measured: the estimate's text already says why.
+        assert_eq!(
+            claim(unmeasured(), AT_LEAST).verdict_text(),
+            "NOT MEASURABLE"
+        );
     }
 
     /// One claim of every estimate kind and every rule kind, and a NaN value.

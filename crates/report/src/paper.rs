@@ -151,7 +151,7 @@ fn claim_cells(c: &Claim) -> [String; 7] {
         c.statement.clone(),
         c.estimate_text(),
         c.rule_text(),
-        c.verdict().to_string(),
+        c.verdict_text(),
     ]
 }
 

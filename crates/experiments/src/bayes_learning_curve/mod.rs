@@ -23,7 +23,7 @@ use super::{
 use crate::frames::columns::{N, POINT, ROLE};
 use crate::frames::{Frame, mean_over_seeds};
 use crate::spec::{Point, Spec};
-use skm_report::Claim;
+use skm_report::{Claim, Estimate};
 
 pub struct BayesLearningCurve;
 
@@ -43,12 +43,16 @@ impl Experiment for BayesLearningCurve {
     fn analyse(&self, spec: &Spec, frames: &Frames) -> Result<Analysis> {
         let p: Params = spec.analysis()?;
         let mut analysis = Analysis::default();
-        let mut prose = Vec::new();
+        let (mut prose, mut syntax) = (Vec::new(), Vec::new());
         for point in &spec.points {
             let curves = PointCurves::of(frames, &point.label)?;
-            prose.push(self.analyse_point(spec, &p, point, &curves, &mut analysis)?);
+            let (paragraph, syntax_estimate) =
+                self.analyse_point(spec, &p, point, &curves, &mut analysis)?;
+            prose.push(paragraph);
+            syntax.push(syntax_estimate);
         }
-        analysis.body = text::body(spec, &prose);
+        let shared_syntax = syntax.len() > 1 && syntax.windows(2).all(|w| w[0] == w[1]);
+        analysis.body = text::body(spec, &prose, shared_syntax);
         Ok(analysis)
     }
 
@@ -124,7 +128,8 @@ fn settled(means: &RoleMeans, floor_bits: f64) -> Settled {
 }
 
 impl BayesLearningCurve {
-    /// The claims and figure of one point, into `analysis`; its paragraph.
+    /// The claims and figure of one point, into `analysis`; its paragraph and its syntax
+    /// estimate (C3 syntax).
     fn analyse_point(
         &self,
         spec: &Spec,
@@ -132,7 +137,7 @@ impl BayesLearningCurve {
         point: &Point,
         curves: &PointCurves,
         analysis: &mut Analysis,
-    ) -> Result<String> {
+    ) -> Result<(String, Estimate)> {
         let label = point.label.as_str();
         let from = p.fit_from * spec.sentences as f64;
         let c3 = |part: Part| -> Result<Claim> {
@@ -157,7 +162,8 @@ impl BayesLearningCurve {
         );
         let figure = figures::figure(spec, p, label, (&means, &exact));
         analysis.figures.push(figure);
+        let syntax_estimate = syntax.estimate().clone();
         analysis.claims.extend([syntax, knowledge, c4]);
-        Ok(paragraph)
+        Ok((paragraph, syntax_estimate))
     }
 }

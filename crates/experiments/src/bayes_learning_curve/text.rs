@@ -31,11 +31,22 @@ pub(super) fn point_paragraph(
     )
 }
 
-/// The section: the theory and the setup, then the paragraphs of every point.
-pub(super) fn body(spec: &Spec, prose: &[String]) -> String {
+/// The section: the theory and the setup, then the paragraphs of every point;
+/// `shared_syntax` when every point's syntax estimate is the same.
+pub(super) fn body(spec: &Spec, prose: &[String], shared_syntax: bool) -> String {
     let (sentences, seeds, points) = (spec.sentences, spec.seeds.len(), spec.point_labels());
-    let paragraphs = prose.join("\n\n");
+    let mut paragraphs = prose.join("\n\n");
+    if shared_syntax {
+        paragraphs.push_str(&format!("\n\n{}", shared_syntax_note(prose.len())));
+    }
     format!(
         "The Bayes learner knows the model class but not its parameters. Its redundancy over the oracle splits: the syntax has d = A(T-1) parameters, so it costs about (d/2) log N bits in all and d/(2N ln 2) per sentence; knowledge keeps arriving, at a per-sentence cost ~ N^(alpha-1). Both are asymptotes. The references are exact instead: the expected excess of each role after N sentences, with no fitted constant (frame `theory_excess`): the Dirichlet-multinomial redundancy of the templates, the first statements of facts from the expected frequency spectrum of the Pitman-Yor process, and its exchangeable partition probability for the names. We code {sentences} sentences for each of {seeds} seed(s) at {points}, average the per-sentence excess over log-spaced bins, and compare each fitted slope, and the gap between the N at which syntax and knowledge settle, with the same statistic on the exact curves.\n\n{paragraphs}"
+    )
+}
+
+/// Why the syntax rows of `points` points are the same numbers.
+fn shared_syntax_note(points: usize) -> String {
+    format!(
+        "The syntax rows of the {points} points are the same numbers, and so is where syntax settles: each seed draws the attributes, templates and fillers from a random stream of its own, apart from the entities, so points that share the syntax model and the seeds share the syntax stream. They are one measurement, not {points} agreeing ones."
     )
 }

@@ -78,7 +78,7 @@ pub(super) fn point_paragraphs(t: &PointText, p: &Params) -> [String; 4] {
     [
         setup_paragraph(t),
         format_paragraph(t, p),
-        forgetting_paragraph(t),
+        forgetting_paragraph(t, p),
         hallucination_paragraph(t),
     ]
 }
@@ -131,16 +131,21 @@ fn format_paragraph(t: &PointText, p: &Params) -> String {
     )
 }
 
-fn forgetting_paragraph(t: &PointText) -> String {
+fn forgetting_paragraph(t: &PointText, p: &Params) -> String {
     let ForgettingText {
         list_u,
         list_k,
         lost_u,
         lost_k,
     } = t.forgetting;
-    let verdict = t.claims[1].verdict();
+    let claim = t.claims[1];
+    let (estimate, verdict) = (claim.estimate_text(), claim.verdict());
+    let because = claim
+        .undecided_reason()
+        .map_or_else(String::new, |r| format!(": {r}"));
+    let threshold = p.min_difference;
     format!(
-        "Forgetting: template accuracy of held-out facts before -> after tuning, unknown arm: {list_u}; known arm: {list_k}. Unknown arm: {lost_u}; known arm: {lost_k}. C10 (forgetting) **{verdict}**."
+        "Forgetting: template accuracy of held-out facts before -> after tuning, unknown arm: {list_u}; known arm: {list_k}. Unknown arm: {lost_u}; known arm: {lost_k}. The rarest bucket's share lost minus the most frequent's, in the unknown arm: {estimate}, PASS when at least {threshold} (all of an interval): C10 (forgetting) **{verdict}**{because}."
     )
 }
 
@@ -290,7 +295,7 @@ pub(super) fn forgetting_detail(p: &Params, t: &ForgettingText) -> String {
     let (min_accuracy, min_difference) = (p.forgetting_min_accuracy, p.min_difference);
     let min_probes = p.forgetting_min_probes;
     format!(
-        "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({list_u}): of the buckets with {min_probes} or more probes and accuracy >= {min_accuracy} before, the rarest and the most frequent: {lost_u}; measured = the rarer's share lost minus the frequent's; PASS when >= {min_difference}. Known arm ({list_k}): {lost_k}."
+        "Unknown arm, template probes of held-out facts by expected exposures, accuracy before -> after tuning ({list_u}): of the buckets with {min_probes} or more probes and accuracy >= {min_accuracy} before, the rarest and the most frequent: {lost_u}; measured = the rarer's share lost minus the frequent's; PASS when >= {min_difference} (with an interval, all of it). Known arm ({list_k}): {lost_k}."
     )
 }
 
@@ -300,7 +305,7 @@ pub(super) fn hallucination_detail(p: &Params, r: &Relapse, by_seed: &[f64]) -> 
         (r.known_facts, r.heldout_facts, p.min_difference);
     let by_seed: Vec<String> = by_seed.iter().map(|&d| num(d)).collect();
     format!(
-        "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes over all seeds), asked in QA format after {last_step} tuning steps: hallucinated (a wrong value of the attribute) {h_u} after tuning on unknown facts, {h_k} after tuning on known facts (correct: {c_u} and {c_k}; all seeds pooled); measured = the difference in each seed ({by_seed}), and their mean; PASS when the mean is >= {min_difference}.",
+        "Held-out facts the model knew before tuning (template probe correct; {known_facts} of {heldout_facts} probes over all seeds), asked in QA format after {last_step} tuning steps: hallucinated (a wrong value of the attribute) {h_u} after tuning on unknown facts, {h_k} after tuning on known facts (correct: {c_u} and {c_k}; all seeds pooled); measured = the difference in each seed ({by_seed}), and their mean; PASS when the mean is >= {min_difference} (with its interval, all of it).",
         by_seed = by_seed.join(", "),
         last_step = num(r.last_step),
         h_u = num(r.hallucinated.0),
