@@ -24,8 +24,8 @@ pub(super) struct PointCurves {
     /// The Bayes learner's seed-mean excess, and its log-log fit when there is one.
     pub bayes: Vec<(f64, f64)>,
     pub bayes_fit: Option<LogLogFit>,
-    /// The step of each kept checkpoint.
-    pub kept: Vec<f64>,
+    /// The step of each kept checkpoint against N, one curve per seed.
+    pub kept: Vec<Curve>,
     /// The N whose run spent the whole step budget, formatted.
     pub budget_limited: Vec<String>,
     /// The transformer's seed-mean excess by role: syntax, name, value.
@@ -60,7 +60,7 @@ impl PointCurves {
             seeds,
             bayes,
             bayes_fit,
-            kept: floats(&all, KEPT_STEP)?,
+            kept: curves_by_seed(&all, SENTENCES, KEPT_STEP)?,
             budget_limited: budget_limited(&steps, &sentences, budget),
             roles,
         })

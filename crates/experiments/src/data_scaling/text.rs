@@ -23,8 +23,11 @@ pub(super) fn point_paragraph(
         .map(|(&(n, t), &(_, b))| format!("N = {}: {} (Bayes {})", num(n), num(t), num(b)))
         .collect::<Vec<_>>()
         .join("; ");
-    let kept = curves.kept.iter().map(|s| num(*s)).collect::<Vec<_>>();
-    let kept = kept.join(", ");
+    let seed_steps = |(_, steps): &(Vec<f64>, Vec<f64>)| {
+        steps.iter().map(|s| num(*s)).collect::<Vec<_>>().join(", ")
+    };
+    let kept = curves.kept.iter().map(seed_steps).collect::<Vec<_>>();
+    let kept = kept.join("; ");
     let (n_min, n_max) = curves.n_range();
     let (n_min, n_max) = (num(n_min), num(n_max));
     let stopping = if curves.budget_limited.is_empty() {
@@ -46,7 +49,7 @@ pub(super) fn point_paragraph(
     let (knowledge_slope, knowledge_verdict) = (knowledge.estimate_text(), knowledge.verdict());
     let (ratio_slope, ratio_verdict) = (ratio.estimate_text(), ratio.verdict());
     format!(
-        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against {exact}, the slope of the Bayes learner's exact expected excess over the same N (asymptotically alpha - 1 = {theory}); the measured Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope} against {exact_knowledge} exact: C5 (knowledge) **{knowledge_verdict}**. Scored on the same test sentences, the transformer's excess over the Bayes learner's has slope {ratio_slope} against N (0 when both fall with the same exponent): C5 (transformer/Bayes) **{ratio_verdict}**."
+        "At {label}: test excess in bits per token, {list}. The kept checkpoints were taken at steps {kept} (seed by seed, each from N = {n_min} to {n_max}); {stopping}. The fitted slope is {slope} against {exact}, the slope of the Bayes learner's exact expected excess over the same N (asymptotically alpha - 1 = {theory}); the measured Bayes learner's slope over the same N is {bayes_slope}. C5 **{verdict}**. The knowledge part alone (excess per name or value token, where the syntax's faster fall does not enter) has slope {knowledge_slope} against {exact_knowledge} exact: C5 (knowledge) **{knowledge_verdict}**. Scored on the same test sentences, the transformer's excess over the Bayes learner's has slope {ratio_slope} against N (0 when both fall with the same exponent): C5 (transformer/Bayes) **{ratio_verdict}**."
     )
 }
 
