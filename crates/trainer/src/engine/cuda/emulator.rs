@@ -102,186 +102,227 @@ impl Emulator {
     fn run(&self, kernel: Kernel, grid: (u32, u32), a: &Args) {
         use Kernel::*;
         match kernel {
-            embed_forward => {
-                let (x, tokens, wte, wpe) = (a.p(0), a.p(1), a.p(2), a.p(3));
-                let (n, t, c) = (a.i(4), a.i(5), a.i(6));
-                Self::covers(grid, 1, n * c);
-                for r in 0..n {
-                    let token = self.get_u32(tokens, r) as usize;
-                    for j in 0..c {
-                        let value = self.get(wte, token * c + j) + self.get(wpe, (r % t) * c + j);
-                        self.set(x, r * c + j, value);
-                    }
-                }
-            }
-            embed_backward_positions => {
-                let (dwpe, dx, b, t, c) = (a.p(0), a.p(1), a.i(2), a.i(3), a.i(4));
-                Self::covers(grid, 1, t * c);
-                for i in 0..t * c {
-                    let total: f32 = (0..b).map(|s| self.get(dx, s * t * c + i)).sum();
-                    self.set(dwpe, i, self.get(dwpe, i) + total);
-                }
-            }
-            embed_backward_tokens => {
-                let (dwte, dx, tokens, starts, rows) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4));
-                let (groups, c) = (a.i(5), a.i(6));
-                Self::covers(grid, 1, c);
-                assert_eq!(grid.1 as usize, groups);
-                for u in 0..groups {
-                    let token = self.get_u32(tokens, u) as usize;
-                    let range = self.get_u32(starts, u)..self.get_u32(starts, u + 1);
-                    for j in 0..c {
-                        let total: f32 = range
-                            .clone()
-                            .map(|k| self.get(dx, self.get_u32(rows, k as usize) as usize * c + j))
-                            .sum();
-                        let at = token * c + j;
-                        self.set(dwte, at, self.get(dwte, at) + total);
-                    }
-                }
-            }
-            layer_norm_forward => {
-                let (out, mean, rstd, x, w, b) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5));
-                let (n, c) = (a.i(6), a.i(7));
-                Self::covers(grid, 32, n);
-                let (mut o, mut mu, mut r) = (vec![0.0; n * c], vec![0.0; n], vec![0.0; n]);
-                let (xs, ws, bs) = (self.vec(x, n * c), self.vec(w, c), self.vec(b, c));
-                kernels::layer_norm_forward(&mut o, &mut mu, &mut r, &xs, &ws, &bs, c);
-                self.store(out, &o);
-                self.store(mean, &mu);
-                self.store(rstd, &r);
-            }
-            layer_norm_backward => {
-                let (dx, dout, x, w, mean, rstd) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5));
-                let (n, c) = (a.i(6), a.i(7));
-                Self::covers(grid, 32, n);
-                let mut d = self.vec(dx, n * c);
-                let (mut dw, mut db, mut scratch) = (vec![0.0; c], vec![0.0; c], vec![0.0; c]);
-                kernels::layer_norm_backward(
-                    &mut d,
-                    &mut dw,
-                    &mut db,
-                    &mut scratch,
-                    &self.vec(dout, n * c),
-                    &self.vec(x, n * c),
-                    &self.vec(w, c),
-                    &self.vec(mean, n),
-                    &self.vec(rstd, n),
-                    c,
-                );
-                self.store(dx, &d);
-            }
-            layer_norm_param_partials => {
-                let (partial, dout, x, mean, rstd) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4));
-                let (n, c, per) = (a.i(5), a.i(6), a.i(7));
-                Self::covers(grid, 1, c);
-                assert_eq!(grid.1 as usize, n.div_ceil(per));
-                for k in 0..n.div_ceil(per) {
-                    for j in 0..c {
-                        let (mut dw, mut db) = (0.0, 0.0);
-                        for r in k * per..n.min((k + 1) * per) {
-                            let d = self.get(dout, r * c + j);
-                            let norm =
-                                (self.get(x, r * c + j) - self.get(mean, r)) * self.get(rstd, r);
-                            dw += d * norm;
-                            db += d;
-                        }
-                        self.set(partial, k * 2 * c + j, dw);
-                        self.set(partial, k * 2 * c + c + j, db);
-                    }
-                }
-            }
-            column_partials => {
-                let (partial, dout, n, c, per) = (a.p(0), a.p(1), a.i(2), a.i(3), a.i(4));
-                Self::covers(grid, 1, c);
-                assert_eq!(grid.1 as usize, n.div_ceil(per));
-                for k in 0..n.div_ceil(per) {
-                    for j in 0..c {
-                        let total = (k * per..n.min((k + 1) * per))
-                            .map(|r| self.get(dout, r * c + j))
-                            .sum();
-                        self.set(partial, k * c + j, total);
-                    }
-                }
-            }
-            sum_partials => {
-                let (grad, partial, chunks, width) = (a.p(0), a.p(1), a.i(2), a.i(3));
-                Self::covers(grid, 1, width);
-                for j in 0..width {
-                    let total: f32 = (0..chunks).map(|k| self.get(partial, k * width + j)).sum();
-                    self.set(grad, j, self.get(grad, j) + total);
-                }
-            }
-            bias_rows => {
-                let (y, residual, bias, n, c) = (a.p(0), a.p(1), a.p(2), a.i(3), a.i(4));
-                Self::covers(grid, 1, n * c);
-                for i in 0..n * c {
-                    let r = if residual == Ptr::null() {
-                        0.0
-                    } else {
-                        self.get(residual, i)
-                    };
-                    self.set(y, i, r + self.get(bias, i % c));
-                }
-            }
-            gelu_forward => {
-                let (out, x, len) = (a.p(0), a.p(1), a.l(2));
-                Self::covers(grid, 1, len);
-                let (mut o, mut xs) = (vec![0.0; len], self.vec(x, len));
-                kernels::gelu_forward(&mut o, &mut xs);
-                self.store(out, &o);
-                self.store(x, &xs);
-            }
-            gelu_backward => {
-                let (d, derivative, len) = (a.p(0), a.p(1), a.l(2));
-                Self::covers(grid, 1, len);
-                for i in 0..len {
-                    self.set(d, i, self.get(d, i) * self.get(derivative, i));
-                }
-            }
+            embed_forward => self.embed_forward(grid, a),
+            embed_backward_positions => self.embed_backward_positions(grid, a),
+            embed_backward_tokens => self.embed_backward_tokens(grid, a),
+            layer_norm_forward => self.layer_norm_forward(grid, a),
+            layer_norm_backward => self.layer_norm_backward(grid, a),
+            layer_norm_param_partials => self.layer_norm_param_partials(grid, a),
+            column_partials => self.column_partials(grid, a),
+            sum_partials => self.sum_partials(grid, a),
+            bias_rows => self.bias_rows(grid, a),
+            gelu_forward => self.gelu_forward(grid, a),
+            gelu_backward => self.gelu_backward(grid, a),
             attention_permute | attention_unpermute => self.permute(kernel, grid, a),
             causal_softmax | causal_softmax_backward => self.softmax(kernel, grid, a),
-            cross_entropy_backward => {
-                let (logits, loss, targets) = (a.p(0), a.p(1), a.p(2));
-                let (n, v, scale) = (a.i(3), a.i(4), a.f(5));
-                assert_eq!(grid.0 as usize, n, "one block per row");
-                let mut rows = self.vec(logits, n * v);
-                let ys: Vec<u32> = (0..n).map(|r| self.get_u32(targets, r)).collect();
-                for (r, row) in rows.chunks_exact_mut(v).enumerate() {
-                    let lost = kernels::cross_entropy_backward(row, &ys[r..=r], v, scale);
-                    self.set(loss, r, lost as f32);
-                }
-                self.store(logits, &rows);
+            cross_entropy_backward => self.cross_entropy_backward(grid, a),
+            sum_squares => self.sum_squares(grid, a),
+            adamw => self.adamw(grid, a),
+        }
+    }
+
+    /// `x[r] = wte[tokens[r]] + wpe[r % t]`, rows of `c`.
+    fn embed_forward(&self, grid: (u32, u32), a: &Args) {
+        let (x, tokens, wte, wpe) = (a.p(0), a.p(1), a.p(2), a.p(3));
+        let (n, t, c) = (a.i(4), a.i(5), a.i(6));
+        Self::covers(grid, 1, n * c);
+        for r in 0..n {
+            let token = self.get_u32(tokens, r) as usize;
+            for j in 0..c {
+                let value = self.get(wte, token * c + j) + self.get(wpe, (r % t) * c + j);
+                self.set(x, r * c + j, value);
             }
-            sum_squares => {
-                let (partial, g, len) = (a.p(0), a.p(1), a.l(2));
-                let width = grid.0 as usize * THREADS as usize;
-                let mut sums = vec![0f64; grid.0 as usize];
-                for i in 0..len {
-                    let x = f64::from(self.get(g, i));
-                    sums[(i % width) / THREADS as usize] += x * x;
-                }
-                self.write(partial, &sums).expect("host memory");
+        }
+    }
+
+    /// `dwpe += sum over the batch of dx`, `[t, c]` per sequence.
+    fn embed_backward_positions(&self, grid: (u32, u32), a: &Args) {
+        let (dwpe, dx, b, t, c) = (a.p(0), a.p(1), a.i(2), a.i(3), a.i(4));
+        Self::covers(grid, 1, t * c);
+        for i in 0..t * c {
+            let total: f32 = (0..b).map(|s| self.get(dx, s * t * c + i)).sum();
+            self.set(dwpe, i, self.get(dwpe, i) + total);
+        }
+    }
+
+    /// `dwte[token] += sum of dx over the rows of that token` (rows grouped by token).
+    fn embed_backward_tokens(&self, grid: (u32, u32), a: &Args) {
+        let (dwte, dx, tokens, starts, rows) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4));
+        let (groups, c) = (a.i(5), a.i(6));
+        Self::covers(grid, 1, c);
+        assert_eq!(grid.1 as usize, groups);
+        for u in 0..groups {
+            let token = self.get_u32(tokens, u) as usize;
+            let range = self.get_u32(starts, u)..self.get_u32(starts, u + 1);
+            for j in 0..c {
+                let total: f32 = range
+                    .clone()
+                    .map(|k| self.get(dx, self.get_u32(rows, k as usize) as usize * c + j))
+                    .sum();
+                let at = token * c + j;
+                self.set(dwte, at, self.get(dwte, at) + total);
             }
-            adamw => {
-                let (p, m, v, g, len) = (a.p(0), a.p(1), a.p(2), a.p(3), a.l(4));
-                let (scale, keep, omb1, beta2, omb2) = (a.f(5), a.f(6), a.f(7), a.f(8), a.f(9));
-                let (bias2_sqrt, eps, step) = (a.f(10), a.f(11), a.f(12));
-                Self::covers(grid, 1, len);
-                for i in 0..len {
-                    let grad = if scale == 1.0 {
-                        self.get(g, i)
-                    } else {
-                        self.get(g, i) * scale
-                    };
-                    let w = self.get(p, i) * keep;
-                    let mi = self.get(m, i) + omb1 * (grad - self.get(m, i));
-                    let vi = self.get(v, i) * beta2 + grad * grad * omb2;
-                    self.set(p, i, w - mi / (vi.sqrt() / bias2_sqrt + eps) * step);
-                    self.set(m, i, mi);
-                    self.set(v, i, vi);
+        }
+    }
+
+    /// Layer norm of `n` rows of `c`, keeping each row's mean and 1/std.
+    fn layer_norm_forward(&self, grid: (u32, u32), a: &Args) {
+        let (out, mean, rstd, x, w, b) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5));
+        let (n, c) = (a.i(6), a.i(7));
+        Self::covers(grid, 32, n);
+        let (mut o, mut mu, mut r) = (vec![0.0; n * c], vec![0.0; n], vec![0.0; n]);
+        let (xs, ws, bs) = (self.vec(x, n * c), self.vec(w, c), self.vec(b, c));
+        kernels::layer_norm_forward(&mut o, &mut mu, &mut r, &xs, &ws, &bs, c);
+        self.store(out, &o);
+        self.store(mean, &mu);
+        self.store(rstd, &r);
+    }
+
+    /// Layer norm's input gradient (its weight and bias gradients come from the partials).
+    fn layer_norm_backward(&self, grid: (u32, u32), a: &Args) {
+        let (dx, dout, x, w, mean, rstd) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4), a.p(5));
+        let (n, c) = (a.i(6), a.i(7));
+        Self::covers(grid, 32, n);
+        let mut d = self.vec(dx, n * c);
+        let (mut dw, mut db, mut scratch) = (vec![0.0; c], vec![0.0; c], vec![0.0; c]);
+        kernels::layer_norm_backward(
+            &mut d,
+            &mut dw,
+            &mut db,
+            &mut scratch,
+            &self.vec(dout, n * c),
+            &self.vec(x, n * c),
+            &self.vec(w, c),
+            &self.vec(mean, n),
+            &self.vec(rstd, n),
+            c,
+        );
+        self.store(dx, &d);
+    }
+
+    /// Per chunk of `per` rows, the partial sums of the layer norm's weight and bias gradients.
+    fn layer_norm_param_partials(&self, grid: (u32, u32), a: &Args) {
+        let (partial, dout, x, mean, rstd) = (a.p(0), a.p(1), a.p(2), a.p(3), a.p(4));
+        let (n, c, per) = (a.i(5), a.i(6), a.i(7));
+        Self::covers(grid, 1, c);
+        assert_eq!(grid.1 as usize, n.div_ceil(per));
+        for k in 0..n.div_ceil(per) {
+            for j in 0..c {
+                let (mut dw, mut db) = (0.0, 0.0);
+                for r in k * per..n.min((k + 1) * per) {
+                    let d = self.get(dout, r * c + j);
+                    let norm = (self.get(x, r * c + j) - self.get(mean, r)) * self.get(rstd, r);
+                    dw += d * norm;
+                    db += d;
                 }
+                self.set(partial, k * 2 * c + j, dw);
+                self.set(partial, k * 2 * c + c + j, db);
             }
+        }
+    }
+
+    /// Per chunk of `per` rows, the partial column sums of `dout` (a bias gradient).
+    fn column_partials(&self, grid: (u32, u32), a: &Args) {
+        let (partial, dout, n, c, per) = (a.p(0), a.p(1), a.i(2), a.i(3), a.i(4));
+        Self::covers(grid, 1, c);
+        assert_eq!(grid.1 as usize, n.div_ceil(per));
+        for k in 0..n.div_ceil(per) {
+            for j in 0..c {
+                let total = (k * per..n.min((k + 1) * per))
+                    .map(|r| self.get(dout, r * c + j))
+                    .sum();
+                self.set(partial, k * c + j, total);
+            }
+        }
+    }
+
+    /// `grad += sum of the partials` column by column.
+    fn sum_partials(&self, grid: (u32, u32), a: &Args) {
+        let (grad, partial, chunks, width) = (a.p(0), a.p(1), a.i(2), a.i(3));
+        Self::covers(grid, 1, width);
+        for j in 0..width {
+            let total: f32 = (0..chunks).map(|k| self.get(partial, k * width + j)).sum();
+            self.set(grad, j, self.get(grad, j) + total);
+        }
+    }
+
+    /// `y = residual + bias` row by row (no residual: the bias alone).
+    fn bias_rows(&self, grid: (u32, u32), a: &Args) {
+        let (y, residual, bias, n, c) = (a.p(0), a.p(1), a.p(2), a.i(3), a.i(4));
+        Self::covers(grid, 1, n * c);
+        for i in 0..n * c {
+            let r = if residual == Ptr::null() {
+                0.0
+            } else {
+                self.get(residual, i)
+            };
+            self.set(y, i, r + self.get(bias, i % c));
+        }
+    }
+
+    /// GELU, keeping its derivative in `x`.
+    fn gelu_forward(&self, grid: (u32, u32), a: &Args) {
+        let (out, x, len) = (a.p(0), a.p(1), a.l(2));
+        Self::covers(grid, 1, len);
+        let (mut o, mut xs) = (vec![0.0; len], self.vec(x, len));
+        kernels::gelu_forward(&mut o, &mut xs);
+        self.store(out, &o);
+        self.store(x, &xs);
+    }
+
+    /// `d *= derivative`.
+    fn gelu_backward(&self, grid: (u32, u32), a: &Args) {
+        let (d, derivative, len) = (a.p(0), a.p(1), a.l(2));
+        Self::covers(grid, 1, len);
+        for i in 0..len {
+            self.set(d, i, self.get(d, i) * self.get(derivative, i));
+        }
+    }
+
+    /// Softmax cross-entropy of each row: the loss, and the logits replaced by their gradient.
+    fn cross_entropy_backward(&self, grid: (u32, u32), a: &Args) {
+        let (logits, loss, targets) = (a.p(0), a.p(1), a.p(2));
+        let (n, v, scale) = (a.i(3), a.i(4), a.f(5));
+        assert_eq!(grid.0 as usize, n, "one block per row");
+        let mut rows = self.vec(logits, n * v);
+        let ys: Vec<u32> = (0..n).map(|r| self.get_u32(targets, r)).collect();
+        for (r, row) in rows.chunks_exact_mut(v).enumerate() {
+            let lost = kernels::cross_entropy_backward(row, &ys[r..=r], v, scale);
+            self.set(loss, r, lost as f32);
+        }
+        self.store(logits, &rows);
+    }
+
+    /// Per block, the sum of squares of its grid-strided elements (in f64), for the gradient norm.
+    fn sum_squares(&self, grid: (u32, u32), a: &Args) {
+        let (partial, g, len) = (a.p(0), a.p(1), a.l(2));
+        let width = grid.0 as usize * THREADS as usize;
+        let mut sums = vec![0f64; grid.0 as usize];
+        for i in 0..len {
+            let x = f64::from(self.get(g, i));
+            sums[(i % width) / THREADS as usize] += x * x;
+        }
+        self.write(partial, &sums).expect("host memory");
+    }
+
+    /// One AdamW step with decoupled weight decay, gradients scaled by `scale` (clipping).
+    fn adamw(&self, grid: (u32, u32), a: &Args) {
+        let (p, m, v, g, len) = (a.p(0), a.p(1), a.p(2), a.p(3), a.l(4));
+        let (scale, keep, omb1, beta2, omb2) = (a.f(5), a.f(6), a.f(7), a.f(8), a.f(9));
+        let (bias2_sqrt, eps, step) = (a.f(10), a.f(11), a.f(12));
+        Self::covers(grid, 1, len);
+        for i in 0..len {
+            let grad = if scale == 1.0 {
+                self.get(g, i)
+            } else {
+                self.get(g, i) * scale
+            };
+            let w = self.get(p, i) * keep;
+            let mi = self.get(m, i) + omb1 * (grad - self.get(m, i));
+            let vi = self.get(v, i) * beta2 + grad * grad * omb2;
+            self.set(p, i, w - mi / (vi.sqrt() / bias2_sqrt + eps) * step);
+            self.set(m, i, mi);
+            self.set(v, i, vi);
         }
     }
 
