@@ -304,6 +304,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.pass{color:#1a7f37;font-weight:700}
 td.fail{color:#cf222e;font-weight:700}
 td.unmeasured{color:#6e7781;font-weight:700}
+td .why{font-weight:400}
 ul.how{font-size:.95rem;color:#333}
 code{font:.88em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#efefeb;padding:.1em .3em;border-radius:3px}
 ";
@@ -405,7 +406,16 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
     }
     h.push_str("</tr>\n");
     for c in claims {
-        let [id, variant, scope, statement, measured, reference, verdict] = claim_cells(c);
+        let [id, variant, scope, statement, measured, reference, _] = claim_cells(c);
+        // The verdict in bold, the rule's reason (if any) in the text's weight.
+        let verdict = match c.undecided_reason() {
+            Some(reason) => format!(
+                "{}<span class=\"why\">: {}</span>",
+                c.verdict(),
+                escape(reason)
+            ),
+            None => c.verdict().to_string(),
+        };
         let class = match c.verdict() {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
@@ -421,7 +431,7 @@ fn html_claims(h: &mut String, claims: &[Claim]) {
             inline(&statement),
             escape(&measured),
             escape(&reference),
-            escape(&verdict),
+            verdict,
         );
     }
     h.push_str("</table></div>\n");
@@ -658,6 +668,11 @@ mod tests {
         assert!(page.contains("<td class=\"fail\">FAIL</td>"));
         assert!(page.contains("<td class=\"pass\">PASS</td>"));
         assert!(page.contains("<td class=\"unmeasured\">NOT MEASURABLE</td>"));
+        // The rule's reason in the text's weight, after the verdict.
+        assert!(page.contains(
+            "<td class=\"unmeasured\">NOT MEASURABLE<span class=\"why\">: only a bound is known \
+             (the value is at least 1.2): the true value may or may not be ≥ 2</span></td>"
+        ));
         assert!(page.contains("<em>1/alpha</em>"));
         assert!(page.contains("<td>≥ 1.2</td><td class=\"num\">≥ 2</td>"));
         assert!(page.contains("<p>2 of 5 checks pass, 1 fails, 2 not measurable.</p>"));
