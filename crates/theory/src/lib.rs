@@ -43,9 +43,9 @@ pub use learning_curve::{
 };
 pub use oracle::Oracle;
 pub use pycrp::{
-    distinct_moments, distinct_variance, expected_distinct, expected_distinct_asymptote,
-    expected_distinct_closed_form, expected_distinct_curve, expected_spectrum,
-    expected_tail_counts,
+    distinct_covariance, distinct_moments, distinct_variance, expected_distinct,
+    expected_distinct_asymptote, expected_distinct_closed_form, expected_distinct_curve,
+    expected_spectrum, expected_tail_counts,
 };
 pub use roles::{RoleBits, SplitByRole};
 

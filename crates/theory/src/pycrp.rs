@@ -1,7 +1,8 @@
 //! The expected number of distinct entities of a Pitman-Yor Chinese restaurant process
 //! (claim C1, Heaps' law): exact recursion, closed form and asymptote; and the exact
 //! finite-N laws the claims compare with: the expected frequency spectrum `E[K_{N,j}]`, the
-//! expected tail count `G_N(c)` (Zipf's law with the axes swapped, claim C2) and `Var K_N`.
+//! expected tail count `G_N(c)` (Zipf's law with the axes swapped, claim C2), `Var K_N` and
+//! `Cov(K_m, K_n)`.
 //!
 //! Domain of every function: discount `0 <= alpha < 1`, concentration `beta > -alpha`, and
 //! `beta > 0` when `alpha = 0` (the generator's own ranges). Outside it they return NaN.
@@ -151,6 +152,26 @@ pub fn expected_tail_counts(alpha: f64, beta: f64, n: usize) -> Vec<f64> {
 /// outside it.
 pub fn distinct_variance(alpha: f64, beta: f64, n: u64) -> f64 {
     distinct_moments(alpha, beta, &[n])[0].1
+}
+
+/// `Cov(K_m, K_n)`, symmetric in `m` and `n`. The chain's conditional mean is affine,
+/// `E[K_{i+1} | K_i] = K_i (1 + alpha/(i + beta)) + beta/(i + beta)` for `i >= 1`, so for
+/// `1 <= m <= n`, `E[K_n | K_m] = a K_m + b` with
+/// `a = prod_{i=m}^{n-1} (1 + alpha/(i + beta)) = Gamma(n + beta + alpha) Gamma(m + beta)
+/// / (Gamma(m + beta + alpha) Gamma(n + beta))`, and
+/// `Cov(K_m, K_n) = Cov(K_m, a K_m + b) = a Var K_m` (0 when `m = 0`). O(min(m, n)) time.
+/// NaN outside the domain.
+pub fn distinct_covariance(alpha: f64, beta: f64, m: u64, n: u64) -> f64 {
+    let (m, n) = (m.min(n), m.max(n));
+    if !valid(alpha, beta) {
+        return f64::NAN;
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let (m_f, n_f) = (m as f64 + beta, n as f64 + beta);
+    let slope = (ln_gamma_ratio(n_f, alpha) - ln_gamma_ratio(m_f, alpha)).exp();
+    slope * distinct_variance(alpha, beta, m)
 }
 
 /// `(E[K_N], Var K_N)` at each `N` of `sizes` (any order), in one pass of the exact
@@ -333,6 +354,50 @@ mod tests {
             assert!((distinct_variance(alpha, beta, 2) - p * (1.0 - p)).abs() < 1e-12);
         }
         assert!(distinct_variance(1.5, 1.0, 10).is_nan());
+    }
+
+    /// `Cov(K_m, K_n)` against the enumeration of every path of the chain up to 7 customers.
+    #[test]
+    fn covariance_matches_the_enumerated_chain() {
+        const N: usize = 7;
+        /// Adds `(probability, K_1..K_N)` of every path from `path` on.
+        fn paths(
+            alpha: f64,
+            beta: f64,
+            p: f64,
+            path: &mut Vec<f64>,
+            out: &mut Vec<(f64, Vec<f64>)>,
+        ) {
+            let (i, k) = (path.len(), *path.last().expect("K_1"));
+            if i == N {
+                out.push((p, path.clone()));
+                return;
+            }
+            let new = (beta + alpha * k) / (i as f64 + beta);
+            for (step, q) in [(1.0, new), (0.0, 1.0 - new)] {
+                path.push(k + step);
+                paths(alpha, beta, p * q, path, out);
+                path.pop();
+            }
+        }
+        for (alpha, beta) in PARAMETERS {
+            let mut all = Vec::new();
+            paths(alpha, beta, 1.0, &mut vec![1.0], &mut all);
+            let mean = |i: usize| all.iter().map(|(p, k)| p * k[i]).sum::<f64>();
+            for m in 1..=N {
+                for n in 1..=N {
+                    let joint: f64 = all.iter().map(|(p, k)| p * k[m - 1] * k[n - 1]).sum();
+                    let exact = joint - mean(m - 1) * mean(n - 1);
+                    let closed = distinct_covariance(alpha, beta, m as u64, n as u64);
+                    assert!(
+                        (closed - exact).abs() < 1e-12,
+                        "{alpha} {beta} {m} {n}: {closed} vs {exact}"
+                    );
+                }
+            }
+            assert_eq!(distinct_covariance(alpha, beta, 0, 5), 0.0);
+        }
+        assert!(distinct_covariance(1.5, 1.0, 2, 3).is_nan());
     }
 
     #[test]

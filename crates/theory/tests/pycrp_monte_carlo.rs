@@ -85,3 +85,48 @@ fn tail_counts_and_variance_match_simulation() {
         );
     }
 }
+
+/// `Cov(K_m, K_n)` against the generator's corpora, through the regression of the later count
+/// on the earlier one: its slope is `Cov(K_m, K_n) / Var K_m` exactly (the chain's conditional
+/// mean is affine), with standard error `sqrt(Var(K_n | K_m) / (r Var K_m))` over `r`
+/// replicates, `Var(K_n | K_m) = Var K_n - Cov^2 / Var K_m` on average.
+#[test]
+fn covariance_matches_the_regression_of_later_counts_on_earlier_ones() {
+    const REPLICATES: u64 = 400;
+    for (alpha, beta, m, n) in [
+        (0.5, 1.0, 100, 2_000),
+        (0.3, 5.0, 500, 1_500),
+        (0.7, -0.5, 50, 800),
+    ] {
+        let pairs: Vec<(f64, f64)> = (0..REPLICATES)
+            .map(|seed| {
+                let corpus = Corpus::generate(&config(alpha, beta, seed + 5_000), n).unwrap();
+                let distinct = |prefix: usize| {
+                    corpus.sentences[..prefix]
+                        .iter()
+                        .filter(|s| s.new_entity)
+                        .count() as f64
+                };
+                (distinct(m), distinct(n))
+            })
+            .collect();
+        let r = REPLICATES as f64;
+        let (mean_m, mean_n) = (
+            pairs.iter().map(|p| p.0).sum::<f64>() / r,
+            pairs.iter().map(|p| p.1).sum::<f64>() / r,
+        );
+        let sxx: f64 = pairs.iter().map(|p| (p.0 - mean_m).powi(2)).sum();
+        let sxy: f64 = pairs.iter().map(|p| (p.0 - mean_m) * (p.1 - mean_n)).sum();
+        let (var_m, var_n) = (
+            skm_theory::distinct_variance(alpha, beta, m as u64),
+            skm_theory::distinct_variance(alpha, beta, n as u64),
+        );
+        let cov = skm_theory::distinct_covariance(alpha, beta, m as u64, n as u64);
+        let (slope, exact) = (sxy / sxx, cov / var_m);
+        let standard_error = ((var_n - cov * cov / var_m) / (r * var_m)).sqrt();
+        assert!(
+            (slope - exact).abs() < 4.0 * standard_error,
+            "alpha {alpha} beta {beta} m {m} n {n}: slope {slope} vs Cov/Var {exact} (se {standard_error})"
+        );
+    }
+}
