@@ -35,7 +35,7 @@ use std::f64::consts::LN_2;
 use skm_generator::GeneratorConfig;
 
 use crate::TheoryError;
-use crate::pycrp::{distinct_moments, expected_spectrum};
+use crate::pycrp::{distinct_chains, distinct_moments, expected_spectrum};
 use crate::special::{digamma, ln_gamma_ratio, trigamma};
 
 /// The expected cumulative excess of the Bayes learner over the oracle after `sentences`
@@ -399,30 +399,6 @@ impl NewEntities {
         };
         at + 0.5 * curvature * variance + remainders
     }
-}
-
-/// `chains.count` runs of the exact `K_n` chain (`K_1 = 1`, a new entity at sentence `i + 1`
-/// with probability `(beta + alpha K_i)/(i + beta)`), each read at every `n` of `sizes`.
-fn distinct_chains(alpha: f64, beta: f64, sizes: &[u64], chains: Chains) -> Vec<Vec<f64>> {
-    let mut order: Vec<usize> = (0..sizes.len()).collect();
-    order.sort_by_key(|&i| sizes[i]);
-    let mut rng = SplitMix64(chains.seed);
-    (0..chains.count)
-        .map(|_| {
-            let mut read = vec![0.0; sizes.len()];
-            let (mut n, mut k) = (1u64, 1.0f64);
-            for &i in &order {
-                while n < sizes[i] {
-                    if rng.uniform() * (n as f64 + beta) < beta + alpha * k {
-                        k += 1.0;
-                    }
-                    n += 1;
-                }
-                read[i] = if sizes[i] == 0 { 0.0 } else { k };
-            }
-            read
-        })
-        .collect()
 }
 
 /// SplitMix64 (Steele, Lea and Flood 2014): a small, fixed random stream, so that the

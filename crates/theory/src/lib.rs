@@ -43,7 +43,7 @@ pub use learning_curve::{
 };
 pub use oracle::Oracle;
 pub use pycrp::{
-    distinct_covariance, distinct_moments, distinct_variance, expected_distinct,
+    distinct_chains, distinct_covariance, distinct_moments, distinct_variance, expected_distinct,
     expected_distinct_asymptote, expected_distinct_closed_form, expected_distinct_curve,
     expected_spectrum, expected_tail_counts,
 };

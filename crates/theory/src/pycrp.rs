@@ -7,7 +7,7 @@
 //! Domain of every function: discount `0 <= alpha < 1`, concentration `beta > -alpha`, and
 //! `beta > 0` when `alpha = 0` (the generator's own ranges). Outside it they return NaN.
 
-use crate::learning_curve::SplitMix64;
+use crate::learning_curve::{Chains, SplitMix64};
 use crate::special::{digamma, ln_gamma_ratio};
 
 /// Whether `(alpha, beta)` are valid PYCRP parameters.
@@ -200,6 +200,32 @@ pub fn distinct_moments(alpha: f64, beta: f64, sizes: &[u64]) -> Vec<(f64, f64)>
         moments[i] = (first, (second - first * first).max(0.0));
     }
     moments
+}
+
+/// `chains.count` runs of the exact `K_n` chain (`K_1 = 1`, a new entity at sentence `i + 1`
+/// with probability `(beta + alpha K_i)/(i + beta)`), each read at every `n` of `sizes`: the
+/// Monte Carlo of the exact law behind the sampling distribution of any statistic of the
+/// distinct counts (a fitted slope, for example), where no closed form reaches. O(chains max N).
+pub fn distinct_chains(alpha: f64, beta: f64, sizes: &[u64], chains: Chains) -> Vec<Vec<f64>> {
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by_key(|&i| sizes[i]);
+    let mut rng = SplitMix64(chains.seed);
+    (0..chains.count)
+        .map(|_| {
+            let mut read = vec![0.0; sizes.len()];
+            let (mut n, mut k) = (1u64, 1.0f64);
+            for &i in &order {
+                while n < sizes[i] {
+                    if rng.uniform() * (n as f64 + beta) < beta + alpha * k {
+                        k += 1.0;
+                    }
+                    n += 1;
+                }
+                read[i] = if sizes[i] == 0 { 0.0 } else { k };
+            }
+            read
+        })
+        .collect()
 }
 
 /// One draw of the PYCRP's frequency spectrum after `n` customers into `spectrum`

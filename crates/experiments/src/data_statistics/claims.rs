@@ -6,29 +6,78 @@ use crate::error::{Result, ensure};
 use skm_report::Claim;
 use skm_theory::exponents;
 
-use crate::{Curve, ExponentCheck, exact_slope, window};
+use crate::{Curve, ExponentCheck, SeedSlopes, exact_slope, mean_variance, num, window};
 
 /// C1 at the point `label`: the per-seed slopes of K_N (`measured`, against N), fitted
 /// over `N >= from`, have a t-interval that contains the slope of the exact `E[K_N]`
 /// (`expected`) over the same window. The exact `E[K_N]` bends towards N^alpha only slowly, so
-/// that slope, not alpha, is the reference of a fit over this window.
+/// that slope, not alpha, is the reference of a fit over this window. Beside it (context, not
+/// the rule) the same slope in runs of the exact K_n chain (`exact_law`), when there are seeds
+/// enough to compare spreads.
 pub(super) fn c1(
     experiment: &str,
     label: &str,
     (measured, expected): (&[Curve], &Curve),
     from: f64,
-) -> Result<Claim> {
+    exact_law: &[f64],
+) -> Result<(Claim, Option<Sampling>)> {
     let measured = window(measured, from);
     let expected = window(std::slice::from_ref(expected), from).remove(0);
     let theory = exact_slope(&expected)?;
-    ExponentCheck {
+    let mut claim = ExponentCheck {
         id: "C1",
         variant: label,
         experiment,
         fitted: "K_N against N over the last decades",
         theory,
     }
-    .check(&measured)
+    .check(&measured)?;
+    let sampling = Sampling::of(exact_law, &SeedSlopes::fit(&measured)?.slopes());
+    if let Some(s) = &sampling {
+        claim.detail = format!("{} {}", claim.detail, s.sentence());
+    }
+    Ok((claim, sampling))
+}
+
+/// One seed's C1 slope under the exact law (its runs of the K_n chain) beside the seeds' own
+/// slopes: whether their spread, which sets the t-interval, is the one the law gives.
+#[derive(Debug, PartialEq)]
+pub(super) struct Sampling {
+    /// Runs of the chain, and the mean and standard deviation of their slopes.
+    pub chains: usize,
+    pub mean: f64,
+    pub sd: f64,
+    /// Seeds, and the standard deviation of their slopes.
+    pub seeds: usize,
+    pub seed_sd: f64,
+}
+
+impl Sampling {
+    /// From the chains' slopes and the seeds' slopes; `None` below two of either.
+    pub(super) fn of(exact_law: &[f64], seed_slopes: &[f64]) -> Option<Self> {
+        let (mean, variance) = mean_variance(exact_law)?;
+        let (_, seed_variance) = mean_variance(seed_slopes)?;
+        Some(Self {
+            chains: exact_law.len(),
+            mean,
+            sd: variance.sqrt(),
+            seeds: seed_slopes.len(),
+            seed_sd: seed_variance.sqrt(),
+        })
+    }
+
+    /// In words, for the claim's row and the prose.
+    pub(super) fn sentence(&self) -> String {
+        let (chains, seeds) = (self.chains, self.seeds);
+        let mc_error = num(self.sd / (chains as f64).sqrt());
+        let standard_error = num(self.sd / (seeds as f64).sqrt());
+        format!(
+            "Under the exact law ({chains} runs of the K_n chain, frame theory_heaps_slopes) one seed's slope has mean {} (Monte Carlo error {mc_error}) and standard deviation {}, so a mean of {seeds} seeds has standard error {standard_error}; the {seeds} seeds' own slopes have standard deviation {}.",
+            num(self.mean),
+            num(self.sd),
+            num(self.seed_sd),
+        )
+    }
 }
 
 /// C2's fit window `[min_count, c_max]` of the point with the exact tail count `exact`
@@ -117,6 +166,35 @@ mod tests {
     }
 
     #[test]
+    fn c1_sets_the_seeds_spread_beside_the_exact_laws() {
+        let measured = [
+            curve(&N, 2.0, 0.48),
+            curve(&N, 3.0, 0.52),
+            curve(&N, 1.0, 0.5),
+        ];
+        let exact_law = [0.47, 0.49, 0.51, 0.53];
+        let (c, sampling) = c1(
+            "d",
+            "alpha=0.5",
+            (&measured, &bent_expected()),
+            1e3,
+            &exact_law,
+        )
+        .unwrap();
+        let s = sampling.unwrap();
+        assert_eq!((s.chains, s.seeds), (4, 3));
+        assert!((s.mean - 0.5).abs() < 1e-12);
+        // Sample standard deviations: sqrt(0.002 / 3) and sqrt(0.0008 / 2).
+        assert!((s.sd - (0.002f64 / 3.0).sqrt()).abs() < 1e-12);
+        assert!((s.seed_sd - 0.02).abs() < 1e-9);
+        assert!(c.detail.ends_with(&s.sentence()));
+        assert!(s.sentence().contains("4 runs of the K_n chain"));
+        // Context only: the verdict is the t-interval's, as without the chains.
+        let (plain, none) = c1("d", "alpha=0.5", (&measured, &bent_expected()), 1e3, &[]).unwrap();
+        assert_eq!((plain.verdict(), none), (c.verdict(), None));
+    }
+
+    #[test]
     fn c1_compares_with_the_exact_slope_over_the_same_window() {
         let measured = [
             curve(&N, 2.0, 0.48),
@@ -124,7 +202,7 @@ mod tests {
             curve(&N, 1.0, 0.5),
         ];
         let expected = bent_expected();
-        let c = c1("d", "alpha=0.5", (&measured, &expected), 1e3).unwrap();
+        let (c, _) = c1("d", "alpha=0.5", (&measured, &expected), 1e3, &[]).unwrap();
         assert!((c.reference().unwrap() - 0.5).abs() < 1e-9);
         assert_eq!(c.verdict(), Verdict::Pass);
         assert!(c.detail.contains(
@@ -132,7 +210,7 @@ mod tests {
         ));
         assert!(c.detail.contains("95% t-interval over 3 seeds"));
         // Over the whole curve the exact slope is below 0.5, and the measured fit is not.
-        let c = c1("d", "alpha=0.5", (&measured, &expected), 10.0).unwrap();
+        let (c, _) = c1("d", "alpha=0.5", (&measured, &expected), 10.0, &[]).unwrap();
         assert!(c.reference().unwrap() < 0.45);
         assert_eq!(c.verdict(), Verdict::Fail);
     }
@@ -140,7 +218,7 @@ mod tests {
     #[test]
     fn c1_with_one_seed_is_not_measurable() {
         let measured = [curve(&N, 2.0, 0.5)];
-        let c = c1("d", "alpha=0.5", (&measured, &bent_expected()), 1e3).unwrap();
+        let (c, _) = c1("d", "alpha=0.5", (&measured, &bent_expected()), 1e3, &[]).unwrap();
         assert_eq!(c.verdict(), Verdict::NotMeasurable);
         assert!((c.measured().unwrap() - 0.5).abs() < 1e-9);
     }

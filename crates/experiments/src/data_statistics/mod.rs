@@ -22,7 +22,7 @@ use crate::frames::tail_counts;
 
 use self::figures::Plots;
 use self::params::Params;
-use self::schema::heaps;
+use self::schema::{heaps, heaps_slopes};
 use super::{
     Analysis, Curve, Env, Experiment, FrameSet, Frames, curves_by_seed, floats, rows_where,
 };
@@ -54,8 +54,16 @@ impl Experiment for DataStatistics {
             let heaps = rows_where(&frames.frame(heaps::NAME)?, POINT, point.0)?;
             let measured = curves_by_seed(&heaps, N, heaps::DISTINCT)?;
             let expected = &curves_by_seed(&heaps, N, heaps::EXPECTED)?[0];
-            let c1 = claims::c1(self.name(), point.0, (&measured, expected), from)?;
-            prose.push(text::heaps_sentence(point, &c1));
+            let exact_law = rows_where(&frames.frame(heaps_slopes::NAME)?, POINT, point.0)?;
+            let exact_law = floats(&exact_law, heaps_slopes::SLOPE)?;
+            let (c1, sampling) = claims::c1(
+                self.name(),
+                point.0,
+                (&measured, expected),
+                from,
+                &exact_law,
+            )?;
+            prose.push(text::heaps_sentence(point, &c1, sampling.as_ref()));
             claims.push(c1);
             plots.heaps(&heaps, point.0, color)?;
 

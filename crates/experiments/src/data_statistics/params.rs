@@ -19,6 +19,8 @@ pub(super) struct Params {
     pub zipf_min_entities: u64,
     /// Points per decade of the Heaps curve and of the tail count.
     pub points_per_decade: u32,
+    /// Runs of the exact K_n chain for the sampling distribution of one seed's C1 slope.
+    pub slope_chains: usize,
 }
 
 /// Checks the table of `spec`.
@@ -28,5 +30,6 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     check_at_least(spec, "zipf_min_count", p.zipf_min_count, 1)?;
     check_at_least(spec, "zipf_min_entities", p.zipf_min_entities, 1)?;
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=100)?;
+    check_range(spec, "slope_chains", p.slope_chains, 2..=100_000)?;
     Ok(())
 }

@@ -13,3 +13,18 @@ pub(super) mod heaps {
     /// The asymptote of `E[K_n]`, `Gamma(beta+1)/(alpha Gamma(beta+alpha)) n^alpha`.
     pub const ASYMPTOTE: &str = "asymptote";
 }
+
+/// `theory_heaps_slopes`: per point, C1's statistic (the slope of log K_n on log n over the
+/// fit window, `n_from` to `n_to` on the grid) in each run of the exact `K_n` chain: the
+/// sampling distribution of one seed's slope under the exact law. Keys `point, alpha, beta`.
+pub(super) mod heaps_slopes {
+    /// The frame's name.
+    pub const NAME: &str = "theory_heaps_slopes";
+    /// The fit window's first and last n.
+    pub const N_FROM: &str = "n_from";
+    pub const N_TO: &str = "n_to";
+    /// The run of the chain.
+    pub const CHAIN: &str = "chain";
+    /// Its fitted slope.
+    pub const SLOPE: &str = "slope";
+}

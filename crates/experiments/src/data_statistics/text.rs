@@ -2,16 +2,23 @@
 
 use skm_report::Claim;
 
+use super::claims::Sampling;
 use crate::error::ExperimentError;
 use crate::num;
 use crate::spec::Spec;
 
-/// C1's sentence at the point `label` of discount `alpha`.
-pub(super) fn heaps_sentence((label, alpha): (&str, f64), c1: &Claim) -> String {
+/// C1's sentences at the point `label` of discount `alpha`, with one seed's slope under the
+/// exact law when it is known.
+pub(super) fn heaps_sentence(
+    (label, alpha): (&str, f64),
+    c1: &Claim,
+    sampling: Option<&Sampling>,
+) -> String {
     let (exponent, verdict) = (c1.estimate_text(), c1.verdict());
     let theory = num(c1.reference().unwrap_or(f64::NAN));
+    let sampling = sampling.map_or_else(String::new, |s| format!(" {}", s.sentence()));
     format!(
-        "At {label}, K_N grows with exponent {exponent}; the exact E[K_N] over the same window has slope {theory} (asymptotically alpha = {alpha}): **{verdict}**."
+        "At {label}, K_N grows with exponent {exponent}; the exact E[K_N] over the same window has slope {theory} (asymptotically alpha = {alpha}): **{verdict}**.{sampling}"
     )
 }
 
