@@ -372,6 +372,33 @@ fn analysis_values_out_of_range() {
             "allowed 0 < tune_fraction <= 10",
         ],
     );
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("slope_chains = 256 ", "slope_chains = 1 "),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "data-statistics.toml",
+            "analysis.slope_chains = 1",
+            "allowed 2..=100000",
+        ],
+    );
+    // A fit window that a valid fraction still leaves with one grid point (N = 20000 in smoke).
+    let error = reproduce_with(
+        "data-statistics",
+        |t| t.replace("heaps_fit_from = 0.01 ", "heaps_fit_from = 0.999 "),
+        &[],
+    );
+    contains_all(
+        &error,
+        &[
+            "data-statistics.toml",
+            "analysis.heaps_fit_from = 0.999 leaves 1 point(s) of the grid",
+            "C1 needs at least 2",
+        ],
+    );
     // A profile's own analysis keys replace the file's, and errors name them where written.
     let error = reproduce_with(
         "fine-tuning",

@@ -1,6 +1,7 @@
 //! The `[analysis]` table of data-statistics, and its check.
 
-use crate::error::Result;
+use crate::error::{Result, ensure_config};
+use crate::measure::log_grid;
 use serde::Deserialize;
 
 use crate::spec::Spec;
@@ -31,5 +32,19 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     check_at_least(spec, "zipf_min_entities", p.zipf_min_entities, 1)?;
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=100)?;
     check_range(spec, "slope_chains", p.slope_chains, 2..=100_000)?;
+    // C1 fits a slope over the grid's n from heaps_fit_from N on: it needs two of them.
+    let from = p.heaps_fit_from * spec.sentences as f64;
+    let grid = log_grid(spec.sentences, p.points_per_decade);
+    let window = grid.iter().filter(|&&n| n as f64 >= from).count();
+    ensure_config!(
+        window >= 2,
+        "{}: {} = {} leaves {window} point(s) of the grid ({} = {}, N = {}) in the Heaps fit window: C1 needs at least 2",
+        spec.path.display(),
+        spec.analysis_key("heaps_fit_from"),
+        p.heaps_fit_from,
+        spec.analysis_key("points_per_decade"),
+        p.points_per_decade,
+        spec.sentences
+    );
     Ok(())
 }
