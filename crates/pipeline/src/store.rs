@@ -468,14 +468,16 @@ impl Drop for RunWriter {
     }
 }
 
-/// The `config_hash` of a spec: the hash of exactly the text `config.toml` holds.
-pub fn config_hash(spec: &Spec) -> Result<(String, String)> {
+/// The `config_hash` of a spec: the hash of exactly the text `config.toml` holds. Runs are
+/// keyed through [`run_config`], which sets the device first.
+fn config_hash(spec: &Spec) -> Result<(String, String)> {
     let text = spec.to_toml()?;
     Ok((hash_text(&text), text))
 }
 
 /// The config part of the key of `spec`'s run on `device`: sets the spec's device (a model
-/// trained on the GPU is another recipe) and returns its [`config_hash`] and config text.
+/// trained on the GPU is another recipe) and returns its config hash (the hash of exactly the
+/// text `config.toml` holds) and that text.
 /// `reproduce`, the paper and the test of the committed results all key runs through it.
 pub fn run_config(spec: &mut Spec, device: DeviceKind) -> Result<(String, String)> {
     spec.set_device(device);

@@ -41,10 +41,7 @@ pub(super) fn frames(spec: &Spec, env: &Env<'_>) -> Result<Frames> {
         (heaps::NAME.to_string(), concat(heaps)?),
         (tail_counts::NAME.to_string(), concat(tails)?),
         (tail_counts::THEORY_NAME.to_string(), concat(theory)?),
-        (
-            heaps_slopes::NAME.to_string(),
-            heaps_slopes(spec, &grid, &p)?,
-        ),
+        (heaps_slopes::NAME.to_string(), heaps_slopes(spec, &p)?),
         (sentences::NAME.to_string(), sentences),
     ]))
 }
@@ -81,14 +78,14 @@ fn heaps(spec: &Spec, grid: &[u64], stream: &Stream) -> Result<DataFrame> {
     )?)
 }
 
-/// `theory_heaps_slopes`: for every point (in parallel), C1's slope over its fit window (the
-/// grid's n from `heaps_fit_from` N on) in each of `slope_chains` runs of the exact K_n chain.
-fn heaps_slopes(spec: &Spec, grid: &[u64], p: &Params) -> Result<DataFrame> {
-    let from = p.heaps_fit_from * spec.sentences as f64;
-    let sizes: Vec<u64> = grid.iter().copied().filter(|&n| n as f64 >= from).collect();
+/// `theory_heaps_slopes`: for every point (in parallel), C1's slope over its fit window
+/// ([`Params::heaps_window`]) in each of `slope_chains` runs of the exact K_n chain.
+fn heaps_slopes(spec: &Spec, p: &Params) -> Result<DataFrame> {
+    let sizes = p.heaps_window(spec.sentences);
+    // `params::check` refuses a shorter window before any work; this keeps compute total.
     ensure!(
         sizes.len() >= 2,
-        "the Heaps fit window holds {} grid point(s); a slope needs two",
+        "the Heaps fit window holds {} point(s)",
         sizes.len()
     );
     let points = spec.points.par_iter();

@@ -24,6 +24,16 @@ pub(super) struct Params {
     pub slope_chains: usize,
 }
 
+impl Params {
+    /// C1's fit window in a stream of `sentences`: the n of the Heaps grid from
+    /// `heaps_fit_from * sentences` on (the x the measured curves are windowed to).
+    pub(super) fn heaps_window(&self, sentences: u64) -> Vec<u64> {
+        let from = self.heaps_fit_from * sentences as f64;
+        let grid = log_grid(sentences, self.points_per_decade);
+        grid.into_iter().filter(|&n| n as f64 >= from).collect()
+    }
+}
+
 /// Checks the table of `spec`.
 pub(super) fn check(spec: &Spec) -> Result<()> {
     let p: Params = spec.analysis()?;
@@ -32,10 +42,8 @@ pub(super) fn check(spec: &Spec) -> Result<()> {
     check_at_least(spec, "zipf_min_entities", p.zipf_min_entities, 1)?;
     check_range(spec, "points_per_decade", p.points_per_decade, 1..=100)?;
     check_range(spec, "slope_chains", p.slope_chains, 2..=100_000)?;
-    // C1 fits a slope over the grid's n from heaps_fit_from N on: it needs two of them.
-    let from = p.heaps_fit_from * spec.sentences as f64;
-    let grid = log_grid(spec.sentences, p.points_per_decade);
-    let window = grid.iter().filter(|&&n| n as f64 >= from).count();
+    // C1 fits a slope over the window: it needs two points.
+    let window = p.heaps_window(spec.sentences).len();
     ensure_config!(
         window >= 2,
         "{}: {} = {} leaves {window} point(s) of the grid ({} = {}, N = {}) in the Heaps fit window: C1 needs at least 2",
